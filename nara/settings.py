@@ -1,0 +1,81 @@
+"""All configuration in one place; every field is documented in the README table."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Process settings, read from the environment (and `.env` if present)."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    env: Literal["development", "production"] = Field(
+        "development", alias="NARA_ENV", description="development or production"
+    )
+    var_dir: Path = Field(
+        Path("var"), alias="NARA_VAR_DIR", description="state of the embedded stack"
+    )
+    database_url: str | None = Field(
+        None,
+        alias="DATABASE_URL",
+        description="PostgreSQL URL; unset means the embedded server under var/",
+    )
+    temporal_address: str | None = Field(
+        None,
+        alias="TEMPORAL_ADDRESS",
+        description="host:port of Temporal; unset means the embedded dev server",
+    )
+    temporal_namespace: str = Field("default", alias="TEMPORAL_NAMESPACE")
+    temporal_task_queue: str = Field("nara-tenders", alias="TEMPORAL_TASK_QUEUE")
+    temporal_api_key: str | None = Field(None, alias="TEMPORAL_API_KEY")
+    temporal_tls: bool = Field(False, alias="TEMPORAL_TLS")
+    temporal_tls_cert: Path | None = Field(None, alias="TEMPORAL_TLS_CERT")
+    temporal_tls_key: Path | None = Field(None, alias="TEMPORAL_TLS_KEY")
+    temporal_dev_port: int = Field(7233, alias="TEMPORAL_DEV_PORT")
+    temporal_ui_port: int = Field(8233, alias="TEMPORAL_UI_PORT")
+    api_host: str = Field("127.0.0.1", alias="NARA_API_HOST")
+    api_port: int = Field(8000, alias="NARA_API_PORT")
+    guarantee_agency_url: str = Field("http://127.0.0.1:8101", alias="GUARANTEE_AGENCY_URL")
+    bank_url: str = Field("http://127.0.0.1:8102", alias="BANK_URL")
+    partner_timeout_s: float = Field(5.0, alias="PARTNER_TIMEOUT_S")
+    search_statement_timeout_ms: int = Field(2000, alias="SEARCH_STATEMENT_TIMEOUT_MS")
+    db_pool_size: int = Field(10, alias="DB_POOL_SIZE")
+    late_interest_rate_bp: int = Field(
+        1200, alias="LATE_INTEREST_RATE_BP", description="annual late-payment interest, basis points"
+    )
+    log_format: Literal["console", "json"] | None = Field(None, alias="LOG_FORMAT")
+    log_level: str = Field("INFO", alias="LOG_LEVEL")
+
+    @model_validator(mode="after")
+    def _production_needs_real_endpoints(self) -> Settings:
+        if self.env == "production":
+            missing = [
+                name
+                for name, value in (
+                    ("DATABASE_URL", self.database_url),
+                    ("TEMPORAL_ADDRESS", self.temporal_address),
+                )
+                if not value
+            ]
+            if missing:
+                raise ValueError(
+                    f"NARA_ENV=production needs {', '.join(missing)} set; "
+                    "the embedded stack is for development only"
+                )
+        return self
+
+    @property
+    def effective_log_format(self) -> str:
+        return self.log_format or ("json" if self.env == "production" else "console")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (cached)."""
+    return Settings()
