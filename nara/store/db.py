@@ -14,8 +14,13 @@ def sqlalchemy_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def create_engine(url: str, *, pool_size: int = 10, statement_timeout_ms: int | None = None,
-                  application_name: str = "nara") -> AsyncEngine:
+def create_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    statement_timeout_ms: int | None = None,
+    application_name: str = "nara",
+) -> AsyncEngine:
     """An async engine; `statement_timeout_ms` bounds every statement on this pool."""
     options = f"-c application_name={application_name}"
     if statement_timeout_ms:

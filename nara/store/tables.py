@@ -1,0 +1,270 @@
+"""SQLAlchemy 2 typed tables: the system of record for business data.
+
+Money columns are BIGINT KRW; timestamps are `timestamptz` (UTC in storage).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {
+        datetime: DateTime(timezone=True),
+        dict[str, Any]: JSONB,
+        Decimal: Numeric(12, 4),
+    }
+
+
+def _now() -> Any:
+    return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+
+
+class Agency(Base):
+    __tablename__ = "agency"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))  # national | local
+    account_no: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = _now()
+
+
+class Business(Base):
+    __tablename__ = "business"
+
+    business_no: Mapped[str] = mapped_column(String(12), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    account_no: Mapped[str | None] = mapped_column(String(40))
+    region: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = _now()
+
+
+class Person(Base):
+    __tablename__ = "person"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(
+        String(24)
+    )  # officer | inspector | supplier | operator | auditor
+    agency_code: Mapped[str | None] = mapped_column(ForeignKey("agency.code"))
+    created_at: Mapped[datetime] = _now()
+
+
+class BusinessAgent(Base):
+    """A person a business registered as its agent: they may bid and sign for it."""
+
+    __tablename__ = "business_agent"
+
+    business_no: Mapped[str] = mapped_column(ForeignKey("business.business_no"), primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), primary_key=True)
+    created_at: Mapped[datetime] = _now()
+
+
+class Tender(Base):
+    __tablename__ = "tender"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=uuid.uuid4)
+    notice_no: Mapped[str] = mapped_column(String(20), unique=True)
+    base_no: Mapped[str] = mapped_column(String(16), index=True)
+    round: Mapped[int] = mapped_column(Integer, default=0)
+    workflow_id: Mapped[str] = mapped_column(String(40), unique=True)
+    agency_code: Mapped[str] = mapped_column(ForeignKey("agency.code"), index=True)
+    officer_id: Mapped[str] = mapped_column(ForeignKey("person.id"))
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(16))
+    method: Mapped[str] = mapped_column(String(16))
+    agency_kind: Mapped[str] = mapped_column(String(16))
+    region: Mapped[str | None] = mapped_column(String(40))
+    estimated_price: Mapped[int] = mapped_column(BigInteger)
+    base_amount: Mapped[int] = mapped_column(BigInteger)
+    announced_at: Mapped[datetime]
+    deadline: Mapped[datetime] = mapped_column(index=True)
+    opening_at: Mapped[datetime]
+    bidding_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    bidding_closed_at: Mapped[datetime | None]
+    phase: Mapped[str] = mapped_column(String(16), index=True)
+    awaiting_role: Mapped[str | None] = mapped_column(String(16))
+    outcome_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = _now()
+
+
+class Bid(Base):
+    __tablename__ = "bid"
+    __table_args__ = (
+        UniqueConstraint("tender_id", "business_no", name="uq_bid_one_per_business"),
+        UniqueConstraint("tender_id", "client_key", name="uq_bid_client_key"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=uuid.uuid4)
+    tender_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tender.id"), index=True)
+    business_no: Mapped[str] = mapped_column(ForeignKey("business.business_no"))
+    agent_id: Mapped[str] = mapped_column(ForeignKey("person.id"))
+    client_key: Mapped[str] = mapped_column(String(80))
+    price: Mapped[int] = mapped_column(BigInteger)
+    reserve_picks: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    bid_guarantee_cert: Mapped[str | None] = mapped_column(String(40))
+    submitted_at: Mapped[datetime] = _now()
+    rank: Mapped[int | None] = mapped_column(Integer)
+    bid_rate: Mapped[Decimal | None]
+    status: Mapped[str] = mapped_column(
+        String(16), default="sealed"
+    )  # sealed | candidate | below_limit
+
+
+class OpeningResult(Base):
+    __tablename__ = "opening_result"
+
+    tender_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tender.id"), primary_key=True)
+    opened_at: Mapped[datetime] = _now()
+    bid_count: Mapped[int] = mapped_column(Integer)
+    reserve_seed: Mapped[int] = mapped_column(BigInteger)
+    reserve_prices: Mapped[list[int]] = mapped_column(ARRAY(BigInteger))
+    pick_counts: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    most_picked: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    predetermined_price: Mapped[int | None] = mapped_column(BigInteger)
+    lower_limit_rate: Mapped[Decimal | None]
+    lottery_seed: Mapped[int] = mapped_column(BigInteger)
+    candidate_count: Mapped[int] = mapped_column(Integer)
+    flags: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+
+
+class Review(Base):
+    """Qualification review of one candidate (적격심사)."""
+
+    __tablename__ = "review"
+    __table_args__ = (UniqueConstraint("tender_id", "business_no", name="uq_review_candidate"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    tender_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tender.id"), index=True)
+    business_no: Mapped[str] = mapped_column(ForeignKey("business.business_no"))
+    rank: Mapped[int] = mapped_column(Integer)
+    price_score: Mapped[Decimal]
+    capability_score: Mapped[Decimal]
+    total: Mapped[Decimal]
+    passed: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(Text, default="")
+    reviewed_by: Mapped[str] = mapped_column(ForeignKey("person.id"))
+    reviewed_at: Mapped[datetime] = _now()
+
+
+class Award(Base):
+    __tablename__ = "award"
+    __table_args__ = (UniqueConstraint("tender_id", "business_no", name="uq_award_candidate"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    tender_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tender.id"), index=True)
+    business_no: Mapped[str] = mapped_column(ForeignKey("business.business_no"))
+    price: Mapped[int] = mapped_column(BigInteger)
+    approved_by: Mapped[str] = mapped_column(ForeignKey("person.id"))
+    awarded_at: Mapped[datetime] = _now()
+    guarantee_due: Mapped[datetime]
+    status: Mapped[str] = mapped_column(
+        String(16), default="awarded"
+    )  # awarded | forfeited | contracted
+    forfeit_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Guarantee(Base):
+    __tablename__ = "guarantee"
+
+    certificate_no: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    reference: Mapped[str] = mapped_column(String(40), index=True)
+    business_no: Mapped[str] = mapped_column(ForeignKey("business.business_no"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    confirmed_at: Mapped[datetime | None]
+    claimed_amount: Mapped[int | None] = mapped_column(BigInteger)
+    claimed_at: Mapped[datetime | None]
+
+
+class Contract(Base):
+    __tablename__ = "contract"
+
+    contract_no: Mapped[str] = mapped_column(String(24), primary_key=True)
+    tender_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tender.id"), unique=True)
+    business_no: Mapped[str] = mapped_column(ForeignKey("business.business_no"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    performance_guarantee_cert: Mapped[str] = mapped_column(String(40))
+    agency_signed_by: Mapped[str | None] = mapped_column(ForeignKey("person.id"))
+    agency_signed_at: Mapped[datetime | None]
+    supplier_signed_by: Mapped[str | None] = mapped_column(ForeignKey("person.id"))
+    supplier_signed_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="signing")  # signing|active|completed
+    created_at: Mapped[datetime] = _now()
+
+
+class Payment(Base):
+    __tablename__ = "payment"
+    __table_args__ = (UniqueConstraint("contract_no", "seq", name="uq_payment_seq"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    contract_no: Mapped[str] = mapped_column(ForeignKey("contract.contract_no"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # advance | progress | final
+    amount: Mapped[int] = mapped_column(BigInteger)
+    subcontract_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    subcontractor_no: Mapped[str | None] = mapped_column(ForeignKey("business.business_no"))
+    claimed_by: Mapped[str] = mapped_column(ForeignKey("person.id"))
+    claimed_at: Mapped[datetime] = _now()
+    inspection_due: Mapped[datetime]
+    inspected_by: Mapped[str | None] = mapped_column(ForeignKey("person.id"))
+    inspected_at: Mapped[datetime | None]
+    inspection_note: Mapped[str | None] = mapped_column(Text)
+    due_at: Mapped[datetime | None]
+    paid_at: Mapped[datetime | None]
+    transfer_ids: Mapped[list[str]] = mapped_column(ARRAY(String), default=list)
+    late_interest: Mapped[int] = mapped_column(BigInteger, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="claimed")
+    # claimed | accepted | rejected | paid
+
+
+class AuditEvent(Base):
+    """Hash-chained audit log: every state change appends one row."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = _now()
+    actor: Mapped[str] = mapped_column(String(60))
+    entity: Mapped[str] = mapped_column(String(60), index=True)  # e.g. tender:2026...-00
+    action: Mapped[str] = mapped_column(String(60))
+    idempotency_key: Mapped[str] = mapped_column(String(160), unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditHead(Base):
+    """One row holding the last hash; appenders lock it so the chain stays linear."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+Index("ix_tender_phase_deadline", Tender.phase, Tender.deadline)
