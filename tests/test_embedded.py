@@ -69,7 +69,9 @@ async def test_database_url_is_a_fresh_test_database(
         )
 
 
-async def test_db_session_work_is_rolled_back(db_session: AsyncSession, db_engine: AsyncEngine) -> None:
+async def test_db_session_work_is_rolled_back(
+    db_session: AsyncSession, db_engine: AsyncEngine
+) -> None:
     table = f"scratch_{uuid.uuid4().hex[:8]}"
     await db_session.execute(text(f"CREATE TABLE {table} (n int)"))
     await db_session.execute(text(f"INSERT INTO {table} VALUES (1)"))
