@@ -1,0 +1,5 @@
+"""HTTP simulators of the external partners (a guarantee agency and a bank) with fault injection.
+
+Start one with `python -m nara.simulators {guarantee,bank}`, or in a test with
+`nara.simulators.runner.serve_in_thread`.
+"""

@@ -1,0 +1,90 @@
+"""Command line: `python -m nara.simulators {guarantee,bank} [--port N] [--ledger PATH]`."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI
+
+from nara.simulators import bank, guarantee_agency
+
+_SIMULATORS: dict[str, tuple[Callable[..., FastAPI], int]] = {
+    # default ports match the defaults of GUARANTEE_AGENCY_URL and BANK_URL in nara.settings
+    "guarantee": (guarantee_agency.create_app, 8101),
+    "bank": (bank.create_app, 8102),
+}
+
+_EPILOG = """\
+Every simulator also serves:
+  GET /health             liveness
+  GET /_ledger            every ledger row (for tests and the demo report)
+  POST|GET|DELETE /_faults arm, list, clear faults: latency, timeout, error_5xx,
+                          outage, commit_then_timeout (see nara/simulators/faults.py)
+  GET /docs               the OpenAPI docs
+
+examples:
+  python -m nara.simulators bank --ledger var/bank.sqlite3
+  python -m nara.simulators guarantee --port 9101
+  curl -X POST localhost:8102/_faults -H 'content-type: application/json' \\
+       -d '{"mode": "commit_then_timeout", "path_prefix": "/transfers", "count": 1}'
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m nara.simulators",
+        description="Run a simulator of an external partner of the Nara back office: "
+        "a guarantee agency (issues and confirms guarantees, pays claims) or a bank "
+        "(accounts and idempotent transfers). Both keep a ledger and inject faults "
+        "on demand.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("simulator", choices=sorted(_SIMULATORS), help="which partner to simulate")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="interface to listen on (default: %(default)s, loopback only)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help="port to listen on (default: 8101 for guarantee, 8102 for bank)",
+    )
+    parser.add_argument(
+        "--ledger",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="SQLite file for the ledger, kept across restarts "
+        "(default: in memory, lost when the simulator stops)",
+    )
+    parser.add_argument(
+        "--hang-ms",
+        type=int,
+        default=30_000,
+        metavar="MS",
+        help="how long injected timeouts hang when a fault gives no hang_ms (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--log-level",
+        default="info",
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="uvicorn log level (default: %(default)s)",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    create_app, default_port = _SIMULATORS[args.simulator]
+    app = create_app(args.ledger, hang_ms=args.hang_ms)
+    uvicorn.run(app, host=args.host, port=args.port or default_port, log_level=args.log_level)
+
+
+if __name__ == "__main__":
+    main()
