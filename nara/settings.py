@@ -47,7 +47,14 @@ class Settings(BaseSettings):
     search_statement_timeout_ms: int = Field(2000, alias="SEARCH_STATEMENT_TIMEOUT_MS")
     db_pool_size: int = Field(10, alias="DB_POOL_SIZE")
     late_interest_rate_bp: int = Field(
-        1200, alias="LATE_INTEREST_RATE_BP", description="annual late-payment interest, basis points"
+        1200, alias="LATE_INTEREST_RATE_BP", description="annual late interest, basis points"
+    )
+    time_scale: int = Field(
+        1,
+        ge=1,
+        alias="NARA_TIME_SCALE",
+        description="demo only: notice periods are checked this many times faster than real "
+        "time (the demo uses 20000: 7 days is 30 s); must be 1 in production",
     )
     log_format: Literal["console", "json"] | None = Field(None, alias="LOG_FORMAT")
     log_level: str = Field("INFO", alias="LOG_LEVEL")
@@ -63,6 +70,8 @@ class Settings(BaseSettings):
                 )
                 if not value
             ]
+            if self.time_scale != 1:
+                missing.append("NARA_TIME_SCALE=1")
             if missing:
                 raise ValueError(
                     f"NARA_ENV=production needs {', '.join(missing)} set; "

@@ -1,0 +1,185 @@
+"""Inputs and results of the activities: one model each, pure pydantic (safe in the sandbox)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import AwareDatetime, Field
+
+from nara.workflows.models import Candidate, Model, Phase, Role, TenderTerms
+
+# Activity names: the workflows call activities by these names, so the sandbox never
+# imports the I/O code.
+ANNOUNCE_TENDER = "announce_tender"
+RECORD_PHASE = "record_phase"
+CLOSE_BIDDING = "close_bidding"
+OPEN_BIDS = "open_bids"
+GET_CANDIDATE = "get_candidate"
+RECORD_REVIEW = "record_review"
+RECORD_AWARD = "record_award"
+CONFIRM_GUARANTEE = "confirm_guarantee"
+FORFEIT_AWARD = "forfeit_award"
+CREATE_CONTRACT = "create_contract"
+RECORD_SIGNATURE = "record_signature"
+RECORD_CLAIM = "record_claim"
+RECORD_INSPECTION = "record_inspection"
+TRANSFER_PAYMENT = "transfer_payment"
+RECORD_PAID = "record_paid"
+
+
+class AnnounceStep(Model):
+    terms: TenderTerms
+    reserve_seed: int
+    lottery_seed: int
+    previous_notice_no: str | None = None
+
+
+class PhaseStep(Model):
+    notice_no: str
+    phase: Phase
+    step: str  # idempotency: one audit row per (tender, step)
+    actor: str = "workflow"
+    awaiting_role: Role | None = None
+    note: str | None = None
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+
+class CloseStep(Model):
+    notice_no: str
+
+
+class CloseResult(Model):
+    bid_count: int
+    closed_at: datetime
+
+
+class OpenStep(Model):
+    terms: TenderTerms
+    reserve_seed: int
+    lottery_seed: int
+
+
+class OpeningSummary(Model):
+    bid_count: int
+    predetermined_price: int | None
+    lower_limit_rate: Decimal | None
+    candidate_count: int
+    below_limit_count: int
+    most_picked: list[int] = Field(default_factory=list)
+    flags: list[str] = Field(default_factory=list)
+
+
+class CandidateQuery(Model):
+    notice_no: str
+    rank: int
+
+
+class CandidateAnswer(Model):
+    candidate: Candidate | None
+
+
+class ReviewStep(Model):
+    notice_no: str
+    candidate: Candidate
+    officer_id: str
+    price_score: Decimal
+    capability_score: Decimal
+    total: Decimal
+    passed: bool
+    note: str = ""
+
+
+class AwardStep(Model):
+    notice_no: str
+    business_no: str
+    price: int
+    approved_by: str
+    guarantee_due: AwareDatetime
+
+
+class GuaranteeCheck(Model):
+    certificate_no: str
+    kind: str  # bid | performance
+    reference: str
+    business_no: str
+    min_amount: int
+
+
+class GuaranteeConfirmed(Model):
+    certificate_no: str
+    amount: int
+
+
+class ForfeitStep(Model):
+    notice_no: str
+    business_no: str
+    reason: str
+    bid_guarantee_cert: str | None
+    claim_amount: int
+
+
+class ForfeitResult(Model):
+    claimed: bool
+    claim_id: str | None = None
+
+
+class ContractStep(Model):
+    notice_no: str
+    contract_no: str
+    business_no: str
+    amount: int
+    performance_guarantee_cert: str
+
+
+class SignatureStep(Model):
+    contract_no: str
+    role: Role
+    person_id: str
+
+
+class ClaimStep(Model):
+    payment_id: str
+    contract_no: str
+    seq: int
+    kind: str
+    amount: int
+    subcontract_amount: int
+    subcontractor_no: str | None
+    claimed_by: str
+    inspection_due: AwareDatetime
+
+
+class InspectionStep(Model):
+    payment_id: str
+    contract_no: str
+    seq: int
+    inspector_id: str
+    accepted: bool
+    note: str
+    due_at: AwareDatetime | None
+
+
+class TransferStep(Model):
+    payment_id: str
+    contract_no: str
+    seq: int
+    purpose: str = "payment"  # payment | interest
+    amount: int
+    subcontract_amount: int = 0
+    subcontractor_no: str | None = None
+
+
+class TransferDone(Model):
+    transfer_ids: list[str]
+    completed_at: datetime
+
+
+class PaidStep(Model):
+    payment_id: str
+    contract_no: str
+    seq: int
+    transfer_ids: list[str]
+    late_interest: int
+    final: bool

@@ -1,0 +1,282 @@
+"""Inputs, results and state of the workflows, activities and updates.
+
+One pydantic model per input and result, so fields can be added later without
+breaking running workflows (new fields get defaults).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from nara.domain.enums import AgencyKind, Category, Method
+
+
+class Phase(StrEnum):
+    ANNOUNCED = "announced"
+    BIDDING = "bidding"
+    CLOSED = "closed"
+    OPENED = "opened"
+    EVALUATING = "evaluating"
+    AWARDED = "awarded"
+    CONTRACTED = "contracted"
+    PAYING = "paying"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+FINAL_PHASES = frozenset({Phase.COMPLETED, Phase.FAILED, Phase.CANCELLED})
+
+
+class Role(StrEnum):
+    OFFICER = "officer"
+    INSPECTOR = "inspector"
+    SUPPLIER = "supplier"
+    OPERATOR = "operator"
+    AUDITOR = "auditor"
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=False, extra="ignore")
+
+
+# --- tender workflow ---------------------------------------------------------
+
+
+class TenderTerms(Model):
+    """What an officer announced: fixed for the life of one round."""
+
+    notice_no: str
+    agency_code: str
+    agency_kind: AgencyKind
+    officer_id: str
+    title: str
+    category: Category
+    method: Method
+    estimated_price: int = Field(gt=0)
+    base_amount: int = Field(gt=0)
+    announced_at: AwareDatetime
+    deadline: AwareDatetime
+    opening_at: AwareDatetime
+    region: str | None = None
+    description: str = ""
+    failed_rounds: int = 0
+
+
+class Candidate(Model):
+    rank: int
+    business_no: str
+    price: int
+    bid_rate: Decimal
+    bid_guarantee_cert: str | None = None
+
+
+class PaymentRecord(Model):
+    payment_id: str
+    seq: int
+    kind: str
+    amount: int
+    subcontract_amount: int = 0
+    status: str = "claimed"
+
+
+class TenderState(Model):
+    """All process state of one tender: carried across continue-as-new."""
+
+    terms: TenderTerms
+    phase: Phase = Phase.ANNOUNCED
+    awaiting_role: Role | None = None
+    reserve_seed: int | None = None
+    lottery_seed: int | None = None
+    bid_count: int = 0
+    predetermined_price: int | None = None
+    candidate_count: int = 0
+    candidate: Candidate | None = None
+    candidate_passed: bool = False
+    award_due: AwareDatetime | None = None
+    performance_guarantee_cert: str | None = None
+    contract_no: str | None = None
+    contract_amount: int = 0
+    agency_signed_by: str | None = None
+    supplier_signed_by: str | None = None
+    payments: list[PaymentRecord] = Field(default_factory=list)
+    paid_total: int = 0
+    next_round_notice_no: str | None = None
+    cancel_reason: str | None = None
+    note: str = ""
+
+
+class TenderInput(Model):
+    terms: TenderTerms
+    state: TenderState | None = None  # set when continued-as-new
+
+
+class TenderResult(Model):
+    notice_no: str
+    phase: Phase
+    note: str = ""
+    contract_no: str | None = None
+    paid_total: int = 0
+    next_round_notice_no: str | None = None
+
+
+class TenderStatus(Model):
+    """What the `status` query answers: the live view of the process."""
+
+    notice_no: str
+    phase: Phase
+    awaiting_role: Role | None
+    deadline: datetime
+    opening_at: datetime
+    bid_count: int
+    predetermined_price: int | None
+    candidate: Candidate | None
+    contract_no: str | None
+    paid_total: int
+    contract_amount: int
+    payments: list[PaymentRecord]
+    next_round_notice_no: str | None
+    note: str
+
+
+# --- signals -------------------------------------------------------------------
+
+
+class ExtendDeadline(Model):
+    deadline: AwareDatetime
+    opening_at: AwareDatetime
+    reason: str
+    requested_by: str
+
+
+class CancelTender(Model):
+    reason: str
+    requested_by: str
+
+
+# --- updates -------------------------------------------------------------------
+
+
+class ReviewCandidate(Model):
+    """Officer's qualification review of the current candidate."""
+
+    officer_id: str
+    business_no: str
+    capability_score: Decimal = Field(ge=0, le=100)
+    note: str = ""
+
+
+class ReviewOutcome(Model):
+    business_no: str
+    passed: bool
+    total: Decimal
+    pass_mark: Decimal
+    next_candidate: Candidate | None = None
+    phase: Phase
+
+
+class ApproveAward(Model):
+    officer_id: str
+    business_no: str
+
+
+class AwardOutcome(Model):
+    business_no: str
+    price: int
+    guarantee_due: datetime
+    performance_guarantee_min: int
+
+
+class PostPerformanceGuarantee(Model):
+    person_id: str
+    business_no: str
+    certificate_no: str
+
+
+class GuaranteeOutcome(Model):
+    certificate_no: str
+    amount: int
+    contract_no: str
+
+
+class SignContract(Model):
+    person_id: str
+    role: Role  # officer signs for the agency, supplier for the business
+    business_no: str | None = None
+
+
+class SignOutcome(Model):
+    contract_no: str
+    agency_signed: bool
+    supplier_signed: bool
+    phase: Phase
+
+
+class ClaimPayment(Model):
+    person_id: str
+    business_no: str
+    kind: str = Field(pattern="^(advance|progress|final)$")
+    amount: int = Field(gt=0)
+    subcontract_amount: int = Field(0, ge=0)
+    subcontractor_no: str | None = None
+
+
+class ClaimOutcome(Model):
+    payment_id: str
+    seq: int
+    workflow_id: str
+
+
+# --- payment workflow ----------------------------------------------------------
+
+
+class PaymentInput(Model):
+    payment_id: str  # payment-<contract>-<n>
+    notice_no: str
+    contract_no: str
+    seq: int
+    kind: str
+    amount: int
+    subcontract_amount: int = 0
+    subcontractor_no: str | None = None
+    business_no: str
+    agency_code: str
+    claimed_by: str
+    claimed_at: AwareDatetime
+
+
+class Inspect(Model):
+    inspector_id: str
+    accepted: bool
+    note: str = ""
+
+
+class InspectOutcome(Model):
+    payment_id: str
+    accepted: bool
+    due_at: datetime | None
+
+
+class PaymentResult(Model):
+    payment_id: str
+    seq: int
+    status: str  # paid | rejected
+    amount: int
+    subcontract_amount: int = 0
+    paid_at: datetime | None = None
+    late_interest: int = 0
+    transfer_ids: list[str] = Field(default_factory=list)
+
+
+class PaymentStatus(Model):
+    payment_id: str
+    status: str
+    awaiting_role: Role | None
+    inspection_due: datetime | None
+    due_at: datetime | None
+    overdue: bool
+    attempts_note: str = ""

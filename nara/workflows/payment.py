@@ -1,0 +1,258 @@
+"""PaymentWorkflow: one payment claim, from claim through inspection to the bank transfer.
+
+Id `payment-<contract>-<n>`. The inspector accepts or rejects within 14 days;
+an accepted claim is paid within 5 business days. The bank call is retried with
+the same idempotency key until it goes through; a business refusal (for
+example an invalid account) waits for an operator to fix the cause and retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from nara.activities import models as steps
+    from nara.domain import calendar
+    from nara.temporal import AWAITING_ROLE, PAYMENT_OVERDUE
+    from nara.workflows.models import (
+        Inspect,
+        InspectOutcome,
+        PaymentInput,
+        PaymentResult,
+        PaymentStatus,
+        Role,
+    )
+    from nara.workflows.steps import db_step, partner_step, rejection_of
+
+# Annual late-payment interest in basis points; a workflow input may override it later.
+DEFAULT_LATE_INTEREST_BP = 1200
+
+
+@workflow.defn
+class PaymentWorkflow:
+    @workflow.init
+    def __init__(self, input: PaymentInput) -> None:
+        self.input = input
+        self.status_text = "claimed"
+        self.awaiting: Role | None = Role.INSPECTOR
+        self.inspection: Inspect | None = None
+        self.inspection_due: datetime = calendar.inspection_due(input.claimed_at)
+        self.due_at: datetime | None = None
+        self.overdue = False
+        self.retry_requested = False
+        self.refusal: str | None = None
+
+    @workflow.run
+    async def run(self, input: PaymentInput) -> PaymentResult:
+        await db_step(
+            steps.RECORD_CLAIM,
+            steps.ClaimStep(
+                payment_id=input.payment_id,
+                contract_no=input.contract_no,
+                seq=input.seq,
+                kind=input.kind,
+                amount=input.amount,
+                subcontract_amount=input.subcontract_amount,
+                subcontractor_no=input.subcontractor_no,
+                claimed_by=input.claimed_by,
+                inspection_due=self.inspection_due,
+            ),
+        )
+        self._show("waiting for inspection", Role.INSPECTOR)
+        if not await self._wait(lambda: self.inspection is not None, self.inspection_due):
+            self._mark_overdue("inspection overdue")
+            await workflow.wait_condition(lambda: self.inspection is not None)
+        assert self.inspection is not None
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        if not self.inspection.accepted:
+            self.status_text = "rejected"
+            return PaymentResult(
+                payment_id=input.payment_id,
+                seq=input.seq,
+                status="rejected",
+                amount=input.amount,
+                subcontract_amount=input.subcontract_amount,
+            )
+        assert self.due_at is not None
+        self._show("paying", None)
+        transfer = await self._transfer_by(self.due_at)
+        paid_at = workflow.now()
+        interest = calendar.late_payment_interest(
+            amount=input.amount,
+            due=self.due_at,
+            paid=paid_at,
+            annual_rate_bp=DEFAULT_LATE_INTEREST_BP,
+        )
+        transfer_ids = list(transfer.transfer_ids)
+        if interest > 0:
+            extra = await self._transfer(
+                steps.TransferStep(
+                    payment_id=input.payment_id,
+                    contract_no=input.contract_no,
+                    seq=input.seq,
+                    purpose="interest",
+                    amount=interest,
+                )
+            )
+            transfer_ids += extra.transfer_ids
+        await db_step(
+            steps.RECORD_PAID,
+            steps.PaidStep(
+                payment_id=input.payment_id,
+                contract_no=input.contract_no,
+                seq=input.seq,
+                transfer_ids=transfer_ids,
+                late_interest=interest,
+                final=input.kind == "final",
+            ),
+        )
+        self.status_text = "paid"
+        self._show(
+            f"paid {input.amount:,} KRW" + (f" + {interest:,} interest" if interest else ""), None
+        )
+        return PaymentResult(
+            payment_id=input.payment_id,
+            seq=input.seq,
+            status="paid",
+            amount=input.amount,
+            subcontract_amount=input.subcontract_amount,
+            paid_at=paid_at,
+            late_interest=interest,
+            transfer_ids=transfer_ids,
+        )
+
+    async def _transfer_by(self, due_at: datetime) -> steps.TransferDone:
+        """Transfer, marking the payment overdue if the due date passes first."""
+        i = self.input
+        task = asyncio.ensure_future(
+            self._transfer(
+                steps.TransferStep(
+                    payment_id=i.payment_id,
+                    contract_no=i.contract_no,
+                    seq=i.seq,
+                    amount=i.amount,
+                    subcontract_amount=i.subcontract_amount,
+                    subcontractor_no=i.subcontractor_no,
+                )
+            )
+        )
+        if not await self._wait(task.done, due_at):
+            self._mark_overdue("payment overdue")
+        return await task
+
+    async def _transfer(self, step: steps.TransferStep) -> steps.TransferDone:
+        """One transfer; a bank refusal waits for an operator's retry signal."""
+        while True:
+            try:
+                result: steps.TransferDone = await partner_step(
+                    steps.TRANSFER_PAYMENT, step, steps.TransferDone
+                )
+                self.refusal = None
+                return result
+            except ActivityError as error:
+                refusal = rejection_of(error)
+                if refusal is None:
+                    raise
+                self.refusal = refusal
+                self.retry_requested = False
+                self._show(f"bank refused: {refusal}; waiting for an operator", Role.OPERATOR)
+                await workflow.wait_condition(lambda: self.retry_requested)
+                self._show("retrying the transfer", None)
+
+    async def _wait(self, condition: Callable[[], bool], until: datetime) -> bool:
+        remaining = (until - workflow.now()).total_seconds()
+        if condition():
+            return True
+        if remaining <= 0:
+            return False
+        try:
+            await workflow.wait_condition(condition, timeout=timedelta(seconds=remaining))
+        except asyncio.TimeoutError:
+            return False
+        return True
+
+    def _mark_overdue(self, why: str) -> None:
+        self.overdue = True
+        workflow.upsert_search_attributes([PAYMENT_OVERDUE.value_set(True)])
+        self._show(why, self.awaiting)
+
+    def _show(self, text: str, awaiting: Role | None) -> None:
+        self.status_text, self.awaiting = text, awaiting
+        workflow.upsert_search_attributes(
+            [AWAITING_ROLE.value_set(awaiting.value) if awaiting else AWAITING_ROLE.value_unset()]
+        )
+        i = self.input
+        workflow.set_current_details(
+            f"**{i.kind} payment {i.seq}** of contract {i.contract_no} ({i.notice_no})\n\n"
+            f"{i.amount:,} KRW"
+            + (
+                f", of which {i.subcontract_amount:,} KRW paid directly to "
+                f"subcontractor {i.subcontractor_no}"
+                if i.subcontract_amount
+                else ""
+            )
+            + f"\n\nStatus: {text}"
+            + (
+                f"\n\nInspection due {self.inspection_due.astimezone(calendar.SEOUL):%Y-%m-%d}"
+                if self.due_at is None
+                else f"\n\nPayment due {self.due_at.astimezone(calendar.SEOUL):%Y-%m-%d}"
+            )
+        )
+
+    @workflow.update
+    async def inspect(self, inspection: Inspect) -> InspectOutcome:
+        i = self.input
+        due_at = calendar.payment_due(workflow.now()) if inspection.accepted else None
+        await db_step(
+            steps.RECORD_INSPECTION,
+            steps.InspectionStep(
+                payment_id=i.payment_id,
+                contract_no=i.contract_no,
+                seq=i.seq,
+                inspector_id=inspection.inspector_id,
+                accepted=inspection.accepted,
+                note=inspection.note,
+                due_at=due_at,
+            ),
+        )
+        self.due_at = due_at
+        self.inspection = inspection
+        return InspectOutcome(payment_id=i.payment_id, accepted=inspection.accepted, due_at=due_at)
+
+    @inspect.validator
+    def _validate_inspect(self, inspection: Inspect) -> None:
+        if self.inspection is not None:
+            raise ApplicationError(
+                f"payment {self.input.payment_id} was already inspected "
+                f"({'accepted' if self.inspection.accepted else 'rejected'})",
+                type="WrongPhase",
+                non_retryable=True,
+            )
+        if inspection.inspector_id == self.input.claimed_by:
+            raise ApplicationError(
+                "the person who claimed a payment cannot inspect it",
+                type="Forbidden",
+                non_retryable=True,
+            )
+
+    @workflow.signal
+    def retry_transfer(self) -> None:
+        """An operator fixed the cause of a bank refusal: try the transfer again."""
+        self.retry_requested = True
+
+    @workflow.query
+    def status(self) -> PaymentStatus:
+        return PaymentStatus(
+            payment_id=self.input.payment_id,
+            status=self.status_text,
+            awaiting_role=self.awaiting,
+            inspection_due=self.inspection_due,
+            due_at=self.due_at,
+            overdue=self.overdue,
+            attempts_note=self.refusal or "",
+        )
