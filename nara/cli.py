@@ -1,0 +1,248 @@
+"""The `nara` command: the embedded stack, its services one by one, the demo, the database."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.util
+import os
+import signal
+import sys
+from collections.abc import Awaitable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from nara.settings import get_settings
+
+app = typer.Typer(
+    name="nara",
+    help=(
+        "Nara back office: tenders as Temporal workflows, PostgreSQL as the system of record.\n\n"
+        "Start here: `nara dev` runs everything on this machine and plays the demo. "
+        "Configuration comes from environment variables (see the README)."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="markdown",
+)
+db_app = typer.Typer(help="The database schema (Alembic migrations).", no_args_is_help=True)
+simulators_app = typer.Typer(
+    help="Partner simulators: a guarantee agency and a bank, as small HTTP services.",
+    no_args_is_help=True,
+)
+app.add_typer(db_app, name="db")
+app.add_typer(simulators_app, name="simulators")
+
+
+def _run_until_stopped(work: Awaitable[Any]) -> Any:
+    """Run `work` until it ends or SIGTERM/Ctrl-C arrives; then cancel it and let it clean up."""
+
+    async def main() -> Any:
+        task = asyncio.ensure_future(work)
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGTERM, task.cancel)
+        try:
+            return await task
+        except asyncio.CancelledError:
+            if task.cancelled():  # stopped by SIGTERM: a normal way to end
+                return None
+            raise
+
+    try:
+        return asyncio.run(main())
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+
+
+@app.command()
+def dev(
+    demo: Annotated[
+        bool, typer.Option("--demo/--no-demo", help="Play the demo week once the stack is up.")
+    ] = True,
+    exit_after_demo: Annotated[
+        bool,
+        typer.Option("--exit-after-demo", help="Stop the stack after the demo's report."),
+    ] = False,
+    tenders: Annotated[
+        int | None, typer.Option(min=1, help="How many tenders the demo announces.")
+    ] = None,
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", help="Echo every log line, not only warnings and errors."),
+    ] = False,
+) -> None:
+    """Run the whole back office on this machine, then the demo.
+
+    Starts, in order: PostgreSQL (embedded, data in var/postgres, unless DATABASE_URL is
+    set), the schema upgrade, the Temporal dev server (history in var/temporal.db, Web UI on
+    http://localhost:8233, unless TEMPORAL_ADDRESS is set), the guarantee-agency and bank
+    simulators, one worker and the API (http://localhost:8000/docs). The stack stays up
+    until Ctrl-C, which stops every process it started. State in var/ survives restarts.
+    """
+    from nara.logs import configure_logging
+    from nara.stack import DevOptions, run_dev
+
+    configure_logging()
+    options = DevOptions(
+        demo=demo, exit_after_demo=exit_after_demo, tenders=tenders, verbose=verbose
+    )
+    code = _run_until_stopped(run_dev(options))
+    raise typer.Exit(code or 0)
+
+
+@app.command()
+def worker() -> None:
+    """Run a worker: executes tender and payment workflows and their activities.
+
+    Needs DATABASE_URL and TEMPORAL_ADDRESS (or the embedded defaults of `nara dev`).
+    Stateless: run as many as the load needs. SIGTERM finishes running tasks, then exits.
+    """
+    from nara.logs import configure_logging
+    from nara.workers.main import run_worker
+
+    configure_logging()
+    _run_until_stopped(run_worker(get_settings()))
+
+
+@app.command()
+def api(
+    host: Annotated[
+        str | None, typer.Option(help="Interface to bind [default: NARA_API_HOST].")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port [default: NARA_API_PORT].")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes.")] = 1,
+) -> None:
+    """Serve the HTTP API with uvicorn (OpenAPI docs at /docs).
+
+    Stateless: it reads PostgreSQL and talks to Temporal, so any number of replicas may run.
+    """
+    import uvicorn
+
+    from nara.logs import configure_logging
+
+    configure_logging()
+    settings = get_settings()
+    uvicorn.run(
+        "nara.api.app:create_app",
+        factory=True,
+        host=host or settings.api_host,
+        port=port or settings.api_port,
+        workers=workers,
+        log_config=None,  # keep our structlog set-up
+        proxy_headers=True,
+    )
+
+
+@app.command("demo")
+def demo_command(
+    tenders: Annotated[
+        int | None, typer.Option(min=1, help="How many tenders the agencies announce.")
+    ] = None,
+    api_url: Annotated[
+        str | None,
+        typer.Option(help="The API to drive [default: http://NARA_API_HOST:NARA_API_PORT]."),
+    ] = None,
+) -> None:
+    """Play a busy procurement week through the public API, and print its report.
+
+    Agencies announce tenders, businesses bid, officers approve, winners post guarantees,
+    contracts are signed and payments made. Needs a running stack (`nara dev --no-demo`).
+    """
+    from nara.demo import run_demo
+    from nara.logs import configure_logging
+
+    configure_logging()
+    settings = get_settings()
+    kwargs: dict[str, Any] = {
+        "api_url": api_url or f"http://{settings.api_host}:{settings.api_port}"
+    }
+    if tenders is not None:
+        kwargs["tenders"] = tenders
+    _run_until_stopped(run_demo(**kwargs))
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="DATABASE_URL",
+            help="PostgreSQL URL; unset means the embedded server under NARA_VAR_DIR.",
+        ),
+    ] = None,
+) -> None:
+    """Bring the database schema up to date (Alembic upgrade)."""
+    from nara.store.migrate import upgrade
+
+    if database_url:
+        upgrade(database_url, revision)
+        typer.echo(f"database upgraded to {revision}")
+        return
+    from nara import embedded
+
+    url, server = embedded.ensure_postgres(get_settings().var_dir)
+    try:
+        upgrade(url, revision)
+        typer.echo(f"embedded database upgraded to {revision} ({server.pgdata})")
+    finally:
+        server.stop()  # leaves a server alone that a running `nara dev` owns
+
+
+def _simulator(
+    kind: str, default_url: str, host: str | None, port: int | None, ledger: Path | None
+) -> None:
+    from urllib.parse import urlsplit
+
+    if importlib.util.find_spec("nara.simulators.__main__") is None:
+        typer.echo("the simulators are not installed in this version", err=True)
+        raise typer.Exit(1)
+    url = urlsplit(default_url)
+    ledger = ledger or get_settings().var_dir / "simulators" / f"{kind}.sqlite3"
+    ledger.parent.mkdir(parents=True, exist_ok=True)
+    argv = [sys.executable, "-m", "nara.simulators", kind,
+            "--host", host or url.hostname or "127.0.0.1",
+            "--port", str(port or url.port or 0),
+            "--ledger", str(ledger)]  # fmt: skip
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, argv)  # the simulator owns this process (and its signals) now
+
+
+_HOST = typer.Option(help="Interface to bind [default: from the service URL setting].")
+_PORT = typer.Option(help="Port [default: from the service URL setting].")
+_LEDGER = typer.Option(help="SQLite ledger file [default: var/simulators/<name>.sqlite3].")
+
+
+@simulators_app.command("guarantee")
+def simulators_guarantee(
+    host: Annotated[str | None, _HOST] = None,
+    port: Annotated[int | None, _PORT] = None,
+    ledger: Annotated[Path | None, _LEDGER] = None,
+) -> None:
+    """Guarantee-agency simulator: bid, performance, advance-payment and defect guarantees.
+
+    Listens where GUARANTEE_AGENCY_URL points; honours idempotency keys; faults on demand.
+    """
+    _simulator("guarantee", get_settings().guarantee_agency_url, host, port, ledger)
+
+
+@simulators_app.command("bank")
+def simulators_bank(
+    host: Annotated[str | None, _HOST] = None,
+    port: Annotated[int | None, _PORT] = None,
+    ledger: Annotated[Path | None, _LEDGER] = None,
+) -> None:
+    """Bank simulator: account checks and transfers for contract and subcontract payments.
+
+    Listens where BANK_URL points; honours idempotency keys; faults on demand.
+    """
+    _simulator("bank", get_settings().bank_url, host, port, ledger)
+
+
+def main() -> None:
+    """Console-script entry point (`nara`, `python -m nara`)."""
+    with contextlib.suppress(BrokenPipeError):
+        app(prog_name="nara")
