@@ -1,0 +1,160 @@
+"""A tender's whole life on the time-skipping server: 30-day notice, months of payments."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import select
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from nara.store import audit
+from nara.store.tables import Award, Contract, OpeningResult, Payment, Tender
+from nara.workers.main import Partners
+from nara.workflows.models import ClaimPayment, Inspect, Phase, TenderResult
+from nara.workflows.payment import PaymentWorkflow
+from nara.workflows.tender import TenderWorkflow
+from tests.factories import make_registry, tender_terms
+from tests.workflows.conftest import eventually, sessions
+from tests.workflows.helpers import (
+    SKIP_PAST_OPENING,
+    bid,
+    guarantee_and_sign,
+    review_and_award,
+    start_tender,
+    wait_bidding_open,
+    wait_phase,
+)
+
+
+async def _pay(env: WorkflowEnvironment, handle, reg, business, claim: ClaimPayment) -> None:
+    outcome = await handle.execute_update(TenderWorkflow.claim_payment, claim)
+    payment = env.client.get_workflow_handle(outcome.workflow_id)
+    await payment.execute_update(PaymentWorkflow.inspect,
+                                 Inspect(inspector_id=reg.inspector_id, accepted=True))
+    result = await payment.result()
+    assert result.status == "paid"
+
+
+async def test_full_lifecycle_from_announcement_to_final_payment(
+    temporal_env: WorkflowEnvironment, worker: Worker, task_queue: str, db_engine,
+    partners: Partners,
+) -> None:
+    started = time.monotonic()
+    reg = await make_registry(db_engine, businesses=4)
+    winner, runner_up, third, low = reg.businesses
+    await partners.bank.open_account(account_no=reg.agency_account, holder="agency",
+                                     balance=10_000_000_000)
+    for no in reg.businesses:
+        await partners.bank.open_account(account_no=reg.accounts[no], holder=no, balance=0)
+    terms = tender_terms(reg, notice_days=30, estimated_price=100_000_000)
+    handle = await start_tender(temporal_env.client, task_queue, terms)
+    await wait_bidding_open(db_engine, terms.notice_no)
+
+    await bid(db_engine, partners, reg, terms, winner, 90_500_000, (1, 8))
+    await bid(db_engine, partners, reg, terms, runner_up, 93_000_000, (8, 15))
+    await bid(db_engine, partners, reg, terms, third, 95_000_000, (4, 8))
+    await bid(db_engine, partners, reg, terms, low, 60_000_000, (2, 12))  # below the lower limit
+
+    await temporal_env.sleep(SKIP_PAST_OPENING)
+    status = await wait_phase(handle, Phase.EVALUATING)
+    assert status.bid_count == 4
+    assert status.candidate is not None and status.candidate.business_no == winner
+    assert status.predetermined_price is not None
+    assert 98_000_000 <= status.predetermined_price <= 102_000_000
+
+    await review_and_award(handle, reg, winner)
+    contract_no = await guarantee_and_sign(handle, partners, reg, winner, 9_050_000)
+    await wait_phase(handle, Phase.CONTRACTED)
+
+    agent = reg.agents[winner]
+    await _pay(temporal_env, handle, reg, winner, ClaimPayment(
+        person_id=agent, business_no=winner, kind="advance", amount=27_000_000))
+    await temporal_env.sleep(timedelta(days=30))
+    await _pay(temporal_env, handle, reg, winner, ClaimPayment(
+        person_id=agent, business_no=winner, kind="progress", amount=30_000_000,
+        subcontract_amount=5_000_000, subcontractor_no=third))
+    await temporal_env.sleep(timedelta(days=30))
+    await _pay(temporal_env, handle, reg, winner, ClaimPayment(
+        person_id=agent, business_no=winner, kind="final", amount=33_500_000))
+
+    result = await handle.result(result_type=TenderResult)
+    elapsed = time.monotonic() - started
+    print(f"\nfull lifecycle (30-day notice, 3 payments over 2 months): {elapsed:.1f}s")
+    assert result.phase is Phase.COMPLETED
+    assert result.paid_total == 90_500_000
+
+    # The bank moved exactly the contract amount, the subcontractor's share directly.
+    assert (await partners.bank.get_account(reg.accounts[winner])).balance == 85_500_000
+    assert (await partners.bank.get_account(reg.accounts[third])).balance == 5_000_000
+    # PostgreSQL holds the business record of every step.
+    async with sessions(db_engine)() as s:
+        tender = (await s.execute(select(Tender).where(
+            Tender.notice_no == terms.notice_no))).scalar_one()
+        assert tender.phase == "completed" and not tender.bidding_open
+        opening = await s.get(OpeningResult, tender.id)
+        assert opening is not None and opening.predetermined_price == status.predetermined_price
+        assert len(opening.reserve_prices) == 15
+        award = (await s.execute(select(Award).where(Award.tender_id == tender.id))).scalar_one()
+        assert award.business_no == winner and award.status == "contracted"
+        contract = await s.get(Contract, contract_no)
+        assert contract is not None and contract.status == "completed"
+        payments = (await s.execute(select(Payment).where(
+            Payment.contract_no == contract_no).order_by(Payment.seq))).scalars().all()
+        assert [(p.kind, p.status) for p in payments] == [
+            ("advance", "paid"), ("progress", "paid"), ("final", "paid")]
+        assert sum(p.subcontract_amount for p in payments) == 5_000_000
+        chain = await audit.verify(s)
+        assert chain.ok and chain.events >= 15
+
+
+async def test_bank_commit_then_timeout_pays_once(
+    temporal_env: WorkflowEnvironment, worker: Worker, task_queue: str, db_engine,
+    partners: Partners, bank_sim,
+) -> None:
+    reg = await make_registry(db_engine, businesses=2)
+    winner, other = reg.businesses
+    await partners.bank.open_account(account_no=reg.agency_account, holder="agency",
+                                     balance=1_000_000_000)
+    for no in reg.businesses:
+        await partners.bank.open_account(account_no=reg.accounts[no], holder=no, balance=0)
+    terms = tender_terms(reg, notice_days=10)
+    handle = await start_tender(temporal_env.client, task_queue, terms)
+    await wait_bidding_open(db_engine, terms.notice_no)
+    await bid(db_engine, partners, reg, terms, winner, 91_000_000)
+    await bid(db_engine, partners, reg, terms, other, 94_000_000)
+    await temporal_env.sleep(timedelta(days=11))
+    await wait_phase(handle, Phase.EVALUATING)
+    await review_and_award(handle, reg, winner)
+    await guarantee_and_sign(handle, partners, reg, winner, 9_100_000)
+    await wait_phase(handle, Phase.CONTRACTED)
+
+    # The bank commits the transfer, then the answer is lost: the retry must not pay twice.
+    import httpx
+
+    async with httpx.AsyncClient() as http:
+        armed = await http.post(f"{bank_sim.url}/_faults", json={
+            "mode": "commit_then_timeout", "path_prefix": "/transfers", "count": 1,
+            "hang_ms": 3000})
+        assert armed.status_code == 201
+    outcome = await handle.execute_update(TenderWorkflow.claim_payment, ClaimPayment(
+        person_id=reg.agents[winner], business_no=winner, kind="final", amount=91_000_000))
+    payment = temporal_env.client.get_workflow_handle(outcome.workflow_id)
+    await payment.execute_update(PaymentWorkflow.inspect,
+                                 Inspect(inspector_id=reg.inspector_id, accepted=True))
+
+    async def paid():
+        status = await handle.query(TenderWorkflow.status)
+        return status.phase is Phase.COMPLETED
+
+    await eventually(paid, timeout_s=40)
+    assert (await partners.bank.get_account(reg.accounts[winner])).balance == 91_000_000
+    transfers = await partners.bank.list_transfers(reference=outcome.payment_id)
+    assert len(transfers) == 1
+    history = await payment.fetch_history()
+    attempts = [e.activity_task_started_event_attributes.attempt for e in history.events
+                if e.HasField("activity_task_started_event_attributes")]
+    assert max(attempts) >= 2, "the bank call should have been retried"
+    _ = uuid
