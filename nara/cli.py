@@ -72,6 +72,14 @@ def dev(
         bool,
         typer.Option("--verbose", "-v", help="Echo every log line, not only warnings and errors."),
     ] = False,
+    time_scale: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="NARA_TIME_SCALE for the services: notice periods pass this many times "
+            "faster [default: NARA_TIME_SCALE if set, else 20000].",
+        ),
+    ] = None,
 ) -> None:
     """Run the whole back office on this machine, then the demo.
 
@@ -86,7 +94,11 @@ def dev(
 
     configure_logging()
     options = DevOptions(
-        demo=demo, exit_after_demo=exit_after_demo, tenders=tenders, verbose=verbose
+        demo=demo,
+        exit_after_demo=exit_after_demo,
+        tenders=tenders,
+        verbose=verbose,
+        time_scale=time_scale,
     )
     code = _run_until_stopped(run_dev(options))
     raise typer.Exit(code or 0)

@@ -33,6 +33,10 @@ from rich.table import Table
 from nara import embedded
 from nara.settings import Settings, get_settings
 
+DEMO_TIME_SCALE = 20_000
+"""NARA_TIME_SCALE given to the services when the environment does not set one: the demo
+week's notice periods (days) then pass in seconds."""
+
 GRACE_S = 10.0
 """How long a child may take to stop after SIGTERM before it is killed."""
 
@@ -148,6 +152,8 @@ class DevOptions:
     exit_after_demo: bool = False
     tenders: int | None = None
     verbose: bool = False
+    time_scale: int | None = None
+    """NARA_TIME_SCALE for the services; None: the environment's, else DEMO_TIME_SCALE."""
 
 
 @dataclass
@@ -160,6 +166,7 @@ class Stack:
     database_url: str = ""
     temporal_address: str = ""
     web_ui_url: str | None = None
+    time_scale: int = DEMO_TIME_SCALE
     postgres: embedded.EmbeddedPostgres | None = None
     temporal: embedded.TemporalDevServer | None = None
     children: list[Child] = field(default_factory=list)
@@ -231,6 +238,7 @@ class Stack:
             DATABASE_URL=self.database_url,
             TEMPORAL_ADDRESS=self.temporal_address,
             NARA_VAR_DIR=str(self.var_dir),
+            NARA_TIME_SCALE=str(self.time_scale),
             PYTHONUNBUFFERED="1",
         )
         return env
@@ -354,6 +362,8 @@ class Stack:
         table.add_row("Guarantee agency", f"{self.settings.guarantee_agency_url} (simulator)")
         table.add_row("Bank", f"{self.settings.bank_url} (simulator)")
         table.add_row("Logs", f"{self.logs_dir}/*.log")
+        if self.time_scale != 1:
+            table.add_row("Time scale", f"notice periods run {self.time_scale:,}x faster")
         return Panel(table, title="Nara back office is up", border_style="green", expand=False)
 
     # -- shutdown ---------------------------------------------------------------------
@@ -383,6 +393,10 @@ async def run_dev(options: DevOptions, settings: Settings | None = None) -> int:
     var_dir = settings.var_dir.expanduser().resolve()
     var_dir.mkdir(parents=True, exist_ok=True)
     stack = Stack(settings=settings, console=console, var_dir=var_dir)
+    if options.time_scale is not None:
+        stack.time_scale = options.time_scale
+    elif "NARA_TIME_SCALE" in os.environ:
+        stack.time_scale = settings.time_scale
     try:
         stack.start_postgres()
         stack.migrate()
@@ -392,7 +406,7 @@ async def run_dev(options: DevOptions, settings: Settings | None = None) -> int:
             (settings.guarantee_agency_url, settings.bank_url),
             strict=True,
         ):
-            await stack.wait_for_port(child, url)
+            await stack.wait_for_http(child, f"{url.rstrip('/')}/health")
         worker = stack.start_worker()
         api = stack.start_api()
         await stack.wait_for_worker(worker)

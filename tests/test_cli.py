@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from nara.cli import app
+from nara.settings import Settings
 
 runner = CliRunner()
 COMMANDS = ["dev", "worker", "api", "demo", "db", "simulators"]
@@ -58,3 +61,31 @@ def test_python_dash_m_nara_is_the_same_command() -> None:
     assert result.returncode == 0, result.stderr
     assert "Usage: nara" in result.stdout
     assert " dev " in result.stdout and " worker " in result.stdout
+
+
+def _readme_configuration() -> dict[str, str]:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `([A-Z0-9_]+)` \| (.+?) \|", section, flags=re.MULTILINE)
+    return {name: default.strip().strip("`") for name, default in rows}
+
+
+def _shown(default: object) -> str:
+    if default is None:
+        return "unset"
+    if isinstance(default, bool):
+        return str(default).lower()
+    return str(default)
+
+
+def test_readme_configuration_table_matches_settings() -> None:
+    documented = _readme_configuration()
+    known = {field.alias or name.upper(): field for name, field in Settings.model_fields.items()}
+    for variable, field in known.items():
+        assert variable in documented, f"README configuration table lacks {variable}"
+        assert documented[variable] == _shown(field.default), (
+            f"README says {variable} defaults to {documented[variable]!r}, "
+            f"nara/settings.py says {_shown(field.default)!r}"
+        )
+    unknown = set(documented) - set(known)
+    assert not unknown, f"README documents settings that do not exist: {unknown}"
