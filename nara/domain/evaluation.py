@@ -1,0 +1,188 @@
+"""Qualification review (적격심사), negotiated scoring, failed tenders (유찰), private contracts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_DOWN, Decimal
+
+from nara.domain.enums import COMPETITIVE_METHODS, Category, Method
+from nara.domain.errors import RuleViolation
+from nara.domain.ranking import bid_rate
+from nara.domain.rules import format_amount, rules_on
+
+SCORE_PLACES = Decimal("0.0001")
+
+
+def _points(value: Decimal | int, field: str, maximum: Decimal) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        raise RuleViolation(
+            rule="score", field=field, value=value, accepted="a Decimal or int, never a float",
+            message=f"{field} {value!r} must be a Decimal or an int (floats lose points)",
+        )
+    points = Decimal(value)
+    if not (0 <= points <= maximum):
+        raise RuleViolation(
+            rule="score", field=field, value=value, accepted=f"0 to {maximum}",
+            message=f"{field} {value} is outside 0-{maximum} points",
+        )
+    return points
+
+
+@dataclass(frozen=True)
+class QualificationResult:
+    price_score: Decimal
+    capability_score: Decimal
+    total: Decimal
+    pass_mark: Decimal
+    passed: bool
+    bid_rate: Decimal
+    price_points: Decimal
+
+
+def qualification_review(
+    *,
+    category: Category,
+    estimated_price: int,
+    bid_price: int,
+    predetermined_price: int,
+    capability_score: Decimal | int,
+    on: date,
+) -> QualificationResult:
+    """Score one candidate: price score plus capability score against the pass mark.
+
+    Price score = price points - deduction x |reference rate - bid rate|, never
+    below the minimum (see the qualification table); the bid rate is the
+    3-decimal rate of `ranking.bid_rate`. `capability_score` is the sum of the
+    other items (experience, finances, ...) out of 100 - price points.
+    """
+    row = rules_on(on).qualification(category=category, estimated_price=estimated_price)
+    capability = _points(capability_score, "capability_score", row.capability_points)
+    rate = bid_rate(price=bid_price, predetermined_price=predetermined_price)
+    price_score = max(
+        row.min_price_points,
+        row.price_points - row.deduction_per_point * abs(row.reference_rate - rate),
+    )
+    total = price_score + capability
+    return QualificationResult(
+        price_score=price_score,
+        capability_score=capability,
+        total=total,
+        pass_mark=row.pass_mark,
+        passed=total >= row.pass_mark,
+        bid_rate=rate,
+        price_points=row.price_points,
+    )
+
+
+@dataclass(frozen=True)
+class NegotiatedScore:
+    technical_score: Decimal
+    price_score: Decimal
+    total: Decimal
+    technical_weight: int
+    price_weight: int
+    eligible: bool  # technical score high enough to be negotiated with
+
+
+def negotiated_score(
+    *,
+    category: Category,
+    technical_score: Decimal | int,
+    bid_price: int,
+    lowest_price: int,
+    on: date,
+    technical_weight: int | None = None,
+) -> NegotiatedScore:
+    """Score a proposal in a negotiated contract.
+
+    `technical_score` is the evaluators' points out of the technical weight (80 by
+    default; 60-90 allowed). Price score = price weight x lowest price / this price,
+    cut to 4 decimals. `eligible` is whether the technical score reaches the share
+    of the technical weight needed for negotiation (85%).
+    """
+    row = rules_on(on).negotiated(category=category)
+    weight = row.technical_weight if technical_weight is None else technical_weight
+    if not (row.min_technical_weight <= weight <= row.max_technical_weight):
+        raise RuleViolation(
+            rule="negotiated-weights", field="technical_weight", value=weight,
+            accepted=f"{row.min_technical_weight} to {row.max_technical_weight}",
+            message=(
+                f"technical weight {weight} is outside the allowed"
+                f" {row.min_technical_weight}:{100 - row.min_technical_weight} to"
+                f" {row.max_technical_weight}:{100 - row.max_technical_weight} split"
+            ),
+        )
+    price_weight = 100 - weight
+    technical = _points(technical_score, "technical_score", Decimal(weight))
+    for value, name in ((bid_price, "bid_price"), (lowest_price, "lowest_price")):
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise RuleViolation(
+                rule="positive-amount", field=name, value=value,
+                accepted="a positive whole number of KRW",
+                message=f"{name} {value!r} must be a positive whole number of KRW",
+            )
+    if lowest_price > bid_price:
+        raise RuleViolation(
+            rule="negotiated-price-score", field="lowest_price", value=lowest_price,
+            accepted=f"at most the bid price {format_amount(bid_price)}",
+            message=(
+                f"lowest price {format_amount(lowest_price)} cannot exceed this bid price"
+                f" {format_amount(bid_price)}"
+            ),
+        )
+    price_score = (Decimal(price_weight) * lowest_price / bid_price).quantize(
+        SCORE_PLACES, rounding=ROUND_DOWN
+    )
+    eligible = technical * 10_000 >= Decimal(weight) * row.eligibility_bp
+    return NegotiatedScore(
+        technical_score=technical,
+        price_score=price_score,
+        total=technical + price_score,
+        technical_weight=weight,
+        price_weight=price_weight,
+        eligible=eligible,
+    )
+
+
+def tender_failed(*, method: Method, valid_bids: int) -> bool:
+    """유찰: no valid bid, or a single one in a competitive tender."""
+    if valid_bids < 0:
+        raise RuleViolation(
+            rule="valid-bids", field="valid_bids", value=valid_bids, accepted="0 or more",
+            message=f"valid bid count {valid_bids} cannot be negative",
+        )
+    return valid_bids == 0 or (valid_bids == 1 and method in COMPETITIVE_METHODS)
+
+
+def private_contract_allowed(
+    *,
+    round: int,
+    failed_rounds: int,
+    category: Category | None = None,
+    estimated_price: int | None = None,
+    on: date | None = None,
+) -> bool:
+    """Whether a private contract (수의계약) may replace the competition.
+
+    After a re-announced tender (round 1 or later) fails again, i.e. two failed
+    rounds; or, when `category`, `estimated_price` and `on` are given, at or below
+    the small-value threshold in force.
+    """
+    if round < 0 or failed_rounds < 0 or failed_rounds > round + 1:
+        raise RuleViolation(
+            rule="tender-rounds", field="failed_rounds", value=failed_rounds,
+            accepted=f"0 to {max(round, 0) + 1} for round {round}",
+            message=(
+                f"round {round} with {failed_rounds} failed rounds is impossible: a tender"
+                f" in round {round} has had at most {max(round, 0) + 1} rounds"
+            ),
+        )
+    book = rules_on(on) if on is not None else None
+    needed = book.private_contract(category=category).failed_rounds \
+        if book is not None and category is not None else 2
+    if round >= 1 and failed_rounds >= needed:
+        return True
+    if book is not None and category is not None and estimated_price is not None:
+        return estimated_price <= book.private_contract(category=category).small_value_max
+    return False
