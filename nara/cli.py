@@ -32,7 +32,11 @@ simulators_app = typer.Typer(
     help="Partner simulators: a guarantee agency and a bank, as small HTTP services.",
     no_args_is_help=True,
 )
+temporal_app = typer.Typer(
+    help="The Temporal namespace the back office uses.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
+app.add_typer(temporal_app, name="temporal")
 app.add_typer(simulators_app, name="simulators")
 
 
@@ -201,6 +205,43 @@ def db_upgrade(
         typer.echo(f"embedded database upgraded to {revision} ({server.pgdata})")
     finally:
         server.stop()  # leaves a server alone that a running `nara dev` owns
+
+
+@temporal_app.command("setup")
+def temporal_setup(
+    wait: Annotated[
+        float, typer.Option(min=0, help="Seconds to keep retrying while Temporal starts up.")
+    ] = 60.0,
+) -> None:
+    """Register the project's search attributes in TEMPORAL_NAMESPACE (idempotent).
+
+    Run once per cluster before the first worker starts (the worker refuses to start
+    without them). The embedded dev server of `nara dev` needs no setup.
+    """
+    from nara.temporal import connect, missing_search_attributes, register_search_attributes
+
+    async def setup() -> list[str] | str:
+        settings = get_settings()
+        deadline = asyncio.get_running_loop().time() + wait
+        while True:
+            try:
+                client = await connect(settings)
+                await register_search_attributes(client)
+                return await missing_search_attributes(client)
+            except Exception as exc:  # Temporal still starting: retry until the deadline
+                if asyncio.get_running_loop().time() > deadline:
+                    where = settings.temporal_address or f"127.0.0.1:{settings.temporal_dev_port}"
+                    return f"Temporal at {where} did not answer: {exc}"
+                await asyncio.sleep(2)
+
+    outcome = _run_until_stopped(setup())
+    if isinstance(outcome, str):
+        typer.echo(outcome, err=True)
+        raise typer.Exit(1)
+    if outcome:
+        typer.echo(f"still missing: {', '.join(outcome)}", err=True)
+        raise typer.Exit(1)
+    typer.echo("search attributes registered")
 
 
 def _simulator(

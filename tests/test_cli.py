@@ -15,7 +15,7 @@ from nara.cli import app
 from nara.settings import Settings
 
 runner = CliRunner()
-COMMANDS = ["dev", "worker", "api", "demo", "db", "simulators"]
+COMMANDS = ["dev", "worker", "api", "demo", "db", "temporal", "simulators"]
 
 
 def _help(*args: str) -> str:
@@ -39,6 +39,7 @@ def test_top_level_help_lists_every_command() -> None:
         (["demo"], ["--tenders", "--api-url"]),
         (["db"], ["upgrade"]),
         (["db", "upgrade"], ["--database-url", "DATABASE_URL", "head"]),
+        (["temporal", "setup"], ["search attributes", "--wait"]),
         (["simulators"], ["guarantee", "bank"]),
         (["simulators", "guarantee"], ["--port", "--ledger", "GUARANTEE_AGENCY_URL"]),
         (["simulators", "bank"], ["--port", "--ledger", "BANK_URL"]),
