@@ -29,6 +29,7 @@ def new_simulator_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        ledger.open()
         yield
         ledger.close()
 

@@ -62,6 +62,11 @@ class Ledger:
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
 
+    def open(self) -> None:
+        """Open (and create) the database now, so a bad path fails at start-up."""
+        with self._lock:
+            self._connection()
+
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
             if self.path is not None:
