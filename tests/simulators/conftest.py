@@ -1,0 +1,42 @@
+"""Simulators served on real loopback sockets, fresh (in-memory ledger) for every test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from nara.simulators import bank, guarantee_agency
+from nara.simulators.runner import ServerHandle, serve_in_thread
+
+
+@pytest.fixture
+def bank_sim() -> Iterator[ServerHandle]:
+    sim = serve_in_thread(bank.create_app(hang_ms=2_000))
+    yield sim
+    sim.stop(wait=False)  # in memory and never reopened: no need to wait for uvicorn
+
+
+@pytest.fixture
+def guarantee_sim() -> Iterator[ServerHandle]:
+    sim = serve_in_thread(guarantee_agency.create_app(hang_ms=2_000))
+    yield sim
+    sim.stop(wait=False)
+
+
+def loopback_client(base_url: str) -> httpx.Client:
+    # plain HTTP on loopback: verify=False skips loading the CA bundle (~25 ms a client)
+    return httpx.Client(base_url=base_url, timeout=5.0, verify=False)
+
+
+@pytest.fixture
+def bank_http(bank_sim: ServerHandle) -> Iterator[httpx.Client]:
+    with loopback_client(bank_sim.url) as http:
+        yield http
+
+
+@pytest.fixture
+def guarantee_http(guarantee_sim: ServerHandle) -> Iterator[httpx.Client]:
+    with loopback_client(guarantee_sim.url) as http:
+        yield http
