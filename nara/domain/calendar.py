@@ -188,12 +188,12 @@ def next_working_time(at: datetime, *, time_of_day: time | None = None) -> datet
 
     A time inside working hours on a business day is returned unchanged (on the
     Seoul clock). Otherwise the result is the next working day at `time_of_day`
-    (default: the clock time of `at`), never earlier than `at`: the outage rule
-    uses it with the tender's original deadline or opening time. Holidays and
-    weekends are skipped.
+    (default: the clock time of `at`), always later than `at`: the outage rule
+    uses it with the tender's original deadline or opening time. Weekends and
+    holidays do not count as working days.
 
-    A time before 09:00 on a business day moves to that same day when the
-    requested clock time is still ahead; otherwise to the next business day.
+    A time before 09:00 on a business day may land later that same day, when
+    `time_of_day` is still ahead (01:00 Tuesday with 10:00 gives 10:00 Tuesday).
     """
     local = require_aware(at, "at")
     if is_working_time(local):
@@ -204,7 +204,7 @@ def next_working_time(at: datetime, *, time_of_day: time | None = None) -> datet
         day = next_business_day(day)
     while True:
         candidate = datetime.combine(day, clock, tzinfo=SEOUL)
-        if candidate >= local:
+        if candidate > local:
             return candidate
         day = next_business_day(day)
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
 
 from nara.domain.enums import COMPETITIVE_METHODS, Category, Method
 from nara.domain.errors import RuleViolation
-from nara.domain.ranking import bid_rate
+from nara.domain.ranking import RankedBid, Ranking, bid_rate
 from nara.domain.rules import format_amount, rules_on
 
 SCORE_PLACES = Decimal("0.0001")
@@ -73,6 +74,52 @@ def qualification_review(
         bid_rate=rate,
         price_points=row.price_points,
     )
+
+
+@dataclass(frozen=True)
+class Review:
+    """One candidate's qualification review."""
+
+    bid: RankedBid
+    result: QualificationResult
+
+
+@dataclass(frozen=True)
+class ReviewOutcome:
+    """Candidates reviewed in order until one passed (`winner`), or all failed (None)."""
+
+    winner: RankedBid | None
+    reviews: tuple[Review, ...]
+
+
+def review_candidates(
+    *,
+    ranking: Ranking,
+    capability_scores: Mapping[str, Decimal | int],
+    category: Category,
+    estimated_price: int,
+    predetermined_price: int,
+    on: date,
+) -> ReviewOutcome:
+    """Review candidates lowest price first and stop at the first that passes.
+
+    A candidate missing from `capability_scores` is reviewed with 0 capability
+    points (it submitted no qualification documents).
+    """
+    reviews: list[Review] = []
+    for bid in ranking.candidates:
+        result = qualification_review(
+            category=category,
+            estimated_price=estimated_price,
+            bid_price=bid.price,
+            predetermined_price=predetermined_price,
+            capability_score=capability_scores.get(bid.bidder, 0),
+            on=on,
+        )
+        reviews.append(Review(bid=bid, result=result))
+        if result.passed:
+            return ReviewOutcome(winner=bid, reviews=tuple(reviews))
+    return ReviewOutcome(winner=None, reviews=tuple(reviews))
 
 
 @dataclass(frozen=True)

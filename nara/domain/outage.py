@@ -79,7 +79,7 @@ def extend_for_outage(
             new_opening = opening + row.near_shift_hours * hours
             reason = (f"deadline fell within {row.near_window_hours} h after recovery from the"
                       f" {outage_text}: deadline and opening moved by {row.near_shift_hours} h")
-    elif due < start and start <= opening <= near_end:
+    elif due < start and start <= opening < back:
         new_due = due
         offset = (row.long_opening_after_recovery_hours if long
                   else row.opening_after_recovery_hours)
@@ -89,14 +89,11 @@ def extend_for_outage(
         return Rescheduled(deadline=due, opening_at=opening, moved=False,
                            reason=f"not affected by the {outage_text}")
 
-    if new_due != due:
-        working_due = _working(new_due, due)
-        if working_due != new_due:
-            reason += "; past working hours, so the next working day at the original time"
-        new_due = working_due
+    working_due = _working(new_due, due) if new_due != due else due
     working_opening = _working(new_opening, opening)
-    if working_opening != new_opening and "next working day" not in reason:
+    if working_due != new_due or working_opening != new_opening:
         reason += "; past working hours, so the next working day at the original time"
+    new_due = working_due
     new_opening = max(working_opening, opening)
     if new_opening <= new_due:
         # Keep the original gap between deadline and opening (at least an hour).

@@ -108,25 +108,26 @@ def draw_reserve_prices(
     book = rules_on(on)
     spec = book.reserve_prices(agency_kind=agency_kind)
     unit = book.reserve_rounding(category=category).unit
+    # Every band must be at least one rounding unit wide, so that it holds a grid price.
+    smallest = -(-unit * spec.band_count * 10_000 // (2 * spec.range_bp))
+    if base_amount < smallest:
+        raise RuleViolation(
+            rule="reserve-base-amount",
+            field="base_amount",
+            value=base_amount,
+            accepted=f"at least {smallest:,} KRW",
+            message=(
+                f"base amount {format_amount(base_amount)} is too small to split into"
+                f" {spec.band_count} bands at least {unit} KRW wide; it needs at least"
+                f" {smallest:,} KRW"
+            ),
+        )
     edges = band_edges(base_amount, spec.range_bp, spec.band_count)
     bands: list[tuple[int, int]] = []
     prices: list[int] = []
     for number in range(1, spec.band_count + 1):
         low = _ceil_to(edges[number - 1], unit)
         high = _floor_to(edges[number], unit)
-        if high < low:
-            smallest = -(-unit * spec.band_count * 10_000 // (2 * spec.range_bp))
-            raise RuleViolation(
-                rule="reserve-base-amount",
-                field="base_amount",
-                value=base_amount,
-                accepted=f"at least {smallest:,} KRW",
-                message=(
-                    f"base amount {format_amount(base_amount)} is too small to split into"
-                    f" {spec.band_count} bands of whole {unit}-KRW prices; it needs at least"
-                    f" {smallest:,} KRW"
-                ),
-            )
         count = (high - low) // unit + 1
         bands.append((low, high))
         prices.append(low + unit * draw_below(seed, f"nara-reserve-band-{number}", count))
@@ -182,7 +183,8 @@ def predetermined_price(
     number. With no picks at all, the 4 bands come from `fallback_bands(draw.seed)`.
     """
     book = rules_on(draw.on) if draw.on is not None else latest_rules()
-    spec = book.reserve_prices(agency_kind=draw.agency_kind or next(iter(AgencyKind)))
+    # Picks per bidder and prices averaged are the same for both agency kinds.
+    spec = book.reserve_prices(agency_kind=draw.agency_kind or AgencyKind.NATIONAL)
     band_count = len(draw.prices)
     counts = [0] * band_count
     for index, pick in enumerate(picks):
