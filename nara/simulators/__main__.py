@@ -83,7 +83,14 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     create_app, default_port = _SIMULATORS[args.simulator]
     app = create_app(args.ledger, hang_ms=args.hang_ms)
-    uvicorn.run(app, host=args.host, port=args.port or default_port, log_level=args.log_level)
+    # A request hanging in an injected timeout must not hold up Ctrl-C or SIGTERM for 30 s.
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port or default_port,
+        log_level=args.log_level,
+        timeout_graceful_shutdown=2,
+    )
 
 
 if __name__ == "__main__":

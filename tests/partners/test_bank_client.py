@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
@@ -187,3 +189,14 @@ async def test_closing_a_client_leaves_a_shared_pool_open(
 
     assert not http.is_closed
     assert (await BankClient(bank_sim.url, http=http).get_account("a")).holder == "a"
+
+
+async def test_concurrent_retries_and_payments_keep_the_books_exact(bank: BankClient) -> None:
+    retries = [pay(bank, key="same", amount=1_000) for _ in range(10)]
+    payments = [pay(bank, key=f"key-{n}", amount=1_000) for n in range(20)]
+
+    results = await asyncio.gather(*retries, *payments)
+
+    assert len({transfer.transfer_id for transfer in results[:10]}) == 1
+    assert len({transfer.transfer_id for transfer in results}) == 21
+    assert await balances(bank) == (1_000_000 - 21_000, 21_000)
