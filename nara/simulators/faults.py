@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 FaultMode = Literal["latency", "timeout", "error_5xx", "outage", "commit_then_timeout"]
 
+_RETRY = "retry with the same idempotency key"
 _CONTROL_PATHS = frozenset({"/health", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
 
 
@@ -177,63 +178,39 @@ class FaultInjection:
         match fault.mode:
             case "latency":
                 await self.app(scope, receive, send)
+                return
             case "error_5xx":
-                await _answer(
-                    Problem(
-                        fault.status_code,
-                        "simulated-error",
-                        "injected server error: nothing was done",
-                        fix="retry later with the same idempotency key",
-                    ),
-                    scope,
-                    receive,
-                    send,
+                problem = Problem(
+                    fault.status_code,
+                    "simulated-error",
+                    "injected server error: nothing was done",
+                    fix=_RETRY,
                 )
             case "outage":
-                headers = {}
-                if fault.until is not None:
-                    wait = (fault.until - datetime.now(UTC)).total_seconds()
-                    headers["Retry-After"] = str(max(1, math.ceil(wait)))
-                await _answer(
-                    Problem(
-                        503,
-                        "simulated-outage",
-                        "the partner is in an outage window",
-                        fix="retry after the window ends",
-                        headers=headers,
-                    ),
-                    scope,
-                    receive,
-                    send,
+                problem = Problem(
+                    503,
+                    "simulated-outage",
+                    "the partner is in an outage window",
+                    fix="retry after the window ends",
+                    headers=_retry_after(fault),
                 )
             case "timeout":
-                if await self._hang(fault, receive):
-                    await _answer(
-                        Problem(
-                            504,
-                            "simulated-timeout",
-                            "injected timeout: nothing was done",
-                            fix="retry with the same idempotency key",
-                        ),
-                        scope,
-                        receive,
-                        send,
-                    )
+                if not await self._hang(fault, receive):
+                    return
+                problem = Problem(
+                    504, "simulated-timeout", "injected timeout: nothing was done", fix=_RETRY
+                )
             case "commit_then_timeout":
                 await self.app(scope, receive, _discard)
-                if await self._hang(fault, receive):
-                    await _answer(
-                        Problem(
-                            504,
-                            "simulated-timeout",
-                            "injected timeout after the work was committed",
-                            fix="retry with the same idempotency key, or look the "
-                            "request up by its key",
-                        ),
-                        scope,
-                        receive,
-                        send,
-                    )
+                if not await self._hang(fault, receive):
+                    return
+                problem = Problem(
+                    504,
+                    "simulated-timeout",
+                    "injected timeout after the work was committed",
+                    fix=f"{_RETRY}, or look the request up by its key",
+                )
+        await problem.response()(scope, receive, send)
 
     async def _hang(self, fault: Fault, receive: Receive) -> bool:
         """Hang like a stuck partner; False when the client hung up first (no one to answer)."""
@@ -249,8 +226,11 @@ class FaultInjection:
         return False
 
 
-async def _answer(problem: Problem, scope: Scope, receive: Receive, send: Send) -> None:
-    await problem.response()(scope, receive, send)
+def _retry_after(fault: Fault) -> dict[str, str]:
+    if fault.until is None:
+        return {}
+    wait = (fault.until - datetime.now(UTC)).total_seconds()
+    return {"Retry-After": str(max(1, math.ceil(wait)))}
 
 
 async def _discard(message: Message) -> None:
