@@ -13,8 +13,9 @@ from nara.domain.errors import RuleViolation
 from nara.domain.rules import BN, M
 
 
-def kst(*args: int) -> datetime:
-    return datetime(*args, tzinfo=SEOUL)  # type: ignore[misc]
+def kst(year: int, month: int, day: int, hour: int = 0, minute: int = 0,
+        second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=SEOUL)
 
 
 ON = date(2026, 3, 2)
@@ -157,7 +158,8 @@ def test_naive_datetimes_are_refused(naive: str) -> None:
     times[naive] = times[naive].replace(tzinfo=None)
     with pytest.raises(RuleViolation) as caught:
         check_announcement(category=Category.GOODS, method=Method.GENERAL,
-                           estimated_price=50 * M, **times)
+                           estimated_price=50 * M, announced_at=times["announced_at"],
+                           deadline=times["deadline"], opening_at=times["opening_at"])
     assert caught.value.field == naive
 
 

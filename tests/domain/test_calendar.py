@@ -20,8 +20,9 @@ from nara.domain.calendar import (
 from nara.domain.errors import RuleViolation
 
 
-def kst(*args: int) -> datetime:
-    return datetime(*args, tzinfo=SEOUL)  # type: ignore[misc]
+def kst(year: int, month: int, day: int, hour: int = 0, minute: int = 0,
+        second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=SEOUL)
 
 
 COVERED = st.dates(min_value=date(2025, 1, 1), max_value=date(2027, 11, 30))

@@ -11,8 +11,9 @@ from nara.domain.errors import RuleViolation
 from nara.domain.outage import extend_for_outage
 
 
-def kst(*args: int) -> datetime:
-    return datetime(*args, tzinfo=SEOUL)  # type: ignore[misc]
+def kst(year: int, month: int, day: int, hour: int = 0, minute: int = 0,
+        second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=SEOUL)
 
 
 def extend(deadline: datetime, opening: datetime, start: datetime,
