@@ -67,7 +67,10 @@ def dev(
     ] = True,
     exit_after_demo: Annotated[
         bool,
-        typer.Option("--exit-after-demo", help="Stop the stack after the demo's report."),
+        typer.Option(
+            "--exit-after-demo",
+            help="Stop the stack after the demo's report (with --no-demo: once it is up).",
+        ),
     ] = False,
     tenders: Annotated[
         int | None, typer.Option(min=1, help="How many tenders the demo announces.")

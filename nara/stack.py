@@ -420,8 +420,8 @@ async def run_dev(options: DevOptions, settings: Settings | None = None) -> int:
         code = 0
         if options.demo:
             code = await _demo_while_watching(stack, options)
-            if options.exit_after_demo:
-                return code
+        if options.exit_after_demo:
+            return code
         console.print("[green]The stack stays up.[/] Press [bold]Ctrl-C[/] to stop it.")
         broken = await stack.watch_children()
         console.print(f"[red]{broken.exit_message()}[/]")
