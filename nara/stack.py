@@ -198,7 +198,13 @@ class Stack:
         from nara.store.migrate import upgrade
 
         self.step("database schema: alembic upgrade head")
-        upgrade(self.database_url)
+        try:
+            upgrade(self.database_url)
+        except Exception as exc:
+            raise StackError(
+                f"the database migration failed ({type(exc).__name__}: {exc}); "
+                f"is PostgreSQL at {_redact(self.database_url)} reachable?"
+            ) from exc
 
     async def start_temporal(self) -> None:
         from nara.temporal import connect, missing_search_attributes, register_search_attributes
@@ -443,7 +449,7 @@ async def _demo_while_watching(stack: Stack, options: DevOptions) -> int:
     kwargs: dict[str, object] = {"api_url": stack.api_url}
     if options.tenders is not None:
         kwargs["tenders"] = options.tenders
-    demo = asyncio.ensure_future(run_demo(**kwargs))  # type: ignore[arg-type]
+    demo = asyncio.ensure_future(run_demo(**kwargs))
     watch = asyncio.ensure_future(stack.watch_children())
     try:
         done, _ = await asyncio.wait({demo, watch}, return_when=asyncio.FIRST_COMPLETED)
