@@ -119,6 +119,7 @@ def _processes_of(var_dir: Path) -> list[psutil.Process]:
 @pytest.mark.skipif(
     importlib.util.find_spec("nara.api.app") is None, reason="nara.api.app not there yet"
 )
+@pytest.mark.timeout(180)
 def test_nara_dev_brings_the_stack_up_and_leaves_nothing_running(
     tmp_path: Path, database_url: str
 ) -> None:
