@@ -13,7 +13,7 @@ from nara.domain.calendar import WORKDAY_END, WORKDAY_START, is_business_day
 from nara.domain.clock import SEOUL, format_kst, require_aware
 from nara.domain.enums import Category, Method
 from nara.domain.errors import RuleViolation
-from nara.domain.rules import NoticePeriodRow, rules_on
+from nara.domain.rules import ANY_AMOUNT, NoticePeriodRow, rules_on
 
 ONE_HOUR = timedelta(hours=1)
 # How far ahead a free deadline hour is looked for before giving up on a proposal.
@@ -96,7 +96,7 @@ def next_free_deadline_hour(
 
 def _describe(category: Category, method: Method, row: NoticePeriodRow) -> str:
     urgent = "urgent " if row.urgent else ""
-    band = "" if str(row.band) == "any amount" else f" {row.band}"
+    band = "" if row.band == ANY_AMOUNT else f" {row.band}"
     return f"{urgent}{_METHOD_WORDS[method]} {category.value}{band}"
 
 

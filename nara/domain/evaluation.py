@@ -13,6 +13,9 @@ from nara.domain.ranking import RankedBid, Ranking, bid_rate
 from nara.domain.rules import format_amount, rules_on
 
 SCORE_PLACES = Decimal("0.0001")
+# Failed rounds that open a private contract when no date is given: the original and
+# the re-announcement (every private_contracts row says 2).
+DEFAULT_FAILED_ROUNDS = 2
 
 
 def _points(value: Decimal | int, field: str, maximum: Decimal) -> Decimal:
@@ -225,11 +228,9 @@ def private_contract_allowed(
                 f" in round {round} has had at most {max(round, 0) + 1} rounds"
             ),
         )
-    book = rules_on(on) if on is not None else None
-    needed = book.private_contract(category=category).failed_rounds \
-        if book is not None and category is not None else 2
-    if round >= 1 and failed_rounds >= needed:
+    if on is None or category is None:
+        return round >= 1 and failed_rounds >= DEFAULT_FAILED_ROUNDS
+    row = rules_on(on).private_contract(category=category)
+    if round >= 1 and failed_rounds >= row.failed_rounds:
         return True
-    if book is not None and category is not None and estimated_price is not None:
-        return estimated_price <= book.private_contract(category=category).small_value_max
-    return False
+    return estimated_price is not None and estimated_price <= row.small_value_max

@@ -24,6 +24,8 @@ from nara.domain.clock import format_kst, require_aware
 from nara.domain.errors import RuleViolation
 from nara.domain.rules import rules_on
 
+HOUR = timedelta(hours=1)
+
 
 @dataclass(frozen=True)
 class Rescheduled:
@@ -56,34 +58,33 @@ def extend_for_outage(
             ),
         )
     row = rules_on(start.date()).outage()
-    hours = timedelta(hours=1)
-    long = back - start > row.long_outage_hours * hours
-    near_end = back + row.near_window_hours * hours
+    long = back - start > row.long_outage_hours * HOUR
+    near_end = back + row.near_window_hours * HOUR
     outage_text = f"outage {format_kst(start)} to {format_kst(back)}"
 
     if start <= due < back or back <= due <= near_end:
         if long:
-            new_due = back + row.long_deadline_after_recovery_hours * hours
-            new_opening = back + row.long_opening_after_recovery_hours * hours
+            new_due = back + row.long_deadline_after_recovery_hours * HOUR
+            new_opening = back + row.long_opening_after_recovery_hours * HOUR
             reason = (f"{outage_text} lasted over {row.long_outage_hours} h: deadline moved to"
                       f" recovery + {row.long_deadline_after_recovery_hours} h, opening to"
                       f" recovery + {row.long_opening_after_recovery_hours} h")
         elif due < back:
-            new_due = back + row.deadline_after_recovery_hours * hours
-            new_opening = back + row.opening_after_recovery_hours * hours
+            new_due = back + row.deadline_after_recovery_hours * HOUR
+            new_opening = back + row.opening_after_recovery_hours * HOUR
             reason = (f"deadline fell inside the {outage_text}: moved to recovery +"
                       f" {row.deadline_after_recovery_hours} h, opening to recovery +"
                       f" {row.opening_after_recovery_hours} h")
         else:
-            new_due = due + row.near_shift_hours * hours
-            new_opening = opening + row.near_shift_hours * hours
+            new_due = due + row.near_shift_hours * HOUR
+            new_opening = opening + row.near_shift_hours * HOUR
             reason = (f"deadline fell within {row.near_window_hours} h after recovery from the"
                       f" {outage_text}: deadline and opening moved by {row.near_shift_hours} h")
     elif due < start and start <= opening < back:
         new_due = due
         offset = (row.long_opening_after_recovery_hours if long
                   else row.opening_after_recovery_hours)
-        new_opening = back + offset * hours
+        new_opening = back + offset * HOUR
         reason = f"opening fell inside the {outage_text}: moved to recovery + {offset} h"
     else:
         return Rescheduled(deadline=due, opening_at=opening, moved=False,
@@ -97,5 +98,5 @@ def extend_for_outage(
     new_opening = max(working_opening, opening)
     if new_opening <= new_due:
         # Keep the original gap between deadline and opening (at least an hour).
-        new_opening = new_due + max(opening - due, hours)
+        new_opening = new_due + max(opening - due, HOUR)
     return Rescheduled(deadline=new_due, opening_at=new_opening, moved=True, reason=reason)
