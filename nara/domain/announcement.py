@@ -29,8 +29,11 @@ _METHOD_WORDS = {
 
 
 def _require_price(estimated_price: int) -> None:
-    if isinstance(estimated_price, bool) or not isinstance(estimated_price, int) \
-            or estimated_price <= 0:
+    if (
+        isinstance(estimated_price, bool)
+        or not isinstance(estimated_price, int)
+        or estimated_price <= 0
+    ):
         raise RuleViolation(
             rule="estimated-price",
             field="estimated_price",
@@ -79,9 +82,10 @@ def next_free_deadline_hour(
     `loads` maps deadline hours (aware, any zone) to the tenders already due then;
     hours missing from it are empty. None when nothing is free within 31 days.
     """
-    by_hour = {require_aware(hour, "deadline_hour_loads").replace(minute=0, second=0,
-                                                                    microsecond=0): count
-               for hour, count in loads.items()}
+    by_hour = {
+        require_aware(hour, "deadline_hour_loads").replace(minute=0, second=0, microsecond=0): count
+        for hour, count in loads.items()
+    }
     candidate = ceil_to_hour(after)
     if candidate == after.astimezone(SEOUL):
         candidate += ONE_HOUR
@@ -137,8 +141,11 @@ def check_announcement(
     )
     earliest = announced + timedelta(days=row.days)
     if due < earliest or due <= announced:
-        proposal = ceil_to_hour(max(earliest, announced + timedelta(microseconds=1))) \
-            if check_clock_rules else max(earliest, announced)
+        proposal = (
+            ceil_to_hour(max(earliest, announced + timedelta(microseconds=1)))
+            if check_clock_rules
+            else max(earliest, announced)
+        )
         raise RuleViolation(
             rule="notice-period",
             field="deadline",
@@ -169,14 +176,21 @@ def check_announcement(
         capacity = book.deadlines().tenders_per_hour
         load = tenders_in_deadline_hour
         if deadline_hour_loads is not None:
-            known = {require_aware(h, "deadline_hour_loads"): n
-                     for h, n in deadline_hour_loads.items()}
+            known = {
+                require_aware(h, "deadline_hour_loads"): n for h, n in deadline_hour_loads.items()
+            }
             load = max(load, known.get(due, 0))
         if load >= capacity:
-            free = (next_free_deadline_hour(due, deadline_hour_loads, capacity=capacity)
-                    if deadline_hour_loads is not None else None)
-            proposal_text = (f"; the next free hour is {format_kst(free)}" if free is not None
-                             else "; choose another hour")
+            free = (
+                next_free_deadline_hour(due, deadline_hour_loads, capacity=capacity)
+                if deadline_hour_loads is not None
+                else None
+            )
+            proposal_text = (
+                f"; the next free hour is {format_kst(free)}"
+                if free is not None
+                else "; choose another hour"
+            )
             raise RuleViolation(
                 rule="deadline-hour-capacity",
                 field="deadline",
@@ -202,4 +216,3 @@ def check_announcement(
                 f" {format_kst(due)}, e.g. {format_kst(proposal)}"
             ),
         )
-

@@ -17,9 +17,20 @@ from nara.domain.errors import RuleViolation
 from nara.domain.rules import rules_on
 
 __all__ = [
-    "COVERED_YEARS", "HOLIDAYS", "SEOUL", "add_business_days", "days_late", "end_of_day",
-    "inspection_due", "is_business_day", "is_holiday", "is_working_time",
-    "late_payment_interest", "next_business_day", "next_working_time", "payment_due",
+    "COVERED_YEARS",
+    "HOLIDAYS",
+    "SEOUL",
+    "add_business_days",
+    "days_late",
+    "end_of_day",
+    "inspection_due",
+    "is_business_day",
+    "is_holiday",
+    "is_working_time",
+    "late_payment_interest",
+    "next_business_day",
+    "next_working_time",
+    "payment_due",
     "require_aware",
 ]
 

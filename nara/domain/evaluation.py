@@ -21,13 +21,19 @@ DEFAULT_FAILED_ROUNDS = 2
 def _points(value: Decimal | int, field: str, maximum: Decimal) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
         raise RuleViolation(
-            rule="score", field=field, value=value, accepted="a Decimal or int, never a float",
+            rule="score",
+            field=field,
+            value=value,
+            accepted="a Decimal or int, never a float",
             message=f"{field} {value!r} must be a Decimal or an int (floats lose points)",
         )
     points = Decimal(value)
     if not (0 <= points <= maximum):
         raise RuleViolation(
-            rule="score", field=field, value=value, accepted=f"0 to {maximum}",
+            rule="score",
+            field=field,
+            value=value,
+            accepted=f"0 to {maximum}",
             message=f"{field} {value} is outside 0-{maximum} points",
         )
     return points
@@ -155,7 +161,9 @@ def negotiated_score(
     weight = row.technical_weight if technical_weight is None else technical_weight
     if not (row.min_technical_weight <= weight <= row.max_technical_weight):
         raise RuleViolation(
-            rule="negotiated-weights", field="technical_weight", value=weight,
+            rule="negotiated-weights",
+            field="technical_weight",
+            value=weight,
             accepted=f"{row.min_technical_weight} to {row.max_technical_weight}",
             message=(
                 f"technical weight {weight} is outside the allowed"
@@ -168,13 +176,17 @@ def negotiated_score(
     for value, name in ((bid_price, "bid_price"), (lowest_price, "lowest_price")):
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise RuleViolation(
-                rule="positive-amount", field=name, value=value,
+                rule="positive-amount",
+                field=name,
+                value=value,
                 accepted="a positive whole number of KRW",
                 message=f"{name} {value!r} must be a positive whole number of KRW",
             )
     if lowest_price > bid_price:
         raise RuleViolation(
-            rule="negotiated-price-score", field="lowest_price", value=lowest_price,
+            rule="negotiated-price-score",
+            field="lowest_price",
+            value=lowest_price,
             accepted=f"at most the bid price {format_amount(bid_price)}",
             message=(
                 f"lowest price {format_amount(lowest_price)} cannot exceed this bid price"
@@ -199,7 +211,10 @@ def tender_failed(*, method: Method, valid_bids: int) -> bool:
     """유찰: no valid bid, or a single one in a competitive tender."""
     if valid_bids < 0:
         raise RuleViolation(
-            rule="valid-bids", field="valid_bids", value=valid_bids, accepted="0 or more",
+            rule="valid-bids",
+            field="valid_bids",
+            value=valid_bids,
+            accepted="0 or more",
             message=f"valid bid count {valid_bids} cannot be negative",
         )
     return valid_bids == 0 or (valid_bids == 1 and method in COMPETITIVE_METHODS)
@@ -221,7 +236,9 @@ def private_contract_allowed(
     """
     if round < 0 or failed_rounds < 0 or failed_rounds > round + 1:
         raise RuleViolation(
-            rule="tender-rounds", field="failed_rounds", value=failed_rounds,
+            rule="tender-rounds",
+            field="failed_rounds",
+            value=failed_rounds,
             accepted=f"0 to {max(round, 0) + 1} for round {round}",
             message=(
                 f"round {round} with {failed_rounds} failed rounds is impossible: a tender"

@@ -16,7 +16,10 @@ from nara.domain.rules import RuleBook, latest_rules, rules_on
 def _amount(value: int, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise RuleViolation(
-            rule="amount", field=field, value=value, accepted="a whole number of KRW, 0 or more",
+            rule="amount",
+            field=field,
+            value=value,
+            accepted="a whole number of KRW, 0 or more",
             message=f"{field} {value!r} must be a whole number of KRW, 0 or more",
         )
     return value
@@ -74,7 +77,9 @@ def check_advance_payment(*, advance: int, contract_amount: int, on: date) -> No
     cap = advance_payment_cap(contract_amount=contract_amount, on=on)
     if _amount(advance, "advance") > cap:
         raise RuleViolation(
-            rule="advance-payment-cap", field="advance", value=advance,
+            rule="advance-payment-cap",
+            field="advance",
+            value=advance,
             accepted=f"at most {cap:,} KRW",
             suggestion=cap,
             message=(

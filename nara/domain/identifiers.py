@@ -76,8 +76,9 @@ class NoticeNo:
     round: int = 0
 
     def __post_init__(self) -> None:
-        if not (1000 <= self.year <= 9999 and 0 <= self.sequence <= 9_999_999
-                and 0 <= self.round <= 99):
+        if not (
+            1000 <= self.year <= 9999 and 0 <= self.sequence <= 9_999_999 and 0 <= self.round <= 99
+        ):
             raise RuleViolation(
                 rule="notice-no-format",
                 field="notice_no",

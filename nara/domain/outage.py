@@ -50,7 +50,9 @@ def extend_for_outage(
     back = require_aware(recovery, "recovery")
     if back < start:
         raise RuleViolation(
-            rule="outage-window", field="recovery", value=back.isoformat(),
+            rule="outage-window",
+            field="recovery",
+            value=back.isoformat(),
             accepted=f"at or after the outage start {format_kst(start)}",
             message=(
                 f"recovery {format_kst(back)} cannot come before the outage start"
@@ -66,29 +68,38 @@ def extend_for_outage(
         if long:
             new_due = back + row.long_deadline_after_recovery_hours * HOUR
             new_opening = back + row.long_opening_after_recovery_hours * HOUR
-            reason = (f"{outage_text} lasted over {row.long_outage_hours} h: deadline moved to"
-                      f" recovery + {row.long_deadline_after_recovery_hours} h, opening to"
-                      f" recovery + {row.long_opening_after_recovery_hours} h")
+            reason = (
+                f"{outage_text} lasted over {row.long_outage_hours} h: deadline moved to"
+                f" recovery + {row.long_deadline_after_recovery_hours} h, opening to"
+                f" recovery + {row.long_opening_after_recovery_hours} h"
+            )
         elif due < back:
             new_due = back + row.deadline_after_recovery_hours * HOUR
             new_opening = back + row.opening_after_recovery_hours * HOUR
-            reason = (f"deadline fell inside the {outage_text}: moved to recovery +"
-                      f" {row.deadline_after_recovery_hours} h, opening to recovery +"
-                      f" {row.opening_after_recovery_hours} h")
+            reason = (
+                f"deadline fell inside the {outage_text}: moved to recovery +"
+                f" {row.deadline_after_recovery_hours} h, opening to recovery +"
+                f" {row.opening_after_recovery_hours} h"
+            )
         else:
             new_due = due + row.near_shift_hours * HOUR
             new_opening = opening + row.near_shift_hours * HOUR
-            reason = (f"deadline fell within {row.near_window_hours} h after recovery from the"
-                      f" {outage_text}: deadline and opening moved by {row.near_shift_hours} h")
+            reason = (
+                f"deadline fell within {row.near_window_hours} h after recovery from the"
+                f" {outage_text}: deadline and opening moved by {row.near_shift_hours} h"
+            )
     elif due < start and start <= opening < back:
         new_due = due
-        offset = (row.long_opening_after_recovery_hours if long
-                  else row.opening_after_recovery_hours)
+        offset = row.long_opening_after_recovery_hours if long else row.opening_after_recovery_hours
         new_opening = back + offset * HOUR
         reason = f"opening fell inside the {outage_text}: moved to recovery + {offset} h"
     else:
-        return Rescheduled(deadline=due, opening_at=opening, moved=False,
-                           reason=f"not affected by the {outage_text}")
+        return Rescheduled(
+            deadline=due,
+            opening_at=opening,
+            moved=False,
+            reason=f"not affected by the {outage_text}",
+        )
 
     working_due = _working(new_due, due) if new_due != due else due
     working_opening = _working(new_opening, opening)

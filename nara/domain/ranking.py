@@ -120,13 +120,15 @@ def _order(bids: Sequence[BidPrice], predetermined: int, seed: int) -> tuple[Ran
         same_price = list(group)
         tied = len(same_price) > 1
         for draw_position, bid in enumerate(same_price, start=1):
-            ranked.append(RankedBid(
-                bidder=bid.bidder,
-                price=bid.price,
-                bid_rate=bid_rate(price=bid.price, predetermined_price=predetermined),
-                rank=len(ranked) + 1,
-                lottery=draw_position if tied else None,
-            ))
+            ranked.append(
+                RankedBid(
+                    bidder=bid.bidder,
+                    price=bid.price,
+                    bid_rate=bid_rate(price=bid.price, predetermined_price=predetermined),
+                    rank=len(ranked) + 1,
+                    lottery=draw_position if tied else None,
+                )
+            )
     return tuple(ranked)
 
 
@@ -153,10 +155,20 @@ def rank_bids(
                 message=f"bidder {bid.bidder!r} bid more than once; each bidder bids once",
             )
         seen.add(bid.bidder)
-    above = [b for b in bids if meets_lower_limit(
-        price=b.price, predetermined_price=predetermined_price, rate=lower_limit_rate)]
-    below = [b for b in bids if not meets_lower_limit(
-        price=b.price, predetermined_price=predetermined_price, rate=lower_limit_rate)]
+    above = [
+        b
+        for b in bids
+        if meets_lower_limit(
+            price=b.price, predetermined_price=predetermined_price, rate=lower_limit_rate
+        )
+    ]
+    below = [
+        b
+        for b in bids
+        if not meets_lower_limit(
+            price=b.price, predetermined_price=predetermined_price, rate=lower_limit_rate
+        )
+    ]
     return Ranking(
         candidates=_order(above, predetermined_price, seed),
         below_limit=_order(below, predetermined_price, seed),

@@ -51,7 +51,7 @@ class ReserveDraw:
 
     @property
     def lowest(self) -> int:
-        """Lower end of the range: base x (1 - range)."""
+        """Lower end of the range: base x (1 - range), rounded down to the won."""
         return int(self.base_amount * (10_000 - self.range_bp) // 10_000)
 
     @property
@@ -147,8 +147,9 @@ def draw_reserve_prices(
 def fallback_bands(seed: int, *, band_count: int = 15, averaged: int = 4) -> tuple[int, ...]:
     """Bands used when no bidder picked: the `averaged` bands with the smallest
     SHA-256("nara-fallback-band-{band}:{seed}"), in that order."""
-    ranked = sorted(range(1, band_count + 1),
-                    key=lambda band: draw_number(seed, f"nara-fallback-band-{band}"))
+    ranked = sorted(
+        range(1, band_count + 1), key=lambda band: draw_number(seed, f"nara-fallback-band-{band}")
+    )
     return tuple(ranked[:averaged])
 
 
@@ -156,8 +157,9 @@ def _check_pick(pick: object, band_count: int, per_bidder: int, index: int) -> t
     bands = tuple(pick) if isinstance(pick, tuple | list) else ()
     valid = (
         len(bands) == per_bidder
-        and all(isinstance(b, int) and not isinstance(b, bool) and 1 <= b <= band_count
-                for b in bands)
+        and all(
+            isinstance(b, int) and not isinstance(b, bool) and 1 <= b <= band_count for b in bands
+        )
         and len(set(bands)) == per_bidder
     )
     if not valid:

@@ -17,6 +17,7 @@ from nara.domain.errors import RuleViolation
 M = 1_000_000
 BN = 1_000_000_000
 
+
 def format_amount(amount: int) -> str:
     """KRW in the words officers use: ``5 bn``, ``300 M``, ``8.8 bn``, else ``12,345 KRW``."""
     if amount >= BN and amount % (BN // 10) == 0:

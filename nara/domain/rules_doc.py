@@ -41,11 +41,14 @@ def render_table(name: str, rows: tuple[RuleRow, ...]) -> str:
     """One table as Markdown: effective date, the row's own fields, confirmed, source."""
     own = [f.name for f in fields(rows[0]) if f.name not in _COMMON]
     header = ["from", *own, "confirmed", "source"]
-    lines = [f"### {name}", "", "| " + " | ".join(header) + " |",
-             "|" + "---|" * len(header)]
+    lines = [f"### {name}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows:
-        cells = [_cell(row.effective_from), *(_cell(getattr(row, f)) for f in own),
-                 _cell(row.confirmed), _cell(row.source)]
+        cells = [
+            _cell(row.effective_from),
+            *(_cell(getattr(row, f)) for f in own),
+            _cell(row.confirmed),
+            _cell(row.source),
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

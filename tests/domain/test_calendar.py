@@ -20,8 +20,9 @@ from nara.domain.calendar import (
 from nara.domain.errors import RuleViolation
 
 
-def kst(year: int, month: int, day: int, hour: int = 0, minute: int = 0,
-        second: int = 0) -> datetime:
+def kst(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
     return datetime(year, month, day, hour, minute, second, tzinfo=SEOUL)
 
 
@@ -117,13 +118,20 @@ def test_late_payment_interest_worked_example() -> None:
     # 100,000,000 x 450 x 10 / (10,000 x 365) = 450,000,000,000 / 3,650,000 = 123,287.67
     # -> 123,287 KRW (rounded down).
     due = kst(2026, 10, 2, 23, 59, 59)
-    assert late_payment_interest(amount=100_000_000, due=due, paid=kst(2026, 10, 12, 10),
-                                 annual_rate_bp=450) == 123_287
+    assert (
+        late_payment_interest(
+            amount=100_000_000, due=due, paid=kst(2026, 10, 12, 10), annual_rate_bp=450
+        )
+        == 123_287
+    )
     # Paid the next morning: 1 day late: 100,000,000 x 450 / 3,650,000 = 12,328.77 -> 12,328.
-    assert late_payment_interest(amount=100_000_000, due=due, paid=kst(2026, 10, 3, 9),
-                                 annual_rate_bp=450) == 12_328
-    assert late_payment_interest(amount=100_000_000, due=due, paid=due,
-                                 annual_rate_bp=450) == 0
+    assert (
+        late_payment_interest(
+            amount=100_000_000, due=due, paid=kst(2026, 10, 3, 9), annual_rate_bp=450
+        )
+        == 12_328
+    )
+    assert late_payment_interest(amount=100_000_000, due=due, paid=due, annual_rate_bp=450) == 0
 
 
 @settings(max_examples=80, deadline=None)
@@ -146,10 +154,12 @@ def test_interest_is_zero_when_paid_on_time(
 @settings(max_examples=60, deadline=None)
 @given(AWARE, st.integers(1, 10**12), st.integers(1, 2_000), st.integers(1, 400))
 def test_interest_grows_with_days_late(due: datetime, amount: int, rate_bp: int, days: int) -> None:
-    one = late_payment_interest(amount=amount, due=due, paid=due + timedelta(days=days),
-                                annual_rate_bp=rate_bp)
-    more = late_payment_interest(amount=amount, due=due, paid=due + timedelta(days=days + 1),
-                                 annual_rate_bp=rate_bp)
+    one = late_payment_interest(
+        amount=amount, due=due, paid=due + timedelta(days=days), annual_rate_bp=rate_bp
+    )
+    more = late_payment_interest(
+        amount=amount, due=due, paid=due + timedelta(days=days + 1), annual_rate_bp=rate_bp
+    )
     assert 0 <= one <= more
     assert one == amount * rate_bp * days // 3_650_000
 

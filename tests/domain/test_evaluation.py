@@ -21,9 +21,14 @@ ON = date(2026, 3, 2)
 
 
 def review(bid: int, capability: Decimal | int, *, estimated: int = 500 * M) -> Decimal:
-    result = qualification_review(category=Category.CONSTRUCTION, estimated_price=estimated,
-                                  bid_price=bid, predetermined_price=100_000_000,
-                                  capability_score=capability, on=ON)
+    result = qualification_review(
+        category=Category.CONSTRUCTION,
+        estimated_price=estimated,
+        bid_price=bid,
+        predetermined_price=100_000_000,
+        capability_score=capability,
+        on=ON,
+    )
     assert result.total == result.price_score + result.capability_score
     assert result.passed is (result.total >= result.pass_mark)
     return result.total
@@ -32,11 +37,20 @@ def review(bid: int, capability: Decimal | int, *, estimated: int = 500 * M) -> 
 def test_qualification_worked_examples() -> None:
     # Construction under 1 bn: 30 price points, pass mark 95, predetermined 100,000,000.
     # Bid 88,500,000: rate 88.500; 30 - 2 x |88 - 88.5| = 29.000; + capability 66 = 95.000: pass.
-    result = qualification_review(category=Category.CONSTRUCTION, estimated_price=500 * M,
-                                  bid_price=88_500_000, predetermined_price=100_000_000,
-                                  capability_score=66, on=ON)
+    result = qualification_review(
+        category=Category.CONSTRUCTION,
+        estimated_price=500 * M,
+        bid_price=88_500_000,
+        predetermined_price=100_000_000,
+        capability_score=66,
+        on=ON,
+    )
     assert (result.price_score, result.total, result.pass_mark, result.passed) == (
-        Decimal("29.000"), Decimal("95.000"), Decimal(95), True)
+        Decimal("29.000"),
+        Decimal("95.000"),
+        Decimal(95),
+        True,
+    )
     # Bid 86,000,000: rate 86.000; 30 - 2 x 2 = 26; + 66 = 92: fails.
     assert review(86_000_000, 66) == Decimal("92.000")
     # Bid 88,000,000 earns all 30 points; 30 + 65 = 95: passes at the mark exactly.
@@ -47,12 +61,20 @@ def test_qualification_worked_examples() -> None:
 
 def test_larger_construction_weighs_price_more() -> None:
     # 10 bn to 30 bn: 70 price points, 30 capability, pass mark 92.
-    result = qualification_review(category=Category.CONSTRUCTION, estimated_price=15 * BN,
-                                  bid_price=87_000_000, predetermined_price=100_000_000,
-                                  capability_score=Decimal("24.5"), on=ON)
+    result = qualification_review(
+        category=Category.CONSTRUCTION,
+        estimated_price=15 * BN,
+        bid_price=87_000_000,
+        predetermined_price=100_000_000,
+        capability_score=Decimal("24.5"),
+        on=ON,
+    )
     # 70 - 2 x |88 - 87| = 68.000; + 24.5 = 92.500 >= 92.
     assert (result.price_score, result.total, result.passed) == (
-        Decimal("68.000"), Decimal("92.500"), True)
+        Decimal("68.000"),
+        Decimal("92.500"),
+        True,
+    )
 
 
 @pytest.mark.parametrize("capability", [71, -1, 65.0, True])
@@ -65,52 +87,88 @@ def test_capability_out_of_range_or_float_is_refused(capability: object) -> None
 def test_negotiated_score_worked_example() -> None:
     # 80:20. Technical 72 of 80 (90% >= 85%: eligible). Lowest 900,000,000, this 1,000,000,000:
     # price score 20 x 900,000,000 / 1,000,000,000 = 18.0000; total 90.0000.
-    score = negotiated_score(category=Category.SERVICES, technical_score=72,
-                             bid_price=1_000 * M, lowest_price=900 * M, on=ON)
+    score = negotiated_score(
+        category=Category.SERVICES,
+        technical_score=72,
+        bid_price=1_000 * M,
+        lowest_price=900 * M,
+        on=ON,
+    )
     assert (score.technical_weight, score.price_weight) == (80, 20)
     assert (score.price_score, score.total, score.eligible) == (
-        Decimal("18.0000"), Decimal("90.0000"), True)
+        Decimal("18.0000"),
+        Decimal("90.0000"),
+        True,
+    )
     # This 970,000,000: 20 x 900 / 970 = 18.556701... -> cut to 18.5567.
     # Technical 67 of 80 is 83.75% < 85%: not eligible for negotiation.
-    score = negotiated_score(category=Category.SERVICES, technical_score=67,
-                             bid_price=970 * M, lowest_price=900 * M, on=ON)
+    score = negotiated_score(
+        category=Category.SERVICES,
+        technical_score=67,
+        bid_price=970 * M,
+        lowest_price=900 * M,
+        on=ON,
+    )
     assert (score.price_score, score.eligible) == (Decimal("18.5567"), False)
     # The lowest bid gets the whole price weight: 60:40 -> 40.
-    score = negotiated_score(category=Category.GOODS, technical_score=Decimal("51"),
-                             bid_price=900 * M, lowest_price=900 * M, on=ON,
-                             technical_weight=60)
+    score = negotiated_score(
+        category=Category.GOODS,
+        technical_score=Decimal("51"),
+        bid_price=900 * M,
+        lowest_price=900 * M,
+        on=ON,
+        technical_weight=60,
+    )
     assert (score.price_score, score.eligible) == (Decimal("40.0000"), True)  # 51/60 = 85%
 
 
 @pytest.mark.parametrize("weight", [55, 95])
 def test_negotiated_weights_outside_90_10_to_60_40_are_refused(weight: int) -> None:
     with pytest.raises(RuleViolation) as caught:
-        negotiated_score(category=Category.GOODS, technical_score=50, bid_price=100,
-                         lowest_price=100, on=ON, technical_weight=weight)
+        negotiated_score(
+            category=Category.GOODS,
+            technical_score=50,
+            bid_price=100,
+            lowest_price=100,
+            on=ON,
+            technical_weight=weight,
+        )
     assert caught.value.rule == "negotiated-weights"
 
 
 def test_lowest_price_above_this_price_is_refused() -> None:
     with pytest.raises(RuleViolation):
-        negotiated_score(category=Category.GOODS, technical_score=50, bid_price=100,
-                         lowest_price=101, on=ON)
+        negotiated_score(
+            category=Category.GOODS, technical_score=50, bid_price=100, lowest_price=101, on=ON
+        )
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.integers(1, 10**12), st.integers(1, 10**12), st.integers(60, 90))
 def test_price_score_never_exceeds_the_price_weight(a: int, b: int, weight: int) -> None:
     lowest, price = sorted((a, b))
-    score = negotiated_score(category=Category.GOODS, technical_score=0, bid_price=price,
-                             lowest_price=lowest, on=ON, technical_weight=weight)
+    score = negotiated_score(
+        category=Category.GOODS,
+        technical_score=0,
+        bid_price=price,
+        lowest_price=lowest,
+        on=ON,
+        technical_weight=weight,
+    )
     assert 0 <= score.price_score <= 100 - weight
 
 
 @pytest.mark.parametrize(
     ("method", "valid_bids", "failed"),
     [
-        (Method.GENERAL, 0, True), (Method.GENERAL, 1, True), (Method.GENERAL, 2, False),
-        (Method.LIMITED, 1, True), (Method.DESIGNATED, 1, True), (Method.NEGOTIATED, 1, True),
-        (Method.PRIVATE, 0, True), (Method.PRIVATE, 1, False),
+        (Method.GENERAL, 0, True),
+        (Method.GENERAL, 1, True),
+        (Method.GENERAL, 2, False),
+        (Method.LIMITED, 1, True),
+        (Method.DESIGNATED, 1, True),
+        (Method.NEGOTIATED, 1, True),
+        (Method.PRIVATE, 0, True),
+        (Method.PRIVATE, 1, False),
     ],
 )
 def test_failed_tenders(method: Method, valid_bids: int, failed: bool) -> None:
@@ -129,9 +187,12 @@ def test_private_contract_after_the_re_announcement_fails() -> None:
 
 
 def test_private_contract_below_the_small_value_threshold() -> None:
-    assert private_contract_allowed(round=0, failed_rounds=0, category=Category.GOODS,
-                                    estimated_price=20 * M, on=ON)
-    assert not private_contract_allowed(round=0, failed_rounds=0, category=Category.GOODS,
-                                        estimated_price=20 * M + 1, on=ON)
-    assert private_contract_allowed(round=0, failed_rounds=0, category=Category.CONSTRUCTION,
-                                    estimated_price=160 * M, on=ON)
+    assert private_contract_allowed(
+        round=0, failed_rounds=0, category=Category.GOODS, estimated_price=20 * M, on=ON
+    )
+    assert not private_contract_allowed(
+        round=0, failed_rounds=0, category=Category.GOODS, estimated_price=20 * M + 1, on=ON
+    )
+    assert private_contract_allowed(
+        round=0, failed_rounds=0, category=Category.CONSTRUCTION, estimated_price=160 * M, on=ON
+    )

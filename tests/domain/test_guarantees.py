@@ -27,17 +27,27 @@ def test_worked_examples() -> None:
     assert bid_guarantee_amount(123_456_789, on=ON) == 6_172_840
     # Performance: goods 10% of 123,456,789 = 12,345,678.9 -> 12,345,679;
     # construction 15% of 1,000,000,001 = 150,000,000.15 -> 150,000,001.
-    assert performance_guarantee_amount(category=Category.GOODS, contract_amount=123_456_789,
-                                        on=ON) == 12_345_679
-    assert performance_guarantee_amount(category=Category.SERVICES, contract_amount=10_000,
-                                        on=ON) == 1_000
-    assert performance_guarantee_amount(category=Category.CONSTRUCTION,
-                                        contract_amount=1_000_000_001, on=ON) == 150_000_001
+    assert (
+        performance_guarantee_amount(category=Category.GOODS, contract_amount=123_456_789, on=ON)
+        == 12_345_679
+    )
+    assert (
+        performance_guarantee_amount(category=Category.SERVICES, contract_amount=10_000, on=ON)
+        == 1_000
+    )
+    assert (
+        performance_guarantee_amount(
+            category=Category.CONSTRUCTION, contract_amount=1_000_000_001, on=ON
+        )
+        == 150_000_001
+    )
     assert performance_guarantee_days(on=ON) == 10
     # Defect guarantee on 2,000,000,000: bridges and tunnels 5% = 100,000,000;
     # roads and buildings 3% = 60,000,000; other works 2% = 40,000,000.
-    amounts = [defect_guarantee_amount(work_type=w, contract_amount=2_000_000_000, on=ON)
-               for w in (WorkType.BRIDGE_TUNNEL, WorkType.ROAD_BUILDING, WorkType.OTHER)]
+    amounts = [
+        defect_guarantee_amount(work_type=w, contract_amount=2_000_000_000, on=ON)
+        for w in (WorkType.BRIDGE_TUNNEL, WorkType.ROAD_BUILDING, WorkType.OTHER)
+    ]
     assert amounts == [100_000_000, 60_000_000, 40_000_000]
     # Advance cap: 70% of 123,456,789 = 86,419,752.3 -> at most 86,419,752.
     assert advance_payment_cap(contract_amount=123_456_789, on=ON) == 86_419_752

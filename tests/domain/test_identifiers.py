@@ -33,8 +33,17 @@ def test_check_digit_by_hand(first9: str, check: int) -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    ["1234567890", "123-45-67890", "12345678", "123456789012", "123-4567891", "12a4567891",
-     "", "１２３４５６７８９１", "123--45-6789"],
+    [
+        "1234567890",
+        "123-45-67890",
+        "12345678",
+        "123456789012",
+        "123-4567891",
+        "12a4567891",
+        "",
+        "１２３４５６７８９１",
+        "123--45-6789",
+    ],
 )
 def test_bad_numbers_are_refused_with_the_fix(raw: str) -> None:
     with pytest.raises(RuleViolation) as caught:
@@ -74,8 +83,17 @@ def test_notice_number_round_trip_and_rounds() -> None:
     assert str(again.next_round()) == "20260012345-02"
 
 
-@pytest.mark.parametrize("raw", ["2026001234-00", "20260012345-0", "20260012345", "2026-0012345-00",
-                                 "20260012345-100", "abcd0012345-00"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "2026001234-00",
+        "20260012345-0",
+        "20260012345",
+        "2026-0012345-00",
+        "20260012345-100",
+        "abcd0012345-00",
+    ],
+)
 def test_bad_notice_numbers_are_refused(raw: str) -> None:
     with pytest.raises(RuleViolation) as caught:
         NoticeNo.parse(raw)

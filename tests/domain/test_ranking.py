@@ -36,37 +36,49 @@ def test_bid_rate_is_cut_not_rounded() -> None:
 def test_lower_limit_rates(
     category: Category, kind: AgencyKind, price: int, on: date, rate: str
 ) -> None:
-    assert lower_limit_rate(category=category, agency_kind=kind, estimated_price=price,
-                            on=on) == Decimal(rate)
+    assert lower_limit_rate(
+        category=category, agency_kind=kind, estimated_price=price, on=on
+    ) == Decimal(rate)
 
 
 def test_no_lower_limit_for_comprehensive_evaluation() -> None:
     with pytest.raises(RuleViolation) as caught:
-        lower_limit_rate(category=Category.CONSTRUCTION, agency_kind=AgencyKind.NATIONAL,
-                         estimated_price=30 * BN, on=date(2026, 3, 2))
+        lower_limit_rate(
+            category=Category.CONSTRUCTION,
+            agency_kind=AgencyKind.NATIONAL,
+            estimated_price=30 * BN,
+            on=date(2026, 3, 2),
+        )
     assert "종합심사낙찰제" in str(caught.value)
 
 
 def test_the_lower_limit_is_compared_exactly() -> None:
     # 87,745 / 100,000 = 87.745% exactly: qualifies; one won less does not.
     assert meets_lower_limit(price=87_745, predetermined_price=100_000, rate=Decimal("87.745"))
-    assert not meets_lower_limit(price=87_744, predetermined_price=100_000,
-                                 rate=Decimal("87.745"))
+    assert not meets_lower_limit(price=87_744, predetermined_price=100_000, rate=Decimal("87.745"))
 
 
 def test_ties_are_drawn_by_lottery_and_reproducible() -> None:
     bids = [BidPrice(f"B{i}", 95_000) for i in range(5)] + [BidPrice("low", 90_000)]
-    first = rank_bids(bids=bids, predetermined_price=100_000, lower_limit_rate=Decimal("87.745"),
-                      seed=99)
-    again = rank_bids(bids=list(reversed(bids)), predetermined_price=100_000,
-                      lower_limit_rate=Decimal("87.745"), seed=99)
+    first = rank_bids(
+        bids=bids, predetermined_price=100_000, lower_limit_rate=Decimal("87.745"), seed=99
+    )
+    again = rank_bids(
+        bids=list(reversed(bids)),
+        predetermined_price=100_000,
+        lower_limit_rate=Decimal("87.745"),
+        seed=99,
+    )
     assert first == again
     assert first.candidates[0].bidder == "low" and first.candidates[0].lottery is None
     assert sorted(b.lottery or 0 for b in first.candidates[1:]) == [1, 2, 3, 4, 5]
     other_seeds = {
-        tuple(b.bidder for b in rank_bids(bids=bids, predetermined_price=100_000,
-                                          lower_limit_rate=Decimal("87.745"),
-                                          seed=s).candidates)
+        tuple(
+            b.bidder
+            for b in rank_bids(
+                bids=bids, predetermined_price=100_000, lower_limit_rate=Decimal("87.745"), seed=s
+            ).candidates
+        )
         for s in range(20)
     }
     assert len(other_seeds) > 1  # the seed, not the input order, decides
@@ -74,8 +86,12 @@ def test_ties_are_drawn_by_lottery_and_reproducible() -> None:
 
 def test_a_bidder_bids_once() -> None:
     with pytest.raises(RuleViolation) as caught:
-        rank_bids(bids=[BidPrice("A", 95_000), BidPrice("A", 96_000)],
-                  predetermined_price=100_000, lower_limit_rate=Decimal("87.745"), seed=1)
+        rank_bids(
+            bids=[BidPrice("A", 95_000), BidPrice("A", 96_000)],
+            predetermined_price=100_000,
+            lower_limit_rate=Decimal("87.745"),
+            seed=1,
+        )
     assert caught.value.rule == "one-bid-per-bidder"
 
 
@@ -87,15 +103,20 @@ BIDS = st.lists(
 
 
 @settings(max_examples=80, deadline=None)
-@given(BIDS, st.integers(80_000, 120_000), st.sampled_from(["79.995", "87.745", "89.745"]),
-       st.integers(0, 2**64))
+@given(
+    BIDS,
+    st.integers(80_000, 120_000),
+    st.sampled_from(["79.995", "87.745", "89.745"]),
+    st.integers(0, 2**64),
+)
 def test_ranking_is_a_total_order_and_below_limit_never_wins(
     raw: list[tuple[str, int]], predetermined: int, rate_text: str, seed: int
 ) -> None:
     rate = Decimal(rate_text)
     bids = [BidPrice(name, price) for name, price in raw]
-    ranking = rank_bids(bids=bids, predetermined_price=predetermined, lower_limit_rate=rate,
-                        seed=seed)
+    ranking = rank_bids(
+        bids=bids, predetermined_price=predetermined, lower_limit_rate=rate, seed=seed
+    )
     listed = ranking.candidates + ranking.below_limit
     assert sorted(b.bidder for b in listed) == sorted(b.bidder for b in bids)
     for group in (ranking.candidates, ranking.below_limit):
@@ -108,6 +129,10 @@ def test_ranking_is_a_total_order_and_below_limit_never_wins(
         assert bid.price * 100 < predetermined * rate
         assert bid.bid_rate < rate
     # The same seed gives the same order whatever order the bids came in.
-    shuffled = rank_bids(bids=list(reversed(bids)), predetermined_price=predetermined,
-                         lower_limit_rate=rate, seed=seed)
+    shuffled = rank_bids(
+        bids=list(reversed(bids)),
+        predetermined_price=predetermined,
+        lower_limit_rate=rate,
+        seed=seed,
+    )
     assert shuffled == ranking

@@ -23,17 +23,34 @@ ON = date(2026, 3, 2)
 def test_goods_national_draw_worked_example() -> None:
     # Base 165,000,000 KRW, national: +-2% -> 161,700,000 .. 168,300,000 (6,600,000 wide);
     # 15 bands of 6,600,000 / 15 = 440,000: band i = 161,700,000 + 440,000 x (i-1) .. + 440,000 x i.
-    draw = draw_reserve_prices(base_amount=165_000_000, category=Category.GOODS,
-                               agency_kind=AgencyKind.NATIONAL, seed=20260302, on=ON)
+    draw = draw_reserve_prices(
+        base_amount=165_000_000,
+        category=Category.GOODS,
+        agency_kind=AgencyKind.NATIONAL,
+        seed=20260302,
+        on=ON,
+    )
     assert draw.range_bp == 200
     assert draw.rounding_unit == 1
     assert draw.bands[0] == (161_700_000, 162_140_000)
     assert draw.bands[14] == (167_860_000, 168_300_000)
     # Pinned for audit: the prices this seed gives, one per band, ascending.
     assert draw.prices == (
-        161_893_471, 162_507_397, 163_012_467, 163_075_813, 163_896_783,
-        164_256_976, 164_611_633, 164_808_865, 165_597_258, 165_900_476,
-        166_369_187, 166_925_072, 167_311_418, 167_509_112, 167_998_224,
+        161_893_471,
+        162_507_397,
+        163_012_467,
+        163_075_813,
+        163_896_783,
+        164_256_976,
+        164_611_633,
+        164_808_865,
+        165_597_258,
+        165_900_476,
+        166_369_187,
+        166_925_072,
+        167_311_418,
+        167_509_112,
+        167_998_224,
     )
 
 
@@ -42,8 +59,13 @@ def test_construction_local_draw_rounds_to_100_won() -> None:
     # bands 74,074,020 / 15 = 4,938,268 wide. Band 1 starts at 1,197,529,990, whose next
     # multiple of 100 is 1,197,530,000; band 1 ends at 1,202,468,258 -> last grid price
     # 1,202,468,200.
-    draw = draw_reserve_prices(base_amount=1_234_567_000, category=Category.CONSTRUCTION,
-                               agency_kind=AgencyKind.LOCAL, seed=7, on=ON)
+    draw = draw_reserve_prices(
+        base_amount=1_234_567_000,
+        category=Category.CONSTRUCTION,
+        agency_kind=AgencyKind.LOCAL,
+        seed=7,
+        on=ON,
+    )
     assert draw.range_bp == 300
     assert draw.rounding_unit == 100
     assert draw.bands[0] == (1_197_530_000, 1_202_468_200)
@@ -51,16 +73,29 @@ def test_construction_local_draw_rounds_to_100_won() -> None:
 
 
 def test_the_draw_is_kept_whole_for_audit() -> None:
-    draw = draw_reserve_prices(base_amount=165_000_000, category=Category.GOODS,
-                               agency_kind=AgencyKind.NATIONAL, seed=1, on=ON)
+    draw = draw_reserve_prices(
+        base_amount=165_000_000,
+        category=Category.GOODS,
+        agency_kind=AgencyKind.NATIONAL,
+        seed=1,
+        on=ON,
+    )
     assert (draw.seed, draw.category, draw.agency_kind, draw.on) == (
-        1, Category.GOODS, AgencyKind.NATIONAL, ON)
+        1,
+        Category.GOODS,
+        AgencyKind.NATIONAL,
+        ON,
+    )
     assert (draw.lowest, draw.highest) == (161_700_000, 168_300_000)
 
 
 def test_predetermined_price_tie_for_fourth_goes_to_the_lower_band() -> None:
-    draw = ReserveDraw(base_amount=1_000_000, range_bp=200, seed=0,
-                       prices=tuple(980_000 + 2_666 * i for i in range(15)))
+    draw = ReserveDraw(
+        base_amount=1_000_000,
+        range_bp=200,
+        seed=0,
+        prices=tuple(980_000 + 2_666 * i for i in range(15)),
+    )
     # Picks: band 2 x3, band 7 x2, bands 4, 9, 11 x2 each... counts below.
     picks = [(2, 7), (2, 4), (2, 9), (7, 11), (4, 9), (11, 1)]
     # counts: 1:1, 2:3, 4:2, 7:2, 9:2, 11:2 -> band 2 first, then 4, 7, 9, 11 tied at 2:
@@ -83,8 +118,13 @@ def test_the_mean_is_rounded_up_to_the_won() -> None:
 
 
 def test_no_picks_falls_back_to_bands_drawn_from_the_seed() -> None:
-    draw = draw_reserve_prices(base_amount=165_000_000, category=Category.GOODS,
-                               agency_kind=AgencyKind.NATIONAL, seed=20260302, on=ON)
+    draw = draw_reserve_prices(
+        base_amount=165_000_000,
+        category=Category.GOODS,
+        agency_kind=AgencyKind.NATIONAL,
+        seed=20260302,
+        on=ON,
+    )
     result = predetermined_price(draw=draw, picks=[])
     assert result.fallback
     assert result.most_picked == fallback_bands(20260302)
@@ -105,11 +145,21 @@ def test_bad_picks_are_refused(pick: tuple[object, ...]) -> None:
 
 def test_a_base_too_small_for_15_bands_is_refused() -> None:
     # Construction, national: 15 bands of 100 won need 2 x 2% x base / 15 >= 100, base >= 37,500.
-    draw_reserve_prices(base_amount=37_500, category=Category.CONSTRUCTION,
-                        agency_kind=AgencyKind.NATIONAL, seed=1, on=ON)
+    draw_reserve_prices(
+        base_amount=37_500,
+        category=Category.CONSTRUCTION,
+        agency_kind=AgencyKind.NATIONAL,
+        seed=1,
+        on=ON,
+    )
     with pytest.raises(RuleViolation) as caught:
-        draw_reserve_prices(base_amount=37_499, category=Category.CONSTRUCTION,
-                            agency_kind=AgencyKind.NATIONAL, seed=1, on=ON)
+        draw_reserve_prices(
+            base_amount=37_499,
+            category=Category.CONSTRUCTION,
+            agency_kind=AgencyKind.NATIONAL,
+            seed=1,
+            on=ON,
+        )
     assert caught.value.rule == "reserve-base-amount"
 
 
@@ -124,8 +174,9 @@ def test_every_reserve_price_lies_in_its_band_and_the_range(
     base: int, seed: int, terms: tuple[Category, AgencyKind]
 ) -> None:
     category, kind = terms
-    draw = draw_reserve_prices(base_amount=base, category=category, agency_kind=kind,
-                               seed=seed, on=ON)
+    draw = draw_reserve_prices(
+        base_amount=base, category=category, agency_kind=kind, seed=seed, on=ON
+    )
     edges = band_edges(base, draw.range_bp, 15)
     assert len(draw.prices) == 15
     assert list(draw.prices) == sorted(draw.prices)
@@ -143,10 +194,12 @@ def test_the_same_seed_gives_the_same_draw(
     base: int, seed: int, terms: tuple[Category, AgencyKind]
 ) -> None:
     category, kind = terms
-    first = draw_reserve_prices(base_amount=base, category=category, agency_kind=kind,
-                                seed=seed, on=ON)
-    again = draw_reserve_prices(base_amount=base, category=category, agency_kind=kind,
-                                seed=seed, on=ON)
+    first = draw_reserve_prices(
+        base_amount=base, category=category, agency_kind=kind, seed=seed, on=ON
+    )
+    again = draw_reserve_prices(
+        base_amount=base, category=category, agency_kind=kind, seed=seed, on=ON
+    )
     assert first == again
 
 
@@ -159,8 +212,9 @@ def test_the_predetermined_price_lies_in_the_range(
     base: int, seed: int, terms: tuple[Category, AgencyKind], picks: list[tuple[int, int]]
 ) -> None:
     category, kind = terms
-    draw = draw_reserve_prices(base_amount=base, category=category, agency_kind=kind,
-                               seed=seed, on=ON)
+    draw = draw_reserve_prices(
+        base_amount=base, category=category, agency_kind=kind, seed=seed, on=ON
+    )
     result = predetermined_price(draw=draw, picks=picks)
     edges = band_edges(base, draw.range_bp, 15)
     assert edges[0] <= result.price <= edges[15]

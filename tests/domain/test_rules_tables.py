@@ -23,18 +23,24 @@ from nara.domain.rules_doc import render
 # Every date on which some row takes effect, the day before each, and the far future.
 CHANGE_DAYS = sorted(
     {row.effective_from for rows in TABLES.values() for row in rows}
-    | {date.fromordinal(row.effective_from.toordinal() - 1)
-       for rows in TABLES.values() for row in rows if row.effective_from > BASELINE}
+    | {
+        date.fromordinal(row.effective_from.toordinal() - 1)
+        for rows in TABLES.values()
+        for row in rows
+        if row.effective_from > BASELINE
+    }
     | {date(2027, 12, 31), date(2030, 1, 1)}
 )
 # Every band edge, one won either side of it, and a few plain amounts.
 EDGES = sorted(
-    {edge + delta
-     for rows in (NOTICE_PERIODS, LOWER_LIMITS)
-     for row in rows
-     for edge in (row.band.lower, row.band.upper or 0)
-     for delta in (-1, 0, 1)
-     if edge + delta > 0}
+    {
+        edge + delta
+        for rows in (NOTICE_PERIODS, LOWER_LIMITS)
+        for row in rows
+        for edge in (row.band.lower, row.band.upper or 0)
+        for delta in (-1, 0, 1)
+        if edge + delta > 0
+    }
     | {1, 50 * M, 10**13}
 )
 
@@ -46,8 +52,9 @@ def test_every_key_has_exactly_one_row_in_force(day: date) -> None:
         for price in EDGES:
             for method in Method:
                 for urgent in (False, True):
-                    book.notice_period(category=category, method=method,
-                                       estimated_price=price, urgent=urgent)
+                    book.notice_period(
+                        category=category, method=method, estimated_price=price, urgent=urgent
+                    )
             for kind in AgencyKind:
                 book.lower_limit(category=category, agency_kind=kind, estimated_price=price)
             book.qualification(category=category, estimated_price=price)
@@ -81,25 +88,43 @@ def test_before_the_tables_start_nothing_is_in_force() -> None:
 
 def test_national_construction_lower_limits_change_on_2026_01_30() -> None:
     def rate(day: date, price: int) -> Decimal | None:
-        return rules_on(day).lower_limit(category=Category.CONSTRUCTION,
-                                         agency_kind=AgencyKind.NATIONAL,
-                                         estimated_price=price).rate
+        return (
+            rules_on(day)
+            .lower_limit(
+                category=Category.CONSTRUCTION,
+                agency_kind=AgencyKind.NATIONAL,
+                estimated_price=price,
+            )
+            .rate
+        )
 
     before, after = date(2026, 1, 29), date(2026, 1, 30)
     assert [rate(before, p) for p in (100 * M, 500 * M, 3 * BN, 7 * BN, 20 * BN)] == [
-        Decimal("87.745"), Decimal("87.745"), Decimal("86.745"), Decimal("85.495"),
-        Decimal("79.995")]
+        Decimal("87.745"),
+        Decimal("87.745"),
+        Decimal("86.745"),
+        Decimal("85.495"),
+        Decimal("79.995"),
+    ]
     assert [rate(after, p) for p in (100 * M, 500 * M, 3 * BN, 7 * BN, 20 * BN)] == [
-        Decimal("89.745"), Decimal("89.745"), Decimal("88.745"), Decimal("87.495"),
-        Decimal("81.995")]
+        Decimal("89.745"),
+        Decimal("89.745"),
+        Decimal("88.745"),
+        Decimal("87.495"),
+        Decimal("81.995"),
+    ]
     assert rate(after, 30 * BN) is None  # comprehensive evaluation, no lower limit
 
 
 def test_local_construction_lower_limits_rose_on_2025_07_01() -> None:
     def rate(day: date) -> Decimal | None:
-        return rules_on(day).lower_limit(category=Category.CONSTRUCTION,
-                                         agency_kind=AgencyKind.LOCAL,
-                                         estimated_price=2 * BN).rate
+        return (
+            rules_on(day)
+            .lower_limit(
+                category=Category.CONSTRUCTION, agency_kind=AgencyKind.LOCAL, estimated_price=2 * BN
+            )
+            .rate
+        )
 
     assert rate(date(2025, 6, 30)) == Decimal("86.745")
     assert rate(date(2025, 7, 1)) == Decimal("88.745")
@@ -113,8 +138,13 @@ def test_rules_on_reads_an_aware_datetime_on_the_seoul_clock() -> None:
 
 @pytest.mark.parametrize(
     ("amount", "words"),
-    [(5 * BN, "5 bn"), (8_800 * M, "8.8 bn"), (300 * M, "300 M"), (100 * M, "100 M"),
-     (12_345, "12,345 KRW")],
+    [
+        (5 * BN, "5 bn"),
+        (8_800 * M, "8.8 bn"),
+        (300 * M, "300 M"),
+        (100 * M, "100 M"),
+        (12_345, "12,345 KRW"),
+    ],
 )
 def test_amounts_in_words(amount: int, words: str) -> None:
     assert format_amount(amount) == words

@@ -18,14 +18,32 @@ SEED = 20260302
 
 # Each bidder's two secret picks (band numbers).
 PICKS = {
-    "B01": (3, 8), "B02": (3, 9), "B03": (8, 12), "B04": (3, 12),
-    "B05": (5, 8), "B06": (5, 9), "B07": (12, 14), "B08": (1, 5),
-    "B09": (9, 14), "B10": (2, 6), "B11": (7, 10), "B12": (11, 15),
+    "B01": (3, 8),
+    "B02": (3, 9),
+    "B03": (8, 12),
+    "B04": (3, 12),
+    "B05": (5, 8),
+    "B06": (5, 9),
+    "B07": (12, 14),
+    "B08": (1, 5),
+    "B09": (9, 14),
+    "B10": (2, 6),
+    "B11": (7, 10),
+    "B12": (11, 15),
 }
 BIDS = {
-    "B01": 138_438_834, "B02": 138_438_835, "B03": 140_000_000, "B04": 140_000_000,
-    "B05": 145_500_000, "B06": 150_000_000, "B07": 135_000_000, "B08": 160_000_000,
-    "B09": 141_200_000, "B10": 139_990_000, "B11": 142_000_000, "B12": 155_000_000,
+    "B01": 138_438_834,
+    "B02": 138_438_835,
+    "B03": 140_000_000,
+    "B04": 140_000_000,
+    "B05": 145_500_000,
+    "B06": 150_000_000,
+    "B07": 135_000_000,
+    "B08": 160_000_000,
+    "B09": 141_200_000,
+    "B10": 139_990_000,
+    "B11": 142_000_000,
+    "B12": 155_000_000,
 }
 
 
@@ -35,8 +53,13 @@ def test_the_whole_tender() -> None:
     #     1 161,893,471   2 162,507,397   3 163,012,467   4 163,075,813   5 163,896,783
     #     6 164,256,976   7 164,611,633   8 164,808,865   9 165,597,258  10 165,900,476
     #    11 166,369,187  12 166,925,072  13 167,311,418  14 167,509,112  15 167,998,224
-    draw = draw_reserve_prices(base_amount=165_000_000, category=Category.GOODS,
-                               agency_kind=AgencyKind.NATIONAL, seed=SEED, on=ON)
+    draw = draw_reserve_prices(
+        base_amount=165_000_000,
+        category=Category.GOODS,
+        agency_kind=AgencyKind.NATIONAL,
+        seed=SEED,
+        on=ON,
+    )
     assert draw.prices[2] == 163_012_467 and draw.prices[11] == 166_925_072
 
     # 2. Picks per band: 1:1 (B08)  2:1 (B10)  3:3 (B01 B02 B04)  5:3 (B05 B06 B08)
@@ -54,8 +77,9 @@ def test_the_whole_tender() -> None:
     # 4. Lower limit for goods of 100 M to under 230 M: 84.245%.
     #    164,328,844 x 84.245% = 138,438,834.6278, so 138,438,835 is the lowest bid that
     #    qualifies.
-    limit = lower_limit_rate(category=Category.GOODS, agency_kind=AgencyKind.NATIONAL,
-                             estimated_price=150_000_000, on=ON)
+    limit = lower_limit_rate(
+        category=Category.GOODS, agency_kind=AgencyKind.NATIONAL, estimated_price=150_000_000, on=ON
+    )
     assert limit == Decimal("84.245")
 
     # 5. Bid rates = bid / 164,328,844 x 100, cut to 3 decimals:
@@ -69,8 +93,12 @@ def test_the_whole_tender() -> None:
     assert rates["B01"] == Decimal("84.244") and rates["B02"] == Decimal("84.245")
     assert rates["B10"] == Decimal("85.188") and rates["B08"] == Decimal("97.365")
 
-    ranking = rank_bids(bids=[BidPrice(b, p) for b, p in BIDS.items()],
-                        predetermined_price=result.price, lower_limit_rate=limit, seed=SEED)
+    ranking = rank_bids(
+        bids=[BidPrice(b, p) for b, p in BIDS.items()],
+        predetermined_price=result.price,
+        lower_limit_rate=limit,
+        seed=SEED,
+    )
     assert [b.bidder for b in ranking.below_limit] == ["B07", "B01"]
 
     # 6. B03 and B04 tie at 140,000,000: the lottery orders them by
@@ -80,7 +108,16 @@ def test_the_whole_tender() -> None:
 
     tied = sorted(["B03", "B04"], key=ticket)
     assert [b.bidder for b in ranking.candidates] == [
-        "B02", "B10", *tied, "B09", "B11", "B05", "B06", "B12", "B08"]
+        "B02",
+        "B10",
+        *tied,
+        "B09",
+        "B11",
+        "B05",
+        "B06",
+        "B12",
+        "B08",
+    ]
     assert [b.lottery for b in ranking.candidates[2:4]] == [1, 2]
     assert [b.rank for b in ranking.candidates] == list(range(1, 11))
 
@@ -89,8 +126,13 @@ def test_the_whole_tender() -> None:
     #         -> 84.490 < 85: fails.
     #    B10: price score 30 - 2 x |88 - 85.188| = 30 - 5.624 = 24.376; capability 61
     #         -> 85.376 >= 85: passes and wins.
-    outcome = review_candidates(ranking=ranking, capability_scores={"B02": 62, "B10": 61},
-                                category=Category.GOODS, estimated_price=150_000_000,
-                                predetermined_price=result.price, on=ON)
+    outcome = review_candidates(
+        ranking=ranking,
+        capability_scores={"B02": 62, "B10": 61},
+        category=Category.GOODS,
+        estimated_price=150_000_000,
+        predetermined_price=result.price,
+        on=ON,
+    )
     assert [r.result.total for r in outcome.reviews] == [Decimal("84.490"), Decimal("85.376")]
     assert outcome.winner is not None and outcome.winner.bidder == "B10"
