@@ -83,6 +83,9 @@ class BusinessAgent(Base):
 
 class Tender(Base):
     __tablename__ = "tender"
+    __table_args__ = (
+        UniqueConstraint("officer_id", "client_key", name="uq_tender_client_key"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=uuid.uuid4)
     notice_no: Mapped[str] = mapped_column(String(20), unique=True)
@@ -97,6 +100,7 @@ class Tender(Base):
     method: Mapped[str] = mapped_column(String(16))
     agency_kind: Mapped[str] = mapped_column(String(16))
     region: Mapped[str | None] = mapped_column(String(40))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     estimated_price: Mapped[int] = mapped_column(BigInteger)
     base_amount: Mapped[int] = mapped_column(BigInteger)
     announced_at: Mapped[datetime]
@@ -107,6 +111,9 @@ class Tender(Base):
     phase: Mapped[str] = mapped_column(String(16), index=True)
     awaiting_role: Mapped[str | None] = mapped_column(String(16))
     outcome_note: Mapped[str | None] = mapped_column(Text)
+    # Idempotency-Key of the officer's create request: a retried create answers this tender.
+    client_key: Mapped[str | None] = mapped_column(String(80))
+    request_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = _now()
     updated_at: Mapped[datetime] = _now()
 
@@ -268,3 +275,8 @@ class AuditHead(Base):
 
 
 Index("ix_tender_phase_deadline", Tender.phase, Tender.deadline)
+# The weekly report reads these by time.
+Index("ix_tender_announced_at", Tender.announced_at)
+Index("ix_opening_result_opened_at", OpeningResult.opened_at)
+Index("ix_award_awarded_at", Award.awarded_at)
+Index("ix_payment_paid_at", Payment.paid_at)
