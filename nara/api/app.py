@@ -1,0 +1,120 @@
+"""The FastAPI application: `uvicorn --factory nara.api.app:create_app`.
+
+The lifespan opens the database pool (`DATABASE_URL`, `DB_POOL_SIZE`) and the Temporal
+client; the API stays up when Temporal is not (reads degrade, writes answer 503).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from temporalio.client import Client
+
+from nara.api.deps import TemporalGateway
+from nara.api.problems import install_problem_handlers
+from nara.api.routes import bids, decisions, health, payments, registry, reports, tenders
+from nara.api.schemas.base import ApiModel
+from nara.logs import get_logger
+from nara.settings import Settings, get_settings
+from nara.store.db import create_engine, session_factory
+
+TAGS = [
+    {"name": "tenders", "description": "Announce, search and read tenders; extend, cancel."},
+    {"name": "bids", "description": "Sealed bids, accepted by the database clock."},
+    {"name": "evaluation", "description": "Qualification review and award (officers)."},
+    {"name": "contract", "description": "Performance guarantee and signatures."},
+    {"name": "payments", "description": "Claims, inspection, transfers."},
+    {"name": "reports", "description": "Weekly figures from PostgreSQL."},
+    {
+        "name": "registry",
+        "description": "Agencies, businesses, people, agents (operators; open in development).",
+    },
+    {"name": "operations", "description": "Health."},
+]
+
+DESCRIPTION = """
+The back office of a national e-procurement system: every tender is a Temporal
+workflow, PostgreSQL is the system of record for business data.
+
+**Identity** (stand-in until certificate login): send `X-Nara-Person: <person id>`.
+The person's role (officer, inspector, supplier, operator, auditor) and agency decide
+what they may do; a supplier acts only for businesses that registered them as agent.
+
+**Errors** are `application/problem+json` (RFC 9457) with `type`, `title`, `status`,
+`detail`, `field` (what was wrong) and `fix` (what to do).
+"""
+
+
+class Problem(ApiModel):
+    """RFC 9457 problem details, as every error of this API is answered."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    code: str
+    field: str | None = None
+    fix: str | None = None
+
+
+def create_app(
+    settings: Settings | None = None, *, temporal_client: Client | None = None
+) -> FastAPI:
+    """The API. Tests pass `settings` (task queue, database) and may pass a Temporal client."""
+    settings = settings or get_settings()
+    log = get_logger("nara.api")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not settings.database_url:
+            raise RuntimeError(
+                "DATABASE_URL is not set; run the whole stack with `nara dev`, "
+                "or point DATABASE_URL at PostgreSQL"
+            )
+        engine = create_engine(
+            settings.database_url, pool_size=settings.db_pool_size, application_name="nara-api"
+        )
+        app.state.sessions = session_factory(engine)
+        app.state.temporal = TemporalGateway(settings, temporal_client)
+        if await app.state.temporal.connect() is None:
+            log.warning("temporal unreachable at start-up", error=app.state.temporal.last_error)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Nara back office API",
+        version="0.1.0",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_problem_handlers(app)
+    for module in (tenders, bids, decisions, payments, reports, registry, health):
+        app.include_router(module.router)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            from fastapi.openapi.utils import get_openapi
+
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+                tags=app.openapi_tags,
+            )
+            schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = (
+                Problem.model_json_schema()
+            )
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,269 @@
+"""Every error the API answers, as RFC 9457 problem JSON: this is the one place that translates.
+
+A problem has `type`, `title`, `status`, `detail`, `instance`, plus `field` (what was
+wrong) and `fix` (what to do), and any extras the error carries. Sources:
+
+- `NaraError` subclasses (the project hierarchy in `nara.errors`): their own status;
+- `RuleViolation` from the domain: 422 naming the rule, the value and what is accepted;
+- request validation (pydantic): 422 naming each field path and what it accepts;
+- Temporal unreachable: 503; anything unexpected: 500 without internals.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.service import RPCError
+
+from nara.domain.errors import RuleViolation
+from nara.errors import NaraError, Unauthenticated
+
+PROBLEM_JSON = "application/problem+json"
+log = structlog.get_logger("nara.api")
+
+
+def problem_type(code: str) -> str:
+    """The problem `type` URI of a code, e.g. `urn:nara:problem:wrong-phase`."""
+    return f"urn:nara:problem:{code}"
+
+
+def problem_response(
+    request: Request,
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    field: str | None = None,
+    fix: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": problem_type(code),
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        "code": code,
+    }
+    if field is not None:
+        body["field"] = field
+    if fix is not None:
+        body["fix"] = fix
+    body.update({key: value for key, value in extra.items() if key not in body})
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return str(value)
+
+
+async def _nara_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, NaraError)
+    headers = (
+        {"WWW-Authenticate": 'NaraPerson realm="nara", header="X-Nara-Person"'}
+        if isinstance(exc, Unauthenticated)
+        else None
+    )
+    return problem_response(
+        request,
+        status=exc.status,
+        code=exc.code,
+        title=exc.title,
+        detail=exc.detail,
+        field=exc.field,
+        fix=exc.fix,
+        headers=headers,
+        **{k: _jsonable(v) for k, v in exc.extra.items()},
+    )
+
+
+async def _rule_violation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RuleViolation)
+    return problem_response(
+        request,
+        status=422,
+        code="rule-violation",
+        title="A procurement rule was broken",
+        detail=exc.message,
+        field=exc.field,
+        fix=f"use {exc.accepted}",
+        rule=exc.rule,
+        value=_jsonable(exc.value),
+        accepted=exc.accepted,
+        suggestion=_jsonable(exc.suggestion),
+    )
+
+
+def field_path(loc: tuple[int | str, ...]) -> str:
+    """`('body', 'reserve_picks', 1)` -> `reserve_picks[1]`; headers and query keep their place."""
+    where, *parts = loc if loc else ("body",)
+    path = ""
+    for part in parts:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    if where == "body":
+        return path or "body"
+    return f"{where}.{path}" if path else str(where)
+
+
+_AWARE = "a date-time with a time zone, e.g. 2026-12-28T10:00:00+09:00"
+
+
+def accepted_values(error: dict[str, Any]) -> str:
+    """What the field would accept, in words, from a pydantic error."""
+    ctx = error.get("ctx") or {}
+    kind = error["type"]
+    if "accepted" in ctx:
+        return str(ctx["accepted"])
+    words = {
+        "missing": "a value: this field is required",
+        "extra_forbidden": "nothing: this field is not part of the request",
+        "int_type": "a whole number",
+        "int_parsing": "a whole number",
+        "int_from_float": "a whole number",
+        "bool_type": "true or false",
+        "bool_parsing": "true or false",
+        "string_type": "text",
+        "decimal_parsing": "a number",
+        "decimal_type": "a number",
+        "list_type": "a list",
+        "json_invalid": "a valid JSON document",
+        "model_attributes_type": "a JSON object",
+        "dict_type": "a JSON object",
+        "datetime_type": _AWARE,
+        "datetime_parsing": _AWARE,
+        "datetime_from_date_parsing": _AWARE,
+        "timezone_aware": _AWARE,
+        "date_parsing": "a date as YYYY-MM-DD",
+        "date_from_datetime_parsing": "a date as YYYY-MM-DD",
+        "date_type": "a date as YYYY-MM-DD",
+    }
+    if kind in words:
+        return words[kind]
+    bounds = {
+        "greater_than": "a number greater than {gt}",
+        "greater_than_equal": "a number of at least {ge}",
+        "less_than": "a number less than {lt}",
+        "less_than_equal": "a number of at most {le}",
+        "string_too_short": "at least {min_length} characters",
+        "string_too_long": "at most {max_length} characters",
+        "too_short": "at least {min_length} items",
+        "too_long": "at most {max_length} items",
+        "string_pattern_mismatch": "text matching {pattern}",
+        "enum": "one of {expected}",
+        "literal_error": "one of {expected}",
+    }
+    if kind in bounds:
+        try:
+            return bounds[kind].format(**ctx)
+        except KeyError:
+            pass
+    return str(error.get("msg", "a valid value"))
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = []
+    for error in exc.errors():
+        path = field_path(tuple(error.get("loc", ())))
+        message = str(error.get("msg", "invalid"))
+        if message.startswith("Value error, "):
+            message = message.removeprefix("Value error, ")
+        entry: dict[str, Any] = {
+            "field": path,
+            "message": message,
+            "accepted": accepted_values(error),
+        }
+        if "input" in error and error["type"] != "missing":
+            entry["value"] = _jsonable(error["input"])
+        errors.append(entry)
+    first = errors[0] if errors else {"field": "body", "message": "invalid", "accepted": "?"}
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid request"
+    return problem_response(
+        request,
+        status=422,
+        code="invalid-request",
+        title="The request is not valid",
+        detail=detail,
+        field=first["field"],
+        fix=f"send {first['field']} as {first['accepted']}",
+        errors=errors,
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    titles = {404: "Not found", 405: "Method not allowed"}
+    detail = str(exc.detail)
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"there is no {request.url.path} here; see /docs for the API"
+    return problem_response(
+        request,
+        status=exc.status_code,
+        code=f"http-{exc.status_code}",
+        title=titles.get(exc.status_code, "HTTP error"),
+        detail=detail,
+        headers=dict(exc.headers) if exc.headers else None,
+    )
+
+
+async def _temporal_unreachable(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("temporal call failed", error=str(exc), path=request.url.path)
+    return problem_response(
+        request,
+        status=503,
+        code="temporal-unavailable",
+        title="The workflow service is unavailable",
+        detail=f"Temporal did not answer: {exc}",
+        fix="retry in a moment; nothing was changed",
+    )
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error", path=request.url.path, error=repr(exc))
+    return problem_response(
+        request,
+        status=500,
+        code="internal",
+        title="Internal error",
+        detail="the server failed unexpectedly; nothing was changed",
+        fix="retry; if it keeps failing, tell the operators the time and this path",
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Answer every error of `app` with problem JSON."""
+    app.add_exception_handler(NaraError, _nara_error)
+    app.add_exception_handler(RuleViolation, _rule_violation)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RPCError, _temporal_unreachable)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    for status, description in (
+        (401, "No or unknown X-Nara-Person header"),
+        (403, "The person may not do this"),
+        (404, "Unknown resource"),
+        (409, "Conflicts with the current state (wrong phase, deadline passed, ...)"),
+        (422, "Invalid request or a broken procurement rule"),
+        (503, "A dependency (database, Temporal) is unavailable"),
+    )
+}

@@ -1,0 +1,32 @@
+"""Sealed bids."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from nara.api.deps import ActorDep, SessionDep
+from nara.api.problems import PROBLEM_RESPONSES
+from nara.api.schemas.bids import BidCreate, BidRead
+from nara.services import bids
+
+router = APIRouter(prefix="/tenders", tags=["bids"], responses=PROBLEM_RESPONSES)
+
+
+@router.post(
+    "/{notice_no}/bids",
+    response_model=BidRead,
+    status_code=201,
+    summary="Submit a sealed bid (supplier agent of the business)",
+    description=(
+        "Accepted only while bidding is open by the database clock (409 DeadlinePassed "
+        "otherwise, naming the deadline and the server time). One bid per business (409 "
+        "DuplicateBid); the same `client_key` again answers the first bid with 200."
+    ),
+)
+async def submit_bid(
+    notice_no: str, body: BidCreate, response: Response, session: SessionDep, actor: ActorDep
+) -> BidRead:
+    bid = await bids.submit(session=session, actor=actor, notice_no=notice_no, body=body)
+    await session.commit()
+    response.status_code = 200 if bid.replayed else 201
+    return bid

@@ -1,0 +1,116 @@
+"""Officer decisions and the winner's steps: Temporal Updates on the tender workflow."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from nara.api.deps import ActorDep, SessionDep, TemporalDep
+from nara.api.problems import PROBLEM_RESPONSES
+from nara.api.schemas.decisions import (
+    AwardRequest,
+    PaymentClaimRequest,
+    PerformanceGuaranteeRequest,
+    ReviewRequest,
+    SignRequest,
+)
+from nara.services import decisions
+from nara.workflows.models import (
+    AwardOutcome,
+    ClaimOutcome,
+    GuaranteeOutcome,
+    ReviewOutcome,
+    SignOutcome,
+)
+
+router = APIRouter(prefix="/tenders", responses=PROBLEM_RESPONSES)
+
+
+@router.post(
+    "/{notice_no}/review",
+    response_model=ReviewOutcome,
+    tags=["evaluation"],
+    summary="Qualification review of the current candidate (officer)",
+)
+async def review_candidate(
+    notice_no: str,
+    body: ReviewRequest,
+    session: SessionDep,
+    temporal: TemporalDep,
+    actor: ActorDep,
+) -> ReviewOutcome:
+    return await decisions.review(
+        session=session, temporal=temporal, actor=actor, notice_no=notice_no, body=body
+    )
+
+
+@router.post(
+    "/{notice_no}/award",
+    response_model=AwardOutcome,
+    tags=["evaluation"],
+    summary="Approve the award to the candidate who passed review (officer)",
+)
+async def approve_award(
+    notice_no: str,
+    body: AwardRequest,
+    session: SessionDep,
+    temporal: TemporalDep,
+    actor: ActorDep,
+) -> AwardOutcome:
+    return await decisions.approve(
+        session=session, temporal=temporal, actor=actor, notice_no=notice_no, body=body
+    )
+
+
+@router.post(
+    "/{notice_no}/performance-guarantee",
+    response_model=GuaranteeOutcome,
+    tags=["contract"],
+    summary="Post the performance guarantee (winner's agent)",
+)
+async def post_performance_guarantee(
+    notice_no: str,
+    body: PerformanceGuaranteeRequest,
+    session: SessionDep,
+    temporal: TemporalDep,
+    actor: ActorDep,
+) -> GuaranteeOutcome:
+    return await decisions.submit_guarantee(
+        session=session, temporal=temporal, actor=actor, notice_no=notice_no, body=body
+    )
+
+
+@router.post(
+    "/{notice_no}/sign",
+    response_model=SignOutcome,
+    tags=["contract"],
+    summary="Sign the contract (officer for the agency, agent for the winner)",
+)
+async def sign_contract(
+    notice_no: str,
+    body: SignRequest,
+    session: SessionDep,
+    temporal: TemporalDep,
+    actor: ActorDep,
+) -> SignOutcome:
+    return await decisions.sign(
+        session=session, temporal=temporal, actor=actor, notice_no=notice_no, body=body
+    )
+
+
+@router.post(
+    "/{notice_no}/payments",
+    response_model=ClaimOutcome,
+    status_code=201,
+    tags=["payments"],
+    summary="Claim a payment: advance, progress or final (contractor's agent)",
+)
+async def claim_payment(
+    notice_no: str,
+    body: PaymentClaimRequest,
+    session: SessionDep,
+    temporal: TemporalDep,
+    actor: ActorDep,
+) -> ClaimOutcome:
+    return await decisions.submit_claim(
+        session=session, temporal=temporal, actor=actor, notice_no=notice_no, body=body
+    )

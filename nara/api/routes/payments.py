@@ -1,0 +1,57 @@
+"""Payments: status, inspection, operator retry."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from nara.api.deps import ActorDep, MaybeTemporalDep, SessionDep, TemporalDep
+from nara.api.problems import PROBLEM_RESPONSES
+from nara.api.schemas.payments import InspectionRequest, PaymentDetail, RetryAccepted
+from nara.services import payments
+from nara.workflows.models import InspectOutcome
+
+router = APIRouter(prefix="/payments", tags=["payments"], responses=PROBLEM_RESPONSES)
+
+
+@router.get(
+    "/{payment_id}",
+    response_model=PaymentDetail,
+    summary="A payment: its record and the live workflow status",
+)
+async def get_payment(
+    payment_id: str, session: SessionDep, temporal: MaybeTemporalDep, actor: ActorDep
+) -> PaymentDetail:
+    return await payments.get(
+        session=session, temporal=temporal, actor=actor, payment_id=payment_id
+    )
+
+
+@router.post(
+    "/{payment_id}/inspection",
+    response_model=InspectOutcome,
+    summary="Accept or reject the delivered work (inspector of the agency)",
+)
+async def inspect_payment(
+    payment_id: str,
+    body: InspectionRequest,
+    session: SessionDep,
+    temporal: TemporalDep,
+    actor: ActorDep,
+) -> InspectOutcome:
+    return await payments.inspect(
+        session=session, temporal=temporal, actor=actor, payment_id=payment_id, body=body
+    )
+
+
+@router.post(
+    "/{payment_id}/retry",
+    response_model=RetryAccepted,
+    status_code=202,
+    summary="Retry a transfer the bank refused, after fixing the cause (operator)",
+)
+async def retry_payment(
+    payment_id: str, session: SessionDep, temporal: TemporalDep, actor: ActorDep
+) -> RetryAccepted:
+    return await payments.retry(
+        session=session, temporal=temporal, actor=actor, payment_id=payment_id
+    )

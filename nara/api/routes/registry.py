@@ -1,0 +1,114 @@
+"""Registry: agencies, businesses, people and agent links (idempotent by natural key)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from nara.api.deps import RegistrarDep, SessionDep
+from nara.api.problems import PROBLEM_RESPONSES
+from nara.api.schemas.base import BusinessNo
+from nara.api.schemas.registry import (
+    AgencyCreate,
+    AgencyRead,
+    AgentCreate,
+    AgentRead,
+    BusinessCreate,
+    BusinessRead,
+    PersonCreate,
+    PersonRead,
+)
+from nara.services import registry
+from nara.services.registry import Created
+
+router = APIRouter(tags=["registry"], responses=PROBLEM_RESPONSES)
+
+
+def _status(response: Response, created: Created) -> None:
+    response.status_code = 201 if created.created else 200
+
+
+@router.post(
+    "/agencies",
+    response_model=AgencyRead,
+    status_code=201,
+    summary="Register an agency (200 if already registered)",
+)
+async def create_agency(
+    body: AgencyCreate, response: Response, session: SessionDep, registrar: RegistrarDep
+) -> AgencyRead:
+    created = await registry.create_agency(
+        session=session,
+        actor_id=registrar,
+        code=body.code,
+        name=body.name,
+        kind=body.kind.value,
+        account_no=body.account_no,
+    )
+    await session.commit()
+    _status(response, created)
+    return AgencyRead.model_validate(created.row)
+
+
+@router.post(
+    "/businesses",
+    response_model=BusinessRead,
+    status_code=201,
+    summary="Register a business (200 if already registered)",
+)
+async def create_business(
+    body: BusinessCreate, response: Response, session: SessionDep, registrar: RegistrarDep
+) -> BusinessRead:
+    created = await registry.create_business(
+        session=session,
+        actor_id=registrar,
+        business_no=body.business_no,
+        name=body.name,
+        account_no=body.account_no,
+        region=body.region,
+    )
+    await session.commit()
+    _status(response, created)
+    return BusinessRead.model_validate(created.row)
+
+
+@router.post(
+    "/people",
+    response_model=PersonRead,
+    status_code=201,
+    summary="Register a person with a role (200 if already registered)",
+)
+async def create_person(
+    body: PersonCreate, response: Response, session: SessionDep, registrar: RegistrarDep
+) -> PersonRead:
+    created = await registry.create_person(
+        session=session,
+        actor_id=registrar,
+        person_id=body.id,
+        name=body.name,
+        role=body.role,
+        agency_code=body.agency_code,
+    )
+    await session.commit()
+    _status(response, created)
+    return PersonRead.model_validate(created.row)
+
+
+@router.post(
+    "/businesses/{business_no}/agents",
+    response_model=AgentRead,
+    status_code=201,
+    summary="Register a supplier as an agent of a business (200 if already one)",
+)
+async def create_agent(
+    business_no: BusinessNo,
+    body: AgentCreate,
+    response: Response,
+    session: SessionDep,
+    registrar: RegistrarDep,
+) -> AgentRead:
+    created = await registry.create_agent(
+        session=session, actor_id=registrar, business_no=business_no, person_id=body.person_id
+    )
+    await session.commit()
+    _status(response, created)
+    return AgentRead.model_validate(created.row)

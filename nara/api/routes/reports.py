@@ -1,0 +1,29 @@
+"""Reports, from PostgreSQL only."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from nara.api.deps import SessionDep
+from nara.api.problems import PROBLEM_RESPONSES
+from nara.api.schemas.reports import WeeklyReport
+from nara.services import reports
+
+router = APIRouter(prefix="/reports", tags=["reports"], responses=PROBLEM_RESPONSES)
+
+
+@router.get(
+    "/weekly",
+    response_model=WeeklyReport,
+    summary="Weekly figures: announcements, openings, awards, contracts, payments",
+)
+async def weekly_report(
+    session: SessionDep,
+    start: Annotated[
+        date | None, Query(description="first day, YYYY-MM-DD; default: this week's Monday (KST)")
+    ] = None,
+) -> WeeklyReport:
+    return await reports.get_weekly(session=session, start=start)

@@ -1,0 +1,137 @@
+"""Tenders: announce, search, read, extend, cancel."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response
+
+from nara.api.deps import ActorDep, MaybeTemporalDep, SessionDep, SettingsDep, TemporalDep
+from nara.api.problems import PROBLEM_RESPONSES
+from nara.api.schemas.tenders import (
+    CancelAccepted,
+    CancelRequest,
+    ExtendDeadlineRequest,
+    ScheduleChange,
+    TenderCreate,
+    TenderDetail,
+    TenderPage,
+    TenderRead,
+)
+from nara.domain.enums import Category
+from nara.services import tenders
+from nara.workflows.models import Phase
+
+router = APIRouter(prefix="/tenders", tags=["tenders"], responses=PROBLEM_RESPONSES)
+
+
+@router.post(
+    "",
+    response_model=TenderRead,
+    status_code=201,
+    summary="Announce a tender (officer); starts its workflow",
+    description=(
+        "Checks the announcement rules in force today (notice period, deadline on the hour, "
+        "1,500 deadlines per hour, opening after the deadline), allocates the notice number "
+        "and starts `TenderWorkflow` (id `tender-<notice no>`). With an `Idempotency-Key`, a "
+        "retried request answers the same tender (200)."
+    ),
+)
+async def create_tender(
+    body: TenderCreate,
+    response: Response,
+    session: SessionDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", min_length=8, max_length=80)
+    ] = None,
+) -> TenderRead:
+    tender, created = await tenders.create(
+        session=session,
+        temporal=temporal,
+        settings=settings,
+        actor=actor,
+        body=body,
+        client_key=idempotency_key,
+    )
+    await session.commit()
+    response.status_code = 201 if created else 200
+    response.headers["Location"] = f"/tenders/{tender.notice_no}"
+    return TenderRead.model_validate(tender)
+
+
+@router.get("", response_model=TenderPage, summary="List tenders, newest first")
+async def list_tenders(
+    session: SessionDep,
+    phase: Phase | None = None,
+    agency_code: str | None = None,
+    category: Category | None = None,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> TenderPage:
+    return await tenders.list(
+        session=session,
+        phase=phase,
+        agency_code=agency_code,
+        category=category,
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+@router.get(
+    "/{notice_no}",
+    response_model=TenderDetail,
+    summary="One tender: the database record and the live workflow status",
+)
+async def get_tender(
+    notice_no: str, session: SessionDep, temporal: MaybeTemporalDep
+) -> TenderDetail:
+    return await tenders.get_detail(session=session, temporal=temporal, notice_no=notice_no)
+
+
+@router.post(
+    "/{notice_no}/extend",
+    response_model=ScheduleChange,
+    summary="Extend the bid deadline while bidding is open (officer)",
+)
+async def extend_deadline(
+    notice_no: str,
+    body: ExtendDeadlineRequest,
+    session: SessionDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+) -> ScheduleChange:
+    change = await tenders.extend(
+        session=session,
+        temporal=temporal,
+        settings=settings,
+        actor=actor,
+        notice_no=notice_no,
+        body=body,
+    )
+    await session.commit()
+    return change
+
+
+@router.post(
+    "/{notice_no}/cancel",
+    response_model=CancelAccepted,
+    status_code=202,
+    summary="Cancel a tender before its contract (officer)",
+)
+async def cancel_tender(
+    notice_no: str,
+    body: CancelRequest,
+    session: SessionDep,
+    temporal: TemporalDep,
+    actor: ActorDep,
+) -> CancelAccepted:
+    accepted = await tenders.cancel(
+        session=session, temporal=temporal, actor=actor, notice_no=notice_no, body=body
+    )
+    await session.commit()
+    return accepted

@@ -1,0 +1,55 @@
+"""Sealed bids: stored as rows in PostgreSQL, never in workflow history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_core import PydanticCustomError
+
+from nara.api.schemas.base import ApiModel, BusinessNo, ReadModel
+
+Pick = Annotated[int, Field(ge=1, le=15, strict=True)]
+
+
+class BidCreate(ApiModel):
+    business_no: BusinessNo = Field(description="the business the agent bids for")
+    price: int = Field(gt=0, strict=True, description="bid price, whole KRW")
+    reserve_picks: list[Pick] = Field(
+        min_length=2, max_length=2, description="two different reserve prices, numbered 1-15"
+    )
+    bid_guarantee_cert: str | None = Field(
+        None, max_length=40, description="bid guarantee certificate from a guarantee agency"
+    )
+    client_key: str = Field(
+        min_length=8,
+        max_length=80,
+        description="chosen by the client; sending the same key again answers the first bid",
+    )
+
+    @field_validator("reserve_picks")
+    @classmethod
+    def _distinct(cls, picks: list[int]) -> list[int]:
+        if len(set(picks)) != len(picks):
+            raise PydanticCustomError(
+                "distinct_picks",
+                "reserve_picks must be two different numbers, got {picks}",
+                {"picks": picks, "accepted": "two different numbers from 1 to 15, e.g. [3, 11]"},
+            )
+        return picks
+
+
+class BidRead(ReadModel):
+    """The caller's own bid; other bidders are never shown."""
+
+    id: str
+    notice_no: str
+    business_no: str
+    price: int
+    reserve_picks: list[int]
+    bid_guarantee_cert: str | None
+    client_key: str
+    submitted_at: datetime
+    status: str
+    replayed: bool = Field(False, description="true when this answers an earlier submission")

@@ -1,0 +1,53 @@
+"""What officers and winners send to a tender's workflow (as Temporal Updates)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from nara.api.schemas.base import ApiModel, BusinessNo
+
+
+class ReviewRequest(ApiModel):
+    """Qualification review of the current candidate."""
+
+    business_no: BusinessNo = Field(description="the candidate under review (guards staleness)")
+    capability_score: Decimal = Field(
+        ge=0, le=100, description="experience, finances, ... out of 100 minus the price points"
+    )
+    note: str = Field("", max_length=2000)
+
+
+class AwardRequest(ApiModel):
+    business_no: BusinessNo = Field(description="the candidate who passed review")
+
+
+class PerformanceGuaranteeRequest(ApiModel):
+    business_no: BusinessNo = Field(description="the winner")
+    certificate_no: str = Field(min_length=1, max_length=40)
+
+
+class SignRequest(ApiModel):
+    business_no: BusinessNo | None = Field(
+        None, description="required when a supplier signs for the winner; omitted by officers"
+    )
+
+
+class PaymentClaimRequest(ApiModel):
+    business_no: BusinessNo = Field(description="the contractor")
+    kind: Literal["advance", "progress", "final"]
+    amount: int = Field(gt=0, strict=True, description="whole KRW, subcontract share included")
+    subcontract_amount: int = Field(
+        0, ge=0, strict=True, description="share paid directly to the subcontractor"
+    )
+    subcontractor_no: BusinessNo | None = None
+
+    @model_validator(mode="after")
+    def _subcontract(self) -> PaymentClaimRequest:
+        if self.subcontract_amount > self.amount:
+            raise ValueError("subcontract_amount cannot exceed amount")
+        if self.subcontract_amount and not self.subcontractor_no:
+            raise ValueError("a subcontract_amount needs subcontractor_no")
+        return self

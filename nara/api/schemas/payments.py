@@ -1,0 +1,50 @@
+"""Payments: the record in PostgreSQL and the live state of its PaymentWorkflow."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from nara.api.schemas.base import ApiModel, ReadModel
+from nara.workflows.models import PaymentStatus
+
+
+class InspectionRequest(ApiModel):
+    accepted: bool
+    note: str = Field("", max_length=2000)
+
+
+class PaymentRead(ReadModel):
+    contract_no: str
+    seq: int
+    kind: str
+    amount: int
+    subcontract_amount: int
+    subcontractor_no: str | None
+    claimed_by: str
+    claimed_at: datetime
+    inspection_due: datetime
+    inspected_by: str | None
+    inspected_at: datetime | None
+    inspection_note: str | None
+    due_at: datetime | None
+    paid_at: datetime | None
+    transfer_ids: list[str]
+    late_interest: int
+    status: str
+
+
+class PaymentDetail(ApiModel):
+    payment_id: str
+    notice_no: str
+    record: PaymentRead | None = Field(
+        None, description="null for a moment after the claim, until the workflow records it"
+    )
+    live: PaymentStatus | None = None
+    live_note: str | None = None
+
+
+class RetryAccepted(ApiModel):
+    payment_id: str
+    note: str

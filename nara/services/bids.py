@@ -1,0 +1,132 @@
+"""Sealed bids: accepted only inside a transaction that holds the tender row and asks the
+database clock whether bidding is still open (DESIGN.md section 3). Bids never go to Temporal.
+
+`close_bidding` flips the row under `FOR UPDATE`; a bid holds it `FOR SHARE`, so a bid
+either commits before the close (and is counted) or sees the tender closed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from nara.api.schemas.bids import BidCreate, BidRead
+from nara.domain.clock import SEOUL
+from nara.errors import DeadlinePassed, DuplicateBid, WrongPhase
+from nara.services import tenders
+from nara.services.locks import lock_audit_head
+from nara.services.registry import Actor, get_business, require_agent
+from nara.store import audit
+from nara.store.tables import Bid, Tender
+from nara.workflows.models import Phase
+
+
+def _kst(at: datetime) -> str:
+    return f"{at.astimezone(SEOUL):%Y-%m-%d %H:%M:%S} KST"
+
+
+def _read(bid: Bid, tender: Tender, *, replayed: bool) -> BidRead:
+    return BidRead(
+        id=str(bid.id),
+        notice_no=tender.notice_no,
+        business_no=bid.business_no,
+        price=bid.price,
+        reserve_picks=list(bid.reserve_picks),
+        bid_guarantee_cert=bid.bid_guarantee_cert,
+        client_key=bid.client_key,
+        submitted_at=bid.submitted_at,
+        status=bid.status,
+        replayed=replayed,
+    )
+
+
+async def _by_client_key(session: AsyncSession, tender: Tender, client_key: str) -> Bid | None:
+    return (
+        await session.execute(
+            select(Bid).where(Bid.tender_id == tender.id, Bid.client_key == client_key)
+        )
+    ).scalar_one_or_none()
+
+
+def _replay(bid: Bid, tender: Tender, body: BidCreate) -> BidRead:
+    if bid.business_no != body.business_no:
+        raise DuplicateBid(
+            f"client_key {body.client_key!r} was already used on {tender.notice_no} for "
+            "another business",
+            field="client_key",
+            fix="use a new client_key for every bid",
+        )
+    return _read(bid, tender, replayed=True)
+
+
+async def submit(
+    *, session: AsyncSession, actor: Actor, notice_no: str, body: BidCreate
+) -> BidRead:
+    """Accept a sealed bid, or answer the earlier one with the same client key. Caller commits."""
+    await lock_audit_head(session)
+    tender = await tenders.get(session=session, notice_no=notice_no, lock="share")
+    await require_agent(session=session, actor=actor, business_no=body.business_no)
+    await get_business(session=session, business_no=body.business_no)
+
+    earlier = await _by_client_key(session, tender, body.client_key)
+    if earlier is not None:
+        return _replay(earlier, tender, body)
+
+    now = await tenders.database_now(session)
+    if now >= tender.deadline or tender.phase in (Phase.CLOSED.value, Phase.OPENED.value):
+        raise DeadlinePassed(
+            f"the bid deadline of {notice_no} was {_kst(tender.deadline)}; the server time is "
+            f"{_kst(now)}; no bid is accepted after the deadline",
+            field="deadline",
+            fix="bid on an open tender; an officer may extend a deadline only before it passes",
+            deadline=tender.deadline.isoformat(),
+            server_time=now.isoformat(),
+        )
+    if tender.phase != Phase.BIDDING.value or not tender.bidding_open:
+        opening_soon = tender.phase == Phase.ANNOUNCED.value
+        raise WrongPhase(
+            f"tender {notice_no} is {tender.phase}; bids are accepted only while it is bidding",
+            fix="bidding opens a moment after the announcement: retry shortly"
+            if opening_soon
+            else "bid on an open tender",
+            phase=tender.phase,
+        )
+
+    inserted = await session.execute(
+        insert(Bid)
+        .values(
+            tender_id=tender.id,
+            business_no=body.business_no,
+            agent_id=actor.id,
+            client_key=body.client_key,
+            price=body.price,
+            reserve_picks=list(body.reserve_picks),
+            bid_guarantee_cert=body.bid_guarantee_cert,
+        )
+        .on_conflict_do_nothing()
+        .returning(Bid)
+    )
+    bid = inserted.scalar_one_or_none()
+    if bid is None:
+        # A concurrent request won: the same client key (answer it) or the same business.
+        earlier = await _by_client_key(session, tender, body.client_key)
+        if earlier is not None:
+            return _replay(earlier, tender, body)
+        raise DuplicateBid(
+            f"business {body.business_no} already bid on {notice_no}; one bid per business",
+            field="business_no",
+            fix="a sealed bid cannot be changed; resend with the first client_key to read it",
+        )
+    await audit.append(
+        session,
+        actor=actor.id,
+        entity=f"tender:{notice_no}",
+        action="bid-submitted",
+        idempotency_key=f"{notice_no}:bid:{body.business_no}",
+        # Sealed: the audit log records that a bid was made, not its price or picks.
+        payload={"business_no": body.business_no, "bid_id": str(bid.id)},
+    )
+    return _read(bid, tender, replayed=False)

@@ -1,0 +1,185 @@
+"""Officer decisions and the winner's steps, sent to the tender workflow as Updates.
+
+The workflow's validators decide wrong phase, wrong officer and stale candidates; here
+the API only checks who the caller is (role, agency, agent link) and names the tender.
+Nothing is written here: the workflow records each decision through its activities.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client
+
+from nara.api.schemas.decisions import (
+    AwardRequest,
+    PaymentClaimRequest,
+    PerformanceGuaranteeRequest,
+    ReviewRequest,
+    SignRequest,
+)
+from nara.errors import NaraError, WrongPhase
+from nara.services import processes, tenders
+from nara.services.errors import InvalidClaim
+from nara.services.registry import (
+    Actor,
+    require_agency,
+    require_agent,
+    require_role,
+)
+from nara.store.tables import Business, Tender
+from nara.workflows.models import (
+    ApproveAward,
+    AwardOutcome,
+    ClaimOutcome,
+    ClaimPayment,
+    GuaranteeOutcome,
+    PostPerformanceGuarantee,
+    ReviewCandidate,
+    ReviewOutcome,
+    Role,
+    SignContract,
+    SignOutcome,
+)
+
+
+def _closed(session: AsyncSession, notice_no: str) -> processes.ClosedError:
+    async def error() -> WrongPhase:
+        tender = await tenders.get(session=session, notice_no=notice_no)
+        return WrongPhase(
+            f"tender {notice_no} is {tender.phase}: its process has ended",
+            fix="see GET /tenders/{notice_no}",
+            phase=tender.phase,
+        )
+
+    return error
+
+
+async def _officer_tender(
+    session: AsyncSession, actor: Actor, notice_no: str, doing: str
+) -> Tender:
+    tender = await tenders.get(session=session, notice_no=notice_no)
+    require_role(actor, Role.OFFICER, doing=doing)
+    require_agency(actor, tender.agency_code, doing=doing)
+    return tender
+
+
+async def review(
+    *, session: AsyncSession, temporal: Client, actor: Actor, notice_no: str, body: ReviewRequest
+) -> ReviewOutcome:
+    """Qualification review of the current candidate (Update `review_candidate`)."""
+    tender = await _officer_tender(session, actor, notice_no, f"review candidates of {notice_no}")
+    return await processes.update(
+        temporal,
+        tender.workflow_id,
+        "review_candidate",
+        ReviewCandidate(
+            officer_id=actor.id,
+            business_no=body.business_no,
+            capability_score=body.capability_score,
+            note=body.note,
+        ),
+        result_type=ReviewOutcome,
+        closed=_closed(session, notice_no),
+    )
+
+
+async def approve(
+    *, session: AsyncSession, temporal: Client, actor: Actor, notice_no: str, body: AwardRequest
+) -> AwardOutcome:
+    """Approve the award to the candidate who passed review (Update `approve_award`)."""
+    tender = await _officer_tender(session, actor, notice_no, f"award {notice_no}")
+    return await processes.update(
+        temporal,
+        tender.workflow_id,
+        "approve_award",
+        ApproveAward(officer_id=actor.id, business_no=body.business_no),
+        result_type=AwardOutcome,
+        closed=_closed(session, notice_no),
+    )
+
+
+async def submit_guarantee(
+    *,
+    session: AsyncSession,
+    temporal: Client,
+    actor: Actor,
+    notice_no: str,
+    body: PerformanceGuaranteeRequest,
+) -> GuaranteeOutcome:
+    """The winner posts its performance guarantee (Update `post_performance_guarantee`)."""
+    tender = await tenders.get(session=session, notice_no=notice_no)
+    await require_agent(session=session, actor=actor, business_no=body.business_no)
+    return await processes.update(
+        temporal,
+        tender.workflow_id,
+        "post_performance_guarantee",
+        PostPerformanceGuarantee(
+            person_id=actor.id, business_no=body.business_no, certificate_no=body.certificate_no
+        ),
+        result_type=GuaranteeOutcome,
+        closed=_closed(session, notice_no),
+    )
+
+
+async def sign(
+    *, session: AsyncSession, temporal: Client, actor: Actor, notice_no: str, body: SignRequest
+) -> SignOutcome:
+    """The officer signs for the agency, a supplier agent for the winner (`sign_contract`)."""
+    tender = await tenders.get(session=session, notice_no=notice_no)
+    require_role(actor, Role.OFFICER, Role.SUPPLIER, doing=f"sign the contract of {notice_no}")
+    if actor.role is Role.OFFICER:
+        require_agency(actor, tender.agency_code, doing=f"sign the contract of {notice_no}")
+        command = SignContract(person_id=actor.id, role=Role.OFFICER)
+    else:
+        if body.business_no is None:
+            raise NaraError(
+                "a supplier signs for a business: send business_no",
+                field="business_no",
+                fix="send the winner's business_no",
+            )
+        await require_agent(session=session, actor=actor, business_no=body.business_no)
+        command = SignContract(person_id=actor.id, role=Role.SUPPLIER, business_no=body.business_no)
+    return await processes.update(
+        temporal,
+        tender.workflow_id,
+        "sign_contract",
+        command,
+        result_type=SignOutcome,
+        closed=_closed(session, notice_no),
+    )
+
+
+async def submit_claim(
+    *,
+    session: AsyncSession,
+    temporal: Client,
+    actor: Actor,
+    notice_no: str,
+    body: PaymentClaimRequest,
+) -> ClaimOutcome:
+    """The contractor claims a payment (Update `claim_payment`, a child PaymentWorkflow)."""
+    tender = await tenders.get(session=session, notice_no=notice_no)
+    await require_agent(session=session, actor=actor, business_no=body.business_no)
+    if body.subcontractor_no is not None:
+        subcontractor = await session.get(Business, body.subcontractor_no)
+        if subcontractor is None:
+            raise InvalidClaim(
+                f"subcontractor {body.subcontractor_no} is not a registered business",
+                field="subcontractor_no",
+                fix="register the subcontractor with POST /businesses first",
+            )
+    return await processes.update(
+        temporal,
+        tender.workflow_id,
+        "claim_payment",
+        ClaimPayment(
+            person_id=actor.id,
+            business_no=body.business_no,
+            kind=body.kind,
+            amount=body.amount,
+            subcontract_amount=body.subcontract_amount,
+            subcontractor_no=body.subcontractor_no,
+        ),
+        result_type=ClaimOutcome,
+        closed=_closed(session, notice_no),
+    )

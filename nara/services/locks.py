@@ -1,0 +1,20 @@
+"""Lock order: the audit chain head first, then tender rows.
+
+`audit.append` locks the single `audit_head` row, and the workflow's `record_phase`
+activity appends first and updates the tender row second. A request that locked a tender
+row first and appended second could deadlock with it, so every service transaction that
+both appends and locks a tender takes the head first. It is re-entrant within a
+transaction, so `audit.append` later costs nothing more.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from nara.store.tables import AuditHead
+
+
+async def lock_audit_head(session: AsyncSession) -> None:
+    """Take the audit head lock now (held until the transaction ends)."""
+    await session.execute(select(AuditHead.id).where(AuditHead.id == 1).with_for_update())

@@ -1,0 +1,154 @@
+"""Payments: read one (record plus live workflow state), inspect it, retry its transfer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client
+
+from nara.api.schemas.payments import InspectionRequest, PaymentDetail, PaymentRead, RetryAccepted
+from nara.errors import NotFound, WrongPhase
+from nara.services import processes
+from nara.services.registry import Actor, require_agency, require_role
+from nara.store.tables import BusinessAgent, Contract, Payment, Tender
+from nara.workflows.models import Inspect, InspectOutcome, PaymentStatus, Role
+
+
+@dataclass(frozen=True)
+class _PaymentRef:
+    payment_id: str
+    contract: Contract
+    tender: Tender
+    seq: int
+
+
+def _parse(payment_id: str) -> tuple[str, int]:
+    """`payment-<contract no>-<n>` -> (contract no, n)."""
+    body = payment_id.removeprefix("payment-")
+    contract_no, _, seq = body.rpartition("-")
+    if not payment_id.startswith("payment-") or not contract_no or not seq.isdigit():
+        raise NotFound(
+            f"{payment_id!r} is not a payment id",
+            field="payment_id",
+            fix="payment ids look like payment-C20260000012-00-1 (from the claim's answer)",
+        )
+    return contract_no, int(seq)
+
+
+async def _ref(session: AsyncSession, payment_id: str) -> _PaymentRef:
+    contract_no, seq = _parse(payment_id)
+    row = (
+        await session.execute(
+            select(Contract, Tender)
+            .join(Tender, Tender.id == Contract.tender_id)
+            .where(Contract.contract_no == contract_no)
+        )
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"no payment {payment_id}: no contract {contract_no}", field="payment_id")
+    return _PaymentRef(payment_id=payment_id, contract=row[0], tender=row[1], seq=seq)
+
+
+async def _may_read(
+    session: AsyncSession, actor: Actor, ref: _PaymentRef, payment: Payment | None
+) -> None:
+    if actor.role in (Role.OPERATOR, Role.AUDITOR):
+        return
+    if actor.role in (Role.OFFICER, Role.INSPECTOR):
+        require_agency(actor, ref.tender.agency_code, doing=f"read {ref.payment_id}")
+        return
+    businesses = {ref.contract.business_no}
+    if payment is not None and payment.subcontractor_no:
+        businesses.add(payment.subcontractor_no)
+    linked = await session.scalar(
+        select(BusinessAgent.business_no).where(
+            BusinessAgent.person_id == actor.id, BusinessAgent.business_no.in_(businesses)
+        )
+    )
+    if linked is None:
+        require_role(actor, Role.OPERATOR, Role.AUDITOR, doing=f"read {ref.payment_id}")
+
+
+async def get(
+    *, session: AsyncSession, temporal: Client | None, actor: Actor, payment_id: str
+) -> PaymentDetail:
+    """The payment row (once the workflow recorded it) and the live PaymentStatus."""
+    ref = await _ref(session, payment_id)
+    payment = (
+        await session.execute(
+            select(Payment).where(
+                Payment.contract_no == ref.contract.contract_no, Payment.seq == ref.seq
+            )
+        )
+    ).scalar_one_or_none()
+    await _may_read(session, actor, ref, payment)
+    live, note = await processes.query(temporal, payment_id, "status", result_type=PaymentStatus)
+    if payment is None and live is None:
+        raise NotFound(
+            f"no payment {payment_id}", field="payment_id", fix="check the id in the claim answer"
+        )
+    return PaymentDetail(
+        payment_id=payment_id,
+        notice_no=ref.tender.notice_no,
+        record=PaymentRead.model_validate(payment) if payment is not None else None,
+        live=live,
+        live_note=note,
+    )
+
+
+def _closed(payment_id: str) -> processes.ClosedError:
+    async def error() -> WrongPhase:
+        return WrongPhase(
+            f"payment {payment_id} has finished (paid or rejected)",
+            fix=f"see GET /payments/{payment_id}",
+        )
+
+    return error
+
+
+async def inspect(
+    *,
+    session: AsyncSession,
+    temporal: Client,
+    actor: Actor,
+    payment_id: str,
+    body: InspectionRequest,
+) -> InspectOutcome:
+    """An inspector of the buying agency accepts or rejects the work (Update `inspect`)."""
+    ref = await _ref(session, payment_id)
+    require_role(actor, Role.INSPECTOR, doing=f"inspect {payment_id}")
+    require_agency(actor, ref.tender.agency_code, doing=f"inspect {payment_id}")
+    return await processes.update(
+        temporal,
+        payment_id,
+        "inspect",
+        Inspect(inspector_id=actor.id, accepted=body.accepted, note=body.note),
+        result_type=InspectOutcome,
+        closed=_closed(payment_id),
+    )
+
+
+async def retry(
+    *, session: AsyncSession, temporal: Client, actor: Actor, payment_id: str
+) -> RetryAccepted:
+    """An operator fixed what the bank refused: try the transfer again (signal)."""
+    require_role(actor, Role.OPERATOR, doing=f"retry the transfer of {payment_id}")
+    await _ref(session, payment_id)
+    live, note = await processes.query(temporal, payment_id, "status", result_type=PaymentStatus)
+    if live is not None and live.awaiting_role is not Role.OPERATOR:
+        raise WrongPhase(
+            f"payment {payment_id} is not waiting for an operator (status: {live.status})",
+            fix="retry only a transfer the bank refused",
+        )
+    await processes.signal(temporal, payment_id, "retry_transfer", closed=_closed(payment_id))
+    return RetryAccepted(
+        payment_id=payment_id,
+        note="the transfer will be tried again"
+        + (
+            f" (status unknown: {note})"
+            if live is None
+            else f"; it failed with: {live.attempts_note}"
+        ),
+    )

@@ -1,0 +1,267 @@
+"""Agencies, businesses, people and agent links; who a person is and whom they act for.
+
+Creates are idempotent by natural key: sending the same record again answers the
+existing one; sending a different record under an existing key is a conflict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from nara.errors import Conflict, Forbidden, NotFound, Unauthenticated
+from nara.store import audit
+from nara.store.tables import Agency, Business, BusinessAgent, Person
+from nara.workflows.models import Role
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person behind a request (a stand-in for certificate login)."""
+
+    id: str
+    name: str
+    role: Role
+    agency_code: str | None
+
+    def describe(self) -> str:
+        where = f" of agency {self.agency_code}" if self.agency_code else ""
+        return f"{self.id} ({self.role.value}{where})"
+
+
+@dataclass(frozen=True)
+class Created:
+    """A row and whether this call created it (False: it already existed, unchanged)."""
+
+    row: Any
+    created: bool
+
+
+async def get_actor(*, session: AsyncSession, person_id: str) -> Actor:
+    """The person with this id; Unauthenticated when there is none."""
+    person = await session.get(Person, person_id)
+    if person is None:
+        raise Unauthenticated(
+            f"no person {person_id!r} is registered",
+            field="X-Nara-Person",
+            fix="send the id of a registered person (POST /people registers one)",
+        )
+    return Actor(
+        id=person.id, name=person.name, role=Role(person.role), agency_code=person.agency_code
+    )
+
+
+def require_role(actor: Actor, *roles: Role, doing: str) -> None:
+    """Forbidden unless the actor has one of `roles`."""
+    if actor.role not in roles:
+        wanted = " or ".join(r.value for r in roles)
+        raise Forbidden(
+            f"{actor.describe()} cannot {doing}: only a {wanted} can",
+            field="X-Nara-Person",
+            fix=f"act as a {wanted}",
+        )
+
+
+def require_agency(actor: Actor, agency_code: str, *, doing: str) -> None:
+    """Forbidden unless the actor belongs to `agency_code`."""
+    if actor.agency_code != agency_code:
+        raise Forbidden(
+            f"{actor.describe()} cannot {doing}: it belongs to agency {agency_code}",
+            field="X-Nara-Person",
+            fix=f"act as a person of agency {agency_code}",
+        )
+
+
+async def require_agent(*, session: AsyncSession, actor: Actor, business_no: str) -> None:
+    """Forbidden unless the actor is a supplier the business registered as its agent."""
+    require_role(actor, Role.SUPPLIER, doing=f"act for business {business_no}")
+    link = await session.get(BusinessAgent, (business_no, actor.id))
+    if link is None:
+        raise Forbidden(
+            f"{actor.id} is not an agent of business {business_no}; a supplier acts only for "
+            "businesses that registered them",
+            field="business_no",
+            fix=f"ask {business_no} to register you with POST /businesses/{business_no}/agents",
+        )
+
+
+def _same(row: Any, values: dict[str, Any]) -> list[str]:
+    return [key for key, value in values.items() if getattr(row, key) != value]
+
+
+async def _create(
+    session: AsyncSession, table: Any, key: dict[str, Any], values: dict[str, Any], what: str
+) -> Created:
+    result = await session.execute(
+        insert(table).values(**key, **values).on_conflict_do_nothing().returning(table)
+    )
+    row = result.scalar_one_or_none()
+    if row is not None:
+        return Created(row, True)
+    existing = await session.get(
+        table, tuple(key.values()) if len(key) > 1 else next(iter(key.values()))
+    )
+    assert existing is not None
+    differs = _same(existing, values)
+    if differs:
+        raise Conflict(
+            f"{what} already exists with a different {', '.join(differs)}",
+            field=differs[0],
+            fix="send the registered values again, or use another key",
+        )
+    return Created(existing, False)
+
+
+async def create_agency(
+    *,
+    session: AsyncSession,
+    actor_id: str,
+    code: str,
+    name: str,
+    kind: str,
+    account_no: str | None,
+) -> Created:
+    """Register an agency (idempotent by code)."""
+    created = await _create(
+        session,
+        Agency,
+        {"code": code},
+        {"name": name, "kind": kind, "account_no": account_no},
+        f"agency {code}",
+    )
+    if created.created:
+        await audit.append(
+            session,
+            actor=actor_id,
+            entity=f"agency:{code}",
+            action="registered",
+            idempotency_key=f"agency:{code}:registered",
+            payload={"name": name, "kind": kind},
+        )
+    return created
+
+
+async def create_business(
+    *,
+    session: AsyncSession,
+    actor_id: str,
+    business_no: str,
+    name: str,
+    account_no: str | None,
+    region: str | None,
+) -> Created:
+    """Register a business (idempotent by registration number)."""
+    created = await _create(
+        session,
+        Business,
+        {"business_no": business_no},
+        {"name": name, "account_no": account_no, "region": region},
+        f"business {business_no}",
+    )
+    if created.created:
+        await audit.append(
+            session,
+            actor=actor_id,
+            entity=f"business:{business_no}",
+            action="registered",
+            idempotency_key=f"business:{business_no}:registered",
+            payload={"name": name},
+        )
+    return created
+
+
+async def create_person(
+    *,
+    session: AsyncSession,
+    actor_id: str,
+    person_id: str,
+    name: str,
+    role: Role,
+    agency_code: str | None,
+) -> Created:
+    """Register a person (idempotent by id); officers and inspectors name their agency."""
+    if agency_code is not None and await session.get(Agency, agency_code) is None:
+        raise NotFound(
+            f"no agency {agency_code}",
+            field="agency_code",
+            fix="register the agency first with POST /agencies",
+        )
+    created = await _create(
+        session,
+        Person,
+        {"id": person_id},
+        {"name": name, "role": role.value, "agency_code": agency_code},
+        f"person {person_id}",
+    )
+    if created.created:
+        await audit.append(
+            session,
+            actor=actor_id,
+            entity=f"person:{person_id}",
+            action="registered",
+            idempotency_key=f"person:{person_id}:registered",
+            payload={"role": role.value, "agency_code": agency_code},
+        )
+    return created
+
+
+async def create_agent(
+    *, session: AsyncSession, actor_id: str, business_no: str, person_id: str
+) -> Created:
+    """Register a supplier as an agent of a business (idempotent)."""
+    if await session.get(Business, business_no) is None:
+        raise NotFound(
+            f"no business {business_no}",
+            field="business_no",
+            fix="register the business first with POST /businesses",
+        )
+    person = await session.get(Person, person_id)
+    if person is None:
+        raise NotFound(
+            f"no person {person_id}",
+            field="person_id",
+            fix="register the person first with POST /people",
+        )
+    if person.role != Role.SUPPLIER.value:
+        raise Conflict(
+            f"{person_id} is a {person.role}; only suppliers act for businesses",
+            field="person_id",
+            fix="register a person with the supplier role",
+        )
+    created = await _create(
+        session,
+        BusinessAgent,
+        {"business_no": business_no, "person_id": person_id},
+        {},
+        f"agent {person_id} of {business_no}",
+    )
+    if created.created:
+        await audit.append(
+            session,
+            actor=actor_id,
+            entity=f"business:{business_no}",
+            action="agent-registered",
+            idempotency_key=f"business:{business_no}:agent:{person_id}",
+            payload={"person_id": person_id},
+        )
+    return created
+
+
+async def get_business(*, session: AsyncSession, business_no: str) -> Business:
+    business = await session.get(Business, business_no)
+    if business is None:
+        raise NotFound(
+            f"no business {business_no}", field="business_no", fix="check the registration number"
+        )
+    return business
+
+
+async def list_agents(*, session: AsyncSession, business_no: str) -> list[BusinessAgent]:
+    rows = await session.execute(
+        select(BusinessAgent).where(BusinessAgent.business_no == business_no)
+    )
+    return list(rows.scalars())
