@@ -1,0 +1,248 @@
+"""Acting out agencies, businesses and their people through the public API."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from nara.api.app import create_app
+from nara.domain.identifiers import NoticeNo
+from nara.settings import Settings
+from nara.simulators.runner import ServerHandle, serve_in_thread
+from tests.factories import business_no
+
+TIME_SCALE = 100_000
+"""A 7-day notice period is 6.05 s of real time."""
+NOTICE_S = 8.0
+"""Seconds from announcement to deadline in these tests (7 days and a bit at TIME_SCALE)."""
+
+
+def new_queue(prefix: str) -> str:
+    return f"test-{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def api_settings(
+    database_url: str, env: WorkflowEnvironment, task_queue: str, **overrides: Any
+) -> Settings:
+    """Settings of an API talking to the test database and the dev server on `task_queue`."""
+    values: dict[str, Any] = {
+        "NARA_ENV": "development",
+        "DATABASE_URL": database_url,
+        "TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
+        "TEMPORAL_NAMESPACE": env.client.namespace,
+        "TEMPORAL_TASK_QUEUE": task_queue,
+        "DB_POOL_SIZE": 5,
+        "NARA_TIME_SCALE": overrides.pop("time_scale", TIME_SCALE),
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@contextmanager
+def serve_api(settings: Settings) -> Iterator[ServerHandle]:
+    """The API under uvicorn on a loopback port, in a thread (its own event loop)."""
+    with serve_in_thread(create_app(settings), startup_timeout_s=20.0) as api:
+        yield api
+
+
+@dataclass
+class ApiStack:
+    api_url: str
+    guarantee_url: str
+    bank_url: str
+    settings: Settings
+    engine: AsyncEngine
+    client: Client
+
+
+@dataclass
+class Cast:
+    """An agency with its officer and inspector, and businesses each with one agent."""
+
+    agency_code: str
+    officer: str
+    inspector: str
+    agency_account: str
+    businesses: list[str] = field(default_factory=list)
+    agents: dict[str, str] = field(default_factory=dict)
+
+
+def as_(person: str) -> dict[str, str]:
+    return {"X-Nara-Person": person}
+
+
+async def ok(response: httpx.Response, *statuses: int) -> Any:
+    """The JSON body, after checking the status (the problem is shown when it fails)."""
+    expected = statuses or (200, 201)
+    assert response.status_code in expected, (response.status_code, response.text)
+    return response.json()
+
+
+async def register(
+    http: httpx.AsyncClient, stack: ApiStack, *, businesses: int = 3, kind: str = "national"
+) -> Cast:
+    """Register an agency, its officer and inspector, and businesses with agents and accounts."""
+    tag = uuid.uuid4().hex[:8]
+    cast = Cast(
+        agency_code=f"A{tag}",
+        officer=f"officer-{tag}",
+        inspector=f"inspector-{tag}",
+        agency_account=f"AG-{tag}",
+    )
+    await ok(
+        await http.post(
+            "/agencies",
+            json={
+                "code": cast.agency_code,
+                "name": f"Agency {tag}",
+                "kind": kind,
+                "account_no": cast.agency_account,
+            },
+        )
+    )
+    for person, role in ((cast.officer, "officer"), (cast.inspector, "inspector")):
+        await ok(
+            await http.post(
+                "/people",
+                json={"id": person, "name": person, "role": role, "agency_code": cast.agency_code},
+            )
+        )
+    async with httpx.AsyncClient(base_url=stack.bank_url) as bank:
+        await ok(
+            await bank.post(
+                "/accounts",
+                json={
+                    "account_no": cast.agency_account,
+                    "holder": cast.agency_code,
+                    "balance": 10**13,
+                },
+            )
+        )
+        for i in range(businesses):
+            no = business_no()
+            agent = f"agent-{tag}-{i}"
+            account = f"BZ-{tag}-{i}"
+            await ok(
+                await http.post(
+                    "/businesses",
+                    json={"business_no": no, "name": f"Business {tag} {i}", "account_no": account},
+                )
+            )
+            await ok(
+                await http.post("/people", json={"id": agent, "name": agent, "role": "supplier"})
+            )
+            await ok(await http.post(f"/businesses/{no}/agents", json={"person_id": agent}))
+            await ok(
+                await bank.post(
+                    "/accounts", json={"account_no": account, "holder": no, "balance": 0}
+                )
+            )
+            cast.businesses.append(no)
+            cast.agents[no] = agent
+    return cast
+
+
+def tender_body(
+    *,
+    notice_s: float = NOTICE_S,
+    category: str = "goods",
+    estimated_price: int = 100_000_000,
+    title: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    now = datetime.now().astimezone()
+    deadline = now + timedelta(seconds=notice_s)
+    return {
+        "title": title or f"Office chairs {uuid.uuid4().hex[:6]}",
+        "category": category,
+        "method": "general",
+        "estimated_price": estimated_price,
+        "deadline": deadline.isoformat(),
+        "opening_at": (deadline + timedelta(seconds=1)).isoformat(),
+        **extra,
+    }
+
+
+async def announce(http: httpx.AsyncClient, cast: Cast, **kwargs: Any) -> dict[str, Any]:
+    body = await ok(
+        await http.post("/tenders", json=tender_body(**kwargs), headers=as_(cast.officer)), 201
+    )
+    return body
+
+
+async def wait_for(
+    http: httpx.AsyncClient, notice_no: str, *phases: str, timeout_s: float = 30.0
+) -> dict[str, Any]:
+    """Poll GET /tenders/{n} until the live phase is one of `phases`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    last: dict[str, Any] = {}
+    while loop.time() < deadline:
+        last = await ok(await http.get(f"/tenders/{notice_no}"), 200)
+        live = last.get("live") or {}
+        if live.get("phase") in phases:
+            return last
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{notice_no} never reached {phases}; last: {last}")
+
+
+async def issue_guarantee(
+    stack: ApiStack, *, kind: str, reference: str, business: str, amount: int, agency_code: str
+) -> str:
+    async with httpx.AsyncClient(base_url=stack.guarantee_url) as agency:
+        body = await ok(
+            await agency.post(
+                "/guarantees",
+                json={
+                    "kind": kind,
+                    "reference": reference,
+                    "business_no": business,
+                    "amount": amount,
+                    "beneficiary": agency_code,
+                },
+                headers={"Idempotency-Key": uuid.uuid4().hex},
+            )
+        )
+    return str(body["certificate_no"])
+
+
+async def bid(
+    http: httpx.AsyncClient,
+    stack: ApiStack,
+    cast: Cast,
+    notice_no: str,
+    business: str,
+    price: int,
+    picks: tuple[int, int] = (3, 9),
+    client_key: str | None = None,
+) -> httpx.Response:
+    """Issue a bid guarantee at the agency simulator and submit the bid."""
+    cert = await issue_guarantee(
+        stack,
+        kind="bid",
+        reference=NoticeNo.parse(notice_no).base,
+        business=business,
+        amount=price // 20 + 1,
+        agency_code=cast.agency_code,
+    )
+    return await http.post(
+        f"/tenders/{notice_no}/bids",
+        json={
+            "business_no": business,
+            "price": price,
+            "reserve_picks": list(picks),
+            "bid_guarantee_cert": cert,
+            "client_key": client_key or uuid.uuid4().hex,
+        },
+        headers=as_(cast.agents[business]),
+    )
