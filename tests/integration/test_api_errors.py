@@ -1,0 +1,471 @@
+"""What users see when something is wrong: problem JSON that names the field, the phase,
+the deadline and the server time; and nothing half-written when a request fails."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import datetime, timedelta
+
+import httpx
+from sqlalchemy import func, select
+from temporalio.testing import WorkflowEnvironment
+
+from nara.store.tables import AuditEvent, Bid, Tender
+from tests.integration.support import (
+    ApiStack,
+    announce,
+    api_settings,
+    as_,
+    bid,
+    ok,
+    register,
+    serve_api,
+    tender_body,
+    wait_for,
+)
+from tests.support import sessions
+
+FAKE_NOTICE = "20269999999-00"
+
+
+def _problem(response: httpx.Response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["code"] == code and body["type"] == f"urn:nara:problem:{code}", body
+    assert body["status"] == status and body["title"] and body["detail"]
+    return body
+
+
+async def test_bad_input_is_refused_naming_the_field(stack: ApiStack) -> None:
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as http:
+        cast = await register(http, stack, businesses=1)
+        agent = as_(cast.agents[cast.businesses[0]])
+        good = {
+            "business_no": cast.businesses[0],
+            "price": 1_000,
+            "reserve_picks": [3, 11],
+            "client_key": uuid.uuid4().hex,
+        }
+        url = f"/tenders/{FAKE_NOTICE}/bids"
+
+        body = _problem(
+            await http.post(url, headers=agent, json={**good, "business_no": "123-45-67890"}),
+            422,
+            "invalid-request",
+        )
+        assert body["field"] == "business_no"
+        assert "check digit" in body["detail"] and "last digit" in body["errors"][0]["accepted"]
+
+        body = _problem(
+            await http.post(url, headers=agent, json={**good, "reserve_picks": [3, 3]}),
+            422,
+            "invalid-request",
+        )
+        assert body["field"] == "reserve_picks"
+        assert "two different numbers from 1 to 15" in body["fix"]
+
+        body = _problem(
+            await http.post(url, headers=agent, json={**good, "reserve_picks": [0, 16]}),
+            422,
+            "invalid-request",
+        )
+        assert [e["field"] for e in body["errors"]] == ["reserve_picks[0]", "reserve_picks[1]"]
+        assert body["errors"][0]["accepted"] == "a number of at least 1"
+        assert body["errors"][1]["accepted"] == "a number of at most 15"
+
+        body = _problem(
+            await http.post(url, headers=agent, json={**good, "price": -5}), 422, "invalid-request"
+        )
+        assert body["field"] == "price" and body["fix"] == "send price as a number greater than 0"
+        assert body["errors"][0]["value"] == -5
+
+        body = _problem(
+            await http.post("/businesses", json={"business_no": "1234567890", "name": "Typo Ltd"}),
+            422,
+            "invalid-request",
+        )
+        assert body["field"] == "business_no" and "last digit" in body["fix"]
+
+        body = _problem(
+            await http.post(
+                "/tenders",
+                headers=as_(cast.officer),
+                json={**tender_body(), "deadline": "2026-12-28T10:00:00"},
+            ),
+            422,
+            "invalid-request",
+        )
+        assert body["field"] == "deadline" and "time zone" in body["fix"]
+
+
+async def test_unknown_tender_and_unknown_people(stack: ApiStack) -> None:
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as http:
+        cast = await register(http, stack, businesses=1)
+        body = _problem(await http.get(f"/tenders/{FAKE_NOTICE}"), 404, "not-found")
+        assert FAKE_NOTICE in body["detail"] and body["field"] == "notice_no"
+        no = cast.businesses[0]
+        response = await bid(http, stack, cast, FAKE_NOTICE, no, 1_000)
+        _problem(response, 404, "not-found")
+
+        problem = _problem(
+            await http.post(
+                f"/tenders/{FAKE_NOTICE}/review", json={"business_no": no, "capability_score": 50}
+            ),
+            401,
+            "unauthenticated",
+        )
+        assert problem["field"] == "X-Nara-Person"
+        assert (
+            "WWW-Authenticate"
+            in (
+                await http.post(
+                    f"/tenders/{FAKE_NOTICE}/review",
+                    json={"business_no": no, "capability_score": 50},
+                )
+            ).headers
+        )
+        _problem(
+            await http.post(
+                f"/tenders/{FAKE_NOTICE}/review",
+                headers=as_("nobody-x"),
+                json={"business_no": no, "capability_score": 50},
+            ),
+            401,
+            "unauthenticated",
+        )
+
+
+async def test_a_bid_is_answered_once_per_client_key_and_business(stack: ApiStack) -> None:
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as http:
+        cast = await register(http, stack, businesses=2)
+        first, other = cast.businesses
+        notice = (await announce(http, cast))["notice_no"]
+        await wait_for(http, notice, "bidding")
+
+        key = uuid.uuid4().hex
+        created = await ok(
+            await bid(http, stack, cast, notice, first, 90_000_000, (2, 7), client_key=key), 201
+        )
+        again = await http.post(
+            f"/tenders/{notice}/bids",
+            headers=as_(cast.agents[first]),
+            json={
+                "business_no": first,
+                "price": 90_000_000,
+                "reserve_picks": [2, 7],
+                "client_key": key,
+            },
+        )
+        replay = await ok(again, 200)
+        assert replay["id"] == created["id"] and replay["replayed"] is True
+        assert set(created) == set(replay)  # only the caller's own bid, nobody else's
+
+        duplicate = await bid(http, stack, cast, notice, first, 80_000_000, (1, 2))
+        body = _problem(duplicate, 409, "duplicate-bid")
+        assert "one bid per business" in body["detail"]
+
+        stranger = await http.post(
+            f"/tenders/{notice}/bids",
+            headers=as_(cast.agents[other]),
+            json={
+                "business_no": first,
+                "price": 1_000,
+                "reserve_picks": [1, 2],
+                "client_key": uuid.uuid4().hex,
+            },
+        )
+        body = _problem(stranger, 403, "forbidden")
+        assert "not an agent of business" in body["detail"]
+        officer_bids = await http.post(
+            f"/tenders/{notice}/bids",
+            headers=as_(cast.officer),
+            json={
+                "business_no": first,
+                "price": 1_000,
+                "reserve_picks": [1, 2],
+                "client_key": uuid.uuid4().hex,
+            },
+        )
+        _problem(officer_bids, 403, "forbidden")
+
+    async with sessions(stack.engine)() as session:
+        count = await session.scalar(
+            select(func.count())
+            .select_from(Bid)
+            .join(Tender, Tender.id == Bid.tender_id)
+            .where(Tender.notice_no == notice)
+        )
+        assert count == 1
+
+
+async def test_deadline_phase_officer_and_candidate_are_enforced(stack: ApiStack) -> None:
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as http:
+        cast = await register(http, stack, businesses=3)
+        rival = await register(http, stack, businesses=0)
+        low, high, late = cast.businesses
+        await ok(
+            await http.post(
+                "/people",
+                json={
+                    "id": f"{cast.officer}-2",
+                    "name": "Second officer",
+                    "role": "officer",
+                    "agency_code": cast.agency_code,
+                },
+            )
+        )
+        notice = (await announce(http, cast))["notice_no"]
+        await wait_for(http, notice, "bidding")
+        await ok(await bid(http, stack, cast, notice, low, 88_000_000), 201)
+        await ok(await bid(http, stack, cast, notice, high, 91_000_000), 201)
+
+        early = await http.post(
+            f"/tenders/{notice}/review",
+            headers=as_(cast.officer),
+            json={"business_no": low, "capability_score": 70},
+        )
+        body = _problem(early, 409, "wrong-phase")
+        assert "bidding" in body["detail"] and "evaluating" in body["detail"]
+
+        await wait_for(http, notice, "closed", "opened", "evaluating")
+        late_bid = await bid(http, stack, cast, notice, late, 85_000_000)
+        body = _problem(late_bid, 409, "deadline-passed")
+        assert body["detail"].count("KST") == 2 and "server time" in body["detail"]
+        assert datetime.fromisoformat(body["server_time"]) > datetime.fromisoformat(
+            body["deadline"]
+        )
+
+        await wait_for(http, notice, "evaluating")
+        review = {"business_no": low, "capability_score": 70}
+        body = _problem(
+            await http.post(f"/tenders/{notice}/review", headers=as_(rival.officer), json=review),
+            403,
+            "forbidden",
+        )
+        assert cast.agency_code in body["detail"]
+        body = _problem(
+            await http.post(
+                f"/tenders/{notice}/review", headers=as_(f"{cast.officer}-2"), json=review
+            ),
+            403,
+            "forbidden",
+        )
+        assert "is not the contracting officer" in body["detail"] and cast.officer in body["detail"]
+        body = _problem(
+            await http.post(
+                f"/tenders/{notice}/review",
+                headers=as_(cast.officer),
+                json={**review, "business_no": high},
+            ),
+            409,
+            "stale-candidate",
+        )
+        assert low in body["detail"]
+        body = _problem(
+            await http.post(
+                f"/tenders/{notice}/award", headers=as_(cast.officer), json={"business_no": low}
+            ),
+            409,
+            "wrong-phase",
+        )
+        assert "review" in body["detail"]
+        body = _problem(
+            await http.post(f"/tenders/{notice}/sign", headers=as_(cast.officer), json={}),
+            409,
+            "wrong-phase",
+        )
+
+    async with sessions(stack.engine)() as session:
+        tender = (
+            await session.execute(select(Tender).where(Tender.notice_no == notice))
+        ).scalar_one()
+        bids = await session.scalar(select(func.count()).where(Bid.tender_id == tender.id))
+        assert bids == 2 and tender.phase == "evaluating"
+
+
+async def test_extend_then_cancel(stack: ApiStack) -> None:
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as http:
+        cast = await register(http, stack, businesses=1)
+        rival = await register(http, stack, businesses=0)
+        tender = await announce(http, cast)
+        notice = tender["notice_no"]
+        await wait_for(http, notice, "bidding")
+        deadline = datetime.fromisoformat(tender["deadline"]) + timedelta(seconds=30)
+        change = {
+            "deadline": deadline.isoformat(),
+            "opening_at": (deadline + timedelta(seconds=1)).isoformat(),
+            "reason": "clarification of the specification",
+        }
+        _problem(
+            await http.post(f"/tenders/{notice}/extend", headers=as_(rival.officer), json=change),
+            403,
+            "forbidden",
+        )
+        earlier = {**change, "deadline": tender["deadline"]}
+        body = _problem(
+            await http.post(f"/tenders/{notice}/extend", headers=as_(cast.officer), json=earlier),
+            422,
+            "rule-violation",
+        )
+        assert body["field"] == "deadline" and body["rule"] == "extension-later"
+        moved = await ok(
+            await http.post(f"/tenders/{notice}/extend", headers=as_(cast.officer), json=change),
+            200,
+        )
+        assert datetime.fromisoformat(moved["deadline"]) == deadline
+        for _ in range(50):
+            detail = await ok(await http.get(f"/tenders/{notice}"), 200)
+            if datetime.fromisoformat(detail["live"]["deadline"]) == deadline:
+                break
+            await asyncio.sleep(0.1)
+        assert datetime.fromisoformat(detail["deadline"]) == deadline
+        assert datetime.fromisoformat(detail["live"]["deadline"]) == deadline
+
+        await ok(
+            await http.post(
+                f"/tenders/{notice}/cancel",
+                headers=as_(cast.officer),
+                json={"reason": "the budget was withdrawn"},
+            ),
+            202,
+        )
+        after = await bid(http, stack, cast, notice, cast.businesses[0], 1_000)
+        _problem(after, 409, "wrong-phase")
+        cancelled = await wait_for(http, notice, "cancelled")
+        assert "budget was withdrawn" in cancelled["live"]["note"]
+        _problem(
+            await http.post(
+                f"/tenders/{notice}/cancel", headers=as_(cast.officer), json={"reason": "again"}
+            ),
+            409,
+            "wrong-phase",
+        )
+
+
+async def test_a_failed_create_leaves_nothing_behind(
+    stack: ApiStack, dev_env: WorkflowEnvironment, database_url: str
+) -> None:
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as http:
+        cast = await register(http, stack, businesses=0)
+        officer = as_(cast.officer)
+
+        too_soon = tender_body(notice_s=2, title=f"Too soon {uuid.uuid4().hex[:6]}")
+        body = _problem(
+            await http.post("/tenders", headers=officer, json=too_soon), 422, "rule-violation"
+        )
+        assert body["rule"] == "notice-period" and body["field"] == "deadline"
+        assert "7-day notice period" in body["detail"] and "NARA_TIME_SCALE" in body["detail"]
+
+        key = uuid.uuid4().hex
+        request = tender_body(title=f"Idempotent {key[:6]}")
+        first = await ok(
+            await http.post("/tenders", headers={**officer, "Idempotency-Key": key}, json=request),
+            201,
+        )
+        again = await ok(
+            await http.post("/tenders", headers={**officer, "Idempotency-Key": key}, json=request),
+            200,
+        )
+        assert again["notice_no"] == first["notice_no"]
+        other = {**request, "title": "Something else entirely"}
+        _problem(
+            await http.post("/tenders", headers={**officer, "Idempotency-Key": key}, json=other),
+            409,
+            "conflict",
+        )
+
+    # Temporal refuses the start (no such namespace): the tender row and audit event go too.
+    broken = api_settings(
+        database_url,
+        dev_env,
+        stack.settings.temporal_task_queue,
+        TEMPORAL_NAMESPACE="no-such-namespace",
+    )
+    lost_title = f"Never announced {uuid.uuid4().hex[:6]}"
+    with serve_api(broken) as api:
+        async with httpx.AsyncClient(base_url=api.url, timeout=30) as http:
+            response = await http.post(
+                "/tenders", headers=officer, json=tender_body(title=lost_title)
+            )
+    body = _problem(response, 503, "temporal-unavailable")
+    assert "nothing was announced" in body["fix"]
+
+    async with sessions(stack.engine)() as session:
+        titles = (
+            await session.execute(
+                select(Tender.title).where(Tender.title.in_([lost_title, too_soon["title"]]))
+            )
+        ).all()
+        assert titles == []
+        events = await session.scalar(
+            select(func.count()).where(
+                AuditEvent.payload["title"].astext.in_([lost_title, too_soon["title"]])
+            )
+        )
+        assert events == 0
+        assert (
+            await session.scalar(select(func.count()).where(Tender.title == request["title"])) == 1
+        )
+
+
+async def test_registration_is_idempotent_and_operator_only_in_production(
+    stack: ApiStack, dev_env: WorkflowEnvironment, database_url: str
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    agency = {"code": f"R{tag}", "name": "Registry test agency", "kind": "local"}
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as http:
+        await ok(await http.post("/agencies", json=agency), 201)
+        await ok(await http.post("/agencies", json=agency), 200)
+        body = _problem(
+            await http.post("/agencies", json={**agency, "kind": "national"}), 409, "conflict"
+        )
+        assert body["field"] == "kind"
+        await ok(
+            await http.post(
+                "/people", json={"id": f"op-{tag}", "name": "Operator", "role": "operator"}
+            ),
+            201,
+        )
+        await ok(
+            await http.post(
+                "/people",
+                json={
+                    "id": f"off-{tag}",
+                    "name": "Officer",
+                    "role": "officer",
+                    "agency_code": agency["code"],
+                },
+            ),
+            201,
+        )
+        body = _problem(
+            await http.post(
+                "/people",
+                json={
+                    "id": f"sup-{tag}",
+                    "name": "S",
+                    "role": "supplier",
+                    "agency_code": agency["code"],
+                },
+            ),
+            422,
+            "invalid-request",
+        )
+        assert "businesses/{business_no}/agents" in body["detail"]
+        _problem(
+            await http.post("/agencies", headers=as_(f"off-{tag}"), json=agency), 403, "forbidden"
+        )
+
+    production = api_settings(
+        database_url,
+        dev_env,
+        stack.settings.temporal_task_queue,
+        NARA_ENV="production",
+        time_scale=1,
+    )
+    with serve_api(production) as api:
+        async with httpx.AsyncClient(base_url=api.url, timeout=30) as http:
+            _problem(await http.post("/agencies", json=agency), 401, "unauthenticated")
+            await ok(await http.post("/agencies", headers=as_(f"op-{tag}"), json=agency), 200)
