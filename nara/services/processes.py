@@ -2,7 +2,7 @@
 
 This is where Temporal's failures become project errors: an Update validator's
 `ApplicationError` type (WrongPhase, Forbidden, StaleCandidate, InvalidClaim,
-GuaranteeRejected) becomes the error of the same name; a closed or unknown workflow,
+GuaranteeRejected, RuleViolation) becomes the error of the same name; a closed or unknown workflow,
 a timeout and an unreachable server get their own. `nara.api.problems` then turns
 those into HTTP.
 """
@@ -23,7 +23,7 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from nara.errors import Forbidden, NaraError, WrongPhase
+from nara.errors import Forbidden, NaraError, RuleBroken, WrongPhase
 from nara.services.errors import (
     GuaranteeRejected,
     InvalidClaim,
@@ -45,6 +45,7 @@ APPLICATION_ERRORS: dict[str, type[NaraError]] = {
     "StaleCandidate": StaleCandidate,
     "InvalidClaim": InvalidClaim,
     "GuaranteeRejected": GuaranteeRejected,
+    "RuleViolation": RuleBroken,
 }
 
 _FIXES = {
@@ -53,6 +54,7 @@ _FIXES = {
     "StaleCandidate": "read the current candidate from GET /tenders/{notice_no} (live.candidate)",
     "InvalidClaim": "correct the claim as the message says",
     "GuaranteeRejected": "ask the guarantee agency for a certificate that matches, then post it",
+    "RuleViolation": "correct the value as the message says",
 }
 
 ClosedError = Callable[[], Awaitable[NaraError]]

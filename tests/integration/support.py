@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,8 +17,12 @@ from temporalio.testing import WorkflowEnvironment
 
 from nara.api.app import create_app
 from nara.domain.identifiers import NoticeNo
+from nara.partners.bank import BankClient
+from nara.partners.guarantee import GuaranteeAgencyClient
 from nara.settings import Settings
+from nara.simulators import bank, guarantee_agency
 from nara.simulators.runner import ServerHandle, serve_in_thread
+from nara.workers.main import Partners, build_worker
 from tests.factories import business_no
 
 TIME_SCALE = 100_000
@@ -63,6 +67,43 @@ class ApiStack:
     settings: Settings
     engine: AsyncEngine
     client: Client
+
+
+@asynccontextmanager
+async def running_stack(
+    env: WorkflowEnvironment,
+    engine: AsyncEngine,
+    database_url: str,
+    *,
+    name: str,
+    time_scale: int = TIME_SCALE,
+    partner_timeout_s: float = 2.0,
+) -> AsyncIterator[ApiStack]:
+    """Simulators (fresh ledgers), a worker and the API, all on a task queue of their own."""
+    queue = new_queue(name)
+    with (
+        serve_in_thread(guarantee_agency.create_app(hang_ms=1_000)) as guarantee,
+        serve_in_thread(bank.create_app(hang_ms=1_000)) as bank_sim,
+    ):
+        partners = Partners(
+            guarantee_agency=GuaranteeAgencyClient(guarantee.url, timeout_s=partner_timeout_s),
+            bank=BankClient(bank_sim.url, timeout_s=partner_timeout_s),
+        )
+        settings = api_settings(database_url, env, queue, time_scale=time_scale)
+        try:
+            async with build_worker(env.client, task_queue=queue, engine=engine, partners=partners):
+                with serve_api(settings) as api:
+                    yield ApiStack(
+                        api_url=api.url,
+                        guarantee_url=guarantee.url,
+                        bank_url=bank_sim.url,
+                        settings=settings,
+                        engine=engine,
+                        client=env.client,
+                    )
+        finally:
+            await partners.guarantee_agency.aclose()
+            await partners.bank.aclose()
 
 
 @dataclass
