@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import re
 import signal
@@ -29,6 +30,7 @@ import httpx
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from nara import embedded
 from nara.settings import Settings, get_settings
@@ -40,7 +42,15 @@ week's notice periods (days) then pass in seconds."""
 GRACE_S = 10.0
 """How long a child may take to stop after SIGTERM before it is killed."""
 
-_NOTEWORTHY = re.compile(r"warn|error|critical|exception|fatal|panic", re.IGNORECASE)
+# The first line of a warning or worse, in the formats our services write: structlog
+# console and JSON, uvicorn's default, the Temporal server's, and a Python exception line.
+_NOTEWORTHY = re.compile(
+    r"\[(warning|error|critical|exception) *\]"
+    r"|^(WARNING|ERROR|CRITICAL):"
+    r"|level=(WARN|ERROR|FATAL|PANIC)"
+    r"|\"level\": ?\"(warning|error|critical|exception)\""
+    r"|^[A-Za-z_][\w.]*(Error|Exception): "
+)
 _STYLES = ["cyan", "magenta", "green", "yellow", "blue", "bright_magenta"]
 
 
@@ -81,26 +91,20 @@ class Child:
 
     def _pump(self) -> None:
         assert self.process is not None and self.process.stdout is not None
-        in_traceback = False
         with self.log_path.open("ab") as log:
             for raw in iter(self.process.stdout.readline, b""):
                 log.write(raw)
                 log.flush()
                 line = raw.decode("utf-8", "replace").rstrip()
                 self.tail.append(line)
-                if line.startswith("Traceback"):
-                    in_traceback = True
-                elif in_traceback and not line.startswith((" ", "\t")):
-                    in_traceback = False
-                    self._echo(line)
-                    continue
-                if not self.quiet or in_traceback or _NOTEWORTHY.search(line):
+                # Once the stack is up, only the headline of a warning or an error: the
+                # traceback of an activity that will be retried is noise on a terminal.
+                if not self.quiet or _NOTEWORTHY.search(line):
                     self._echo(line)
 
     def _echo(self, line: str) -> None:
-        self.console.print(
-            f"[{self.style}]{self.name:>9} |[/] ", line, sep="", markup=True, highlight=False
-        )
+        # Text, not markup: log lines hold brackets such as "[info     ]".
+        self.console.print(Text.assemble((f"{self.name:>9} | ", self.style), line))
 
     @property
     def running(self) -> bool:
@@ -195,9 +199,10 @@ class Stack:
         self.database_url, self.postgres = embedded.ensure_postgres(self.var_dir)
 
     def migrate(self) -> None:
+        self.step("database schema: alembic upgrade head")
+        logging.getLogger("alembic").setLevel(logging.WARNING)  # its INFO lines are chatter
         from nara.store.migrate import upgrade
 
-        self.step("database schema: alembic upgrade head")
         try:
             upgrade(self.database_url)
         except Exception as exc:
@@ -295,10 +300,15 @@ class Stack:
         host, port = _host_port(url)
         await self._wait(child, lambda: embedded.port_open(host, port), timeout, f"{url} to open")
 
-    async def wait_for_http(self, child: Child, url: str, timeout: float = 90.0) -> None:
+    async def wait_for_http(
+        self, child: Child, url: str, timeout: float = 90.0, *, status: int | None = None
+    ) -> None:
+        """Wait until `url` answers (with `status`, when given; else anything but 5xx)."""
+
         def answers() -> bool:
             try:
-                return httpx.get(url, timeout=2.0).status_code < 500
+                code = httpx.get(url, timeout=2.0).status_code
+                return code == status if status is not None else code < 500
             except httpx.HTTPError:
                 return False
 
@@ -358,8 +368,8 @@ class Stack:
 
     def panel(self) -> Panel:
         table = Table.grid(padding=(0, 2))
-        table.add_column(style="bold")
-        table.add_column()
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column(overflow="fold")
         table.add_row("API", self.api_url)
         table.add_row("API docs", f"{self.api_url}/docs")
         table.add_row("Temporal Web UI", self.web_ui_url or "(your Temporal's own UI)")
@@ -416,9 +426,9 @@ async def run_dev(options: DevOptions, settings: Settings | None = None) -> int:
         worker = stack.start_worker()
         api = stack.start_api()
         await stack.wait_for_worker(worker)
-        await stack.wait_for_http(
-            api, f"http://{_connect_host(settings.api_host)}:{settings.api_port}/openapi.json"
-        )
+        # /health answers 200 only when PostgreSQL and Temporal answer the API too.
+        api_health = f"http://{_connect_host(settings.api_host)}:{settings.api_port}/health"
+        await stack.wait_for_http(api, api_health, status=200)
         for child in stack.children:
             child.quiet = not options.verbose
         console.print(stack.panel())
@@ -446,7 +456,8 @@ async def _demo_while_watching(stack: Stack, options: DevOptions) -> int:
     """Run the demo; if a service dies meanwhile, say which one instead of hanging."""
     from nara.demo import run_demo
 
-    kwargs: dict[str, object] = {"api_url": stack.api_url}
+    # Our console: service log lines then print above the demo's progress bar.
+    kwargs: dict[str, object] = {"api_url": stack.api_url, "console": stack.console}
     if options.tenders is not None:
         kwargs["tenders"] = options.tenders
     demo = asyncio.ensure_future(run_demo(**kwargs))
@@ -490,9 +501,10 @@ def _redact(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(url)
     except Exception:
         return "(set)"
+    return parsed.render_as_string(hide_password=bool(parsed.password))
 
 
 __all__ = ["Child", "DevOptions", "Stack", "StackError", "run_dev", "stop_children"]
