@@ -11,6 +11,7 @@ wrong) and `fix` (what to do), and any extras the error carries. Sources:
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 import structlog
@@ -67,6 +68,8 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(v) for v in value]
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, date | datetime):
+        return value.isoformat()
     return str(value)
 
 

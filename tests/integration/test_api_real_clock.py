@@ -1,0 +1,100 @@
+"""On the real clock (NARA_TIME_SCALE=1) the clock rules apply: deadlines on the hour, and at
+most 1,500 tenders share a deadline hour, counted in PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+import httpx
+from sqlalchemy import text
+from temporalio.testing import WorkflowEnvironment
+
+from nara.domain.calendar import SEOUL
+from tests.integration.support import ApiStack, api_settings, as_, ok, register, serve_api
+from tests.support import sessions
+
+
+def _weekday_ten(days_ahead: int) -> datetime:
+    day = datetime.now(SEOUL).date() + timedelta(days=days_ahead)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return datetime(day.year, day.month, day.day, 10, tzinfo=SEOUL)
+
+
+async def test_real_clock_rules_deadline_on_the_hour_and_hourly_capacity(
+    stack: ApiStack, dev_env: WorkflowEnvironment, database_url: str
+) -> None:
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as http:
+        cast = await register(http, stack, businesses=0)
+    full_hour = _weekday_ten(40)
+    tag = f"9{uuid.uuid4().int % 10**5:05d}"
+    async with sessions(stack.engine)() as session:  # 1,500 tenders already due then
+        await session.execute(
+            text("""
+            INSERT INTO tender (id, notice_no, base_no, round, workflow_id, agency_code,
+                officer_id, title, description, category, method, agency_kind, estimated_price,
+                base_amount, announced_at, deadline, opening_at, bidding_open, phase, urgent)
+            SELECT gen_random_uuid(), :tag || lpad(n::text, 5, '0') || '-00', :tag || n, 0,
+                'tender-' || :tag || n, :agency, :officer, 'capacity filler', '', 'goods',
+                'general', 'national', 1000000, 1000000, now(), :deadline,
+                :deadline + interval '1 hour', false, 'bidding', false
+            FROM generate_series(1, 1500) AS n"""),
+            {
+                "tag": tag,
+                "agency": cast.agency_code,
+                "officer": cast.officer,
+                "deadline": full_hour,
+            },
+        )
+        await session.commit()
+
+    try:
+        await _announce_on_the_real_clock(stack, dev_env, database_url, cast.officer, full_hour)
+    finally:
+        async with sessions(stack.engine)() as session:
+            await session.execute(
+                text("DELETE FROM tender WHERE base_no LIKE :tag || '%'"), {"tag": tag}
+            )
+            await session.commit()
+
+
+async def _announce_on_the_real_clock(
+    stack: ApiStack,
+    dev_env: WorkflowEnvironment,
+    database_url: str,
+    officer_id: str,
+    full_hour: datetime,
+) -> None:
+    real_clock = api_settings(
+        database_url, dev_env, stack.settings.temporal_task_queue, time_scale=1
+    )
+    with serve_api(real_clock) as api:
+        async with httpx.AsyncClient(base_url=api.url, timeout=30) as http:
+            officer = as_(officer_id)
+
+            def body(deadline: datetime) -> dict:
+                return {
+                    "title": "Real-clock tender",
+                    "category": "goods",
+                    "estimated_price": 50_000_000,
+                    "deadline": deadline.isoformat(),
+                    "opening_at": (deadline + timedelta(hours=1)).isoformat(),
+                }
+
+            off_hour = _weekday_ten(10) + timedelta(minutes=30)
+            problem = (await http.post("/tenders", headers=officer, json=body(off_hour))).json()
+            assert problem["rule"] == "deadline-on-the-hour" and problem["status"] == 422
+            assert "11:00 KST" in problem["detail"]
+
+            problem = (await http.post("/tenders", headers=officer, json=body(full_hour))).json()
+            assert problem["rule"] == "deadline-hour-capacity", problem
+            assert "1,500" in problem["detail"] and "next free hour" in problem["detail"]
+            assert problem["suggestion"].startswith(
+                (full_hour + timedelta(hours=1)).astimezone(SEOUL).isoformat()[:13]
+            )
+
+            created = await ok(
+                await http.post("/tenders", headers=officer, json=body(_weekday_ten(10))), 201
+            )
+            assert created["phase"] == "announced"
