@@ -81,13 +81,14 @@ WHAT = {
         "Riverside footpath",
     ),
 }
-# Bid prices as a share of the base amount. Construction under 1 bn has a lower limit of
-# 89.745% and passes review only up to about 90.5% of the predetermined price, so its
-# bidders spread finely across the whole reserve range; goods and services pass widely.
+# Bid prices in thousandths of a percent of the base amount (integers: no float touches
+# money). Construction under 1 bn has a lower limit of 89.745% and passes review only up to
+# about 90.5% of the predetermined price, so its bidders spread finely across the whole
+# reserve range; goods and services pass review widely.
 BID_SHARES = {
-    "construction": tuple(0.868 + 0.0062 * i for i in range(11)),
-    "goods": (0.879, 0.886, 0.897, 0.906, 0.918),
-    "services": (0.881, 0.889, 0.899, 0.909, 0.921),
+    "construction": tuple(86_800 + 620 * i for i in range(11)),
+    "goods": (87_900, 88_600, 89_700, 90_600, 91_800),
+    "services": (88_100, 88_900, 89_900, 90_900, 92_100),
 }
 PRICES = {"goods": (60, 190), "services": (80, 220), "construction": (300, 900)}  # M KRW
 CAPABILITY_SCORE = 70  # full capability points where price counts 30 of 100
@@ -207,7 +208,7 @@ class Plan:
     lonely: bool  # draws a single bid, fails, and is re-announced
     title: str
     bidders: list[Business]
-    payments: list[tuple[str, float, bool]]  # kind, share of the contract, subcontracted
+    payments: list[tuple[str, int, bool]]  # kind, share of the contract in bp, subcontracted
 
 
 class Week:
@@ -353,11 +354,11 @@ class Week:
             count = len(BID_SHARES[category])
             bidders = self.rng.sample(self.businesses, 1 if lonely else count)
             if i % 4 == 1:
-                payments = [("advance", 0.2, False), ("progress", 0.3, True), ("final", 0, False)]
+                payments = [("advance", 2000, False), ("progress", 3000, True), ("final", 0, False)]
             elif i % 4 == 2:
-                payments = [("progress", 0.5, True), ("final", 0, False)]
+                payments = [("progress", 5000, True), ("final", 0, False)]
             else:
-                payments = [("advance", 0.3, False), ("final", 0, False)]
+                payments = [("advance", 3000, False), ("final", 0, False)]
             plans.append(
                 Plan(
                     index=i,
@@ -486,8 +487,8 @@ class Week:
     async def _bid(self, plan: Plan, notice: str, bidders: list[Business]) -> None:
         shares = BID_SHARES[plan.category]
 
-        async def one(business: Business, share: float) -> None:
-            price = int(plan.estimated_price * share) // 1000 * 1000
+        async def one(business: Business, share: int) -> None:
+            price = plan.estimated_price * share // 100_000 // 1000 * 1000
             cert = await self._guarantee(
                 kind="bid",
                 reference=NoticeNo.parse(notice).base,
@@ -570,7 +571,7 @@ class Week:
         claimed = 0
         others = [b for b in self.businesses if b.no != winner.no]
         for kind, share, subcontracted in plan.payments:
-            amount = total - claimed if kind == "final" else int(total * share)
+            amount = total - claimed if kind == "final" else total * share // 10_000
             body: dict[str, Any] = {"business_no": winner.no, "kind": kind, "amount": amount}
             if subcontracted:
                 body["subcontract_amount"] = amount // 4
