@@ -130,7 +130,12 @@ async def ok(response: httpx.Response, *statuses: int) -> Any:
 
 
 async def register(
-    http: httpx.AsyncClient, stack: ApiStack, *, businesses: int = 3, kind: str = "national"
+    http: httpx.AsyncClient,
+    stack: ApiStack,
+    *,
+    businesses: int = 3,
+    kind: str = "national",
+    bank_accounts: bool = True,
 ) -> Cast:
     """Register an agency, its officer and inspector, and businesses with agents and accounts."""
     tag = uuid.uuid4().hex[:8]
@@ -183,11 +188,12 @@ async def register(
                 await http.post("/people", json={"id": agent, "name": agent, "role": "supplier"})
             )
             await ok(await http.post(f"/businesses/{no}/agents", json={"person_id": agent}))
-            await ok(
-                await bank.post(
-                    "/accounts", json={"account_no": account, "holder": no, "balance": 0}
+            if bank_accounts:
+                await ok(
+                    await bank.post(
+                        "/accounts", json={"account_no": account, "holder": no, "balance": 0}
+                    )
                 )
-            )
             cast.businesses.append(no)
             cast.agents[no] = agent
     return cast
@@ -287,3 +293,46 @@ async def bid(
         },
         headers=as_(cast.agents[business]),
     )
+
+
+async def contracted(
+    http: httpx.AsyncClient, stack: ApiStack, cast: Cast, *, price: int = 88_000_000
+) -> tuple[str, str, str]:
+    """Announce, bid, review, award, guarantee and sign: (notice no, contract no, winner)."""
+    winner, second = cast.businesses[:2]
+    notice = (await announce(http, cast, estimated_price=100_000_000))["notice_no"]
+    await wait_for(http, notice, "bidding")
+    await ok(await bid(http, stack, cast, notice, winner, price, (1, 8)), 201)
+    await ok(await bid(http, stack, cast, notice, second, price + 3_000_000, (8, 15)), 201)
+    await wait_for(http, notice, "evaluating")
+    officer = as_(cast.officer)
+    review = {"business_no": winner, "capability_score": 70}
+    assert (await ok(await http.post(f"/tenders/{notice}/review", headers=officer, json=review)))[
+        "passed"
+    ]
+    award = await ok(
+        await http.post(f"/tenders/{notice}/award", headers=officer, json={"business_no": winner})
+    )
+    contract_no = (await wait_for(http, notice, "awarded"))["live"]["contract_no"]
+    cert = await issue_guarantee(
+        stack,
+        kind="performance",
+        reference=contract_no,
+        business=winner,
+        amount=award["performance_guarantee_min"],
+        agency_code=cast.agency_code,
+    )
+    agent = as_(cast.agents[winner])
+    await ok(
+        await http.post(
+            f"/tenders/{notice}/performance-guarantee",
+            headers=agent,
+            json={"business_no": winner, "certificate_no": cert},
+        )
+    )
+    await ok(
+        await http.post(f"/tenders/{notice}/sign", headers=agent, json={"business_no": winner})
+    )
+    await ok(await http.post(f"/tenders/{notice}/sign", headers=officer, json={}))
+    await wait_for(http, notice, "contracted")
+    return notice, contract_no, winner

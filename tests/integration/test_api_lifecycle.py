@@ -14,6 +14,7 @@ from tests.integration.support import (
     announce,
     as_,
     bid,
+    contracted,
     issue_guarantee,
     ok,
     register,
@@ -169,3 +170,61 @@ async def test_tender_from_announcement_to_final_payment(stack: ApiStack) -> Non
             .all()
         )
         assert {p.status for p in payments} == {"paid"}
+
+
+async def test_operator_retries_a_transfer_the_bank_refused(stack: ApiStack) -> None:
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as http:
+        # The businesses' accounts are on file with us but unknown to the bank.
+        cast = await register(http, stack, businesses=2, bank_accounts=False)
+        operator = f"operator-{cast.agency_code}"
+        await ok(
+            await http.post("/people", json={"id": operator, "name": "On call", "role": "operator"})
+        )
+        notice, _, winner = await contracted(http, stack, cast)
+        claim = await ok(
+            await http.post(
+                f"/tenders/{notice}/payments",
+                headers=as_(cast.agents[winner]),
+                json={"business_no": winner, "kind": "final", "amount": 88_000_000},
+            ),
+            201,
+        )
+        payment_id = claim["payment_id"]
+        early = await http.post(f"/payments/{payment_id}/retry", headers=as_(operator))
+        assert early.status_code == 409 and "not waiting for an operator" in early.text
+
+        await ok(
+            await http.post(
+                f"/payments/{payment_id}/inspection",
+                headers=as_(cast.inspector),
+                json={"accepted": True},
+            ),
+            200,
+        )
+        for _ in range(100):
+            detail = await ok(await http.get(f"/payments/{payment_id}", headers=as_(operator)), 200)
+            if detail["live"] and detail["live"]["awaiting_role"] == "operator":
+                break
+            await asyncio.sleep(0.1)
+        assert "does not exist" in detail["live"]["attempts_note"], detail
+        refused = await http.post(f"/payments/{payment_id}/retry", headers=as_(cast.officer))
+        assert refused.status_code == 403
+
+        async with httpx.AsyncClient(base_url=stack.bank_url) as bank:
+            await ok(
+                await bank.post(
+                    "/accounts",
+                    json={
+                        "account_no": f"BZ-{cast.agency_code[1:]}-0",
+                        "holder": winner,
+                        "balance": 0,
+                    },
+                )
+            )
+        retried = await ok(
+            await http.post(f"/payments/{payment_id}/retry", headers=as_(operator)), 202
+        )
+        assert "does not exist" in retried["note"]
+        paid = await _paid(http, payment_id, operator)
+        assert paid["record"]["transfer_ids"]
+        await wait_for(http, notice, "completed")

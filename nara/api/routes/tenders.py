@@ -34,7 +34,9 @@ router = APIRouter(prefix="/tenders", tags=["tenders"], responses=PROBLEM_RESPON
         "Checks the announcement rules in force today (notice period, deadline on the hour, "
         "1,500 deadlines per hour, opening after the deadline), allocates the notice number "
         "and starts `TenderWorkflow` (id `tender-<notice no>`). With an `Idempotency-Key`, a "
-        "retried request answers the same tender (200)."
+        "retried request answers the same tender (200). With `NARA_TIME_SCALE` > 1 (the "
+        "demo), the time left until the deadline is multiplied by the scale before the notice "
+        "period is checked, and the on-the-hour and hourly-capacity rules are skipped."
     ),
 )
 async def create_tender(
