@@ -6,7 +6,9 @@ wrong) and `fix` (what to do), and any extras the error carries. Sources:
 - `NaraError` subclasses (the project hierarchy in `nara.errors`): their own status;
 - `RuleViolation` from the domain: 422 naming the rule, the value and what is accepted;
 - request validation (pydantic): 422 naming each field path and what it accepts;
-- Temporal unreachable: 503; anything unexpected: 500 without internals.
+- Temporal unreachable, PostgreSQL unreachable or a transient conflict (deadlock,
+  serialization failure, statement timeout): 503, retry; anything else: 500 without
+  internals.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.service import RPCError
 
@@ -234,6 +237,32 @@ async def _temporal_unreachable(request: Request, exc: Exception) -> JSONRespons
     )
 
 
+_TRANSIENT_SQLSTATES = {
+    "40001": "a concurrent change conflicted (serialization failure)",
+    "40P01": "a concurrent change conflicted (deadlock)",
+    "55P03": "a row was locked",
+    "57014": "the statement took too long",
+}
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DBAPIError)
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate in _TRANSIENT_SQLSTATES or isinstance(exc, OperationalError):
+        why = _TRANSIENT_SQLSTATES.get(sqlstate or "", "PostgreSQL is unavailable")
+        log.warning("database busy or unavailable", sqlstate=sqlstate, path=request.url.path)
+        return problem_response(
+            request,
+            status=503,
+            code="database-busy" if sqlstate in _TRANSIENT_SQLSTATES else "database-unavailable",
+            title="The database could not do this now",
+            detail=f"{why}; nothing was changed",
+            fix="retry the same request (with the same client_key or Idempotency-Key)",
+            headers={"Retry-After": "1"},
+        )
+    return await _unexpected(request, exc)
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error", path=request.url.path, error=repr(exc))
     return problem_response(
@@ -253,6 +282,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RPCError, _temporal_unreachable)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unexpected)
 
 

@@ -62,20 +62,9 @@ def _replay(bid: Bid, tender: Tender, body: BidCreate) -> BidRead:
     return _read(bid, tender, replayed=True)
 
 
-async def submit(
-    *, session: AsyncSession, actor: Actor, notice_no: str, body: BidCreate
-) -> BidRead:
-    """Accept a sealed bid, or answer the earlier one with the same client key. Caller commits."""
-    await lock_audit_head(session)
-    tender = await tenders.get(session=session, notice_no=notice_no, lock="share")
-    await require_agent(session=session, actor=actor, business_no=body.business_no)
-    await get_business(session=session, business_no=body.business_no)
-
-    earlier = await _by_client_key(session, tender, body.client_key)
-    if earlier is not None:
-        return _replay(earlier, tender, body)
-
-    now = await tenders.database_now(session)
+def _require_open(tender: Tender, now: datetime) -> None:
+    """Refuse unless the tender is bidding and its deadline (database clock) is ahead."""
+    notice_no = tender.notice_no
     if now >= tender.deadline or tender.phase in (Phase.CLOSED.value, Phase.OPENED.value):
         raise DeadlinePassed(
             f"the bid deadline of {notice_no} was {_kst(tender.deadline)}; the server time is "
@@ -94,6 +83,24 @@ async def submit(
             else "bid on an open tender",
             phase=tender.phase,
         )
+
+
+async def submit(
+    *, session: AsyncSession, actor: Actor, notice_no: str, body: BidCreate
+) -> BidRead:
+    """Accept a sealed bid, or answer the earlier one with the same client key. Caller commits."""
+    tender = await tenders.get(session=session, notice_no=notice_no)
+    await require_agent(session=session, actor=actor, business_no=body.business_no)
+    await get_business(session=session, business_no=body.business_no)
+    earlier = await _by_client_key(session, tender, body.client_key)
+    if earlier is not None:
+        return _replay(earlier, tender, body)
+    # Refuse early without locks (a snapshot read never waits); then decide under the locks.
+    _require_open(tender, await tenders.database_now(session))
+
+    await lock_audit_head(session)
+    tender = await tenders.get(session=session, notice_no=notice_no, lock="share")
+    _require_open(tender, await tenders.database_now(session))
 
     inserted = await session.execute(
         insert(Bid)

@@ -83,9 +83,9 @@ async def get(*, session: AsyncSession, notice_no: str, lock: str | None = None)
     """The tender row; `lock` is None, "share" or "update"."""
     query = select(Tender).where(Tender.notice_no == notice_no)
     if lock == "share":
-        query = query.with_for_update(read=True)
+        query = query.with_for_update(read=True).execution_options(populate_existing=True)
     elif lock == "update":
-        query = query.with_for_update()
+        query = query.with_for_update().execution_options(populate_existing=True)
     tender = (await session.execute(query)).scalar_one_or_none()
     if tender is None:
         raise NotFound(
