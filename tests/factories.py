@@ -44,22 +44,41 @@ class Registry:
     accounts: dict[str, str] = field(default_factory=dict)  # business_no -> account
 
 
-async def make_registry(engine: AsyncEngine, *, businesses: int = 3,
-                        kind: AgencyKind = AgencyKind.NATIONAL) -> Registry:
+async def make_registry(
+    engine: AsyncEngine, *, businesses: int = 3, kind: AgencyKind = AgencyKind.NATIONAL
+) -> Registry:
     """An agency with an officer and an inspector, and businesses each with one agent."""
     tag = uuid.uuid4().hex[:8]
-    reg = Registry(agency_code=f"A{tag}", officer_id=f"officer-{tag}",
-                   inspector_id=f"inspector-{tag}", agency_account=f"AG-{tag}")
+    reg = Registry(
+        agency_code=f"A{tag}",
+        officer_id=f"officer-{tag}",
+        inspector_id=f"inspector-{tag}",
+        agency_account=f"AG-{tag}",
+    )
     sessions = async_sessionmaker(engine)
     async with sessions.begin() as s:
-        s.add(Agency(code=reg.agency_code, name=f"Agency {tag}", kind=kind.value,
-                     account_no=reg.agency_account))
+        s.add(
+            Agency(
+                code=reg.agency_code,
+                name=f"Agency {tag}",
+                kind=kind.value,
+                account_no=reg.agency_account,
+            )
+        )
         await s.flush()
-        s.add_all([
-            Person(id=reg.officer_id, name="Officer", role="officer", agency_code=reg.agency_code),
-            Person(id=reg.inspector_id, name="Inspector", role="inspector",
-                   agency_code=reg.agency_code),
-        ])
+        s.add_all(
+            [
+                Person(
+                    id=reg.officer_id, name="Officer", role="officer", agency_code=reg.agency_code
+                ),
+                Person(
+                    id=reg.inspector_id,
+                    name="Inspector",
+                    role="inspector",
+                    agency_code=reg.agency_code,
+                ),
+            ]
+        )
         for i in range(businesses):
             no = business_no()
             agent = f"agent-{tag}-{i}"
@@ -69,35 +88,67 @@ async def make_registry(engine: AsyncEngine, *, businesses: int = 3,
             s.add(Business(business_no=no, name=f"Business {tag} {i}", account_no=reg.accounts[no]))
             s.add(Person(id=agent, name=f"Agent {i}", role="supplier"))
         await s.flush()
-        s.add_all([BusinessAgent(business_no=no, person_id=agent)
-                   for no, agent in reg.agents.items()])
+        s.add_all(
+            [BusinessAgent(business_no=no, person_id=agent) for no, agent in reg.agents.items()]
+        )
     return reg
 
 
-def tender_terms(reg: Registry, *, now: datetime | None = None, notice_days: int = 30,
-                 category: Category = Category.GOODS, method: Method = Method.GENERAL,
-                 estimated_price: int = 100_000_000) -> TenderTerms:
+def tender_terms(
+    reg: Registry,
+    *,
+    now: datetime | None = None,
+    notice_days: int = 30,
+    category: Category = Category.GOODS,
+    method: Method = Method.GENERAL,
+    estimated_price: int = 100_000_000,
+) -> TenderTerms:
     now = now or datetime.now(UTC)
     deadline = (now + timedelta(days=notice_days)).replace(minute=0, second=0, microsecond=0)
     return TenderTerms(
-        notice_no=notice_no(), agency_code=reg.agency_code, agency_kind=AgencyKind.NATIONAL,
-        officer_id=reg.officer_id, title="Office furniture for the regional office",
-        category=category, method=method, estimated_price=estimated_price,
-        base_amount=estimated_price, announced_at=now, deadline=deadline,
+        notice_no=notice_no(),
+        agency_code=reg.agency_code,
+        agency_kind=AgencyKind.NATIONAL,
+        officer_id=reg.officer_id,
+        title="Office furniture for the regional office",
+        category=category,
+        method=method,
+        estimated_price=estimated_price,
+        base_amount=estimated_price,
+        announced_at=now,
+        deadline=deadline,
         opening_at=deadline + timedelta(hours=1),
     )
 
 
 async def tender_row(session: AsyncSession, notice: str) -> Tender | None:
-    return (await session.execute(select(Tender).where(Tender.notice_no == notice))).scalar_one_or_none()
+    return (
+        await session.execute(select(Tender).where(Tender.notice_no == notice))
+    ).scalar_one_or_none()
 
 
-async def place_bid(engine: AsyncEngine, *, notice: str, business: str, agent: str, price: int,
-                    picks: tuple[int, int] = (3, 9), guarantee_cert: str | None = None) -> None:
+async def place_bid(
+    engine: AsyncEngine,
+    *,
+    notice: str,
+    business: str,
+    agent: str,
+    price: int,
+    picks: tuple[int, int] = (3, 9),
+    guarantee_cert: str | None = None,
+) -> None:
     """Insert a sealed bid row as the bidding path would (the tender must exist)."""
     async with async_sessionmaker(engine).begin() as s:
         tender = await tender_row(s, notice)
         assert tender is not None and tender.bidding_open
-        s.add(Bid(tender_id=tender.id, business_no=business, agent_id=agent,
-                  client_key=uuid.uuid4().hex, price=price, reserve_picks=list(picks),
-                  bid_guarantee_cert=guarantee_cert))
+        s.add(
+            Bid(
+                tender_id=tender.id,
+                business_no=business,
+                agent_id=agent,
+                client_key=uuid.uuid4().hex,
+                price=price,
+                reserve_picks=list(picks),
+                bid_guarantee_cert=guarantee_cert,
+            )
+        )

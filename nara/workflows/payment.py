@@ -172,7 +172,7 @@ class PaymentWorkflow:
             return False
         try:
             await workflow.wait_condition(condition, timeout=timedelta(seconds=remaining))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return False
         return True
 

@@ -19,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from nara.activities import models as steps
     from nara.domain import evaluation, guarantees
     from nara.domain.calendar import SEOUL
+    from nara.domain.errors import RuleViolation
     from nara.domain.identifiers import NoticeNo
     from nara.temporal import (
         AGENCY_CODE,
@@ -380,7 +381,7 @@ class TenderWorkflow:
             return condition()
         try:
             await workflow.wait_condition(ready, timeout=timedelta(seconds=remaining))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return False
         return condition()
 
@@ -463,14 +464,7 @@ class TenderWorkflow:
         guarantee_ok = await self._confirm_bid_guarantee(candidate)
         if guarantee_ok is not None:
             note = f"bid guarantee not confirmed: {guarantee_ok}"
-        result = evaluation.qualification_review(
-            category=s.terms.category,
-            estimated_price=s.terms.estimated_price,
-            bid_price=candidate.price,
-            predetermined_price=s.predetermined_price,
-            capability_score=review.capability_score,
-            on=s.terms.announced_at.astimezone(SEOUL).date(),
-        )
+        result = self._qualification(review)
         passed = result.passed and guarantee_ok is None
         await db_step(
             steps.RECORD_REVIEW,
@@ -508,11 +502,28 @@ class TenderWorkflow:
         self._require_phase(Phase.EVALUATING)
         self._require_officer(review.officer_id)
         self._require_current_candidate(review.business_no)
+        self._qualification(review)
         if self.s.candidate_passed:
             raise _refuse(
                 "WrongPhase",
                 f"{review.business_no} already passed review; approve the award instead",
             )
+
+    def _qualification(self, review: ReviewCandidate) -> evaluation.QualificationResult:
+        """The domain's qualification score; a broken rule becomes a typed refusal."""
+        s = self.s
+        assert s.candidate is not None and s.predetermined_price is not None
+        try:
+            return evaluation.qualification_review(
+                category=s.terms.category,
+                estimated_price=s.terms.estimated_price,
+                bid_price=s.candidate.price,
+                predetermined_price=s.predetermined_price,
+                capability_score=review.capability_score,
+                on=s.terms.announced_at.astimezone(SEOUL).date(),
+            )
+        except RuleViolation as violation:
+            raise _refuse("RuleViolation", violation.message) from None
 
     def _require_current_candidate(self, business_no: str) -> None:
         current = self.s.candidate

@@ -3,12 +3,10 @@ with real PostgreSQL and the real partner simulators on loopback."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -33,33 +31,45 @@ def bank_sim() -> Iterator[ServerHandle]:
 
 @pytest.fixture
 async def partners(guarantee_sim: ServerHandle, bank_sim: ServerHandle) -> AsyncIterator[Partners]:
-    p = Partners(guarantee_agency=GuaranteeAgencyClient(guarantee_sim.url, timeout_s=2.0),
-                 bank=BankClient(bank_sim.url, timeout_s=2.0))
+    p = Partners(
+        guarantee_agency=GuaranteeAgencyClient(guarantee_sim.url, timeout_s=2.0),
+        bank=BankClient(bank_sim.url, timeout_s=2.0),
+    )
     yield p
     await p.guarantee_agency.aclose()
     await p.bank.aclose()
 
 
 @pytest.fixture
-async def worker(temporal_env: WorkflowEnvironment, task_queue: str, db_engine: AsyncEngine,
-                 partners: Partners) -> AsyncIterator[Worker]:
-    w = build_worker(temporal_env.client, task_queue=task_queue, engine=db_engine,
-                     partners=partners)
+async def worker(
+    temporal_env: WorkflowEnvironment, task_queue: str, db_engine: AsyncEngine, partners: Partners
+) -> AsyncIterator[Worker]:
+    w = build_worker(
+        temporal_env.client, task_queue=task_queue, engine=db_engine, partners=partners
+    )
     async with w:
         yield w
 
 
-async def eventually(probe: Callable[[], Any], *, timeout_s: float = 20.0) -> Any:
-    """Poll an async probe in real time until it answers something truthy."""
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while True:
-        value = await probe()
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition not met within {timeout_s}s")
-        await asyncio.sleep(0.05)
+@pytest.fixture
+async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server per test.
 
+    The test server stops skipping time while any workflow task is outstanding, and a
+    workflow left waiting by an earlier test (its worker gone) would freeze the clock for
+    every later test; one server per test (about a second) keeps them independent.
+    """
+    from temporalio.contrib.pydantic import pydantic_data_converter
 
-def sessions(engine: AsyncEngine) -> async_sessionmaker:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    from nara import embedded
+    from tests.conftest import _add_search_attributes
+
+    env = await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter,
+        test_server_existing_path=str(embedded.temporal_test_server_path()),
+    )
+    try:
+        await _add_search_attributes(env.client)
+        yield env
+    finally:
+        await env.shutdown()

@@ -22,14 +22,16 @@ from nara.workflows.models import (
 )
 from nara.workflows.tender import TenderWorkflow, tender_workflow_id
 from tests.factories import Registry, place_bid, tender_row
-from tests.workflows.conftest import eventually, sessions
+from tests.support import eventually, sessions
 
 
 async def start_tender(client: Client, task_queue: str, terms: TenderTerms) -> WorkflowHandle:
     from nara.workflows.models import TenderInput
 
     return await client.start_workflow(
-        TenderWorkflow.run, TenderInput(terms=terms), id=tender_workflow_id(terms.notice_no),
+        TenderWorkflow.run,
+        TenderInput(terms=terms),
+        id=tender_workflow_id(terms.notice_no),
         task_queue=task_queue,
     )
 
@@ -43,8 +45,9 @@ async def wait_bidding_open(engine: AsyncEngine, notice: str) -> None:
     await eventually(probe)
 
 
-async def wait_phase(handle: WorkflowHandle, *phases: Phase,
-                     timeout_s: float = 20.0) -> TenderStatus:
+async def wait_phase(
+    handle: WorkflowHandle, *phases: Phase, timeout_s: float = 20.0
+) -> TenderStatus:
     async def probe() -> TenderStatus | None:
         status = await handle.query(TenderWorkflow.status)
         return status if status.phase in phases else None
@@ -52,43 +55,73 @@ async def wait_phase(handle: WorkflowHandle, *phases: Phase,
     return await eventually(probe, timeout_s=timeout_s)
 
 
-async def bid(engine: AsyncEngine, partners: Partners, reg: Registry, terms: TenderTerms,
-              business: str, price: int, picks: tuple[int, int] = (3, 9)) -> str:
+async def bid(
+    engine: AsyncEngine,
+    partners: Partners,
+    reg: Registry,
+    terms: TenderTerms,
+    business: str,
+    price: int,
+    picks: tuple[int, int] = (3, 9),
+) -> str:
     """Issue a bid guarantee at the agency and place the sealed bid; returns the certificate."""
     cert = await partners.guarantee_agency.issue(
-        kind="bid", reference=NoticeNo.parse(terms.notice_no).base, business_no=business,
-        amount=price // 20 + 1, beneficiary=reg.agency_code, idempotency_key=uuid.uuid4().hex,
+        kind="bid",
+        reference=NoticeNo.parse(terms.notice_no).base,
+        business_no=business,
+        amount=price // 20 + 1,
+        beneficiary=reg.agency_code,
+        idempotency_key=uuid.uuid4().hex,
     )
-    await place_bid(engine, notice=terms.notice_no, business=business,
-                    agent=reg.agents[business], price=price, picks=picks,
-                    guarantee_cert=cert.certificate_no)
+    await place_bid(
+        engine,
+        notice=terms.notice_no,
+        business=business,
+        agent=reg.agents[business],
+        price=price,
+        picks=picks,
+        guarantee_cert=cert.certificate_no,
+    )
     return cert.certificate_no
 
 
 async def review_and_award(handle: WorkflowHandle, reg: Registry, business: str) -> None:
-    outcome = await handle.execute_update(TenderWorkflow.review_candidate, ReviewCandidate(
-        officer_id=reg.officer_id, business_no=business, capability_score=90))
+    outcome = await handle.execute_update(
+        TenderWorkflow.review_candidate,
+        ReviewCandidate(officer_id=reg.officer_id, business_no=business, capability_score=70),
+    )
     assert outcome.passed, outcome
-    await handle.execute_update(TenderWorkflow.approve_award, ApproveAward(
-        officer_id=reg.officer_id, business_no=business))
+    await handle.execute_update(
+        TenderWorkflow.approve_award, ApproveAward(officer_id=reg.officer_id, business_no=business)
+    )
 
 
-async def guarantee_and_sign(handle: WorkflowHandle, partners: Partners, reg: Registry,
-                             business: str, amount: int) -> str:
+async def guarantee_and_sign(
+    handle: WorkflowHandle, partners: Partners, reg: Registry, business: str, amount: int
+) -> str:
     status = await handle.query(TenderWorkflow.status)
     assert status.contract_no
     cert = await partners.guarantee_agency.issue(
-        kind="performance", reference=status.contract_no, business_no=business, amount=amount,
-        beneficiary=reg.agency_code, idempotency_key=uuid.uuid4().hex,
+        kind="performance",
+        reference=status.contract_no,
+        business_no=business,
+        amount=amount,
+        beneficiary=reg.agency_code,
+        idempotency_key=uuid.uuid4().hex,
     )
-    await handle.execute_update(TenderWorkflow.post_performance_guarantee,
-                                PostPerformanceGuarantee(person_id=reg.agents[business],
-                                                         business_no=business,
-                                                         certificate_no=cert.certificate_no))
-    await handle.execute_update(TenderWorkflow.sign_contract, SignContract(
-        person_id=reg.agents[business], role=Role.SUPPLIER, business_no=business))
-    signed = await handle.execute_update(TenderWorkflow.sign_contract, SignContract(
-        person_id=reg.officer_id, role=Role.OFFICER))
+    await handle.execute_update(
+        TenderWorkflow.post_performance_guarantee,
+        PostPerformanceGuarantee(
+            person_id=reg.agents[business], business_no=business, certificate_no=cert.certificate_no
+        ),
+    )
+    await handle.execute_update(
+        TenderWorkflow.sign_contract,
+        SignContract(person_id=reg.agents[business], role=Role.SUPPLIER, business_no=business),
+    )
+    signed = await handle.execute_update(
+        TenderWorkflow.sign_contract, SignContract(person_id=reg.officer_id, role=Role.OFFICER)
+    )
     assert signed.agency_signed and signed.supplier_signed
     return status.contract_no
 

@@ -13,11 +13,11 @@ from temporalio.worker import Worker
 from nara.store import audit
 from nara.store.tables import Award, Contract, OpeningResult, Payment, Tender
 from nara.workers.main import Partners
-from nara.workflows.models import ClaimPayment, Inspect, Phase, TenderResult
+from nara.workflows.models import ClaimPayment, Inspect, Phase
 from nara.workflows.payment import PaymentWorkflow
 from nara.workflows.tender import TenderWorkflow
 from tests.factories import make_registry, tender_terms
-from tests.workflows.conftest import eventually, sessions
+from tests.support import eventually, sessions
 from tests.workflows.helpers import (
     SKIP_PAST_OPENING,
     bid,
@@ -31,25 +31,32 @@ from tests.workflows.helpers import (
 
 async def _pay(env: WorkflowEnvironment, handle, reg, business, claim: ClaimPayment) -> None:
     outcome = await handle.execute_update(TenderWorkflow.claim_payment, claim)
-    payment = env.client.get_workflow_handle(outcome.workflow_id)
-    await payment.execute_update(PaymentWorkflow.inspect,
-                                 Inspect(inspector_id=reg.inspector_id, accepted=True))
+    payment = env.client.get_workflow_handle_for(PaymentWorkflow.run, outcome.workflow_id)
+    await payment.execute_update(
+        PaymentWorkflow.inspect, Inspect(inspector_id=reg.inspector_id, accepted=True)
+    )
     result = await payment.result()
     assert result.status == "paid"
 
 
 async def test_full_lifecycle_from_announcement_to_final_payment(
-    temporal_env: WorkflowEnvironment, worker: Worker, task_queue: str, db_engine,
+    temporal_env: WorkflowEnvironment,
+    worker: Worker,
+    task_queue: str,
+    db_engine,
     partners: Partners,
 ) -> None:
     started = time.monotonic()
     reg = await make_registry(db_engine, businesses=4)
     winner, runner_up, third, low = reg.businesses
-    await partners.bank.open_account(account_no=reg.agency_account, holder="agency",
-                                     balance=10_000_000_000)
+    await partners.bank.open_account(
+        account_no=reg.agency_account, holder="agency", balance=10_000_000_000
+    )
     for no in reg.businesses:
         await partners.bank.open_account(account_no=reg.accounts[no], holder=no, balance=0)
-    terms = tender_terms(reg, notice_days=30, estimated_price=100_000_000)
+    terms = tender_terms(
+        reg, now=await temporal_env.get_current_time(), notice_days=30, estimated_price=100_000_000
+    )
     handle = await start_tender(temporal_env.client, task_queue, terms)
     await wait_bidding_open(db_engine, terms.notice_no)
 
@@ -70,17 +77,38 @@ async def test_full_lifecycle_from_announcement_to_final_payment(
     await wait_phase(handle, Phase.CONTRACTED)
 
     agent = reg.agents[winner]
-    await _pay(temporal_env, handle, reg, winner, ClaimPayment(
-        person_id=agent, business_no=winner, kind="advance", amount=27_000_000))
+    await _pay(
+        temporal_env,
+        handle,
+        reg,
+        winner,
+        ClaimPayment(person_id=agent, business_no=winner, kind="advance", amount=27_000_000),
+    )
     await temporal_env.sleep(timedelta(days=30))
-    await _pay(temporal_env, handle, reg, winner, ClaimPayment(
-        person_id=agent, business_no=winner, kind="progress", amount=30_000_000,
-        subcontract_amount=5_000_000, subcontractor_no=third))
+    await _pay(
+        temporal_env,
+        handle,
+        reg,
+        winner,
+        ClaimPayment(
+            person_id=agent,
+            business_no=winner,
+            kind="progress",
+            amount=30_000_000,
+            subcontract_amount=5_000_000,
+            subcontractor_no=third,
+        ),
+    )
     await temporal_env.sleep(timedelta(days=30))
-    await _pay(temporal_env, handle, reg, winner, ClaimPayment(
-        person_id=agent, business_no=winner, kind="final", amount=33_500_000))
+    await _pay(
+        temporal_env,
+        handle,
+        reg,
+        winner,
+        ClaimPayment(person_id=agent, business_no=winner, kind="final", amount=33_500_000),
+    )
 
-    result = await handle.result(result_type=TenderResult)
+    result = await handle.result()
     elapsed = time.monotonic() - started
     print(f"\nfull lifecycle (30-day notice, 3 payments over 2 months): {elapsed:.1f}s")
     assert result.phase is Phase.COMPLETED
@@ -91,8 +119,9 @@ async def test_full_lifecycle_from_announcement_to_final_payment(
     assert (await partners.bank.get_account(reg.accounts[third])).balance == 5_000_000
     # PostgreSQL holds the business record of every step.
     async with sessions(db_engine)() as s:
-        tender = (await s.execute(select(Tender).where(
-            Tender.notice_no == terms.notice_no))).scalar_one()
+        tender = (
+            await s.execute(select(Tender).where(Tender.notice_no == terms.notice_no))
+        ).scalar_one()
         assert tender.phase == "completed" and not tender.bidding_open
         opening = await s.get(OpeningResult, tender.id)
         assert opening is not None and opening.predetermined_price == status.predetermined_price
@@ -101,26 +130,41 @@ async def test_full_lifecycle_from_announcement_to_final_payment(
         assert award.business_no == winner and award.status == "contracted"
         contract = await s.get(Contract, contract_no)
         assert contract is not None and contract.status == "completed"
-        payments = (await s.execute(select(Payment).where(
-            Payment.contract_no == contract_no).order_by(Payment.seq))).scalars().all()
+        payments = (
+            (
+                await s.execute(
+                    select(Payment).where(Payment.contract_no == contract_no).order_by(Payment.seq)
+                )
+            )
+            .scalars()
+            .all()
+        )
         assert [(p.kind, p.status) for p in payments] == [
-            ("advance", "paid"), ("progress", "paid"), ("final", "paid")]
+            ("advance", "paid"),
+            ("progress", "paid"),
+            ("final", "paid"),
+        ]
         assert sum(p.subcontract_amount for p in payments) == 5_000_000
         chain = await audit.verify(s)
         assert chain.ok and chain.events >= 15
 
 
 async def test_bank_commit_then_timeout_pays_once(
-    temporal_env: WorkflowEnvironment, worker: Worker, task_queue: str, db_engine,
-    partners: Partners, bank_sim,
+    temporal_env: WorkflowEnvironment,
+    worker: Worker,
+    task_queue: str,
+    db_engine,
+    partners: Partners,
+    bank_sim,
 ) -> None:
     reg = await make_registry(db_engine, businesses=2)
     winner, other = reg.businesses
-    await partners.bank.open_account(account_no=reg.agency_account, holder="agency",
-                                     balance=1_000_000_000)
+    await partners.bank.open_account(
+        account_no=reg.agency_account, holder="agency", balance=1_000_000_000
+    )
     for no in reg.businesses:
         await partners.bank.open_account(account_no=reg.accounts[no], holder=no, balance=0)
-    terms = tender_terms(reg, notice_days=10)
+    terms = tender_terms(reg, now=await temporal_env.get_current_time(), notice_days=10)
     handle = await start_tender(temporal_env.client, task_queue, terms)
     await wait_bidding_open(db_engine, terms.notice_no)
     await bid(db_engine, partners, reg, terms, winner, 91_000_000)
@@ -135,15 +179,26 @@ async def test_bank_commit_then_timeout_pays_once(
     import httpx
 
     async with httpx.AsyncClient() as http:
-        armed = await http.post(f"{bank_sim.url}/_faults", json={
-            "mode": "commit_then_timeout", "path_prefix": "/transfers", "count": 1,
-            "hang_ms": 3000})
+        armed = await http.post(
+            f"{bank_sim.url}/_faults",
+            json={
+                "mode": "commit_then_timeout",
+                "path_prefix": "/transfers",
+                "count": 1,
+                "hang_ms": 3000,
+            },
+        )
         assert armed.status_code == 201
-    outcome = await handle.execute_update(TenderWorkflow.claim_payment, ClaimPayment(
-        person_id=reg.agents[winner], business_no=winner, kind="final", amount=91_000_000))
-    payment = temporal_env.client.get_workflow_handle(outcome.workflow_id)
-    await payment.execute_update(PaymentWorkflow.inspect,
-                                 Inspect(inspector_id=reg.inspector_id, accepted=True))
+    outcome = await handle.execute_update(
+        TenderWorkflow.claim_payment,
+        ClaimPayment(
+            person_id=reg.agents[winner], business_no=winner, kind="final", amount=91_000_000
+        ),
+    )
+    payment = temporal_env.client.get_workflow_handle_for(PaymentWorkflow.run, outcome.workflow_id)
+    await payment.execute_update(
+        PaymentWorkflow.inspect, Inspect(inspector_id=reg.inspector_id, accepted=True)
+    )
 
     async def paid():
         status = await handle.query(TenderWorkflow.status)
@@ -154,7 +209,10 @@ async def test_bank_commit_then_timeout_pays_once(
     transfers = await partners.bank.list_transfers(reference=outcome.payment_id)
     assert len(transfers) == 1
     history = await payment.fetch_history()
-    attempts = [e.activity_task_started_event_attributes.attempt for e in history.events
-                if e.HasField("activity_task_started_event_attributes")]
+    attempts = [
+        e.activity_task_started_event_attributes.attempt
+        for e in history.events
+        if e.HasField("activity_task_started_event_attributes")
+    ]
     assert max(attempts) >= 2, "the bank call should have been retried"
     _ = uuid

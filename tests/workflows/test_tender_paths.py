@@ -19,13 +19,11 @@ from nara.workflows.models import (
     ExtendDeadline,
     Phase,
     ReviewCandidate,
-    TenderResult,
 )
 from nara.workflows.tender import TenderWorkflow
 from tests.factories import make_registry, tender_terms
-from tests.workflows.conftest import eventually, sessions
+from tests.support import eventually, sessions
 from tests.workflows.helpers import (
-    SKIP_PAST_OPENING,
     bid,
     review_and_award,
     start_tender,
@@ -40,63 +38,78 @@ async def _phase_in_db(engine, notice: str) -> str | None:
 
 
 async def test_single_bid_fails_and_is_reannounced_as_next_round(
-    temporal_env: WorkflowEnvironment, worker: Worker, task_queue: str, db_engine,
+    temporal_env: WorkflowEnvironment,
+    worker: Worker,
+    task_queue: str,
+    db_engine,
     partners: Partners,
 ) -> None:
     reg = await make_registry(db_engine, businesses=1)
-    terms = tender_terms(reg, notice_days=7)
+    terms = tender_terms(reg, now=await temporal_env.get_current_time(), notice_days=7)
     handle = await start_tender(temporal_env.client, task_queue, terms)
     await wait_bidding_open(db_engine, terms.notice_no)
     await bid(db_engine, partners, reg, terms, reg.businesses[0], 92_000_000)
 
     await temporal_env.sleep(timedelta(days=8))
-    result = await handle.result(result_type=TenderResult)
-    assert result.phase is Phase.FAILED
+    result = await wait_phase(handle, Phase.FAILED)
     next_no = terms.notice_no[:-2] + "01"
     assert result.next_round_notice_no == next_no
     assert await _phase_in_db(db_engine, terms.notice_no) == "failed"
 
-    # Round 01 runs as its own workflow, bidding again, with the same notice period.
-    round_two = temporal_env.client.get_workflow_handle(f"tender-{next_no}")
+    # Round 01 runs as its own workflow, bidding again with the same notice period.
+    round_two = temporal_env.client.get_workflow_handle_for(TenderWorkflow.run, f"tender-{next_no}")
     status = await wait_phase(round_two, Phase.BIDDING)
     assert status.deadline > terms.deadline
-    await wait_bidding_open(db_engine, next_no)
-
-    # Round 01 draws no bid at all: a re-announced tender failing again allows a private
-    # contract and is not announced a third time.
-    await temporal_env.sleep(timedelta(days=8))
-    second = await round_two.result(result_type=TenderResult)
-    assert second.phase is Phase.FAILED
-    assert second.next_round_notice_no is None
-    assert "private contract" in second.note
+    async with sessions(db_engine)() as s:
+        row = (await s.execute(select(Tender).where(Tender.notice_no == next_no))).scalar_one()
+        assert (row.round, row.base_no, row.phase) == (1, terms.notice_no[:-3], "bidding")
+        assert row.deadline - row.announced_at >= terms.deadline - terms.announced_at
+        assert row.deadline.minute == 0  # still on the hour
+    await round_two.signal(
+        TenderWorkflow.cancel, CancelTender(reason="end of test", requested_by=reg.officer_id)
+    )
+    await wait_phase(round_two, Phase.CANCELLED)
 
 
 async def test_cancel_during_bidding(
-    temporal_env: WorkflowEnvironment, worker: Worker, task_queue: str, db_engine,
+    temporal_env: WorkflowEnvironment,
+    worker: Worker,
+    task_queue: str,
+    db_engine,
 ) -> None:
     reg = await make_registry(db_engine, businesses=1)
-    terms = tender_terms(reg)
+    terms = tender_terms(reg, now=await temporal_env.get_current_time())
     handle = await start_tender(temporal_env.client, task_queue, terms)
     await wait_bidding_open(db_engine, terms.notice_no)
-    await handle.signal(TenderWorkflow.cancel, CancelTender(
-        reason="budget withdrawn", requested_by=reg.officer_id))
-    result = await handle.result(result_type=TenderResult)
+    await handle.signal(
+        TenderWorkflow.cancel, CancelTender(reason="budget withdrawn", requested_by=reg.officer_id)
+    )
+    result = await handle.result()
     assert result.phase is Phase.CANCELLED
     assert "budget withdrawn" in result.note
     assert await _phase_in_db(db_engine, terms.notice_no) == "cancelled"
 
 
 async def test_deadline_extension_replaces_the_timer(
-    temporal_env: WorkflowEnvironment, worker: Worker, task_queue: str, db_engine,
+    temporal_env: WorkflowEnvironment,
+    worker: Worker,
+    task_queue: str,
+    db_engine,
 ) -> None:
     reg = await make_registry(db_engine, businesses=1)
-    terms = tender_terms(reg, notice_days=7)
+    terms = tender_terms(reg, now=await temporal_env.get_current_time(), notice_days=7)
     handle = await start_tender(temporal_env.client, task_queue, terms)
     await wait_bidding_open(db_engine, terms.notice_no)
     new_deadline = terms.deadline + timedelta(days=3)
-    await handle.signal(TenderWorkflow.extend_deadline, ExtendDeadline(
-        deadline=new_deadline, opening_at=new_deadline + timedelta(hours=1),
-        reason="site briefing added", requested_by=reg.officer_id))
+    await handle.signal(
+        TenderWorkflow.extend_deadline,
+        ExtendDeadline(
+            deadline=new_deadline,
+            opening_at=new_deadline + timedelta(hours=1),
+            reason="site briefing added",
+            requested_by=reg.officer_id,
+        ),
+    )
 
     # Past the original deadline: still bidding.
     await temporal_env.sleep(timedelta(days=8))
@@ -105,7 +118,7 @@ async def test_deadline_extension_replaces_the_timer(
     assert status.deadline == new_deadline
     # Past the new one: closed, opened, failed for lack of bids.
     await temporal_env.sleep(timedelta(days=3))
-    result = await handle.result(result_type=TenderResult)
+    result = await handle.result()
     assert result.phase is Phase.FAILED
 
 
@@ -118,17 +131,23 @@ async def _rejected(update, arg, handle) -> ApplicationError:
 
 
 async def test_update_validators_reject_before_anything_is_written(
-    temporal_env: WorkflowEnvironment, worker: Worker, task_queue: str, db_engine,
+    temporal_env: WorkflowEnvironment,
+    worker: Worker,
+    task_queue: str,
+    db_engine,
     partners: Partners,
 ) -> None:
     reg = await make_registry(db_engine, businesses=2)
     first, second = reg.businesses
-    terms = tender_terms(reg, notice_days=7)
+    terms = tender_terms(reg, now=await temporal_env.get_current_time(), notice_days=7)
     handle = await start_tender(temporal_env.client, task_queue, terms)
     await wait_bidding_open(db_engine, terms.notice_no)
 
-    wrong_phase = await _rejected(TenderWorkflow.approve_award, ApproveAward(
-        officer_id=reg.officer_id, business_no=first), handle)
+    wrong_phase = await _rejected(
+        TenderWorkflow.approve_award,
+        ApproveAward(officer_id=reg.officer_id, business_no=first),
+        handle,
+    )
     assert wrong_phase.type == "WrongPhase" and "bidding" in wrong_phase.message
 
     await bid(db_engine, partners, reg, terms, first, 91_000_000)
@@ -136,39 +155,63 @@ async def test_update_validators_reject_before_anything_is_written(
     await temporal_env.sleep(timedelta(days=8))
     await wait_phase(handle, Phase.EVALUATING)
 
-    wrong_officer = await _rejected(TenderWorkflow.review_candidate, ReviewCandidate(
-        officer_id="someone-else", business_no=first, capability_score=90), handle)
+    wrong_officer = await _rejected(
+        TenderWorkflow.review_candidate,
+        ReviewCandidate(officer_id="someone-else", business_no=first, capability_score=70),
+        handle,
+    )
     assert wrong_officer.type == "Forbidden" and reg.officer_id in wrong_officer.message
-    stale = await _rejected(TenderWorkflow.review_candidate, ReviewCandidate(
-        officer_id=reg.officer_id, business_no=second, capability_score=90), handle)
+    stale = await _rejected(
+        TenderWorkflow.review_candidate,
+        ReviewCandidate(officer_id=reg.officer_id, business_no=second, capability_score=70),
+        handle,
+    )
     assert stale.type == "StaleCandidate" and first in stale.message
-    not_reviewed = await _rejected(TenderWorkflow.approve_award, ApproveAward(
-        officer_id=reg.officer_id, business_no=first), handle)
+    out_of_range = await _rejected(
+        TenderWorkflow.review_candidate,
+        ReviewCandidate(officer_id=reg.officer_id, business_no=first, capability_score=95),
+        handle,
+    )
+    assert out_of_range.type == "RuleViolation" and "capability_score" in out_of_range.message
+    not_reviewed = await _rejected(
+        TenderWorkflow.approve_award,
+        ApproveAward(officer_id=reg.officer_id, business_no=first),
+        handle,
+    )
     assert not_reviewed.type == "WrongPhase"
 
     history = await handle.fetch_history()
-    accepted = [e for e in history.events
-                if e.HasField("workflow_execution_update_accepted_event_attributes")]
+    accepted = [
+        e
+        for e in history.events
+        if e.HasField("workflow_execution_update_accepted_event_attributes")
+    ]
     assert accepted == [], "rejected updates must leave no trace in history"
     async with sessions(db_engine)() as s:
-        tender = (await s.execute(select(Tender).where(
-            Tender.notice_no == terms.notice_no))).scalar_one()
+        tender = (
+            await s.execute(select(Tender).where(Tender.notice_no == terms.notice_no))
+        ).scalar_one()
         assert (await s.execute(select(Award).where(Award.tender_id == tender.id))).first() is None
 
     # A failing review moves on to the next candidate in rank order.
-    failed = await handle.execute_update(TenderWorkflow.review_candidate, ReviewCandidate(
-        officer_id=reg.officer_id, business_no=first, capability_score=10))
+    failed = await handle.execute_update(
+        TenderWorkflow.review_candidate,
+        ReviewCandidate(officer_id=reg.officer_id, business_no=first, capability_score=10),
+    )
     assert not failed.passed
     assert failed.next_candidate is not None and failed.next_candidate.business_no == second
 
 
 async def test_winner_without_performance_guarantee_loses_the_award(
-    temporal_env: WorkflowEnvironment, worker: Worker, task_queue: str, db_engine,
+    temporal_env: WorkflowEnvironment,
+    worker: Worker,
+    task_queue: str,
+    db_engine,
     partners: Partners,
 ) -> None:
     reg = await make_registry(db_engine, businesses=2)
     first, second = reg.businesses
-    terms = tender_terms(reg, notice_days=7)
+    terms = tender_terms(reg, now=await temporal_env.get_current_time(), notice_days=7)
     handle = await start_tender(temporal_env.client, task_queue, terms)
     await wait_bidding_open(db_engine, terms.notice_no)
     cert = await bid(db_engine, partners, reg, terms, first, 91_000_000)
@@ -191,9 +234,10 @@ async def test_winner_without_performance_guarantee_loses_the_award(
         assert guarantee is not None and guarantee.claimed_amount == 91_000_000 // 20
 
     async def cancelled():
-        await handle.signal(TenderWorkflow.cancel, CancelTender(reason="end of test",
-                                                                requested_by=reg.officer_id))
+        await handle.signal(
+            TenderWorkflow.cancel, CancelTender(reason="end of test", requested_by=reg.officer_id)
+        )
         return True
 
     await eventually(cancelled)
-    assert (await handle.result(result_type=TenderResult)).phase is Phase.CANCELLED
+    assert (await handle.result()).phase is Phase.CANCELLED
