@@ -21,10 +21,10 @@ from tests.integration.support import (
     ok,
     register,
     serve_api,
+    sessions,
     tender_body,
     wait_for,
 )
-from tests.support import sessions
 
 FAKE_NOTICE = "20269999999-00"
 

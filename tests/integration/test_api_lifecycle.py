@@ -18,9 +18,9 @@ from tests.integration.support import (
     issue_guarantee,
     ok,
     register,
+    sessions,
     wait_for,
 )
-from tests.support import sessions
 
 
 async def _paid(http: httpx.AsyncClient, payment_id: str, person: str) -> dict:

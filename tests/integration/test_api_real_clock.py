@@ -11,8 +11,7 @@ from sqlalchemy import text
 from temporalio.testing import WorkflowEnvironment
 
 from nara.domain.calendar import SEOUL
-from tests.integration.support import ApiStack, api_settings, as_, ok, register, serve_api
-from tests.support import sessions
+from tests.integration.support import ApiStack, api_settings, as_, ok, register, serve_api, sessions
 
 
 def _weekday_ten(days_ahead: int) -> datetime:
