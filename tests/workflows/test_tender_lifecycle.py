@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import uuid
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -27,6 +26,7 @@ from tests.workflows.helpers import (
     wait_bidding_open,
     wait_phase,
 )
+from tests.workflows.replay import check_and_record
 
 
 async def _pay(env: WorkflowEnvironment, handle, reg, business, claim: ClaimPayment) -> None:
@@ -147,6 +147,7 @@ async def test_full_lifecycle_from_announcement_to_final_payment(
         assert sum(p.subcontract_amount for p in payments) == 5_000_000
         chain = await audit.verify(s)
         assert chain.ok and chain.events >= 15
+    await check_and_record("tender-lifecycle", await handle.fetch_history())
 
 
 async def test_bank_commit_then_timeout_pays_once(
@@ -215,4 +216,4 @@ async def test_bank_commit_then_timeout_pays_once(
         if e.HasField("activity_task_started_event_attributes")
     ]
     assert max(attempts) >= 2, "the bank call should have been retried"
-    _ = uuid
+    await check_and_record("payment-with-retry", history)
