@@ -55,6 +55,7 @@ class TenderSteps:
         t = step.terms
         notice = NoticeNo.parse(t.notice_no)
         async with self.sessions.begin() as session:
+            await audit.lock_head(session)
             await session.execute(
                 insert(Tender)
                 .values(
@@ -146,6 +147,7 @@ class TenderSteps:
         t = step.terms
         on = t.announced_at.astimezone(SEOUL).date()
         async with self.sessions.begin() as session:
+            await audit.lock_head(session)
             tender = await _tender(session, t.notice_no, lock=True)
             existing = await session.get(OpeningResult, tender.id)
             bids = (

@@ -9,12 +9,11 @@ transaction, so `audit.append` later costs nothing more.
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nara.store.tables import AuditHead
+from nara.store import audit
 
 
 async def lock_audit_head(session: AsyncSession) -> None:
     """Take the audit head lock now (held until the transaction ends)."""
-    await session.execute(select(AuditHead.id).where(AuditHead.id == 1).with_for_update())
+    await audit.lock_head(session)

@@ -44,6 +44,13 @@ def event_hash(
     return hashlib.sha256(body.encode()).hexdigest()
 
 
+async def lock_head(session: AsyncSession) -> AuditHead:
+    """Take the chain's head lock. Lock order everywhere: audit head first, then tender rows."""
+    return (
+        await session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update())
+    ).scalar_one()
+
+
 async def append(
     session: AsyncSession,
     *,
@@ -54,9 +61,7 @@ async def append(
     payload: dict[str, Any] | None = None,
 ) -> bool:
     """Append one event in the caller's transaction; False if the key was already recorded."""
-    head = (
-        await session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update())
-    ).scalar_one()
+    head = await lock_head(session)
     exists = await session.scalar(
         select(AuditEvent.id).where(AuditEvent.idempotency_key == idempotency_key)
     )
