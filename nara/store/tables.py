@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
@@ -28,7 +28,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
         datetime: DateTime(timezone=True),
         dict[str, Any]: JSONB,
         Decimal: Numeric(12, 4),
@@ -83,9 +83,7 @@ class BusinessAgent(Base):
 
 class Tender(Base):
     __tablename__ = "tender"
-    __table_args__ = (
-        UniqueConstraint("officer_id", "client_key", name="uq_tender_client_key"),
-    )
+    __table_args__ = (UniqueConstraint("officer_id", "client_key", name="uq_tender_client_key"),)
 
     id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=uuid.uuid4)
     notice_no: Mapped[str] = mapped_column(String(20), unique=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
@@ -78,6 +79,7 @@ class TenderWorkflow:
         self.s: TenderState = input.state or TenderState(terms=input.terms)
         self._schedule_version = 0
         self._cancel: CancelTender | None = None
+        self._payment_followers: set[asyncio.Future[None]] = set()
 
     # --- the life of a tender --------------------------------------------------
 
@@ -362,7 +364,7 @@ class TenderWorkflow:
         while True:
             version = self._schedule_version
             await self._wait(
-                lambda: self._schedule_version != version or self._cancel is not None,
+                lambda v=version: self._schedule_version != v or self._cancel is not None,  # type: ignore[misc]
                 until=when(),
             )
             if self._cancel:
@@ -483,7 +485,8 @@ class TenderWorkflow:
             s.candidate_passed = True
             workflow.set_current_details(
                 self._details(
-                    f"{candidate.business_no} passed review ({result.total}); awaiting award approval"
+                    f"{candidate.business_no} passed review ({result.total}); "
+                    "awaiting award approval"
                 )
             )
         else:
@@ -758,11 +761,11 @@ class TenderWorkflow:
         )
         if s.phase is Phase.CONTRACTED:
             await self._enter(Phase.PAYING, Role.INSPECTOR, f"payment {seq} claimed")
-        asyncio.ensure_future(self._follow_payment(record, handle))
+        self._payment_followers.add(asyncio.ensure_future(self._follow_payment(record, handle)))
         return ClaimOutcome(payment_id=payment_id, seq=seq, workflow_id=payment_id)
 
     async def _follow_payment(
-        self, record: PaymentRecord, handle: workflow.ChildWorkflowHandle[object, PaymentResult]
+        self, record: PaymentRecord, handle: workflow.ChildWorkflowHandle[Any, PaymentResult]
     ) -> None:
         result = await handle
         record.status = result.status
