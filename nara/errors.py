@@ -20,8 +20,9 @@ class NaraError(Exception):
     title: ClassVar[str] = "Bad request"
     retryable: ClassVar[bool] = False
 
-    def __init__(self, detail: str, *, field: str | None = None, fix: str | None = None,
-                 **extra: Any) -> None:
+    def __init__(
+        self, detail: str, *, field: str | None = None, fix: str | None = None, **extra: Any
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.field = field
