@@ -80,6 +80,37 @@ class SearchUnavailable(NaraError):
     retryable = True
 
 
+class StaleCandidate(Conflict):
+    """The decision names a candidate who is no longer the one under review."""
+
+    code, title = "stale-candidate", "That candidate is not the one under review"
+
+
+class InvalidClaim(NaraError):
+    """A payment claim breaks the contract's payment terms."""
+
+    status, code, title = 422, "invalid-claim", "The payment claim is not valid"
+
+
+class GuaranteeRejected(PartnerRejected):
+    """The guarantee agency refused to confirm a certificate."""
+
+    code, title = "guarantee-rejected", "The guarantee agency refused the certificate"
+
+
+class TemporalUnavailable(NaraError):
+    """Temporal (the workflow service) did not answer."""
+
+    status, code, title = 503, "temporal-unavailable", "The workflow service is unavailable"
+    retryable = True
+
+
+class ProcessFailed(NaraError):
+    """A workflow answered an Update with a failure the API has no better word for."""
+
+    status, code, title = 500, "process-failed", "The tender process could not do this"
+
+
 def to_application_error(error: NaraError) -> ApplicationError:
     """Translate a project error into a Temporal ApplicationError of the same type name."""
     return ApplicationError(

@@ -16,9 +16,8 @@ from fastapi import Depends, Header, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
-from nara.errors import Forbidden, Unauthenticated
+from nara.errors import Forbidden, TemporalUnavailable, Unauthenticated
 from nara.services import registry
-from nara.services.errors import TemporalUnavailable
 from nara.services.registry import Actor
 from nara.settings import Settings
 from nara.temporal import connect

@@ -17,9 +17,8 @@ from nara.api.schemas.decisions import (
     ReviewRequest,
     SignRequest,
 )
-from nara.errors import NaraError, WrongPhase
+from nara.errors import InvalidClaim, NaraError, WrongPhase
 from nara.services import processes, tenders
-from nara.services.errors import InvalidClaim
 from nara.services.registry import (
     Actor,
     require_agency,

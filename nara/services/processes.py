@@ -23,13 +23,16 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from nara.errors import Forbidden, NaraError, RuleBroken, WrongPhase
-from nara.services.errors import (
+from nara.errors import (
+    Forbidden,
     GuaranteeRejected,
     InvalidClaim,
+    NaraError,
     ProcessFailed,
+    RuleBroken,
     StaleCandidate,
     TemporalUnavailable,
+    WrongPhase,
 )
 
 T = TypeVar("T")

@@ -41,9 +41,15 @@ from nara.domain.enums import AgencyKind, Category, Method
 from nara.domain.errors import RuleViolation
 from nara.domain.identifiers import NoticeNo
 from nara.domain.rules import rules_on
-from nara.errors import Conflict, DeadlinePassed, Forbidden, NotFound, WrongPhase
+from nara.errors import (
+    Conflict,
+    DeadlinePassed,
+    Forbidden,
+    NotFound,
+    TemporalUnavailable,
+    WrongPhase,
+)
 from nara.services import processes
-from nara.services.errors import TemporalUnavailable
 from nara.services.locks import lock_audit_head
 from nara.services.registry import Actor, require_agency, require_role
 from nara.settings import Settings

@@ -10,8 +10,15 @@ from temporalio.exceptions import ApplicationError
 
 from nara.api.problems import accepted_values, field_path
 from nara.api.schemas.bids import BidCreate
-from nara.errors import Forbidden, RuleBroken, WrongPhase
-from nara.services.errors import GuaranteeRejected, InvalidClaim, ProcessFailed, StaleCandidate
+from nara.errors import (
+    Forbidden,
+    GuaranteeRejected,
+    InvalidClaim,
+    ProcessFailed,
+    RuleBroken,
+    StaleCandidate,
+    WrongPhase,
+)
 from nara.services.processes import _from_update_failure
 
 
