@@ -27,6 +27,7 @@ RECORD_CLAIM = "record_claim"
 RECORD_INSPECTION = "record_inspection"
 TRANSFER_PAYMENT = "transfer_payment"
 RECORD_PAID = "record_paid"
+RECORD_SCHEDULE = "record_schedule"
 
 
 class AnnounceStep(Model):
@@ -44,6 +45,14 @@ class PhaseStep(Model):
     awaiting_role: Role | None = None
     note: str | None = None
     payload: dict[str, Any] = Field(default_factory=dict)
+
+
+class ScheduleStep(Model):
+    notice_no: str
+    version: int  # the workflow's schedule version: one audit row per change
+    deadline: AwareDatetime
+    opening_at: AwareDatetime
+    note: str
 
 
 class CloseStep(Model):

@@ -127,6 +127,31 @@ class TenderSteps:
                     )
                 )
 
+    @activity.defn(name=m.RECORD_SCHEDULE)
+    async def record_schedule(self, step: m.ScheduleStep) -> None:
+        """Write a moved deadline and opening to the tender row (the bid check reads it)."""
+        async with self.sessions.begin() as session:
+            fresh = await audit.append(
+                session,
+                actor="workflow",
+                entity=_entity(step.notice_no),
+                action="schedule-moved",
+                idempotency_key=f"{step.notice_no}:schedule:{step.version}",
+                payload={
+                    "deadline": step.deadline.isoformat(),
+                    "opening_at": step.opening_at.isoformat(),
+                    "note": step.note,
+                },
+            )
+            if fresh:
+                await session.execute(
+                    update(Tender)
+                    .where(Tender.notice_no == step.notice_no)
+                    .values(
+                        deadline=step.deadline, opening_at=step.opening_at, updated_at=func.now()
+                    )
+                )
+
     @activity.defn(name=m.CLOSE_BIDDING)
     async def close_bidding(self, step: m.CloseStep) -> m.CloseResult:
         """Flip the tender to closed under its row lock: no bid slips in after this commits."""

@@ -73,6 +73,7 @@ def build_worker(
     activities = [
         tender.announce_tender,
         tender.record_phase,
+        tender.record_schedule,
         tender.close_bidding,
         tender.open_bids,
         tender.get_candidate,

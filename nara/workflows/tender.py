@@ -371,6 +371,21 @@ class TenderWorkflow:
                 return False
             if self._schedule_version == version:
                 return True
+            await self._record_schedule()
+
+    async def _record_schedule(self) -> None:
+        """Persist the moved schedule so the database's bid check uses the new deadline."""
+        t = self.s.terms
+        await db_step(
+            steps.RECORD_SCHEDULE,
+            steps.ScheduleStep(
+                notice_no=t.notice_no,
+                version=self._schedule_version,
+                deadline=t.deadline,
+                opening_at=t.opening_at,
+                note=self.s.note,
+            ),
+        )
 
     async def _wait(self, condition: Callable[[], bool], *, until: datetime) -> bool:
         """Wait for `condition` (or the cancel signal) until a time; False on timeout."""

@@ -111,11 +111,16 @@ async def test_deadline_extension_replaces_the_timer(
         ),
     )
 
-    # Past the original deadline: still bidding.
+    # Past the original deadline: still bidding, and the row the bid check reads moved too.
     await temporal_env.sleep(timedelta(days=8))
     status = await handle.query(TenderWorkflow.status)
     assert status.phase is Phase.BIDDING
     assert status.deadline == new_deadline
+    async with sessions(db_engine)() as s:
+        row = (
+            await s.execute(select(Tender).where(Tender.notice_no == terms.notice_no))
+        ).scalar_one()
+        assert row.deadline == new_deadline and row.bidding_open
     # Past the new one: closed, opened, failed for lack of bids.
     await temporal_env.sleep(timedelta(days=3))
     result = await handle.result()
