@@ -382,6 +382,7 @@ async def _start_workflow(
         opening_at=tender.opening_at,
         region=tender.region,
         description=tender.description,
+        late_interest_rate_bp=settings.late_interest_rate_bp,
     )
     try:
         await temporal.start_workflow(

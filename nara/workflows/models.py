@@ -65,6 +65,8 @@ class TenderTerms(Model):
     region: str | None = None
     description: str = ""
     failed_rounds: int = 0
+    # Annual late-payment interest in force when the tender was announced (basis points).
+    late_interest_rate_bp: int = Field(1200, ge=0)
 
 
 class Candidate(Model):
@@ -247,6 +249,7 @@ class PaymentInput(Model):
     agency_code: str
     claimed_by: str
     claimed_at: AwareDatetime
+    late_interest_rate_bp: int = Field(1200, ge=0)
 
 
 class Inspect(Model):

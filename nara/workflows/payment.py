@@ -29,9 +29,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from nara.workflows.steps import db_step, partner_step, rejection_of
 
-# Annual late-payment interest in basis points; a workflow input may override it later.
-DEFAULT_LATE_INTEREST_BP = 1200
-
 
 @workflow.defn
 class PaymentWorkflow:
@@ -86,7 +83,7 @@ class PaymentWorkflow:
             amount=input.amount,
             due=self.due_at,
             paid=paid_at,
-            annual_rate_bp=DEFAULT_LATE_INTEREST_BP,
+            annual_rate_bp=input.late_interest_rate_bp,
         )
         transfer_ids = list(transfer.transfer_ids)
         if interest > 0:

@@ -770,6 +770,7 @@ class TenderWorkflow:
                 agency_code=s.terms.agency_code,
                 claimed_by=claim.person_id,
                 claimed_at=workflow.now(),
+                late_interest_rate_bp=s.terms.late_interest_rate_bp,
             ),
             id=payment_id,
             static_summary=f"{claim.kind} payment {seq} of {s.contract_no}: {claim.amount:,} KRW",

@@ -1,0 +1,95 @@
+"""Payments that go wrong: a bank refusal waits for an operator, lateness costs interest."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from nara.domain.calendar import late_payment_interest
+from nara.store.tables import Payment
+from nara.temporal import PAYMENT_OVERDUE
+from nara.workers.main import Partners
+from nara.workflows.models import ClaimPayment, Inspect, Phase, Role
+from nara.workflows.payment import PaymentWorkflow
+from nara.workflows.tender import TenderWorkflow
+from tests.factories import make_registry, tender_terms
+from tests.support import eventually, sessions
+from tests.workflows.helpers import (
+    bid,
+    guarantee_and_sign,
+    review_and_award,
+    start_tender,
+    wait_bidding_open,
+    wait_phase,
+)
+
+
+async def test_refused_transfer_waits_for_operator_and_pays_late_interest(
+    temporal_env: WorkflowEnvironment,
+    worker: Worker,
+    task_queue: str,
+    db_engine,
+    partners: Partners,
+) -> None:
+    reg = await make_registry(db_engine, businesses=2)
+    winner, other = reg.businesses
+    await partners.bank.open_account(
+        account_no=reg.agency_account, holder="agency", balance=1_000_000_000
+    )
+    # The winner's account is not open at the bank yet: the transfer will be refused.
+    terms = tender_terms(reg, now=await temporal_env.get_current_time(), notice_days=7)
+    handle = await start_tender(temporal_env.client, task_queue, terms)
+    await wait_bidding_open(db_engine, terms.notice_no)
+    await bid(db_engine, partners, reg, terms, winner, 91_000_000)
+    await bid(db_engine, partners, reg, terms, other, 94_000_000)
+    await temporal_env.sleep(timedelta(days=8))
+    await wait_phase(handle, Phase.EVALUATING)
+    await review_and_award(handle, reg, winner)
+    await guarantee_and_sign(handle, partners, reg, winner, 9_100_000)
+    await wait_phase(handle, Phase.CONTRACTED)
+
+    outcome = await handle.execute_update(
+        TenderWorkflow.claim_payment,
+        ClaimPayment(
+            person_id=reg.agents[winner], business_no=winner, kind="final", amount=91_000_000
+        ),
+    )
+    payment = temporal_env.client.get_workflow_handle_for(PaymentWorkflow.run, outcome.workflow_id)
+    inspected = await payment.execute_update(
+        PaymentWorkflow.inspect, Inspect(inspector_id=reg.inspector_id, accepted=True)
+    )
+    assert inspected.due_at is not None
+
+    async def waiting_for_operator():
+        status = await payment.query(PaymentWorkflow.status)
+        return status if status.awaiting_role is Role.OPERATOR else None
+
+    refused = await eventually(waiting_for_operator)
+    assert "account" in refused.attempts_note
+
+    # Three weeks pass before anyone fixes it: the payment is overdue in visibility.
+    await temporal_env.sleep(timedelta(days=21))
+    status = await payment.query(PaymentWorkflow.status)
+    assert status.overdue
+    described = await payment.describe()
+    assert described.typed_search_attributes.get(PAYMENT_OVERDUE) is True
+
+    await partners.bank.open_account(account_no=reg.accounts[winner], holder=winner, balance=0)
+    await payment.signal(PaymentWorkflow.retry_transfer)
+    result = await payment.result()
+    assert result.status == "paid"
+    assert result.paid_at is not None
+    expected = late_payment_interest(
+        amount=91_000_000, due=inspected.due_at, paid=result.paid_at, annual_rate_bp=1200
+    )
+    assert result.late_interest == expected > 0
+    balance = (await partners.bank.get_account(reg.accounts[winner])).balance
+    assert balance == 91_000_000 + expected
+    async with sessions(db_engine)() as s:
+        row = (
+            await s.execute(select(Payment).where(Payment.contract_no == f"C{terms.notice_no}"))
+        ).scalar_one()
+        assert (row.status, row.late_interest) == ("paid", expected)
