@@ -1,0 +1,368 @@
+"""The Updates people send to a tender, each with its validator.
+
+Validators run before anything is written: wrong phase (`WrongPhase`), wrong person
+(`Forbidden`), a candidate no longer under review (`StaleCandidate`), a score or claim
+that breaks a rule (`RuleViolation`, `InvalidClaim`) are refused without a trace in
+history. Handlers raise only `ApplicationError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from nara.activities import models as steps
+    from nara.domain import guarantees
+    from nara.domain.calendar import SEOUL
+    from nara.domain.identifiers import NoticeNo
+    from nara.workflows.models import (
+        ApproveAward,
+        AwardOutcome,
+        Candidate,
+        ClaimOutcome,
+        ClaimPayment,
+        GuaranteeOutcome,
+        PaymentInput,
+        PaymentRecord,
+        PaymentResult,
+        Phase,
+        PostPerformanceGuarantee,
+        ReviewCandidate,
+        ReviewOutcome,
+        Role,
+        SignContract,
+        SignOutcome,
+    )
+    from nara.workflows.payment import PaymentWorkflow
+    from nara.workflows.steps import db_step, partner_step, rejection_of
+    from nara.workflows.tender_base import TenderBase, refuse
+
+
+class TenderDecisions(TenderBase):
+    """Officer, winner and payment Updates of TenderWorkflow."""
+
+    # --- updates: officer decisions -----------------------------------------------
+
+    @workflow.update
+    async def review_candidate(self, review: ReviewCandidate) -> ReviewOutcome:
+        s = self.s
+        candidate = s.candidate
+        assert candidate is not None and s.predetermined_price is not None
+        note = review.note
+        guarantee_ok = await self._confirm_bid_guarantee(candidate)
+        if guarantee_ok is not None:
+            note = f"bid guarantee not confirmed: {guarantee_ok}"
+        result = self._qualification(review)
+        passed = result.passed and guarantee_ok is None
+        await db_step(
+            steps.RECORD_REVIEW,
+            steps.ReviewStep(
+                notice_no=s.terms.notice_no,
+                candidate=candidate,
+                officer_id=review.officer_id,
+                price_score=result.price_score,
+                capability_score=result.capability_score,
+                total=result.total,
+                passed=passed,
+                note=note,
+            ),
+        )
+        if passed:
+            s.candidate_passed = True
+            workflow.set_current_details(
+                self._details(
+                    f"{candidate.business_no} passed review ({result.total}); "
+                    "awaiting award approval"
+                )
+            )
+        else:
+            await self._examine_from(candidate.rank + 1)
+        return ReviewOutcome(
+            business_no=candidate.business_no,
+            passed=passed,
+            total=result.total,
+            pass_mark=result.pass_mark,
+            next_candidate=None if passed else s.candidate,
+            phase=s.phase,
+        )
+
+    @review_candidate.validator
+    def _validate_review(self, review: ReviewCandidate) -> None:
+        self._require_phase(Phase.EVALUATING)
+        self._require_officer(review.officer_id)
+        self._require_current_candidate(review.business_no)
+        self._qualification(review)
+        if self.s.candidate_passed:
+            raise refuse(
+                "WrongPhase",
+                f"{review.business_no} already passed review; approve the award instead",
+            )
+
+    async def _confirm_bid_guarantee(self, candidate: Candidate) -> str | None:
+        """None when the agency confirms the candidate's bid guarantee, else its refusal."""
+        if candidate.bid_guarantee_cert is None:
+            return "no bid guarantee certificate was submitted with the bid"
+        try:
+            await partner_step(
+                steps.CONFIRM_GUARANTEE,
+                steps.GuaranteeCheck(
+                    certificate_no=candidate.bid_guarantee_cert,
+                    kind="bid",
+                    reference=NoticeNo.parse(self.s.terms.notice_no).base,
+                    business_no=candidate.business_no,
+                    min_amount=guarantees.bid_guarantee_amount(candidate.price),
+                ),
+                steps.GuaranteeConfirmed,
+            )
+        except ActivityError as error:
+            refusal = rejection_of(error)
+            if refusal is None:
+                raise
+            return refusal
+        return None
+
+    @workflow.update
+    async def approve_award(self, approval: ApproveAward) -> AwardOutcome:
+        s = self.s
+        candidate = s.candidate
+        assert candidate is not None
+        on = s.terms.announced_at.astimezone(SEOUL).date()
+        s.award_due = workflow.now() + timedelta(days=guarantees.performance_guarantee_days(on=on))
+        s.contract_amount = candidate.price
+        s.contract_no = f"C{s.terms.notice_no}"
+        await db_step(
+            steps.RECORD_AWARD,
+            steps.AwardStep(
+                notice_no=s.terms.notice_no,
+                business_no=candidate.business_no,
+                price=candidate.price,
+                approved_by=approval.officer_id,
+                guarantee_due=s.award_due,
+            ),
+        )
+        await self._enter(
+            Phase.AWARDED,
+            Role.SUPPLIER,
+            f"awarded to {candidate.business_no} at {candidate.price:,} KRW",
+            step=f"awarded-{candidate.rank}",
+            actor=approval.officer_id,
+        )
+        return AwardOutcome(
+            business_no=candidate.business_no,
+            price=candidate.price,
+            guarantee_due=s.award_due,
+            performance_guarantee_min=self._performance_guarantee_min(),
+        )
+
+    @approve_award.validator
+    def _validate_award(self, approval: ApproveAward) -> None:
+        self._require_phase(Phase.EVALUATING)
+        self._require_officer(approval.officer_id)
+        self._require_current_candidate(approval.business_no)
+        if not self.s.candidate_passed:
+            raise refuse(
+                "WrongPhase",
+                f"{approval.business_no} has not passed qualification "
+                "review yet; review the candidate first",
+            )
+
+    # --- updates: the winner and the contract --------------------------------------
+
+    @workflow.update
+    async def post_performance_guarantee(self, post: PostPerformanceGuarantee) -> GuaranteeOutcome:
+        s = self.s
+        assert s.contract_no is not None
+        try:
+            confirmed = await partner_step(
+                steps.CONFIRM_GUARANTEE,
+                steps.GuaranteeCheck(
+                    certificate_no=post.certificate_no,
+                    kind="performance",
+                    reference=s.contract_no,
+                    business_no=post.business_no,
+                    min_amount=self._performance_guarantee_min(),
+                ),
+                steps.GuaranteeConfirmed,
+            )
+        except ActivityError as error:
+            refusal = rejection_of(error)
+            if refusal is None:
+                raise
+            raise refuse(
+                "GuaranteeRejected",
+                f"the guarantee agency refused {post.certificate_no}: {refusal}",
+            ) from None
+        await db_step(
+            steps.CREATE_CONTRACT,
+            steps.ContractStep(
+                notice_no=s.terms.notice_no,
+                contract_no=s.contract_no,
+                business_no=post.business_no,
+                amount=s.contract_amount,
+                performance_guarantee_cert=post.certificate_no,
+            ),
+        )
+        s.performance_guarantee_cert = post.certificate_no
+        workflow.set_current_details(
+            self._details(f"performance guarantee {post.certificate_no} confirmed")
+        )
+        return GuaranteeOutcome(
+            certificate_no=post.certificate_no, amount=confirmed.amount, contract_no=s.contract_no
+        )
+
+    @post_performance_guarantee.validator
+    def _validate_guarantee(self, post: PostPerformanceGuarantee) -> None:
+        self._require_phase(Phase.AWARDED)
+        self._require_winner(post.business_no)
+        if self.s.performance_guarantee_cert:
+            raise refuse(
+                "WrongPhase",
+                "the performance guarantee "
+                f"{self.s.performance_guarantee_cert} is already confirmed",
+            )
+
+    @workflow.update
+    async def sign_contract(self, sign: SignContract) -> SignOutcome:
+        s = self.s
+        assert s.contract_no is not None
+        await db_step(
+            steps.RECORD_SIGNATURE,
+            steps.SignatureStep(
+                contract_no=s.contract_no, role=sign.role, person_id=sign.person_id
+            ),
+        )
+        if sign.role is Role.OFFICER:
+            s.agency_signed_by = sign.person_id
+        else:
+            s.supplier_signed_by = sign.person_id
+        workflow.set_current_details(self._details(f"{sign.role.value} signed {s.contract_no}"))
+        await workflow.wait_condition(
+            lambda: (
+                s.phase is not Phase.AWARDED
+                or s.agency_signed_by is None
+                or s.supplier_signed_by is None
+            )
+        )
+        return SignOutcome(
+            contract_no=s.contract_no,
+            agency_signed=s.agency_signed_by is not None,
+            supplier_signed=s.supplier_signed_by is not None,
+            phase=s.phase,
+        )
+
+    @sign_contract.validator
+    def _validate_sign(self, sign: SignContract) -> None:
+        self._require_phase(Phase.AWARDED)
+        if not self.s.performance_guarantee_cert:
+            raise refuse(
+                "WrongPhase",
+                "the contract can be signed once the performance "
+                "guarantee is confirmed; post it first",
+            )
+        if sign.role is Role.OFFICER:
+            self._require_officer(sign.person_id)
+            already = self.s.agency_signed_by
+        elif sign.role is Role.SUPPLIER:
+            self._require_winner(sign.business_no)
+            already = self.s.supplier_signed_by
+        else:
+            raise refuse("Forbidden", f"a {sign.role.value} cannot sign a contract")
+        if already:
+            raise refuse("WrongPhase", f"the {sign.role.value} side already signed ({already})")
+
+    # --- updates: payments --------------------------------------------------------
+
+    @workflow.update
+    async def claim_payment(self, claim: ClaimPayment) -> ClaimOutcome:
+        s = self.s
+        assert s.contract_no is not None
+        seq = len(s.payments) + 1
+        payment_id = f"payment-{s.contract_no}-{seq}"
+        record = PaymentRecord(
+            payment_id=payment_id,
+            seq=seq,
+            kind=claim.kind,
+            amount=claim.amount,
+            subcontract_amount=claim.subcontract_amount,
+        )
+        s.payments.append(record)
+        handle = await workflow.start_child_workflow(
+            PaymentWorkflow.run,
+            PaymentInput(
+                payment_id=payment_id,
+                notice_no=s.terms.notice_no,
+                contract_no=s.contract_no,
+                seq=seq,
+                kind=claim.kind,
+                amount=claim.amount,
+                subcontract_amount=claim.subcontract_amount,
+                subcontractor_no=claim.subcontractor_no,
+                business_no=claim.business_no,
+                agency_code=s.terms.agency_code,
+                claimed_by=claim.person_id,
+                claimed_at=workflow.now(),
+                late_interest_rate_bp=s.terms.late_interest_rate_bp,
+            ),
+            id=payment_id,
+            static_summary=f"{claim.kind} payment {seq} of {s.contract_no}: {claim.amount:,} KRW",
+        )
+        if s.phase is Phase.CONTRACTED:
+            await self._enter(Phase.PAYING, Role.INSPECTOR, f"payment {seq} claimed")
+        self._payment_followers.add(asyncio.ensure_future(self._follow_payment(record, handle)))
+        return ClaimOutcome(payment_id=payment_id, seq=seq, workflow_id=payment_id)
+
+    async def _follow_payment(
+        self, record: PaymentRecord, handle: workflow.ChildWorkflowHandle[Any, PaymentResult]
+    ) -> None:
+        result = await handle
+        record.status = result.status
+        if result.status == "paid":
+            self.s.paid_total += result.amount
+        workflow.set_current_details(self._details(f"payment {record.seq} {result.status}"))
+
+    @claim_payment.validator
+    def _validate_claim(self, claim: ClaimPayment) -> None:
+        s = self.s
+        self._require_phase(Phase.CONTRACTED, Phase.PAYING)
+        self._require_winner(claim.business_no)
+        open_payment = self._open_payment()
+        if open_payment:
+            raise refuse(
+                "WrongPhase",
+                f"payment {open_payment.seq} is still in progress; "
+                "claim the next one after it is paid or rejected",
+            )
+        claimed = sum(p.amount for p in s.payments if p.status != "rejected")
+        remaining = s.contract_amount - claimed
+        if claim.subcontract_amount > claim.amount:
+            raise refuse("InvalidClaim", "subcontract_amount cannot exceed amount")
+        if claim.subcontract_amount and not claim.subcontractor_no:
+            raise refuse("InvalidClaim", "a subcontract amount needs subcontractor_no")
+        if claim.kind == "final" and claim.amount != remaining:
+            raise refuse(
+                "InvalidClaim",
+                f"the final payment must be the remaining {remaining:,} KRW, not {claim.amount:,}",
+            )
+        if claim.kind != "final" and claim.amount >= remaining:
+            raise refuse(
+                "InvalidClaim",
+                f"{claim.amount:,} KRW would use the whole remaining "
+                f"{remaining:,} KRW; claim it as the final payment",
+            )
+        if claim.kind == "advance":
+            if any(p.kind == "advance" and p.status != "rejected" for p in s.payments):
+                raise refuse("InvalidClaim", "the advance payment was already claimed")
+            cap = guarantees.advance_payment_cap(
+                contract_amount=s.contract_amount, on=s.terms.announced_at.astimezone(SEOUL).date()
+            )
+            if claim.amount > cap:
+                raise refuse(
+                    "InvalidClaim",
+                    f"an advance payment is capped at {cap:,} KRW "
+                    f"(70% of the contract); {claim.amount:,} asked",
+                )
