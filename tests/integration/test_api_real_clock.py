@@ -81,6 +81,21 @@ async def _announce_on_the_real_clock(
                     "opening_at": (deadline + timedelta(hours=1)).isoformat(),
                 }
 
+            # Construction of 6 bn needs 30 days of notice; 10 days is refused with the
+            # earliest deadline that would be accepted, and nothing is written.
+            big = {
+                **body(_weekday_ten(10)),
+                "category": "construction",
+                "estimated_price": 6_000_000_000,
+            }
+            answer = await http.post("/tenders", headers=officer, json=big)
+            problem = answer.json()
+            assert answer.status_code == 422 and problem["rule"] == "notice-period", problem
+            assert "30-day" in problem["detail"] and "earliest deadline" in problem["detail"]
+            assert "KST" in problem["detail"]
+            listed = (await http.get("/tenders", params={"category": "construction"})).json()
+            assert all(t["title"] != "Real-clock tender" for t in listed["items"])
+
             off_hour = _weekday_ten(10) + timedelta(minutes=30)
             problem = (await http.post("/tenders", headers=officer, json=body(off_hour))).json()
             assert problem["rule"] == "deadline-on-the-hour" and problem["status"] == 422
