@@ -68,25 +68,26 @@ async def connect(settings: Settings | None = None, *, address: str | None = Non
 
 
 async def register_search_attributes(client: Client) -> None:
-    """Register the project's search attributes (idempotent); needed on the test server."""
-    from temporalio.api.enums.v1 import IndexedValueType
-    from temporalio.api.operatorservice.v1 import (
-        AddSearchAttributesRequest,
-        ListSearchAttributesRequest,
-    )
+    """Register the project's search attributes (idempotent).
 
-    existing = await client.operator_service.list_search_attributes(
-        ListSearchAttributesRequest(namespace=client.namespace)
-    )
-    wanted = {
-        key.name: IndexedValueType.Value(f"INDEXED_VALUE_TYPE_{key.indexed_value_type.name}")
-        for key in SEARCH_ATTRIBUTES
-        if key.name not in existing.custom_attributes
-    }
-    if wanted:
-        await client.operator_service.add_search_attributes(
-            AddSearchAttributesRequest(namespace=client.namespace, search_attributes=wanted)
-        )
+    One call per attribute, "already exists" counting as done: the time-skipping test
+    server implements AddSearchAttributes but not ListSearchAttributes.
+    """
+    from temporalio.api.enums.v1 import IndexedValueType
+    from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+    from temporalio.service import RPCError, RPCStatusCode
+
+    for key in SEARCH_ATTRIBUTES:
+        kind = IndexedValueType.Value(f"INDEXED_VALUE_TYPE_{key.indexed_value_type.name}")
+        try:
+            await client.operator_service.add_search_attributes(
+                AddSearchAttributesRequest(
+                    namespace=client.namespace, search_attributes={key.name: kind}
+                )
+            )
+        except RPCError as error:
+            if error.status != RPCStatusCode.ALREADY_EXISTS and "already" not in str(error):
+                raise
 
 
 async def missing_search_attributes(client: Client) -> list[str]:

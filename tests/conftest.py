@@ -23,16 +23,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
-from temporalio.api.enums.v1 import IndexedValueType
-from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
-from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from nara import embedded
 from nara.store.db import create_engine
-from nara.temporal import SEARCH_ATTRIBUTES, search_attribute_cli_args
+from nara.temporal import register_search_attributes, search_attribute_cli_args
 
 # --------------------------------------------------------------------------- PostgreSQL
 
@@ -101,22 +97,6 @@ async def db_session(db_engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
 # --------------------------------------------------------------------------- Temporal
 
 
-async def _add_search_attributes(client: Client) -> None:
-    # The time-skipping server implements AddSearchAttributes but not ListSearchAttributes,
-    # so add each one and treat "already exists" as done.
-    for key in SEARCH_ATTRIBUTES:
-        kind = IndexedValueType.Value(f"INDEXED_VALUE_TYPE_{key.indexed_value_type.name}")
-        try:
-            await client.operator_service.add_search_attributes(
-                AddSearchAttributesRequest(
-                    namespace=client.namespace, search_attributes={key.name: kind}
-                )
-            )
-        except RPCError as exc:
-            if exc.status != RPCStatusCode.ALREADY_EXISTS and "already exists" not in str(exc):
-                raise
-
-
 @pytest.fixture(scope="session")
 async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
     """The session's time-skipping Temporal server (pydantic converter, search attributes)."""
@@ -125,7 +105,7 @@ async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
         test_server_existing_path=str(embedded.temporal_test_server_path()),
     )
     try:
-        await _add_search_attributes(env.client)
+        await register_search_attributes(env.client)
         yield env
     finally:
         await env.shutdown()

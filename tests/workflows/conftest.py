@@ -62,14 +62,14 @@ async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
     from temporalio.contrib.pydantic import pydantic_data_converter
 
     from nara import embedded
-    from tests.conftest import _add_search_attributes
+    from nara.temporal import register_search_attributes
 
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=pydantic_data_converter,
         test_server_existing_path=str(embedded.temporal_test_server_path()),
     )
     try:
-        await _add_search_attributes(env.client)
+        await register_search_attributes(env.client)
         yield env
     finally:
         await env.shutdown()
