@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
+from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -93,3 +95,73 @@ async def test_refused_transfer_waits_for_operator_and_pays_late_interest(
             await s.execute(select(Payment).where(Payment.contract_no == f"C{terms.notice_no}"))
         ).scalar_one()
         assert (row.status, row.late_interest) == ("paid", expected)
+
+
+async def test_late_inspection_is_flagged_and_a_rejected_claim_can_be_claimed_again(
+    temporal_env: WorkflowEnvironment,
+    worker: Worker,
+    task_queue: str,
+    db_engine,
+    partners: Partners,
+) -> None:
+    reg = await make_registry(db_engine, businesses=2)
+    winner, other = reg.businesses
+    await partners.bank.open_account(
+        account_no=reg.agency_account, holder="agency", balance=1_000_000_000
+    )
+    await partners.bank.open_account(account_no=reg.accounts[winner], holder=winner)
+    terms = tender_terms(reg, now=await temporal_env.get_current_time(), notice_days=7)
+    handle = await start_tender(temporal_env.client, task_queue, terms)
+    await wait_bidding_open(db_engine, terms.notice_no)
+    await bid(db_engine, partners, reg, terms, winner, 91_000_000)
+    await bid(db_engine, partners, reg, terms, other, 94_000_000)
+    await temporal_env.sleep(timedelta(days=8))
+    await wait_phase(handle, Phase.EVALUATING)
+    await review_and_award(handle, reg, winner)
+    await guarantee_and_sign(handle, partners, reg, winner, 9_100_000)
+    await wait_phase(handle, Phase.CONTRACTED)
+    claim = ClaimPayment(
+        person_id=reg.agents[winner], business_no=winner, kind="final", amount=91_000_000
+    )
+    first = await handle.execute_update(TenderWorkflow.claim_payment, claim)
+    payment = temporal_env.client.get_workflow_handle_for(PaymentWorkflow.run, first.workflow_id)
+
+    # Nobody inspects for 15 days: the claim shows as overdue in visibility.
+    await temporal_env.sleep(timedelta(days=15))
+    assert (await payment.query(PaymentWorkflow.status)).overdue
+    assert (await payment.describe()).typed_search_attributes.get(PAYMENT_OVERDUE) is True
+
+    # The claimant cannot inspect their own claim; the inspector rejects it.
+    with pytest.raises(WorkflowUpdateFailedError):
+        await payment.execute_update(
+            PaymentWorkflow.inspect, Inspect(inspector_id=reg.agents[winner], accepted=True)
+        )
+    await payment.execute_update(
+        PaymentWorkflow.inspect,
+        Inspect(inspector_id=reg.inspector_id, accepted=False, note="delivery incomplete"),
+    )
+    assert (await payment.result()).status == "rejected"
+
+    # The same amount can be claimed again, and this time it is paid.
+    async def claimable():
+        status = await handle.query(TenderWorkflow.status)
+        return status.payments and status.payments[0].status == "rejected"
+
+    await eventually(claimable)
+    second = await handle.execute_update(TenderWorkflow.claim_payment, claim)
+    assert second.seq == 2
+    again = temporal_env.client.get_workflow_handle_for(PaymentWorkflow.run, second.workflow_id)
+    await again.execute_update(
+        PaymentWorkflow.inspect, Inspect(inspector_id=reg.inspector_id, accepted=True)
+    )
+    assert (await again.result()).status == "paid"
+    assert (await handle.result()).phase is Phase.COMPLETED
+    async with sessions(db_engine)() as s:
+        rows = (
+            await s.execute(
+                select(Payment.seq, Payment.status)
+                .where(Payment.contract_no == f"C{terms.notice_no}")
+                .order_by(Payment.seq)
+            )
+        ).all()
+        assert [tuple(r) for r in rows] == [(1, "rejected"), (2, "paid")]
