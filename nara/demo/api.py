@@ -1,0 +1,51 @@
+"""The public API as people use it, and the error that stops the demo."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+
+
+class DemoError(RuntimeError):
+    """The demo could not go on; the message says where and what to look at."""
+
+
+class Api:
+    """The public API as people use it: one HTTP call, the person in the header."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        person: str | None = None,
+        json: Any = None,
+        ok: Sequence[int] = (200, 201, 202),
+    ) -> Any:
+        """Make one call; its JSON body, or DemoError with the problem's title and detail."""
+        headers = {"X-Nara-Person": person} if person else {}
+        try:
+            response = await self.http.request(method, path, json=json, headers=headers)
+        except httpx.HTTPError as error:
+            raise DemoError(f"{method} {path} failed: {error!r}") from error
+        if response.status_code not in ok:
+            raise DemoError(f"{method} {path} answered {response.status_code}: {_why(response)}")
+        return response.json() if response.content else None
+
+    async def tender(self, notice: str) -> dict[str, Any]:
+        """`GET /tenders/{notice}`: the row and the workflow's live state."""
+        detail: dict[str, Any] = await self.call("GET", f"/tenders/{notice}")
+        return detail
+
+
+def _why(response: httpx.Response) -> str:
+    try:
+        problem = response.json()
+        return f"{problem.get('title')}: {problem.get('detail')}"
+    except ValueError:
+        return response.text[:300]
