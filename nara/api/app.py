@@ -15,7 +15,16 @@ from temporalio.client import Client
 
 from nara.api.deps import TemporalGateway
 from nara.api.problems import install_problem_handlers
-from nara.api.routes import bids, decisions, health, payments, registry, reports, tenders
+from nara.api.routes import (
+    bids,
+    decisions,
+    health,
+    outages,
+    payments,
+    registry,
+    reports,
+    tenders,
+)
 from nara.api.schemas.base import ApiModel
 from nara.logs import get_logger
 from nara.settings import Settings, get_settings
@@ -96,7 +105,7 @@ def create_app(
     )
     app.state.settings = settings
     install_problem_handlers(app)
-    for module in (tenders, bids, decisions, payments, reports, registry, health):
+    for module in (tenders, bids, decisions, payments, reports, outages, registry, health):
         app.include_router(module.router)
 
     def openapi() -> dict[str, Any]:

@@ -246,6 +246,24 @@ class Payment(Base):
     # claimed | accepted | rejected | paid
 
 
+class Outage(Base):
+    """An outage an operator declared, and the tenders whose deadline or opening it moved."""
+
+    __tablename__ = "outage"
+    __table_args__ = (UniqueConstraint("started_at", "recovered_at", name="uq_outage_window"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    started_at: Mapped[datetime]
+    recovered_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text)
+    declared_by: Mapped[str] = mapped_column(ForeignKey("person.id"))
+    declared_at: Mapped[datetime] = _now()
+    affected: Mapped[int] = mapped_column(Integer, default=0)
+    # One entry per moved tender: times before and after, the rule applied, and whether its
+    # workflow has been sent the ExtendDeadline signal (pending | sent | failed | superseded).
+    tenders: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+
+
 class AuditEvent(Base):
     """Hash-chained audit log: every state change appends one row."""
 

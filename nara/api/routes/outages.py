@@ -1,0 +1,64 @@
+"""Outages: an operator declares one (deadlines move), everyone reads them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from nara.api.deps import ActorDep, SessionDep, TemporalDep
+from nara.api.problems import PROBLEM_RESPONSES
+from nara.api.schemas.outages import OutageCreate, OutageDetail, OutagePage
+from nara.services import outages
+
+router = APIRouter(prefix="/outages", tags=["outages"], responses=PROBLEM_RESPONSES)
+
+
+@router.post(
+    "",
+    response_model=OutageDetail,
+    status_code=201,
+    summary="Declare an outage (operator); the deadlines it caught move",
+    description=(
+        "For an outage that has ended (`recovered_at` at most 2 minutes ahead of the server "
+        "clock). In one transaction: records the outage, moves the deadline and opening of "
+        "every tender it caught (announced, bidding or closed) by the terms-of-use rule, and "
+        "appends the audit events. After the commit each tender's workflow is sent the "
+        "`ExtendDeadline` signal; `tenders[].signal` says how each went. Declaring the same "
+        "window again answers the first declaration (200), moves nothing again, and re-sends "
+        "only the signals that failed. A window overlapping a declared one is refused (409). "
+        "A tender whose bidding had already closed keeps its deadline: only its opening moves."
+    ),
+)
+async def declare_outage(
+    body: OutageCreate,
+    response: Response,
+    session: SessionDep,
+    temporal: TemporalDep,
+    actor: ActorDep,
+) -> OutageDetail:
+    outage, created = await outages.declare(session=session, actor=actor, body=body)
+    await session.commit()
+    await outages.notify(session=session, temporal=temporal, outage=outage)
+    await session.commit()
+    response.status_code = 201 if created else 200
+    response.headers["Location"] = f"/outages/{outage.id}"
+    return outages.detail(outage)
+
+
+@router.get("", response_model=OutagePage, summary="Declared outages, newest first")
+async def list_outages(
+    session: SessionDep,
+    cursor: Annotated[int | None, Query(description="next_cursor of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> OutagePage:
+    return await outages.list(session=session, cursor=cursor, limit=limit)
+
+
+@router.get(
+    "/{outage_id}",
+    response_model=OutageDetail,
+    summary="One outage: who declared it and the tenders it moved (times in KST)",
+)
+async def get_outage(outage_id: int, session: SessionDep) -> OutageDetail:
+    return outages.detail(await outages.get(session=session, outage_id=outage_id))

@@ -1,0 +1,317 @@
+"""Outages: an operator declares one, and every tender it caught gets its deadline moved.
+
+`declare` works in the caller's transaction: it records the outage, moves the deadline and
+opening of each tender the outage caught (the domain's `extend_for_outage` decides, per
+the terms of use) and appends the audit events, holding the audit head and then the tender
+rows (the one lock order). Only after the caller commits does `notify` send each tender's
+workflow the `ExtendDeadline` signal, one at a time per tender, so a workflow that cannot
+be told is recorded as `failed` without holding back the others. Declaring the same window
+again answers the first declaration and re-sends only the signals not yet delivered.
+
+A tender whose bidding had already closed (its deadline passed before the outage was
+declared) keeps its deadline: the workflow moves only the opening of a closed tender, so
+that is all the record claims.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client
+
+from nara.api.schemas.outages import OutageCreate, OutageDetail, OutagePage, OutageRead
+from nara.domain.clock import SEOUL, format_kst
+from nara.domain.outage import extend_for_outage
+from nara.domain.rules import rules_on
+from nara.errors import Conflict, NaraError, NotFound, RuleBroken, WrongPhase
+from nara.logs import get_logger
+from nara.services import processes
+from nara.services.locks import lock_audit_head
+from nara.services.registry import Actor, require_role
+from nara.services.tenders import database_now
+from nara.store import audit
+from nara.store.tables import Outage, Tender
+from nara.workflows.models import ExtendDeadline, Phase, Role
+
+FUTURE_SKEW = timedelta(minutes=2)
+"""How far ahead of the database clock a recovery time may be (an operator's clock)."""
+LONGEST_OUTAGE = timedelta(days=7)
+"""A longer window is refused as a typing error: it would move most open tenders."""
+SIGNALS_IN_FLIGHT = 16
+"""Workflows told at once; an outage at 10:00 can catch over a thousand tenders."""
+
+_AUDITED = ("deadline_before", "deadline_after", "opening_before", "opening_after", "rule", "note")
+CAUGHT_PHASES = (Phase.ANNOUNCED.value, Phase.BIDDING.value, Phase.CLOSED.value)
+
+log = get_logger("nara.outages")
+
+
+def _entity(outage_id: int) -> str:
+    return f"outage:{outage_id}"
+
+
+async def get(*, session: AsyncSession, outage_id: int) -> Outage:
+    """The outage with this id."""
+    outage = await session.get(Outage, outage_id)
+    if outage is None:
+        raise NotFound(
+            f"no outage {outage_id}",
+            field="outage_id",
+            fix="list declared outages with GET /outages",
+        )
+    return outage
+
+
+async def list(*, session: AsyncSession, cursor: int | None = None, limit: int = 50) -> OutagePage:
+    """Declared outages, newest first; keyset pagination on the id."""
+    query = select(Outage).order_by(Outage.id.desc()).limit(limit + 1)
+    if cursor is not None:
+        query = query.where(Outage.id < cursor)
+    rows = (await session.execute(query)).scalars().all()
+    items = [OutageRead.model_validate(row) for row in rows[:limit]]
+    next_cursor = items[-1].id if len(rows) > limit and items else None
+    return OutagePage(items=items, next_cursor=next_cursor, limit=limit)
+
+
+def detail(outage: Outage) -> OutageDetail:
+    """The outage with the tenders it moved, as the API answers it."""
+    return OutageDetail.model_validate(outage)
+
+
+async def declare(
+    *, session: AsyncSession, actor: Actor, body: OutageCreate
+) -> tuple[Outage, bool]:
+    """Record an outage and move what it caught; (outage, created). Caller commits."""
+    require_role(actor, Role.OPERATOR, doing="declare an outage")
+    await lock_audit_head(session)  # also serialises declarations
+    start, back = body.started_at, body.recovered_at
+    first = (
+        await session.execute(
+            select(Outage).where(Outage.started_at == start, Outage.recovered_at == back)
+        )
+    ).scalar_one_or_none()
+    if first is not None:
+        return first, False
+    now = await database_now(session)
+    _check_window(start, back, now)
+    await _refuse_overlap(session, start, back)
+
+    outage = Outage(
+        started_at=start,
+        recovered_at=back,
+        reason=body.reason,
+        declared_by=actor.id,
+        declared_at=now,
+        affected=0,
+        tenders=[],
+    )
+    session.add(outage)
+    await session.flush()
+
+    moves: builtins.list[dict[str, Any]] = []
+    for tender in await _caught(session, start, back):
+        move = _move(tender, start=start, back=back, now=now)
+        if move is None:
+            continue
+        tender.deadline = datetime.fromisoformat(move["deadline_after"])
+        tender.opening_at = datetime.fromisoformat(move["opening_after"])
+        tender.updated_at = now
+        await audit.append(
+            session,
+            actor=actor.id,
+            entity=f"tender:{tender.notice_no}",
+            action="outage-extension",
+            idempotency_key=f"{_entity(outage.id)}:{tender.notice_no}",
+            payload={"outage": outage.id, **{k: v for k, v in move.items() if k in _AUDITED}},
+        )
+        moves.append(move)
+    outage.tenders = moves
+    outage.affected = len(moves)
+    await audit.append(
+        session,
+        actor=actor.id,
+        entity=_entity(outage.id),
+        action="outage-declared",
+        idempotency_key=f"{_entity(outage.id)}:declared",
+        payload={
+            "started_at": start.isoformat(),
+            "recovered_at": back.isoformat(),
+            "reason": body.reason,
+            "tenders": [m["notice_no"] for m in moves],
+        },
+    )
+    await session.flush()
+    return outage, True
+
+
+def _check_window(start: datetime, back: datetime, now: datetime) -> None:
+    if back > now + FUTURE_SKEW:
+        raise RuleBroken(
+            f"recovered_at {format_kst(back)} is in the future (server time {format_kst(now)}): "
+            "an outage is declared once the site is back",
+            field="recovered_at",
+            fix="declare the outage after recovery, with the time the site came back",
+            value=back.isoformat(),
+            accepted=f"a time up to {format_kst(now + FUTURE_SKEW)}",
+        )
+    if back - start > LONGEST_OUTAGE:
+        raise RuleBroken(
+            f"an outage from {format_kst(start)} to {format_kst(back)} lasts over "
+            f"{LONGEST_OUTAGE.days} days, which would move most open tenders",
+            field="started_at",
+            fix="check started_at; declare separate outages for separate failures",
+            value=start.isoformat(),
+            accepted=f"a time after {format_kst(back - LONGEST_OUTAGE)}",
+        )
+
+
+async def _refuse_overlap(session: AsyncSession, start: datetime, back: datetime) -> None:
+    """Overlapping windows would move the same deadlines twice."""
+    other = (
+        await session.execute(
+            select(Outage)
+            .where(Outage.started_at < back, Outage.recovered_at > start)
+            .order_by(Outage.id)
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    if other is not None:
+        raise Conflict(
+            f"outage {other.id} ({format_kst(other.started_at)} to "
+            f"{format_kst(other.recovered_at)}) overlaps this window; the deadlines it caught "
+            "were already moved",
+            field="started_at",
+            fix=f"see GET /outages/{other.id}; if the site stayed down longer, declare only "
+            f"the time after {format_kst(other.recovered_at)}",
+            outage_id=other.id,
+        )
+
+
+async def _caught(session: AsyncSession, start: datetime, back: datetime) -> builtins.list[Tender]:
+    """Tenders the outage may have caught, locked in one order (the domain decides each)."""
+    near = timedelta(hours=rules_on(start.astimezone(SEOUL).date()).outage().near_window_hours)
+    query = (
+        select(Tender)
+        .where(
+            Tender.phase.in_(CAUGHT_PHASES),
+            or_(
+                and_(Tender.deadline >= start, Tender.deadline <= back + near),
+                and_(Tender.opening_at >= start, Tender.opening_at < back),
+            ),
+        )
+        .order_by(Tender.notice_no)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return [*(await session.execute(query)).scalars().all()]
+
+
+def _move(
+    tender: Tender, *, start: datetime, back: datetime, now: datetime
+) -> dict[str, Any] | None:
+    """The tender's new schedule under the outage rule, or None when nothing moves."""
+    new = extend_for_outage(
+        deadline=tender.deadline, opening_at=tender.opening_at, outage_start=start, recovery=back
+    )
+    if not new.moved:
+        return None
+    deadline, note = new.deadline, None
+    closed = (
+        tender.phase == Phase.CLOSED.value
+        or tender.bidding_closed_at is not None
+        or tender.deadline <= now
+    )
+    if closed and deadline != tender.deadline:
+        # The workflow cannot reopen bidding; it moves a closed tender's opening only.
+        deadline = tender.deadline
+        note = (
+            f"bidding had closed at {format_kst(tender.deadline)} before the outage was "
+            "declared, so only the opening moved"
+        )
+        if new.opening_at == tender.opening_at:
+            return None
+    return {
+        "notice_no": tender.notice_no,
+        "title": tender.title,
+        "workflow_id": tender.workflow_id,
+        "phase": tender.phase,
+        "deadline_before": tender.deadline.astimezone(SEOUL).isoformat(),
+        "deadline_after": deadline.astimezone(SEOUL).isoformat(),
+        "opening_before": tender.opening_at.astimezone(SEOUL).isoformat(),
+        "opening_after": new.opening_at.astimezone(SEOUL).isoformat(),
+        "rule": new.reason,
+        "note": note,
+        "signal": "pending",
+        "signal_error": None,
+    }
+
+
+async def notify(*, session: AsyncSession, temporal: Client, outage: Outage) -> Outage:
+    """Send ExtendDeadline to each moved tender's workflow not yet told; record how it went."""
+    moves = [dict(move) for move in outage.tenders]
+    waiting = [move for move in moves if move["signal"] in ("pending", "failed")]
+    if not waiting:
+        return outage
+    rows = {
+        tender.notice_no: tender
+        for tender in (
+            await session.execute(
+                select(Tender)
+                .where(Tender.notice_no.in_([m["notice_no"] for m in waiting]))
+                .execution_options(populate_existing=True)
+            )
+        ).scalars()
+    }
+    gate = asyncio.Semaphore(SIGNALS_IN_FLIGHT)
+
+    async def tell(move: dict[str, Any]) -> None:
+        deadline = datetime.fromisoformat(move["deadline_after"])
+        opening = datetime.fromisoformat(move["opening_after"])
+        row = rows.get(move["notice_no"])
+        if row is None or (row.deadline, row.opening_at) != (deadline, opening):
+            # Moved again since (an officer's extension or a later outage): that change
+            # carried its own signal, and sending ours now could move the opening back.
+            move["signal"], move["signal_error"] = "superseded", None
+            return
+        change = ExtendDeadline(
+            deadline=deadline,
+            opening_at=opening,
+            reason=f"outage {outage.id}: {outage.reason}",
+            requested_by=outage.declared_by,
+        )
+        try:
+            async with gate:
+                await processes.signal(
+                    temporal,
+                    move["workflow_id"],
+                    "extend_deadline",
+                    change,
+                    closed=lambda: _ended(move["notice_no"]),
+                )
+        except NaraError as error:
+            move["signal"], move["signal_error"] = "failed", error.detail
+        except Exception as error:  # one workflow's failure must not lose the others
+            log.exception("outage signal failed", outage=outage.id, notice_no=move["notice_no"])
+            move["signal"], move["signal_error"] = "failed", f"{type(error).__name__}: {error}"
+        else:
+            move["signal"], move["signal_error"] = "sent", None
+
+    await asyncio.gather(*(tell(move) for move in waiting))
+    outage.tenders = moves
+    await session.flush()
+    failed = [m["notice_no"] for m in moves if m["signal"] == "failed"]
+    if failed:
+        log.warning("outage signals failed", outage=outage.id, tenders=failed)
+    return outage
+
+
+async def _ended(notice_no: str) -> NaraError:
+    return WrongPhase(
+        f"the workflow of tender {notice_no} has ended",
+        fix=f"see GET /tenders/{notice_no}; an ended tender needs no extension",
+    )
