@@ -53,6 +53,7 @@ class ScheduleStep(Model):
     deadline: AwareDatetime
     opening_at: AwareDatetime
     note: str
+    reopen_bidding: bool = False  # an outage extension reopens a closed, unopened tender
 
 
 class CloseStep(Model):

@@ -135,7 +135,7 @@ class TenderSteps:
                 session,
                 actor="workflow",
                 entity=_entity(step.notice_no),
-                action="schedule-moved",
+                action="bidding-reopened" if step.reopen_bidding else "schedule-moved",
                 idempotency_key=f"{step.notice_no}:schedule:{step.version}",
                 payload={
                     "deadline": step.deadline.isoformat(),
@@ -143,14 +143,18 @@ class TenderSteps:
                     "note": step.note,
                 },
             )
-            if fresh:
-                await session.execute(
-                    update(Tender)
-                    .where(Tender.notice_no == step.notice_no)
-                    .values(
-                        deadline=step.deadline, opening_at=step.opening_at, updated_at=func.now()
-                    )
-                )
+            if not fresh:
+                return
+            values: dict[str, object] = {
+                "deadline": step.deadline,
+                "opening_at": step.opening_at,
+                "updated_at": func.now(),
+            }
+            if step.reopen_bidding:
+                values |= {"bidding_open": True, "bidding_closed_at": None}
+            await session.execute(
+                update(Tender).where(Tender.notice_no == step.notice_no).values(**values)
+            )
 
     @activity.defn(name=m.CLOSE_BIDDING)
     async def close_bidding(self, step: m.CloseStep) -> m.CloseResult:

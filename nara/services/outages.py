@@ -9,8 +9,9 @@ be told is recorded as `failed` without holding back the others. Declaring the s
 again answers the first declaration and re-sends only the signals not yet delivered.
 
 A tender whose bidding had already closed (its deadline passed before the outage was
-declared) keeps its deadline: the workflow moves only the opening of a closed tender, so
-that is all the record claims.
+declared) but has not been opened gets its bidding reopened until the new deadline: the
+bidders the outage kept out can still bid. When even the new deadline has passed, only
+the opening moves.
 """
 
 from __future__ import annotations
@@ -227,14 +228,20 @@ def _move(
         or tender.deadline <= now
     )
     if closed and deadline != tender.deadline:
-        # The workflow cannot reopen bidding; it moves a closed tender's opening only.
-        deadline = tender.deadline
-        note = (
-            f"bidding had closed at {format_kst(tender.deadline)} before the outage was "
-            "declared, so only the opening moved"
-        )
-        if new.opening_at == tender.opening_at:
-            return None
+        if deadline > now:
+            # The workflow reopens bidding of a closed, unopened tender until then.
+            note = (
+                f"bidding had closed at {format_kst(tender.deadline)}; it reopens until "
+                f"{format_kst(deadline)}"
+            )
+        else:
+            deadline = tender.deadline
+            note = (
+                f"bidding had closed at {format_kst(tender.deadline)} and the new deadline "
+                "has passed too, so only the opening moved"
+            )
+            if new.opening_at == tender.opening_at:
+                return None
     return {
         "notice_no": tender.notice_no,
         "title": tender.title,

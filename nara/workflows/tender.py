@@ -53,6 +53,7 @@ class TenderWorkflow(TenderDecisions):
         self._schedule_version = 0
         self._cancel: CancelTender | None = None
         self._payment_followers: set[asyncio.Future[None]] = set()
+        self._reopen = False
 
     # --- the life of a tender --------------------------------------------------
 
@@ -126,6 +127,8 @@ class TenderWorkflow(TenderDecisions):
         s = self.s
         if not await self._sleep_until(lambda: s.terms.opening_at):
             return
+        if s.phase is Phase.BIDDING:
+            return  # an outage extension reopened bidding before the opening
         assert s.reserve_seed is not None and s.lottery_seed is not None
         opening = await db_step(
             steps.OPEN_BIDS,
@@ -220,9 +223,19 @@ class TenderWorkflow(TenderDecisions):
                 return False
             if self._schedule_version == version:
                 return True
-            await self._record_schedule()
+            reopen, self._reopen = self._reopen, False
+            await self._record_schedule(reopen=reopen)
+            if reopen:
+                deadline = self.s.terms.deadline.astimezone(SEOUL)
+                await self._enter(
+                    Phase.BIDDING,
+                    None,
+                    f"bidding reopened until {deadline:%Y-%m-%d %H:%M} KST: {self.s.note}",
+                    step=f"reopened-{self._schedule_version}",
+                )
+                return True
 
-    async def _record_schedule(self) -> None:
+    async def _record_schedule(self, *, reopen: bool = False) -> None:
         """Persist the moved schedule so the database's bid check uses the new deadline."""
         t = self.s.terms
         await db_step(
@@ -233,6 +246,7 @@ class TenderWorkflow(TenderDecisions):
                 deadline=t.deadline,
                 opening_at=t.opening_at,
                 note=self.s.note,
+                reopen_bidding=reopen,
             ),
         )
 
@@ -245,6 +259,11 @@ class TenderWorkflow(TenderDecisions):
             workflow.logger.warning("extension ignored: tender is %s", s.phase.value)
             return
         if s.phase is Phase.CLOSED:
+            if change.deadline > s.terms.deadline and change.deadline > workflow.now():
+                # The deadline fell inside an outage: bidding reopens until the new one.
+                s.terms.deadline = change.deadline
+                self._reopen = True
+                workflow.upsert_search_attributes([BID_DEADLINE.value_set(s.terms.deadline)])
             s.terms.opening_at = max(change.opening_at, s.terms.deadline)
         else:
             s.terms.deadline = max(change.deadline, s.terms.deadline)

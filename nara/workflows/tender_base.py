@@ -53,6 +53,7 @@ class TenderBase:
     s: TenderState
     _schedule_version: int
     _cancel: CancelTender | None
+    _reopen: bool
     _payment_followers: set[asyncio.Future[None]]
 
     async def _examine_from(self, rank: int) -> None:

@@ -129,8 +129,8 @@ async def test_declared_outage_moves_caught_deadlines_once(stack: ApiStack) -> N
         expected = {
             inside["notice_no"]: rule(inside),
             after["notice_no"]: rule(after),
-            # Bidding had closed: the workflow cannot reopen it, so only the opening moves.
-            closing["notice_no"]: (_at(closing["deadline"]), rule(closing)[1]),
+            # Bidding had closed but the new deadline is ahead: bidding reopens until then.
+            closing["notice_no"]: rule(closing),
             lost["notice_no"]: rule(lost),
             later["notice_no"]: (_at(later["deadline"]), _at(later["opening_at"])),
         }
@@ -150,11 +150,8 @@ async def test_declared_outage_moves_caught_deadlines_once(stack: ApiStack) -> N
             assert entry["deadline_after"].endswith("+09:00") and entry["signal"] == "sent"
         assert "inside the outage" in moved[inside["notice_no"]]["rule"]
         assert "within 2 h after recovery" in moved[after["notice_no"]]["rule"]
-        assert "only the opening moved" in moved[closing["notice_no"]]["note"]
-        assert (
-            moved[closing["notice_no"]]["deadline_before"]
-            == moved[closing["notice_no"]]["deadline_after"]
-        )
+        assert "reopens until" in moved[closing["notice_no"]]["note"]
+        assert _at(moved[closing["notice_no"]]["deadline_after"]) > _at(closing["deadline"])
         assert moved[lost["notice_no"]]["signal"] == "failed"
         assert "has ended" in moved[lost["notice_no"]]["signal_error"]
 
@@ -163,6 +160,8 @@ async def test_declared_outage_moves_caught_deadlines_once(stack: ApiStack) -> N
             shown = await _live_schedule(http, notice, *expected[notice])
             assert (_at(shown["deadline"]), _at(shown["opening_at"])) == expected[notice]
             assert f"outage {declared['id']}" in shown["live"]["note"]
+        # The closed tender takes bids again until its new deadline.
+        await wait_for(http, closing["notice_no"], "bidding")
         untouched = await _live_schedule(http, later["notice_no"], *expected[later["notice_no"]])
         assert "outage" not in untouched["live"]["note"]
 

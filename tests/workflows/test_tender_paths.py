@@ -246,3 +246,41 @@ async def test_winner_without_performance_guarantee_loses_the_award(
 
     await eventually(cancelled)
     assert (await handle.result()).phase is Phase.CANCELLED
+
+
+async def test_outage_extension_reopens_a_closed_tender_before_its_opening(
+    temporal_env: WorkflowEnvironment,
+    worker: Worker,
+    task_queue: str,
+    db_engine,
+    partners: Partners,
+) -> None:
+    reg = await make_registry(db_engine, businesses=2)
+    first, late = reg.businesses
+    terms = tender_terms(reg, now=await temporal_env.get_current_time(), notice_days=7)
+    terms.opening_at = terms.deadline + timedelta(days=2)
+    handle = await start_tender(temporal_env.client, task_queue, terms)
+    await wait_bidding_open(db_engine, terms.notice_no)
+    await bid(db_engine, partners, reg, terms, first, 91_000_000)
+    await temporal_env.sleep(timedelta(days=7, hours=2))
+    await wait_phase(handle, Phase.CLOSED)
+
+    # The site was down over the deadline: recovery + 2 h is the new deadline.
+    now = await temporal_env.get_current_time()
+    await handle.signal(
+        TenderWorkflow.extend_deadline,
+        ExtendDeadline(
+            deadline=now + timedelta(hours=2),
+            opening_at=now + timedelta(hours=3),
+            reason="outage 1: site down",
+            requested_by="operator",
+        ),
+    )
+    status = await wait_phase(handle, Phase.BIDDING)
+    assert status.deadline == now + timedelta(hours=2)
+    await wait_bidding_open(db_engine, terms.notice_no)
+    await bid(db_engine, partners, reg, terms, late, 93_000_000)  # the bidder the outage kept out
+
+    await temporal_env.sleep(timedelta(hours=4))
+    status = await wait_phase(handle, Phase.EVALUATING)
+    assert status.bid_count == 2
