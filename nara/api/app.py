@@ -16,6 +16,7 @@ from temporalio.client import Client
 from nara.api.deps import TemporalGateway
 from nara.api.problems import install_problem_handlers
 from nara.api.routes import (
+    audit,
     bids,
     decisions,
     health,
@@ -41,6 +42,8 @@ TAGS = [
         "name": "registry",
         "description": "Agencies, businesses, people, agents (operators; open in development).",
     },
+    {"name": "outages", "description": "Operators declare outages; deadlines move by rule."},
+    {"name": "audit", "description": "The hash-chained audit log (auditors, operators)."},
     {"name": "operations", "description": "Health."},
 ]
 
@@ -105,7 +108,7 @@ def create_app(
     )
     app.state.settings = settings
     install_problem_handlers(app)
-    for module in (tenders, bids, decisions, payments, reports, outages, registry, health):
+    for module in (tenders, bids, decisions, payments, reports, outages, audit, registry, health):
         app.include_router(module.router)
 
     def openapi() -> dict[str, Any]:

@@ -1,0 +1,36 @@
+"""The audit log, for auditors and operators."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from nara.api.deps import ActorDep, SessionDep
+from nara.api.problems import PROBLEM_RESPONSES
+from nara.api.schemas.audit import AuditEventPage, ChainCheckRead
+from nara.services import audit_log
+
+router = APIRouter(prefix="/audit", tags=["audit"], responses=PROBLEM_RESPONSES)
+
+
+@router.get("/events", response_model=AuditEventPage, summary="Audit events in chain order")
+async def list_events(
+    session: SessionDep,
+    actor: ActorDep,
+    entity: Annotated[str | None, Query(description="e.g. tender:20260000001-00")] = None,
+    after_id: Annotated[int, Query(ge=0, description="page after this event id")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> AuditEventPage:
+    return await audit_log.list_events(
+        session=session, actor=actor, entity=entity, after_id=after_id, limit=limit
+    )
+
+
+@router.get(
+    "/verify",
+    response_model=ChainCheckRead,
+    summary="Recompute the hash chain and name the first event that breaks it",
+)
+async def verify_chain(session: SessionDep, actor: ActorDep) -> ChainCheckRead:
+    return await audit_log.verify(session=session, actor=actor)

@@ -1,0 +1,40 @@
+"""Reading the audit log: events by entity, and a full re-computation of the chain."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from nara.api.schemas.audit import AuditEventPage, AuditEventRead, ChainCheckRead
+from nara.services.registry import Actor, require_role
+from nara.store import audit
+from nara.store.tables import AuditEvent, AuditHead
+from nara.workflows.models import Role
+
+READERS = (Role.AUDITOR, Role.OPERATOR)
+
+
+async def list_events(
+    *, session: AsyncSession, actor: Actor, entity: str | None, after_id: int, limit: int
+) -> AuditEventPage:
+    """Events in chain order, optionally of one entity (e.g. `tender:20260000001-00`)."""
+    require_role(actor, *READERS, doing="read the audit log")
+    query = select(AuditEvent).where(AuditEvent.id > after_id).order_by(AuditEvent.id)
+    if entity:
+        query = query.where(AuditEvent.entity == entity)
+    rows = (await session.execute(query.limit(limit + 1))).scalars().all()
+    items = [AuditEventRead.model_validate(row) for row in rows[:limit]]
+    return AuditEventPage(items=items, next_after_id=items[-1].id if len(rows) > limit else None)
+
+
+async def verify(*, session: AsyncSession, actor: Actor) -> ChainCheckRead:
+    """Recompute every hash from the first event; name the first that does not match."""
+    require_role(actor, *READERS, doing="verify the audit chain")
+    check = await audit.verify(session)
+    head = await session.get(AuditHead, 1)
+    return ChainCheckRead(
+        events=check.events,
+        ok=check.ok,
+        first_bad_id=check.first_bad_id,
+        head_hash=head.last_hash if head else audit.GENESIS,
+    )
