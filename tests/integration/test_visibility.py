@@ -60,5 +60,5 @@ async def test_operator_finds_tenders_by_phase_agency_and_awaited_role(stack: Ap
     # The Web UI's summary and the case file ("current details") read like a case.
     assert "Ambulances for the province" in (await described.static_summary() or "")
     metadata = await handle.query("__temporal_workflow_metadata")
-    details = metadata["currentDetails"]
+    details = metadata.current_details
     assert "Phase **bidding**" in details and open_one["notice_no"] in details
