@@ -115,6 +115,9 @@ class TenderState(Model):
 class TenderInput(Model):
     terms: TenderTerms
     state: TenderState | None = None  # set when continued-as-new
+    # Continue-as-new between payments once history holds this many events (or when
+    # Temporal suggests it first); tests lower it to exercise the hand-over.
+    history_event_limit: int = Field(10_000, ge=10)
 
 
 class TenderResult(Model):

@@ -54,6 +54,7 @@ class TenderWorkflow(TenderDecisions):
         self._cancel: CancelTender | None = None
         self._payment_followers: set[asyncio.Future[None]] = set()
         self._reopen = False
+        self._history_event_limit = input.history_event_limit
 
     # --- the life of a tender --------------------------------------------------
 
@@ -79,7 +80,13 @@ class TenderWorkflow(TenderDecisions):
             elif s.phase in (Phase.CONTRACTED, Phase.PAYING):
                 if await self._paying():
                     await workflow.wait_condition(workflow.all_handlers_finished)
-                    workflow.continue_as_new(TenderInput(terms=s.terms, state=s))
+                    workflow.continue_as_new(
+                        TenderInput(
+                            terms=s.terms,
+                            state=s,
+                            history_event_limit=self._history_event_limit,
+                        )
+                    )
             else:  # pragma: no cover - every phase is handled above
                 raise ApplicationError(f"unknown phase {s.phase}", non_retryable=True)
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -194,15 +201,19 @@ class TenderWorkflow(TenderDecisions):
         """Wait for payments; True when continue-as-new is due (no payment in flight)."""
         s = self.s
         await workflow.wait_condition(
-            lambda: (
-                self._fully_paid()
-                or (workflow.info().is_continue_as_new_suggested() and not self._open_payment())
-            )
+            lambda: self._fully_paid() or (self._history_is_long() and not self._open_payment())
         )
         if not self._fully_paid():
             return True
         await self._enter(Phase.COMPLETED, None, f"completed: {s.paid_total:,} KRW paid")
         return False
+
+    def _history_is_long(self) -> bool:
+        info = workflow.info()
+        return (
+            info.is_continue_as_new_suggested()
+            or info.get_current_history_length() >= self._history_event_limit
+        )
 
     async def _cancelled(self, cancel: CancelTender) -> None:
         self.s.cancel_reason = cancel.reason

@@ -25,12 +25,14 @@ from tests.factories import Registry, place_bid, tender_row
 from tests.support import eventually, sessions
 
 
-async def start_tender(client: Client, task_queue: str, terms: TenderTerms) -> WorkflowHandle:
+async def start_tender(
+    client: Client, task_queue: str, terms: TenderTerms, **options: int
+) -> WorkflowHandle:
     from nara.workflows.models import TenderInput
 
     return await client.start_workflow(
         TenderWorkflow.run,
-        TenderInput(terms=terms),
+        TenderInput(terms=terms, **options),
         id=tender_workflow_id(terms.notice_no),
         task_queue=task_queue,
     )

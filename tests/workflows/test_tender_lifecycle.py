@@ -6,6 +6,7 @@ import time
 from datetime import timedelta
 
 from sqlalchemy import select
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -217,3 +218,68 @@ async def test_bank_commit_then_timeout_pays_once(
     ]
     assert max(attempts) >= 2, "the bank call should have been retried"
     await check_and_record("payment-with-retry", history)
+
+
+async def test_long_contract_continues_as_new_between_payments(
+    temporal_env: WorkflowEnvironment,
+    worker: Worker,
+    task_queue: str,
+    db_engine,
+    partners: Partners,
+) -> None:
+    reg = await make_registry(db_engine, businesses=2)
+    winner, other = reg.businesses
+    await partners.bank.open_account(
+        account_no=reg.agency_account, holder="agency", balance=1_000_000_000
+    )
+    await partners.bank.open_account(account_no=reg.accounts[winner], holder=winner)
+    terms = tender_terms(reg, now=await temporal_env.get_current_time(), notice_days=7)
+    # A tiny history budget: the tender hands over to a new run whenever no payment is open.
+    first_run = await start_tender(temporal_env.client, task_queue, terms, history_event_limit=10)
+    await wait_bidding_open(db_engine, terms.notice_no)
+    await bid(db_engine, partners, reg, terms, winner, 91_000_000)
+    await bid(db_engine, partners, reg, terms, other, 94_000_000)
+    await temporal_env.sleep(timedelta(days=8))
+    await wait_phase(first_run, Phase.EVALUATING)
+    await review_and_award(first_run, reg, winner)
+    await guarantee_and_sign(first_run, partners, reg, winner, 9_100_000)
+
+    latest = temporal_env.client.get_workflow_handle_for(TenderWorkflow.run, first_run.id)
+
+    async def new_run():
+        described = await latest.describe()
+        return described.run_id != first_run.first_execution_run_id and described
+
+    await eventually(new_run)
+    await wait_phase(latest, Phase.CONTRACTED)
+    agent = reg.agents[winner]
+    await _pay(
+        temporal_env,
+        latest,
+        reg,
+        winner,
+        ClaimPayment(person_id=agent, business_no=winner, kind="advance", amount=30_000_000),
+    )
+
+    async def handed_over_again():
+        try:  # a query landing during the hand-over may time out: ask again
+            status = await latest.query(TenderWorkflow.status, rpc_timeout=timedelta(seconds=2))
+        except RPCError:
+            return None
+        return status.payments and status.payments[0].status == "paid" and status
+
+    carried = await eventually(handed_over_again)
+    assert carried.paid_total == 30_000_000
+    await _pay(
+        temporal_env,
+        latest,
+        reg,
+        winner,
+        ClaimPayment(person_id=agent, business_no=winner, kind="final", amount=61_000_000),
+    )
+    result = await latest.result()
+    assert result.phase is Phase.COMPLETED and result.paid_total == 91_000_000
+    # Payment numbering went on across runs: no second "payment 1".
+    final = await latest.query(TenderWorkflow.status)
+    assert [p.seq for p in final.payments] == [1, 2]
+    assert (await latest.describe()).run_id != first_run.first_execution_run_id
