@@ -13,8 +13,9 @@ from temporalio import activity
 from nara.activities import models as m
 from nara.domain import ranking, reserve_prices
 from nara.domain.calendar import SEOUL
+from nara.domain.errors import RuleViolation
 from nara.domain.identifiers import NoticeNo
-from nara.errors import NaraError, to_application_error
+from nara.errors import NaraError, RuleBroken, to_application_error
 from nara.partners.guarantee import GuaranteeAgencyClient
 from nara.store import audit
 from nara.store.tables import (
@@ -190,27 +191,32 @@ class TenderSteps:
             )
             if existing is not None:
                 return _summary(existing, bids)
-            draw = reserve_prices.draw_reserve_prices(
-                base_amount=t.base_amount,
-                category=t.category,
-                agency_kind=t.agency_kind,
-                seed=step.reserve_seed,
-                on=on,
-            )
-            picks = [(b.reserve_picks[0], b.reserve_picks[1]) for b in bids]
-            pp = reserve_prices.predetermined_price(draw=draw, picks=picks)
-            rate = ranking.lower_limit_rate(
-                category=t.category,
-                agency_kind=t.agency_kind,
-                estimated_price=t.estimated_price,
-                on=on,
-            )
-            ranked = ranking.rank_bids(
-                bids=[ranking.BidPrice(bidder=b.business_no, price=b.price) for b in bids],
-                predetermined_price=pp.price,
-                lower_limit_rate=rate,
-                seed=step.lottery_seed,
-            )
+            try:  # a rule the announcement checks let through is no reason to retry
+                draw = reserve_prices.draw_reserve_prices(
+                    base_amount=t.base_amount,
+                    category=t.category,
+                    agency_kind=t.agency_kind,
+                    seed=step.reserve_seed,
+                    on=on,
+                )
+                picks = [(b.reserve_picks[0], b.reserve_picks[1]) for b in bids]
+                pp = reserve_prices.predetermined_price(draw=draw, picks=picks)
+                rate = ranking.lower_limit_rate(
+                    category=t.category,
+                    agency_kind=t.agency_kind,
+                    estimated_price=t.estimated_price,
+                    on=on,
+                )
+                ranked = ranking.rank_bids(
+                    bids=[ranking.BidPrice(bidder=b.business_no, price=b.price) for b in bids],
+                    predetermined_price=pp.price,
+                    lower_limit_rate=rate,
+                    seed=step.lottery_seed,
+                )
+            except RuleViolation as violation:
+                raise to_application_error(
+                    RuleBroken(violation.message, field=violation.field)
+                ) from violation
             by_business = {b.business_no: b for b in bids}
             for r in ranked.candidates:
                 row = by_business[r.bidder]

@@ -21,7 +21,9 @@ BN = 1_000_000_000
 def format_amount(amount: int) -> str:
     """KRW in the words officers use: ``5 bn``, ``300 M``, ``8.8 bn``, else ``12,345 KRW``."""
     if amount >= BN and amount % (BN // 10) == 0:
-        text = f"{Decimal(amount) / BN:f}".rstrip("0").rstrip(".")
+        text = f"{Decimal(amount) / BN:f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
         return f"{text} bn"
     if amount and amount % M == 0:
         return f"{amount // M:,} M"

@@ -34,7 +34,7 @@ from nara.api.schemas.tenders import (
     TenderPage,
     TenderRead,
 )
-from nara.domain import announcement
+from nara.domain import announcement, ranking
 from nara.domain.calendar import SEOUL
 from nara.domain.clock import format_kst
 from nara.domain.enums import AgencyKind, Category, Method
@@ -293,6 +293,14 @@ async def create(
             return replay, False
 
     now = await database_now(session)
+    # The tender must be one this system can award: the lower-limit table has to cover it
+    # (construction of 30 bn or more goes to comprehensive evaluation, not run here).
+    ranking.lower_limit_rate(
+        category=body.category,
+        agency_kind=AgencyKind(agency.kind),
+        estimated_price=body.estimated_price,
+        on=now.astimezone(SEOUL).date(),
+    )
     await check_schedule(
         session=session,
         settings=settings,

@@ -140,6 +140,8 @@ def test_rules_on_reads_an_aware_datetime_on_the_seoul_clock() -> None:
     ("amount", "words"),
     [
         (5 * BN, "5 bn"),
+        (30 * BN, "30 bn"),
+        (500 * BN, "500 bn"),
         (8_800 * M, "8.8 bn"),
         (300 * M, "300 M"),
         (100 * M, "100 M"),

@@ -96,6 +96,17 @@ async def _announce_on_the_real_clock(
             listed = (await http.get("/tenders", params={"category": "construction"})).json()
             assert all(t["title"] != "Real-clock tender" for t in listed["items"])
 
+            # Construction of 30 bn or more is awarded by comprehensive evaluation, which
+            # this system does not run: refused up front, not stuck at the opening.
+            huge = {
+                **body(_weekday_ten(45)),
+                "category": "construction",
+                "estimated_price": 31_000_000_000,
+            }
+            problem = (await http.post("/tenders", headers=officer, json=huge)).json()
+            assert problem["status"] == 422 and "comprehensive evaluation" in problem["detail"]
+            assert "31 bn" in problem["detail"]
+
             off_hour = _weekday_ten(10) + timedelta(minutes=30)
             problem = (await http.post("/tenders", headers=officer, json=body(off_hour))).json()
             assert problem["rule"] == "deadline-on-the-hour" and problem["status"] == 422
