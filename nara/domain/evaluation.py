@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
 
 from nara.domain.enums import COMPETITIVE_METHODS, Category, Method
 from nara.domain.errors import RuleViolation
-from nara.domain.ranking import RankedBid, Ranking, bid_rate
+from nara.domain.ranking import RankedBid, Ranking, bid_rate, lottery_key
 from nara.domain.rules import format_amount, rules_on
 
 SCORE_PLACES = Decimal("0.0001")
@@ -251,3 +251,65 @@ def private_contract_allowed(
     if round >= 1 and failed_rounds >= row.failed_rounds:
         return True
     return estimated_price is not None and estimated_price <= row.small_value_max
+
+
+@dataclass(frozen=True)
+class ScoredProposal:
+    """One bid of a negotiated tender, scored; `rank` is None when not eligible."""
+
+    bidder: str
+    price: int
+    score: NegotiatedScore
+    rank: int | None
+
+
+def rank_negotiated(
+    *,
+    category: Category,
+    proposals: Sequence[tuple[str, int, Decimal | int]],
+    on: date,
+    seed: int,
+) -> tuple[ScoredProposal, ...]:
+    """Rank a negotiated tender's proposals (bidder, price, technical score): highest total first.
+
+    Only proposals whose technical score reaches the negotiation threshold are ranked;
+    the price score compares each with the lowest price among those. Equal totals go by
+    the same seeded lottery as price ties (`ranking.lottery_key`), so an auditor can re-run it.
+    """
+    if not proposals:
+        return ()
+    eligible = {
+        bidder
+        for bidder, price, technical in proposals
+        if negotiated_score(
+            category=category,
+            technical_score=technical,
+            bid_price=price,
+            lowest_price=price,
+            on=on,
+        ).eligible
+    }
+    lowest = min((p for b, p, _ in proposals if b in eligible), default=None)
+    scored = [
+        (
+            bidder,
+            price,
+            negotiated_score(
+                category=category,
+                technical_score=technical,
+                bid_price=price,
+                lowest_price=min(lowest or price, price),
+                on=on,
+            ),
+        )
+        for bidder, price, technical in proposals
+    ]
+    order = sorted(
+        (s for s in scored if s[0] in eligible),
+        key=lambda s: (-s[2].total, lottery_key(seed, s[1], s[0]), s[0]),
+    )
+    ranks = {bidder: n for n, (bidder, _, _) in enumerate(order, start=1)}
+    return tuple(
+        ScoredProposal(bidder=b, price=p, score=score, rank=ranks.get(b))
+        for b, p, score in sorted(scored, key=lambda s: (ranks.get(s[0], 10**9), s[0]))
+    )
