@@ -28,6 +28,7 @@ RECORD_INSPECTION = "record_inspection"
 TRANSFER_PAYMENT = "transfer_payment"
 RECORD_PAID = "record_paid"
 RECORD_SCHEDULE = "record_schedule"
+RANK_NEGOTIATED = "rank_negotiated"
 
 
 class AnnounceStep(Model):
@@ -79,6 +80,18 @@ class OpeningSummary(Model):
     below_limit_count: int
     most_picked: list[int] = Field(default_factory=list)
     flags: list[str] = Field(default_factory=list)
+
+
+class NegotiationStep(Model):
+    terms: TenderTerms
+    lottery_seed: int
+    officer_id: str
+    technical_scores: dict[str, Decimal]
+
+
+class NegotiationRanking(Model):
+    ranked: int
+    not_eligible: int
 
 
 class CandidateQuery(Model):

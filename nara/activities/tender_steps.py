@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -11,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from nara.activities import models as m
-from nara.domain import ranking, reserve_prices
+from nara.domain import evaluation, ranking, reserve_prices
 from nara.domain.calendar import SEOUL
+from nara.domain.enums import Method
 from nara.domain.errors import RuleViolation
-from nara.domain.identifiers import NoticeNo
+from nara.domain.identifiers import NoticeNo, validate_business_no
 from nara.errors import NaraError, RuleBroken, to_application_error
 from nara.partners.guarantee import GuaranteeAgencyClient
 from nara.store import audit
@@ -201,29 +203,35 @@ class TenderSteps:
                 )
                 picks = [(b.reserve_picks[0], b.reserve_picks[1]) for b in bids]
                 pp = reserve_prices.predetermined_price(draw=draw, picks=picks)
-                rate = ranking.lower_limit_rate(
-                    category=t.category,
-                    agency_kind=t.agency_kind,
-                    estimated_price=t.estimated_price,
-                    on=on,
-                )
-                ranked = ranking.rank_bids(
-                    bids=[ranking.BidPrice(bidder=b.business_no, price=b.price) for b in bids],
-                    predetermined_price=pp.price,
-                    lower_limit_rate=rate,
-                    seed=step.lottery_seed,
-                )
+                rate: Decimal | None = None
+                ranked = None
+                if t.method is not Method.NEGOTIATED:  # negotiated: ranked once scored
+                    rate = ranking.lower_limit_rate(
+                        category=t.category,
+                        agency_kind=t.agency_kind,
+                        estimated_price=t.estimated_price,
+                        on=on,
+                    )
+                    ranked = ranking.rank_bids(
+                        bids=[ranking.BidPrice(bidder=b.business_no, price=b.price) for b in bids],
+                        predetermined_price=pp.price,
+                        lower_limit_rate=rate,
+                        seed=step.lottery_seed,
+                    )
             except RuleViolation as violation:
                 raise to_application_error(
                     RuleBroken(violation.message, field=violation.field)
                 ) from violation
             by_business = {b.business_no: b for b in bids}
-            for r in ranked.candidates:
-                row = by_business[r.bidder]
-                row.rank, row.bid_rate, row.status = r.rank, r.bid_rate, "candidate"
-            for r in ranked.below_limit:
-                row = by_business[r.bidder]
-                row.bid_rate, row.status = r.bid_rate, "below_limit"
+            for bid in bids:
+                bid.bid_rate = ranking.bid_rate(price=bid.price, predetermined_price=pp.price)
+                bid.status = "opened"
+            if ranked is not None:
+                for r in ranked.candidates:
+                    row = by_business[r.bidder]
+                    row.rank, row.status = r.rank, "candidate"
+                for r in ranked.below_limit:
+                    by_business[r.bidder].status = "below_limit"
             flags = _proxy_bidding_flags(bids)
             result = OpeningResult(
                 tender_id=tender.id,
@@ -235,7 +243,7 @@ class TenderSteps:
                 predetermined_price=pp.price if bids else None,
                 lower_limit_rate=rate,
                 lottery_seed=step.lottery_seed,
-                candidate_count=len(ranked.candidates),
+                candidate_count=len(ranked.candidates) if ranked is not None else len(bids),
                 flags={"signals": flags},
             )
             session.add(result)
@@ -256,6 +264,81 @@ class TenderSteps:
             )
             await session.flush()
             return _summary(result, bids)
+
+    @activity.defn(name=m.RANK_NEGOTIATED)
+    async def rank_negotiated(self, step: m.NegotiationStep) -> m.NegotiationRanking:
+        """Score every proposal of a negotiated tender and store the order (technical + price)."""
+        t = step.terms
+        async with self.sessions.begin() as session:
+            await audit.lock_head(session)
+            tender = await _tender(session, t.notice_no, lock=True)
+            bids = (
+                (await session.execute(select(Bid).where(Bid.tender_id == tender.id)))
+                .scalars()
+                .all()
+            )
+            scores = {validate_business_no(no): v for no, v in step.technical_scores.items()}
+            bidders = {b.business_no for b in bids}
+            if set(scores) != bidders:
+                missing = sorted(bidders - set(scores))
+                unknown = sorted(set(scores) - bidders)
+                raise to_application_error(
+                    RuleBroken(
+                        "every proposal needs exactly one technical score"
+                        + (f"; missing {', '.join(missing)}" if missing else "")
+                        + (f"; not bidders {', '.join(unknown)}" if unknown else ""),
+                        field="technical_scores",
+                        fix="score each business that bid, and no other",
+                    )
+                )
+            try:
+                scored = evaluation.rank_negotiated(
+                    category=t.category,
+                    proposals=[(b.business_no, b.price, scores[b.business_no]) for b in bids],
+                    on=t.announced_at.astimezone(SEOUL).date(),
+                    seed=step.lottery_seed,
+                )
+            except RuleViolation as violation:
+                raise to_application_error(
+                    RuleBroken(violation.message, field="technical_scores")
+                ) from violation
+            by_business = {b.business_no: b for b in bids}
+            for proposal in scored:
+                row = by_business[proposal.bidder]
+                row.rank = proposal.rank
+                row.status = "candidate" if proposal.rank else "not_eligible"
+                await session.execute(
+                    insert(Review)
+                    .values(
+                        tender_id=tender.id,
+                        business_no=proposal.bidder,
+                        rank=proposal.rank or 0,
+                        price_score=proposal.score.price_score,
+                        capability_score=proposal.score.technical_score,
+                        total=proposal.score.total,
+                        passed=proposal.rank is not None,
+                        note="negotiated: technical + price score",
+                        reviewed_by=step.officer_id,
+                    )
+                    .on_conflict_do_nothing(constraint="uq_review_candidate")
+                )
+            ranked = sum(1 for p in scored if p.rank)
+            await audit.append(
+                session,
+                actor=step.officer_id,
+                entity=_entity(t.notice_no),
+                action="proposals-scored",
+                idempotency_key=f"{t.notice_no}:proposals-scored",
+                payload={
+                    p.bidder: {
+                        "technical": str(p.score.technical_score),
+                        "total": str(p.score.total),
+                        "rank": p.rank,
+                    }
+                    for p in scored
+                },
+            )
+            return m.NegotiationRanking(ranked=ranked, not_eligible=len(scored) - ranked)
 
     @activity.defn(name=m.GET_CANDIDATE)
     async def get_candidate(self, query: m.CandidateQuery) -> m.CandidateAnswer:

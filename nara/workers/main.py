@@ -76,6 +76,7 @@ def build_worker(
         tender.record_schedule,
         tender.close_bidding,
         tender.open_bids,
+        tender.rank_negotiated,
         tender.get_candidate,
         tender.record_review,
         tender.record_award,

@@ -184,6 +184,20 @@ class ReviewOutcome(Model):
     phase: Phase
 
 
+class ScoreProposals(Model):
+    """Officer's technical scores of every proposal of a negotiated tender."""
+
+    officer_id: str
+    technical_scores: dict[str, Decimal]  # business no -> points out of the technical weight
+
+
+class ScoringOutcome(Model):
+    ranked: int
+    not_eligible: int
+    candidate: Candidate | None
+    phase: Phase
+
+
 class ApproveAward(Model):
     officer_id: str
     business_no: str

@@ -19,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from nara.activities import models as steps
     from nara.domain import evaluation, guarantees
     from nara.domain.calendar import SEOUL
+    from nara.domain.enums import Method
     from nara.temporal import (
         AGENCY_CODE,
         BID_DEADLINE,
@@ -156,6 +157,15 @@ class TenderWorkflow(TenderDecisions):
                 "no bids"
                 if opening.bid_count == 0
                 else f"only {opening.bid_count} bid in a competitive tender"
+            )
+            return
+        if s.terms.method is Method.NEGOTIATED:
+            # Negotiated: the officer scores every proposal before anyone is a candidate.
+            await self._enter(
+                Phase.EVALUATING,
+                Role.OFFICER,
+                f"awaiting technical scores of {opening.bid_count} proposals",
+                step="evaluating-scores",
             )
             return
         await self._examine_from(1)

@@ -17,6 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from nara.activities import models as steps
     from nara.domain import evaluation, guarantees
     from nara.domain.calendar import SEOUL
+    from nara.domain.enums import Method
     from nara.domain.errors import RuleViolation
     from nara.domain.identifiers import NoticeNo
     from nara.temporal import (
@@ -65,7 +66,8 @@ class TenderBase:
             steps.CandidateAnswer,
         )
         s.candidate = answer.candidate
-        s.candidate_passed = False
+        # A negotiated tender's candidates were ranked by their scores: no further review.
+        s.candidate_passed = s.terms.method is Method.NEGOTIATED
         s.performance_guarantee_cert = None
         s.supplier_signed_by = s.agency_signed_by = None
         if s.candidate is None:

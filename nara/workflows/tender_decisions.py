@@ -13,12 +13,13 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from nara.activities import models as steps
     from nara.domain import guarantees
     from nara.domain.calendar import SEOUL
+    from nara.domain.enums import Method
     from nara.domain.identifiers import NoticeNo
     from nara.workflows.models import (
         ApproveAward,
@@ -35,6 +36,8 @@ with workflow.unsafe.imports_passed_through():
         ReviewCandidate,
         ReviewOutcome,
         Role,
+        ScoreProposals,
+        ScoringOutcome,
         SignContract,
         SignOutcome,
     )
@@ -94,6 +97,12 @@ class TenderDecisions(TenderBase):
     @review_candidate.validator
     def _validate_review(self, review: ReviewCandidate) -> None:
         self._require_phase(Phase.EVALUATING)
+        if self.s.terms.method is Method.NEGOTIATED:
+            raise refuse(
+                "WrongPhase",
+                "a negotiated tender is evaluated by scoring every proposal "
+                "(score_proposals), not by qualification review",
+            )
         self._require_officer(review.officer_id)
         self._require_current_candidate(review.business_no)
         self._qualification(review)
@@ -125,6 +134,49 @@ class TenderDecisions(TenderBase):
                 raise
             return refusal
         return None
+
+    @workflow.update
+    async def score_proposals(self, scores: ScoreProposals) -> ScoringOutcome:
+        s = self.s
+        assert s.lottery_seed is not None
+        try:
+            ranking = await db_step(
+                steps.RANK_NEGOTIATED,
+                steps.NegotiationStep(
+                    terms=s.terms,
+                    lottery_seed=s.lottery_seed,
+                    officer_id=scores.officer_id,
+                    technical_scores=scores.technical_scores,
+                ),
+                steps.NegotiationRanking,
+            )
+        except ActivityError as error:
+            cause = error.cause
+            if isinstance(cause, ApplicationError) and cause.type == "RuleBroken":
+                raise refuse("RuleViolation", cause.message) from None
+            raise
+        await self._examine_from(1)
+        return ScoringOutcome(
+            ranked=ranking.ranked,
+            not_eligible=ranking.not_eligible,
+            candidate=s.candidate,
+            phase=s.phase,
+        )
+
+    @score_proposals.validator
+    def _validate_scores(self, scores: ScoreProposals) -> None:
+        self._require_phase(Phase.EVALUATING)
+        self._require_officer(scores.officer_id)
+        if self.s.terms.method is not Method.NEGOTIATED:
+            raise refuse(
+                "WrongPhase",
+                f"tender {self.s.terms.notice_no} is {self.s.terms.method.value}: its "
+                "candidates go through qualification review, not proposal scoring",
+            )
+        if self.s.candidate is not None:
+            raise refuse("WrongPhase", "the proposals are already scored and ranked")
+        if not scores.technical_scores:
+            raise refuse("RuleViolation", "technical_scores is empty; score every proposal")
 
     @workflow.update
     async def approve_award(self, approval: ApproveAward) -> AwardOutcome:

@@ -11,6 +11,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from nara.domain.enums import Category, Method
 from nara.store.tables import Award, Guarantee, Tender
 from nara.workers.main import Partners
 from nara.workflows.models import (
@@ -19,6 +20,7 @@ from nara.workflows.models import (
     ExtendDeadline,
     Phase,
     ReviewCandidate,
+    ScoreProposals,
 )
 from nara.workflows.tender import TenderWorkflow
 from tests.factories import make_registry, tender_terms
@@ -284,3 +286,69 @@ async def test_outage_extension_reopens_a_closed_tender_before_its_opening(
     await temporal_env.sleep(timedelta(hours=4))
     status = await wait_phase(handle, Phase.EVALUATING)
     assert status.bid_count == 2
+
+
+async def test_negotiated_tender_is_won_on_technical_and_price_score(
+    temporal_env: WorkflowEnvironment,
+    worker: Worker,
+    task_queue: str,
+    db_engine,
+    partners: Partners,
+) -> None:
+    reg = await make_registry(db_engine, businesses=3)
+    cheap_weak, dear_strong, middle = reg.businesses
+    terms = tender_terms(
+        reg,
+        now=await temporal_env.get_current_time(),
+        notice_days=40,
+        category=Category.SERVICES,
+        method=Method.NEGOTIATED,
+    )
+    handle = await start_tender(temporal_env.client, task_queue, terms)
+    await wait_bidding_open(db_engine, terms.notice_no)
+    await bid(db_engine, partners, reg, terms, cheap_weak, 80_000_000)
+    await bid(db_engine, partners, reg, terms, dear_strong, 100_000_000)
+    await bid(db_engine, partners, reg, terms, middle, 90_000_000)
+    await temporal_env.sleep(timedelta(days=41))
+    status = await wait_phase(handle, Phase.EVALUATING)
+    assert status.candidate is None  # nobody is a candidate before scoring
+
+    # Qualification review is not how a negotiated tender is evaluated.
+    wrong = await _rejected(
+        TenderWorkflow.review_candidate,
+        ReviewCandidate(officer_id=reg.officer_id, business_no=cheap_weak, capability_score=60),
+        handle,
+    )
+    assert wrong.type == "WrongPhase" and "score_proposals" in wrong.message
+    missing = await _rejected_after_acceptance(
+        handle, ScoreProposals(officer_id=reg.officer_id, technical_scores={dear_strong: 72})
+    )
+    assert "missing" in missing.message
+
+    # 80:20 weights, 68 points to be negotiated with: the cheapest falls short; of the
+    # other two the stronger proposal wins on total despite its higher price.
+    outcome = await handle.execute_update(
+        TenderWorkflow.score_proposals,
+        ScoreProposals(
+            officer_id=reg.officer_id,
+            technical_scores={cheap_weak: 60, dear_strong: 72, middle: 69},
+        ),
+    )
+    assert (outcome.ranked, outcome.not_eligible) == (2, 1)
+    assert outcome.candidate is not None and outcome.candidate.business_no == dear_strong
+    await handle.execute_update(
+        TenderWorkflow.approve_award,
+        ApproveAward(officer_id=reg.officer_id, business_no=dear_strong),
+    )
+    await wait_phase(handle, Phase.AWARDED)
+    await handle.signal(
+        TenderWorkflow.cancel, CancelTender(reason="end of test", requested_by=reg.officer_id)
+    )
+    assert (await handle.result()).phase is Phase.CANCELLED
+
+
+async def _rejected_after_acceptance(handle, scores) -> ApplicationError:
+    with pytest.raises(WorkflowUpdateFailedError) as caught:
+        await handle.execute_update(TenderWorkflow.score_proposals, scores)
+    assert isinstance(caught.value.cause, ApplicationError)
+    return caught.value.cause
