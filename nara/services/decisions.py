@@ -15,6 +15,7 @@ from nara.api.schemas.decisions import (
     PaymentClaimRequest,
     PerformanceGuaranteeRequest,
     ReviewRequest,
+    ScoresRequest,
     SignRequest,
 )
 from nara.errors import InvalidClaim, NaraError, WrongPhase
@@ -36,6 +37,8 @@ from nara.workflows.models import (
     ReviewCandidate,
     ReviewOutcome,
     Role,
+    ScoreProposals,
+    ScoringOutcome,
     SignContract,
     SignOutcome,
 )
@@ -78,6 +81,21 @@ async def review(
             note=body.note,
         ),
         result_type=ReviewOutcome,
+        closed=_closed(session, notice_no),
+    )
+
+
+async def score(
+    *, session: AsyncSession, temporal: Client, actor: Actor, notice_no: str, body: ScoresRequest
+) -> ScoringOutcome:
+    """Score every proposal of a negotiated tender (Update `score_proposals`)."""
+    tender = await _officer_tender(session, actor, notice_no, f"score proposals of {notice_no}")
+    return await processes.update(
+        temporal,
+        tender.workflow_id,
+        "score_proposals",
+        ScoreProposals(officer_id=actor.id, technical_scores=dict(body.technical_scores)),
+        result_type=ScoringOutcome,
         closed=_closed(session, notice_no),
     )
 

@@ -46,7 +46,6 @@ from nara.errors import (
     DeadlinePassed,
     Forbidden,
     NotFound,
-    RuleBroken,
     TemporalUnavailable,
     WrongPhase,
 )
@@ -293,22 +292,16 @@ async def create(
         if replay is not None:
             return replay, False
 
-    if body.method is Method.NEGOTIATED:
-        raise RuleBroken(
-            "negotiated tenders are awarded on technical and price scores, which the tender "
-            "process does not run yet (the scoring rule itself is in nara.domain.evaluation)",
-            field="method",
-            fix="announce as general, limited or designated competitive, or private",
-        )
     now = await database_now(session)
     # The tender must be one this system can award: the lower-limit table has to cover it
     # (construction of 30 bn or more goes to comprehensive evaluation, not run here).
-    ranking.lower_limit_rate(
-        category=body.category,
-        agency_kind=AgencyKind(agency.kind),
-        estimated_price=body.estimated_price,
-        on=now.astimezone(SEOUL).date(),
-    )
+    if body.method is not Method.NEGOTIATED:
+        ranking.lower_limit_rate(
+            category=body.category,
+            agency_kind=AgencyKind(agency.kind),
+            estimated_price=body.estimated_price,
+            on=now.astimezone(SEOUL).date(),
+        )
     await check_schedule(
         session=session,
         settings=settings,

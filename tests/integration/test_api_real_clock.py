@@ -107,11 +107,11 @@ async def _announce_on_the_real_clock(
             assert problem["status"] == 422 and "comprehensive evaluation" in problem["detail"]
             assert "31 bn" in problem["detail"]
 
-            # Negotiated tenders need technical scoring the process does not run yet.
+            # A negotiated tender under its 10-day notice period (under 100 M) is refused.
             answer = await http.post(
-                "/tenders", headers=officer, json={**body(_weekday_ten(45)), "method": "negotiated"}
+                "/tenders", headers=officer, json={**body(_weekday_ten(5)), "method": "negotiated"}
             )
-            assert answer.status_code == 422 and answer.json()["field"] == "method"
+            assert answer.status_code == 422 and answer.json()["rule"] == "notice-period"
 
             off_hour = _weekday_ten(10) + timedelta(minutes=30)
             problem = (await http.post("/tenders", headers=officer, json=body(off_hour))).json()

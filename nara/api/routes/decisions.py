@@ -11,6 +11,7 @@ from nara.api.schemas.decisions import (
     PaymentClaimRequest,
     PerformanceGuaranteeRequest,
     ReviewRequest,
+    ScoresRequest,
     SignRequest,
 )
 from nara.services import decisions
@@ -19,6 +20,7 @@ from nara.workflows.models import (
     ClaimOutcome,
     GuaranteeOutcome,
     ReviewOutcome,
+    ScoringOutcome,
     SignOutcome,
 )
 
@@ -39,6 +41,24 @@ async def review_candidate(
     actor: ActorDep,
 ) -> ReviewOutcome:
     return await decisions.review(
+        session=session, temporal=temporal, actor=actor, notice_no=notice_no, body=body
+    )
+
+
+@router.post(
+    "/{notice_no}/scores",
+    response_model=ScoringOutcome,
+    tags=["evaluation"],
+    summary="Score every proposal of a negotiated tender (officer)",
+)
+async def score_proposals(
+    notice_no: str,
+    body: ScoresRequest,
+    session: SessionDep,
+    temporal: TemporalDep,
+    actor: ActorDep,
+) -> ScoringOutcome:
+    return await decisions.score(
         session=session, temporal=temporal, actor=actor, notice_no=notice_no, body=body
     )
 

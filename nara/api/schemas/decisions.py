@@ -20,6 +20,16 @@ class ReviewRequest(ApiModel):
     note: str = Field("", max_length=2000)
 
 
+class ScoresRequest(ApiModel):
+    """Technical scores of every proposal of a negotiated tender."""
+
+    technical_scores: dict[BusinessNo, Decimal] = Field(
+        min_length=1,
+        description="business no -> technical points out of the technical weight (80 by "
+        "default); every business that bid, and no other",
+    )
+
+
 class AwardRequest(ApiModel):
     business_no: BusinessNo = Field(description="the candidate who passed review")
 
