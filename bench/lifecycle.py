@@ -1,0 +1,431 @@
+"""Wall time of one full tender lifecycle on Temporal's time-skipping server.
+
+Each lifecycle is the one of tests/workflows/test_tender_lifecycle.py: a goods tender with a
+30-day notice period, three sealed bids (each with a bid guarantee from the guarantee-agency
+simulator, submitted through the bidding service `nara.services.bids.submit`), opening,
+qualification review and award, the performance guarantee, both signatures, then three
+payments (advance, a progress payment with a subcontractor's direct share 30 days later,
+the final payment 30 more days later), each inspected and transferred by the bank simulator.
+
+Real activities on a real PostgreSQL (DATABASE_URL, else an embedded server), the real
+worker (`build_worker`), the simulators in threads. One time-skipping server and one worker
+serve all repetitions; every repetition registers its own agency and businesses. The time
+is measured from starting the workflow to its result (registration excluded), and split
+into stages. Months of timers pass in milliseconds: what is left is the cost of the
+activities, the workflow tasks and the round trips.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import sys
+import time
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import _common as c
+from sqlalchemy import func, select
+
+STAGES = ("announce", "bids", "close+open", "award+contract", "payments", "result")
+
+
+async def _register(sessions: Any, partners: Any, businesses: int) -> dict[str, Any]:
+    """An agency, officer, inspector and businesses with agents, through the registry
+    service (each write audited, as through the API); bank accounts at the simulator."""
+    from nara.services import registry
+    from nara.workflows.models import Role
+
+    tag = uuid.uuid4().hex[:8]
+    cast: dict[str, Any] = {
+        "agency": f"A{tag}",
+        "officer": f"officer-{tag}",
+        "inspector": f"inspector-{tag}",
+        "agency_account": f"AG-{tag}",
+        "businesses": c.business_numbers(businesses, seed=int(tag, 16)),
+        "agents": {},
+        "accounts": {},
+    }
+    async with sessions.begin() as s:
+        await registry.create_agency(
+            session=s,
+            actor_id="bench",
+            code=cast["agency"],
+            name=f"Bench agency {tag}",
+            kind="national",
+            account_no=cast["agency_account"],
+        )
+        for person, role in ((cast["officer"], Role.OFFICER), (cast["inspector"], Role.INSPECTOR)):
+            await registry.create_person(
+                session=s,
+                actor_id="bench",
+                person_id=person,
+                name=person,
+                role=role,
+                agency_code=cast["agency"],
+            )
+        for i, no in enumerate(cast["businesses"]):
+            agent, account = f"agent-{tag}-{i}", f"BZ-{tag}-{i}"
+            cast["agents"][no], cast["accounts"][no] = agent, account
+            await registry.create_business(
+                session=s,
+                actor_id="bench",
+                business_no=no,
+                name=f"Bench business {i}",
+                account_no=account,
+                region=None,
+            )
+            await registry.create_person(
+                session=s,
+                actor_id="bench",
+                person_id=agent,
+                name=agent,
+                role=Role.SUPPLIER,
+                agency_code=None,
+            )
+            await registry.create_agent(
+                session=s, actor_id="bench", business_no=no, person_id=agent
+            )
+    await partners.bank.open_account(
+        account_no=cast["agency_account"], holder=cast["agency"], balance=10_000_000_000
+    )
+    for no in cast["businesses"]:
+        await partners.bank.open_account(account_no=cast["accounts"][no], holder=no, balance=0)
+    return cast
+
+
+def _terms(cast: dict[str, Any], now: datetime) -> Any:
+    from nara.domain.enums import AgencyKind, Category, Method
+    from nara.domain.identifiers import NoticeNo
+    from nara.workflows.models import TenderTerms
+
+    deadline = (now + timedelta(days=30)).replace(minute=0, second=0, microsecond=0)
+    notice = NoticeNo(now.year, random.randrange(10**6, 10**7 - 1), 0)
+    return TenderTerms(
+        notice_no=str(notice),
+        agency_code=cast["agency"],
+        agency_kind=AgencyKind.NATIONAL,
+        officer_id=cast["officer"],
+        title="Office furniture for the regional office (bench)",
+        category=Category.GOODS,
+        method=Method.GENERAL,
+        estimated_price=100_000_000,
+        base_amount=100_000_000,
+        announced_at=now,
+        deadline=deadline,
+        opening_at=deadline + timedelta(hours=1),
+    )
+
+
+async def _bid(
+    sessions: Any,
+    partners: Any,
+    cast: dict[str, Any],
+    notice_no: str,
+    business: str,
+    price: int,
+    picks: tuple[int, int],
+) -> None:
+    """A bid guarantee from the agency, then the sealed bid through the bidding service."""
+    from nara.api.schemas.bids import BidCreate
+    from nara.domain.identifiers import NoticeNo
+    from nara.services import bids, registry
+
+    cert = await partners.guarantee_agency.issue(
+        kind="bid",
+        reference=NoticeNo.parse(notice_no).base,
+        business_no=business,
+        amount=price // 20 + 1,
+        beneficiary=cast["agency"],
+        idempotency_key=uuid.uuid4().hex,
+    )
+    async with sessions() as s:
+        actor = await registry.get_actor(session=s, person_id=cast["agents"][business])
+        await bids.submit(
+            session=s,
+            actor=actor,
+            notice_no=notice_no,
+            body=BidCreate(
+                business_no=business,
+                price=price,
+                reserve_picks=list(picks),
+                bid_guarantee_cert=cert.certificate_no,
+                client_key=uuid.uuid4().hex,
+            ),
+        )
+        await s.commit()
+
+
+async def _wait_phase(handle: Any, phase: Any, poll_s: float) -> Any:
+    from nara.workflows.tender import TenderWorkflow
+
+    async def probe() -> Any:
+        status = await handle.query(TenderWorkflow.status)
+        return status if status.phase is phase else None
+
+    return await c.wait_until(probe, timeout_s=60, every_s=poll_s, what=f"phase {phase.value}")
+
+
+async def one_lifecycle(
+    env: Any, engine: Any, partners: Any, queue: str, poll_s: float
+) -> tuple[float, dict[str, float]]:
+    """One tender from announcement to final payment; (total seconds, seconds per stage)."""
+    from nara.store.tables import Tender
+    from nara.workflows.models import (
+        ApproveAward,
+        ClaimPayment,
+        Inspect,
+        Phase,
+        PostPerformanceGuarantee,
+        ReviewCandidate,
+        Role,
+        SignContract,
+        TenderInput,
+    )
+    from nara.workflows.payment import PaymentWorkflow
+    from nara.workflows.tender import TenderWorkflow, tender_workflow_id
+
+    sessions = c_sessions(engine)
+    cast = await _register(sessions, partners, businesses=3)
+    winner, runner_up, third = cast["businesses"]
+    terms = _terms(cast, await env.get_current_time())
+    stages: dict[str, float] = {}
+    started = mark = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        stages[stage] = now - mark
+        mark = now
+
+    handle = await env.client.start_workflow(
+        TenderWorkflow.run,
+        TenderInput(terms=terms),
+        id=tender_workflow_id(terms.notice_no),
+        task_queue=queue,
+    )
+
+    async def bidding_open() -> bool:
+        async with sessions() as s:
+            row = await s.scalar(
+                select(Tender.bidding_open).where(Tender.notice_no == terms.notice_no)
+            )
+            return bool(row)
+
+    await c.wait_until(bidding_open, timeout_s=60, every_s=poll_s, what="bidding open")
+    lap("announce")
+
+    await _bid(sessions, partners, cast, terms.notice_no, winner, 90_500_000, (1, 8))
+    await _bid(sessions, partners, cast, terms.notice_no, runner_up, 93_000_000, (8, 15))
+    await _bid(sessions, partners, cast, terms.notice_no, third, 95_000_000, (4, 8))
+    lap("bids")
+
+    await env.sleep(timedelta(days=31))
+    status = await _wait_phase(handle, Phase.EVALUATING, poll_s)
+    c.bail_if(status.bid_count != 3, f"expected 3 bids at opening, saw {status.bid_count}")
+    c.bail_if(
+        status.candidate is None or status.candidate.business_no != winner,
+        f"expected {winner} as first candidate, saw {status.candidate}",
+    )
+    lap("close+open")
+
+    officer = cast["officer"]
+    outcome = await handle.execute_update(
+        TenderWorkflow.review_candidate,
+        ReviewCandidate(officer_id=officer, business_no=winner, capability_score=70),
+    )
+    c.bail_if(not outcome.passed, f"the winner did not pass review: {outcome}")
+    award = await handle.execute_update(
+        TenderWorkflow.approve_award, ApproveAward(officer_id=officer, business_no=winner)
+    )
+    status = await handle.query(TenderWorkflow.status)
+    cert = await partners.guarantee_agency.issue(
+        kind="performance",
+        reference=status.contract_no,
+        business_no=winner,
+        amount=award.performance_guarantee_min,
+        beneficiary=cast["agency"],
+        idempotency_key=uuid.uuid4().hex,
+    )
+    agent = cast["agents"][winner]
+    await handle.execute_update(
+        TenderWorkflow.post_performance_guarantee,
+        PostPerformanceGuarantee(
+            person_id=agent, business_no=winner, certificate_no=cert.certificate_no
+        ),
+    )
+    await handle.execute_update(
+        TenderWorkflow.sign_contract,
+        SignContract(person_id=agent, role=Role.SUPPLIER, business_no=winner),
+    )
+    await handle.execute_update(
+        TenderWorkflow.sign_contract, SignContract(person_id=officer, role=Role.OFFICER)
+    )
+    await _wait_phase(handle, Phase.CONTRACTED, poll_s)
+    lap("award+contract")
+
+    claims = [
+        ClaimPayment(person_id=agent, business_no=winner, kind="advance", amount=27_000_000),
+        ClaimPayment(
+            person_id=agent,
+            business_no=winner,
+            kind="progress",
+            amount=30_000_000,
+            subcontract_amount=5_000_000,
+            subcontractor_no=third,
+        ),
+        ClaimPayment(person_id=agent, business_no=winner, kind="final", amount=33_500_000),
+    ]
+    for i, claim in enumerate(claims):
+        if i:
+            await env.sleep(timedelta(days=30))
+        claimed = await handle.execute_update(TenderWorkflow.claim_payment, claim)
+        payment = env.client.get_workflow_handle_for(PaymentWorkflow.run, claimed.workflow_id)
+        await payment.execute_update(
+            PaymentWorkflow.inspect, Inspect(inspector_id=cast["inspector"], accepted=True)
+        )
+        paid = await payment.result()
+        c.bail_if(paid.status != "paid", f"payment {claimed.payment_id} ended {paid.status}")
+    lap("payments")
+
+    result = await handle.result()
+    lap("result")
+    total = time.perf_counter() - started
+    c.bail_if(result.phase is not Phase.COMPLETED, f"the tender ended {result.phase}")
+    c.bail_if(result.paid_total != 90_500_000, f"paid {result.paid_total}, expected 90,500,000")
+    return total, stages
+
+
+def c_sessions(engine: Any) -> Any:
+    from nara.store.db import session_factory
+
+    return session_factory(engine)
+
+
+async def measure(args: Any) -> c.Outcome:
+    from nara.store.db import create_engine
+    from nara.store.tables import Payment
+    from nara.workers.main import build_worker
+
+    totals: list[float] = []
+    per_stage: dict[str, list[float]] = {stage: [] for stage in STAGES}
+    server_starts: list[float] = []
+    with c.progress() as bar:
+        setup = bar.add_task("starting PostgreSQL and simulators", total=2, info="")
+        t0 = time.perf_counter()
+        with c.database("lifecycle") as url:
+            bar.advance(setup)
+            engine = create_engine(url, pool_size=10, application_name="bench-lifecycle")
+            try:
+                with c.simulators() as (guarantee, bank):
+                    async with c.partners(guarantee.url, bank.url) as partners:
+                        bar.advance(setup)
+                        setup_s = time.perf_counter() - t0
+                        runs = bar.add_task(
+                            "full lifecycles", total=args.repeat + args.warmup, info=""
+                        )
+                        for i in range(args.warmup + args.repeat):
+                            # A fresh time-skipping server and worker per lifecycle, as
+                            # tests/workflows has per test: awaiting a result lets the
+                            # server skip to any far timer (see the notes), and the next
+                            # lifecycle would start years later.
+                            ts0 = time.perf_counter()
+                            async with c.time_skipping_server() as env:
+                                queue = c.new_queue("lifecycle")
+                                worker = build_worker(
+                                    env.client, task_queue=queue, engine=engine, partners=partners
+                                )
+                                async with worker:
+                                    server_starts.append(time.perf_counter() - ts0)
+                                    total, stages = await one_lifecycle(
+                                        env, engine, partners, queue, args.poll_ms / 1000
+                                    )
+                            warm = i < args.warmup
+                            if not warm:
+                                totals.append(total)
+                                for stage, value in stages.items():
+                                    per_stage[stage].append(value)
+                            bar.update(
+                                runs,
+                                advance=1,
+                                info=f"last {total:.2f} s" + (" (warm-up)" if warm else ""),
+                            )
+                async with c_sessions(engine)() as s:
+                    payments = await s.scalar(
+                        select(func.count()).select_from(Payment).where(Payment.status == "paid")
+                    )
+            finally:
+                await engine.dispose()
+
+    metrics = {
+        "lifecycles": len(totals),
+        "lifecycle_s": {
+            "min": round(min(totals), 3),
+            "median": round(statistics.median(totals), 3),
+            "max": round(max(totals), 3),
+            "mean": round(statistics.fmean(totals), 3),
+            "all": [round(t, 3) for t in totals],
+        },
+        "stage_median_s": {
+            stage: round(statistics.median(values), 3) for stage, values in per_stage.items()
+        },
+        "time_skipping_server_and_worker_start_s": round(statistics.median(server_starts), 3),
+        "setup_s": round(setup_s, 2),
+        "payments_paid": payments,
+    }
+    rows = [
+        ("lifecycles measured", f"{len(totals)} (+{args.warmup} warm-up)"),
+        ("lifecycle min", c.fmt_s(min(totals))),
+        ("lifecycle median", c.fmt_s(statistics.median(totals))),
+        ("lifecycle max", c.fmt_s(max(totals))),
+        ("", ""),
+        *((f"  {stage} (median)", c.fmt_s(v)) for stage, v in metrics["stage_median_s"].items()),
+        ("", ""),
+        ("time-skipping server + worker start (median)", c.fmt_s(statistics.median(server_starts))),
+        ("setup (PostgreSQL, migrations, simulators)", c.fmt_s(setup_s)),
+    ]
+    expected_paid = 3 * (args.repeat + args.warmup)
+    return c.Outcome(
+        params={
+            "repeat": args.repeat,
+            "warmup": args.warmup,
+            "poll_ms": args.poll_ms,
+            "notice_days": 30,
+            "bids": 3,
+            "payments": 3,
+            "months_of_payments": 2,
+        },
+        metrics=metrics,
+        table=c.table(
+            "Tender lifecycle on the time-skipping server",
+            rows,
+            caption="30-day notice, 3 bids, award, guarantee, signatures, 3 payments over 2 months",
+        ),
+        checks={"every payment paid": payments == expected_paid},
+        notes=[
+            "time from start_workflow to the workflow result; registration and bank accounts "
+            "excluded",
+            f"stages are polled every {args.poll_ms} ms (DB for bidding open, query for phases)",
+        ],
+    )
+
+
+def main() -> int:
+    p = c.parser(__doc__)
+    p.add_argument("-n", "--repeat", type=c.positive_int, default=5, help="lifecycles measured")
+    p.add_argument(
+        "--warmup",
+        type=int,
+        default=1,
+        help="lifecycles run first and not counted (imports, sandbox, connection pools)",
+    )
+    p.add_argument(
+        "--poll-ms", type=float, default=10.0, help="polling interval while waiting for a phase"
+    )
+    args = p.parse_args()
+    return c.run("lifecycle", args, lambda: measure(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
