@@ -509,6 +509,7 @@ class TenderSteps:
     @activity.defn(name=m.RECORD_SIGNATURE)
     async def record_signature(self, step: m.SignatureStep) -> None:
         async with self.sessions.begin() as session:
+            await audit.lock_head(session)
             contract = (
                 await session.execute(
                     select(Contract)

@@ -302,6 +302,9 @@ async def create(
             estimated_price=body.estimated_price,
             on=now.astimezone(SEOUL).date(),
         )
+    # Lock order: the audit head before the deadline-hour lock and the new tender row, as
+    # every writer takes them (the announce activity upserts this row after the head).
+    await lock_audit_head(session)
     await check_schedule(
         session=session,
         settings=settings,
