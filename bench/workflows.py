@@ -101,8 +101,11 @@ async def phases(engine: Any, notices: list[str]) -> dict[str, str]:
                 Tender.notice_no.in_(notices)
             )
         )
+        # "bidding" only while bids are accepted: between the workflow's close_bidding and
+        # its `closed` record the row says bidding with bidding_open false.
         return {
-            no: ("bidding" if open_ and phase == "bidding" else phase) for no, phase, open_ in rows
+            no: ("closing" if phase == "bidding" and not open_ else phase)
+            for no, phase, open_ in rows
         }
 
 
