@@ -4,16 +4,20 @@ Everything is evaluated on the wall clock of Asia/Seoul (KST, UTC+9, no daylight
 saving since 1988). Public holidays are data, not a library: the list below is
 what government offices observe under the Public Holidays Act (공휴일에 관한 법률)
 and the Regulation on Holidays of Government Offices (관공서의 공휴일에 관한 규정),
-for the years in `COVERED_YEARS`. A date outside those years is refused rather
-than silently treated as a working day: add the new year's holidays here first.
+for the years in `COVERED_YEARS`. Later years, up to `COMPUTED_UNTIL`, are judged by
+the rules of the Act (`holiday_rules`), which reproduce the listed years except for
+election days and one-off temporary holidays: add each new year's list here when the
+government announces it. A date outside both is refused, never silently a working day.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 
 from nara.domain.clock import SEOUL, require_aware
 from nara.domain.errors import RuleViolation
+from nara.domain.holiday_rules import computed_holidays
 from nara.domain.rules import rules_on
 
 __all__ = [
@@ -35,6 +39,7 @@ __all__ = [
 ]
 
 COVERED_YEARS = range(2025, 2028)
+COMPUTED_UNTIL = 2050  # the last year the lunar calendar tables cover
 
 # Sources, for every date below:
 #   [law]  Public Holidays Act art. 2 and the Regulation on Holidays of Government Offices
@@ -136,15 +141,21 @@ WORKDAY_END = time(18, 0)
 END_OF_DAY = time(23, 59, 59)
 
 
+def _holidays_of(year: int) -> Mapping[date, str]:
+    if year in COVERED_YEARS:
+        return HOLIDAYS
+    return computed_holidays(year)
+
+
 def _covered(day: date) -> None:
-    if day.year not in COVERED_YEARS:
+    if not COVERED_YEARS.start <= day.year <= COMPUTED_UNTIL:
         raise RuleViolation(
             rule="holiday-calendar",
             field="date",
             value=day.isoformat(),
-            accepted=f"a date in {COVERED_YEARS.start}-{COVERED_YEARS.stop - 1}",
+            accepted=f"a date in {COVERED_YEARS.start}-{COMPUTED_UNTIL}",
             message=(
-                f"public holidays are known for {COVERED_YEARS.start}-{COVERED_YEARS.stop - 1}"
+                f"public holidays are known for {COVERED_YEARS.start}-{COMPUTED_UNTIL}"
                 f" only, so {day.isoformat()} cannot be judged a business day;"
                 " add that year's holidays to nara/domain/calendar.py"
             ),
@@ -154,13 +165,13 @@ def _covered(day: date) -> None:
 def is_holiday(day: date) -> bool:
     """True on a public holiday (not on an ordinary weekend)."""
     _covered(day)
-    return day in HOLIDAYS
+    return day in _holidays_of(day.year)
 
 
 def is_business_day(day: date) -> bool:
     """True on a weekday that is not a public holiday."""
     _covered(day)
-    return day.weekday() < 5 and day not in HOLIDAYS
+    return day.weekday() < 5 and day not in _holidays_of(day.year)
 
 
 def add_business_days(day: date, n: int) -> date:

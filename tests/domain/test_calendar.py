@@ -18,6 +18,7 @@ from nara.domain.calendar import (
     payment_due,
 )
 from nara.domain.errors import RuleViolation
+from nara.domain.holiday_rules import computed_holidays
 
 
 def kst(
@@ -70,10 +71,32 @@ def test_holiday_data_has_a_source_and_covers_the_lunar_holidays() -> None:
     assert all(d.year in (2025, 2026, 2027) for d in HOLIDAYS)
 
 
-def test_years_without_holiday_data_are_refused() -> None:
+def test_years_beyond_the_lunar_tables_are_refused() -> None:
     with pytest.raises(RuleViolation) as caught:
-        is_business_day(date(2028, 1, 3))
-    assert "2025-2027" in str(caught.value)
+        is_business_day(date(2051, 1, 3))
+    assert "2025-2050" in str(caught.value)
+
+
+@pytest.mark.parametrize("year", [2025, 2026, 2027])
+def test_the_rules_reproduce_the_listed_years_except_elections(year: int) -> None:
+    listed = {d for d, name in HOLIDAYS.items() if d.year == year}
+    one_off = {
+        d
+        for d, name in HOLIDAYS.items()
+        if d.year == year and ("[elec]" in name or "[temp]" in name)
+    }
+    assert set(computed_holidays(year)) == listed - one_off
+
+
+def test_later_years_are_judged_by_the_rules() -> None:
+    # Chuseok 2028 is 2-4 Oct and overlaps National Foundation Day (3 Oct): one
+    # substitute, Thu 5 Oct. Seollal 2028 is 26-28 Jan (Wed-Fri): no substitute.
+    assert not is_business_day(date(2028, 10, 5))
+    assert is_business_day(date(2028, 10, 6))
+    assert is_business_day(date(2028, 1, 25)) and not is_business_day(date(2028, 1, 26))
+    # A claim on Fri 29 Sep 2028 is due 5 business days later, skipping Chuseok:
+    # Mon 2 - Thu 5 Oct are holidays, so Fri 6 (1), 10 (2; 9 is Hangul Day), 11, 12, 13.
+    assert add_business_days(date(2028, 9, 29), 5) == date(2028, 10, 13)
 
 
 def test_add_business_days_across_chuseok_2026() -> None:
