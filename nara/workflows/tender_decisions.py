@@ -382,12 +382,16 @@ class TenderDecisions(TenderBase):
         s = self.s
         self._require_phase(Phase.CONTRACTED, Phase.PAYING)
         self._require_winner(claim.business_no)
-        open_payment = self._open_payment()
-        if open_payment:
+        # Claims may overlap (the previous one may still be paying): the amounts of every
+        # claim not rejected count against the contract. Only a final claim closes the list.
+        open_final = next(
+            (p for p in s.payments if p.kind == "final" and p.status == "claimed"), None
+        )
+        if open_final:
             raise refuse(
                 "WrongPhase",
-                f"payment {open_payment.seq} is still in progress; "
-                "claim the next one after it is paid or rejected",
+                f"the final payment ({open_final.seq}) is in progress; "
+                "claim again only if it is rejected",
             )
         claimed = sum(p.amount for p in s.payments if p.status != "rejected")
         remaining = s.contract_amount - claimed

@@ -126,6 +126,11 @@ async def test_late_inspection_is_flagged_and_a_rejected_claim_can_be_claimed_ag
     first = await handle.execute_update(TenderWorkflow.claim_payment, claim)
     payment = temporal_env.client.get_workflow_handle_for(PaymentWorkflow.run, first.workflow_id)
 
+    # While the final claim is open, nothing more can be claimed.
+    with pytest.raises(WorkflowUpdateFailedError) as caught:
+        await handle.execute_update(TenderWorkflow.claim_payment, claim)
+    assert "final payment" in str(caught.value.cause)
+
     # Nobody inspects for 15 days: the claim shows as overdue in visibility.
     await temporal_env.sleep(timedelta(days=15))
     assert (await payment.query(PaymentWorkflow.status)).overdue
