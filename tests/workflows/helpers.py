@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client, WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
 
 from nara.domain.identifiers import NoticeNo
 from nara.workers.main import Partners
@@ -21,7 +23,7 @@ from nara.workflows.models import (
     TenderTerms,
 )
 from nara.workflows.tender import TenderWorkflow, tender_workflow_id
-from tests.factories import Registry, place_bid, tender_row
+from tests.factories import Registry, make_registry, place_bid, tender_row, tender_terms
 from tests.support import eventually, sessions
 
 
@@ -129,3 +131,45 @@ async def guarantee_and_sign(
 
 
 SKIP_PAST_OPENING = timedelta(days=31)
+
+
+@dataclass
+class Contracted:
+    handle: WorkflowHandle
+    reg: Registry
+    terms: TenderTerms
+    winner: str
+
+
+async def contracted_tender(
+    env: WorkflowEnvironment,
+    task_queue: str,
+    engine: AsyncEngine,
+    partners: Partners,
+    *,
+    winner_account: bool = True,
+    **start_options: int,
+) -> Contracted:
+    """A 7-day goods tender, two bids, awarded at 91,000,000 KRW and signed.
+
+    The agency's bank account holds 1 bn KRW; the winner's account is opened unless
+    `winner_account` is False (to make the bank refuse the transfer).
+    """
+    reg = await make_registry(engine, businesses=2)
+    winner, other = reg.businesses
+    await partners.bank.open_account(
+        account_no=reg.agency_account, holder="agency", balance=1_000_000_000
+    )
+    if winner_account:
+        await partners.bank.open_account(account_no=reg.accounts[winner], holder=winner)
+    terms = tender_terms(reg, now=await env.get_current_time(), notice_days=7)
+    handle = await start_tender(env.client, task_queue, terms, **start_options)
+    await wait_bidding_open(engine, terms.notice_no)
+    await bid(engine, partners, reg, terms, winner, 91_000_000)
+    await bid(engine, partners, reg, terms, other, 94_000_000)
+    await env.sleep(timedelta(days=8))
+    await wait_phase(handle, Phase.EVALUATING)
+    await review_and_award(handle, reg, winner)
+    await guarantee_and_sign(handle, partners, reg, winner, 9_100_000)
+    await wait_phase(handle, Phase.CONTRACTED)
+    return Contracted(handle=handle, reg=reg, terms=terms, winner=winner)

@@ -17,15 +17,9 @@ from nara.workers.main import Partners
 from nara.workflows.models import ClaimPayment, Inspect, Phase, Role
 from nara.workflows.payment import PaymentWorkflow
 from nara.workflows.tender import TenderWorkflow
-from tests.factories import make_registry, tender_terms
 from tests.support import eventually, sessions
 from tests.workflows.helpers import (
-    bid,
-    guarantee_and_sign,
-    review_and_award,
-    start_tender,
-    wait_bidding_open,
-    wait_phase,
+    contracted_tender,
 )
 
 
@@ -36,22 +30,11 @@ async def test_refused_transfer_waits_for_operator_and_pays_late_interest(
     db_engine,
     partners: Partners,
 ) -> None:
-    reg = await make_registry(db_engine, businesses=2)
-    winner, other = reg.businesses
-    await partners.bank.open_account(
-        account_no=reg.agency_account, holder="agency", balance=1_000_000_000
-    )
     # The winner's account is not open at the bank yet: the transfer will be refused.
-    terms = tender_terms(reg, now=await temporal_env.get_current_time(), notice_days=7)
-    handle = await start_tender(temporal_env.client, task_queue, terms)
-    await wait_bidding_open(db_engine, terms.notice_no)
-    await bid(db_engine, partners, reg, terms, winner, 91_000_000)
-    await bid(db_engine, partners, reg, terms, other, 94_000_000)
-    await temporal_env.sleep(timedelta(days=8))
-    await wait_phase(handle, Phase.EVALUATING)
-    await review_and_award(handle, reg, winner)
-    await guarantee_and_sign(handle, partners, reg, winner, 9_100_000)
-    await wait_phase(handle, Phase.CONTRACTED)
+    deal = await contracted_tender(
+        temporal_env, task_queue, db_engine, partners, winner_account=False
+    )
+    handle, reg, terms, winner = deal.handle, deal.reg, deal.terms, deal.winner
 
     outcome = await handle.execute_update(
         TenderWorkflow.claim_payment,
@@ -104,22 +87,8 @@ async def test_late_inspection_is_flagged_and_a_rejected_claim_can_be_claimed_ag
     db_engine,
     partners: Partners,
 ) -> None:
-    reg = await make_registry(db_engine, businesses=2)
-    winner, other = reg.businesses
-    await partners.bank.open_account(
-        account_no=reg.agency_account, holder="agency", balance=1_000_000_000
-    )
-    await partners.bank.open_account(account_no=reg.accounts[winner], holder=winner)
-    terms = tender_terms(reg, now=await temporal_env.get_current_time(), notice_days=7)
-    handle = await start_tender(temporal_env.client, task_queue, terms)
-    await wait_bidding_open(db_engine, terms.notice_no)
-    await bid(db_engine, partners, reg, terms, winner, 91_000_000)
-    await bid(db_engine, partners, reg, terms, other, 94_000_000)
-    await temporal_env.sleep(timedelta(days=8))
-    await wait_phase(handle, Phase.EVALUATING)
-    await review_and_award(handle, reg, winner)
-    await guarantee_and_sign(handle, partners, reg, winner, 9_100_000)
-    await wait_phase(handle, Phase.CONTRACTED)
+    deal = await contracted_tender(temporal_env, task_queue, db_engine, partners)
+    handle, reg, terms, winner = deal.handle, deal.reg, deal.terms, deal.winner
     claim = ClaimPayment(
         person_id=reg.agents[winner], business_no=winner, kind="final", amount=91_000_000
     )

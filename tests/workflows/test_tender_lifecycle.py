@@ -21,6 +21,7 @@ from tests.support import eventually, sessions
 from tests.workflows.helpers import (
     SKIP_PAST_OPENING,
     bid,
+    contracted_tender,
     guarantee_and_sign,
     review_and_award,
     start_tender,
@@ -159,23 +160,8 @@ async def test_bank_commit_then_timeout_pays_once(
     partners: Partners,
     bank_sim,
 ) -> None:
-    reg = await make_registry(db_engine, businesses=2)
-    winner, other = reg.businesses
-    await partners.bank.open_account(
-        account_no=reg.agency_account, holder="agency", balance=1_000_000_000
-    )
-    for no in reg.businesses:
-        await partners.bank.open_account(account_no=reg.accounts[no], holder=no, balance=0)
-    terms = tender_terms(reg, now=await temporal_env.get_current_time(), notice_days=10)
-    handle = await start_tender(temporal_env.client, task_queue, terms)
-    await wait_bidding_open(db_engine, terms.notice_no)
-    await bid(db_engine, partners, reg, terms, winner, 91_000_000)
-    await bid(db_engine, partners, reg, terms, other, 94_000_000)
-    await temporal_env.sleep(timedelta(days=11))
-    await wait_phase(handle, Phase.EVALUATING)
-    await review_and_award(handle, reg, winner)
-    await guarantee_and_sign(handle, partners, reg, winner, 9_100_000)
-    await wait_phase(handle, Phase.CONTRACTED)
+    deal = await contracted_tender(temporal_env, task_queue, db_engine, partners)
+    handle, reg, winner = deal.handle, deal.reg, deal.winner
 
     # The bank commits the transfer, then the answer is lost: the retry must not pay twice.
     import httpx
@@ -227,22 +213,11 @@ async def test_long_contract_continues_as_new_between_payments(
     db_engine,
     partners: Partners,
 ) -> None:
-    reg = await make_registry(db_engine, businesses=2)
-    winner, other = reg.businesses
-    await partners.bank.open_account(
-        account_no=reg.agency_account, holder="agency", balance=1_000_000_000
-    )
-    await partners.bank.open_account(account_no=reg.accounts[winner], holder=winner)
-    terms = tender_terms(reg, now=await temporal_env.get_current_time(), notice_days=7)
     # A tiny history budget: the tender hands over to a new run whenever no payment is open.
-    first_run = await start_tender(temporal_env.client, task_queue, terms, history_event_limit=10)
-    await wait_bidding_open(db_engine, terms.notice_no)
-    await bid(db_engine, partners, reg, terms, winner, 91_000_000)
-    await bid(db_engine, partners, reg, terms, other, 94_000_000)
-    await temporal_env.sleep(timedelta(days=8))
-    await wait_phase(first_run, Phase.EVALUATING)
-    await review_and_award(first_run, reg, winner)
-    await guarantee_and_sign(first_run, partners, reg, winner, 9_100_000)
+    deal = await contracted_tender(
+        temporal_env, task_queue, db_engine, partners, history_event_limit=10
+    )
+    first_run, reg, winner = deal.handle, deal.reg, deal.winner
 
     latest = temporal_env.client.get_workflow_handle_for(TenderWorkflow.run, first_run.id)
 
