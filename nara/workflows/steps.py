@@ -41,26 +41,15 @@ async def db_step(name: str, arg: BaseModel, result_type: type[T] | None = None)
     )
 
 
-async def partner_step(
-    name: str, arg: BaseModel, result_type: type[T] | None = None, *, attempts: int | None = None
-) -> Any:
+async def partner_step(name: str, arg: BaseModel, result_type: type[T] | None = None) -> Any:
     """Run an activity that calls a guarantee agency or bank."""
-    retry = PARTNER_RETRY
-    if attempts is not None:
-        retry = RetryPolicy(
-            initial_interval=PARTNER_RETRY.initial_interval,
-            backoff_coefficient=PARTNER_RETRY.backoff_coefficient,
-            maximum_interval=PARTNER_RETRY.maximum_interval,
-            non_retryable_error_types=PARTNER_RETRY.non_retryable_error_types,
-            maximum_attempts=attempts,
-        )
     return await workflow.execute_activity(
         name,
         arg,
         result_type=result_type,
         start_to_close_timeout=PARTNER_TIMEOUT,
         heartbeat_timeout=timedelta(seconds=10),
-        retry_policy=retry,
+        retry_policy=PARTNER_RETRY,
     )
 
 

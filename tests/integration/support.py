@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
@@ -24,15 +24,12 @@ from nara.simulators import bank, guarantee_agency
 from nara.simulators.runner import ServerHandle, serve_in_thread
 from nara.workers.main import Partners, build_worker
 from tests.factories import business_no
+from tests.support import sessions  # noqa: F401  (re-exported for the integration tests)
 
 TIME_SCALE = 100_000
 """A 7-day notice period is 6.05 s of real time."""
 NOTICE_S = 8.0
 """Seconds from announcement to deadline in these tests (7 days and a bit at TIME_SCALE)."""
-
-
-def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
 
 
 def new_queue(prefix: str) -> str:
