@@ -368,7 +368,7 @@ async def add_search_attributes(client: Any) -> None:
     from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
     from temporalio.service import RPCError, RPCStatusCode
 
-    from nara.temporal import SEARCH_ATTRIBUTES
+    from nara.contracts.search import SEARCH_ATTRIBUTES
 
     for key in SEARCH_ATTRIBUTES:
         kind = IndexedValueType.Value(f"INDEXED_VALUE_TYPE_{key.indexed_value_type.name}")
@@ -427,7 +427,7 @@ async def dev_server() -> AsyncIterator[Any]:
     from temporalio.testing import WorkflowEnvironment
 
     from nara import embedded
-    from nara.temporal import search_attribute_cli_args
+    from nara.contracts.search import search_attribute_cli_args
 
     try:
         with _stdout_to_devnull():  # the CLI prints a banner; the table is ours to print

@@ -34,8 +34,8 @@ STAGES = ("announce", "bids", "close+open", "award+contract", "payments", "resul
 async def _register(sessions: Any, partners: Any, businesses: int) -> dict[str, Any]:
     """An agency, officer, inspector and businesses with agents, through the registry
     service (each write audited, as through the API); bank accounts at the simulator."""
+    from nara.domain.enums import Role
     from nara.services import registry
-    from nara.workflows.models import Role
 
     tag = uuid.uuid4().hex[:8]
     cast: dict[str, Any] = {
@@ -96,9 +96,9 @@ async def _register(sessions: Any, partners: Any, businesses: int) -> dict[str, 
 
 
 def _terms(cast: dict[str, Any], now: datetime) -> Any:
+    from nara.contracts.tender import TenderTerms
     from nara.domain.enums import AgencyKind, Category, Method
     from nara.domain.identifiers import NoticeNo
-    from nara.workflows.models import TenderTerms
 
     deadline = (now + timedelta(days=30)).replace(minute=0, second=0, microsecond=0)
     notice = NoticeNo(now.year, random.randrange(10**6, 10**7 - 1), 0)
@@ -171,18 +171,17 @@ async def one_lifecycle(
     env: Any, engine: Any, partners: Any, queue: str, poll_s: float
 ) -> tuple[float, dict[str, float]]:
     """One tender from announcement to final payment; (total seconds, seconds per stage)."""
-    from nara.store.tables import Tender
-    from nara.workflows.models import (
+    from nara.contracts.payment import Inspect
+    from nara.contracts.tender import (
         ApproveAward,
         ClaimPayment,
-        Inspect,
-        Phase,
         PostPerformanceGuarantee,
         ReviewCandidate,
-        Role,
         SignContract,
         TenderInput,
     )
+    from nara.domain.enums import Phase, Role
+    from nara.store.tables import Tender
     from nara.workflows.payment import PaymentWorkflow
     from nara.workflows.tender import TenderWorkflow, tender_workflow_id
 

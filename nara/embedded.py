@@ -25,7 +25,7 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
-from nara.temporal import search_attribute_cli_args
+from nara.contracts.search import search_attribute_cli_args
 
 # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); it falls back fine.
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")

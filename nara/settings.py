@@ -44,7 +44,6 @@ class Settings(BaseSettings):
     guarantee_agency_url: str = Field("http://127.0.0.1:8101", alias="GUARANTEE_AGENCY_URL")
     bank_url: str = Field("http://127.0.0.1:8102", alias="BANK_URL")
     partner_timeout_s: float = Field(5.0, alias="PARTNER_TIMEOUT_S")
-    search_statement_timeout_ms: int = Field(2000, alias="SEARCH_STATEMENT_TIMEOUT_MS")
     db_pool_size: int = Field(10, alias="DB_POOL_SIZE")
     late_interest_rate_bp: int = Field(
         1200, alias="LATE_INTEREST_RATE_BP", description="annual late interest, basis points"

@@ -1,49 +1,12 @@
-"""Temporal client, data converter and the project's search attributes."""
+"""Temporal client, data converter and the registration of the project's search attributes."""
 
 from __future__ import annotations
 
 from temporalio.client import Client, TLSConfig
-from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
 
+from nara.contracts.search import SEARCH_ATTRIBUTES
 from nara.settings import Settings, get_settings
-
-# Search attributes: registered at start-up, never personal data.
-TENDER_PHASE = SearchAttributeKey.for_keyword("TenderPhase")
-AGENCY_CODE = SearchAttributeKey.for_keyword("AgencyCode")
-NOTICE_NO = SearchAttributeKey.for_keyword("NoticeNo")
-BID_DEADLINE = SearchAttributeKey.for_datetime("BidDeadline")
-ESTIMATED_PRICE = SearchAttributeKey.for_int("EstimatedPrice")
-AWAITING_ROLE = SearchAttributeKey.for_keyword("AwaitingRole")
-PAYMENT_OVERDUE = SearchAttributeKey.for_bool("PaymentOverdue")
-
-SEARCH_ATTRIBUTES = (
-    TENDER_PHASE,
-    AGENCY_CODE,
-    NOTICE_NO,
-    BID_DEADLINE,
-    ESTIMATED_PRICE,
-    AWAITING_ROLE,
-    PAYMENT_OVERDUE,
-)
-
-# Names and CLI type words, for `temporal server start-dev --search-attribute`.
-_CLI_TYPE = {
-    "KEYWORD": "Keyword",
-    "DATETIME": "Datetime",
-    "INT": "Int",
-    "BOOL": "Bool",
-    "TEXT": "Text",
-    "FLOAT": "Double",
-}
-
-
-def search_attribute_cli_args() -> list[str]:
-    """`--search-attribute Name=Type` pairs for the dev server."""
-    args: list[str] = []
-    for key in SEARCH_ATTRIBUTES:
-        args += ["--search-attribute", f"{key.name}={_CLI_TYPE[key.indexed_value_type.name]}"]
-    return args
 
 
 async def connect(settings: Settings | None = None, *, address: str | None = None) -> Client:

@@ -27,8 +27,9 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from nara import embedded
+from nara.contracts.search import search_attribute_cli_args
 from nara.store.db import create_engine
-from nara.temporal import register_search_attributes, search_attribute_cli_args
+from nara.temporal import register_search_attributes
 
 # --------------------------------------------------------------------------- PostgreSQL
 

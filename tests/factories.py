@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from nara.contracts.tender import TenderTerms
 from nara.domain.enums import AgencyKind, Category, Method
 from nara.domain.identifiers import business_no_check_digit
 from nara.store.tables import Agency, Bid, Business, BusinessAgent, Person, Tender
-from nara.workflows.models import TenderTerms
 
 _rng = random.Random()
 

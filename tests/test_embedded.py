@@ -21,7 +21,8 @@ from temporalio.worker import Worker
 from nara import embedded
 
 with workflow.unsafe.imports_passed_through():
-    from nara.temporal import TENDER_PHASE, missing_search_attributes
+    from nara.contracts.search import TENDER_PHASE
+    from nara.temporal import missing_search_attributes
 
 
 def _free_port() -> int:

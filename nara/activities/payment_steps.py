@@ -9,8 +9,11 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from nara.activities import models as m
-from nara.errors import NaraError, PartnerRejected, to_application_error
+from nara.contracts import activities as declared
+from nara.contracts import steps as m
+from nara.contracts.activities import implements
+from nara.contracts.errors import to_application_error
+from nara.domain.errors import NaraError, PartnerRejected
 from nara.partners.bank import BankClient
 from nara.store import audit
 from nara.store.tables import Agency, Business, Contract, Payment, Tender
@@ -27,7 +30,7 @@ class PaymentSteps:
         self.sessions = sessions
         self.bank = bank
 
-    @activity.defn(name=m.RECORD_CLAIM)
+    @implements(declared.record_claim)
     async def record_claim(self, step: m.ClaimStep) -> None:
         async with self.sessions.begin() as session:
             await session.execute(
@@ -58,7 +61,7 @@ class PaymentSteps:
                 },
             )
 
-    @activity.defn(name=m.RECORD_INSPECTION)
+    @implements(declared.record_inspection)
     async def record_inspection(self, step: m.InspectionStep) -> None:
         async with self.sessions.begin() as session:
             fresh = await audit.append(
@@ -82,7 +85,7 @@ class PaymentSteps:
                     )
                 )
 
-    @activity.defn(name=m.TRANSFER_PAYMENT)
+    @implements(declared.transfer_payment)
     async def transfer_payment(self, step: m.TransferStep) -> m.TransferDone:
         """Move the money; the idempotency keys come from the payment id, never the attempt."""
         async with self.sessions() as session:
@@ -107,7 +110,7 @@ class PaymentSteps:
             transfer_ids.append(transfer.transfer_id)
         return m.TransferDone(transfer_ids=transfer_ids, completed_at=datetime.now(UTC))
 
-    @activity.defn(name=m.RECORD_PAID)
+    @implements(declared.record_paid)
     async def record_paid(self, step: m.PaidStep) -> None:
         async with self.sessions.begin() as session:
             fresh = await audit.append(

@@ -9,15 +9,17 @@ from decimal import Decimal
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from temporalio import activity
 
-from nara.activities import models as m
+from nara.contracts import activities as declared
+from nara.contracts import steps as m
+from nara.contracts.activities import implements
+from nara.contracts.errors import to_application_error
+from nara.contracts.tender import Candidate
 from nara.domain import evaluation, ranking, reserve_prices
 from nara.domain.calendar import SEOUL
-from nara.domain.enums import Method
-from nara.domain.errors import RuleViolation
+from nara.domain.enums import Method, Phase, Role
+from nara.domain.errors import NaraError, RuleViolation
 from nara.domain.identifiers import NoticeNo, validate_business_no
-from nara.errors import NaraError, RuleBroken, to_application_error
 from nara.partners.guarantee import GuaranteeAgencyClient
 from nara.store import audit
 from nara.store.tables import (
@@ -29,7 +31,6 @@ from nara.store.tables import (
     Review,
     Tender,
 )
-from nara.workflows.models import Candidate, Phase, Role
 
 
 def _entity(notice_no: str) -> str:
@@ -52,7 +53,7 @@ class TenderSteps:
         self.sessions = sessions
         self.guarantee_agency = guarantee_agency
 
-    @activity.defn(name=m.ANNOUNCE_TENDER)
+    @implements(declared.announce_tender)
     async def announce_tender(self, step: m.AnnounceStep) -> None:
         """Create (or confirm) the tender row and open bidding."""
         t = step.terms
@@ -106,7 +107,7 @@ class TenderSteps:
                 },
             )
 
-    @activity.defn(name=m.RECORD_PHASE)
+    @implements(declared.record_phase)
     async def record_phase(self, step: m.PhaseStep) -> None:
         """Mirror a phase change onto the tender row and the audit log."""
         async with self.sessions.begin() as session:
@@ -130,7 +131,7 @@ class TenderSteps:
                     )
                 )
 
-    @activity.defn(name=m.RECORD_SCHEDULE)
+    @implements(declared.record_schedule)
     async def record_schedule(self, step: m.ScheduleStep) -> None:
         """Write a moved deadline and opening to the tender row (the bid check reads it)."""
         async with self.sessions.begin() as session:
@@ -159,7 +160,7 @@ class TenderSteps:
                 update(Tender).where(Tender.notice_no == step.notice_no).values(**values)
             )
 
-    @activity.defn(name=m.CLOSE_BIDDING)
+    @implements(declared.close_bidding)
     async def close_bidding(self, step: m.CloseStep) -> m.CloseResult:
         """Flip the tender to closed under its row lock: no bid slips in after this commits."""
         async with self.sessions.begin() as session:
@@ -173,7 +174,7 @@ class TenderSteps:
             assert tender.bidding_closed_at is not None
             return m.CloseResult(bid_count=count or 0, closed_at=tender.bidding_closed_at)
 
-    @activity.defn(name=m.OPEN_BIDS)
+    @implements(declared.open_bids)
     async def open_bids(self, step: m.OpenStep) -> m.OpeningSummary:
         """Open the sealed bids: predetermined price, lower limit, ranking; stored once."""
         t = step.terms
@@ -219,9 +220,7 @@ class TenderSteps:
                         seed=step.lottery_seed,
                     )
             except RuleViolation as violation:
-                raise to_application_error(
-                    RuleBroken(violation.message, field=violation.field)
-                ) from violation
+                raise to_application_error(violation) from violation
             by_business = {b.business_no: b for b in bids}
             for bid in bids:
                 bid.bid_rate = ranking.bid_rate(price=bid.price, predetermined_price=pp.price)
@@ -265,7 +264,7 @@ class TenderSteps:
             await session.flush()
             return _summary(result, bids)
 
-    @activity.defn(name=m.RANK_NEGOTIATED)
+    @implements(declared.rank_negotiated)
     async def rank_negotiated(self, step: m.NegotiationStep) -> m.NegotiationRanking:
         """Score every proposal of a negotiated tender and store the order (technical + price)."""
         t = step.terms
@@ -283,11 +282,14 @@ class TenderSteps:
                 missing = sorted(bidders - set(scores))
                 unknown = sorted(set(scores) - bidders)
                 raise to_application_error(
-                    RuleBroken(
-                        "every proposal needs exactly one technical score"
+                    RuleViolation(
+                        rule="one-score-per-proposal",
+                        message="every proposal needs exactly one technical score"
                         + (f"; missing {', '.join(missing)}" if missing else "")
                         + (f"; not bidders {', '.join(unknown)}" if unknown else ""),
                         field="technical_scores",
+                        value=sorted(scores),
+                        accepted="one score for each business that bid",
                         fix="score each business that bid, and no other",
                     )
                 )
@@ -299,9 +301,8 @@ class TenderSteps:
                     seed=step.lottery_seed,
                 )
             except RuleViolation as violation:
-                raise to_application_error(
-                    RuleBroken(violation.message, field="technical_scores")
-                ) from violation
+                violation.field = "technical_scores"
+                raise to_application_error(violation) from violation
             by_business = {b.business_no: b for b in bids}
             for proposal in scored:
                 row = by_business[proposal.bidder]
@@ -340,7 +341,7 @@ class TenderSteps:
             )
             return m.NegotiationRanking(ranked=ranked, not_eligible=len(scored) - ranked)
 
-    @activity.defn(name=m.GET_CANDIDATE)
+    @implements(declared.get_candidate)
     async def get_candidate(self, query: m.CandidateQuery) -> m.CandidateAnswer:
         async with self.sessions() as session:
             tender = await _tender(session, query.notice_no)
@@ -362,7 +363,7 @@ class TenderSteps:
                 )
             )
 
-    @activity.defn(name=m.RECORD_REVIEW)
+    @implements(declared.record_review)
     async def record_review(self, step: m.ReviewStep) -> None:
         async with self.sessions.begin() as session:
             tender = await _tender(session, step.notice_no)
@@ -396,7 +397,7 @@ class TenderSteps:
                 },
             )
 
-    @activity.defn(name=m.RECORD_AWARD)
+    @implements(declared.record_award)
     async def record_award(self, step: m.AwardStep) -> None:
         async with self.sessions.begin() as session:
             tender = await _tender(session, step.notice_no)
@@ -412,7 +413,7 @@ class TenderSteps:
                 .on_conflict_do_nothing(constraint="uq_award_candidate")
             )
 
-    @activity.defn(name=m.CONFIRM_GUARANTEE)
+    @implements(declared.confirm_guarantee)
     async def confirm_guarantee(self, check: m.GuaranteeCheck) -> m.GuaranteeConfirmed:
         """Ask the issuing agency to confirm a certificate; record it when confirmed."""
         try:
@@ -440,7 +441,7 @@ class TenderSteps:
             )
         return m.GuaranteeConfirmed(certificate_no=check.certificate_no, amount=confirmed.amount)
 
-    @activity.defn(name=m.FORFEIT_AWARD)
+    @implements(declared.forfeit_award)
     async def forfeit_award(self, step: m.ForfeitStep) -> m.ForfeitResult:
         """The winner defaulted: claim the bid guarantee (idempotently) and void the award."""
         claim_id = None
@@ -482,7 +483,7 @@ class TenderSteps:
             )
         return m.ForfeitResult(claimed=claim_id is not None, claim_id=claim_id)
 
-    @activity.defn(name=m.CREATE_CONTRACT)
+    @implements(declared.create_contract)
     async def create_contract(self, step: m.ContractStep) -> None:
         async with self.sessions.begin() as session:
             tender = await _tender(session, step.notice_no)
@@ -506,7 +507,7 @@ class TenderSteps:
                 payload={"certificate_no": step.performance_guarantee_cert},
             )
 
-    @activity.defn(name=m.RECORD_SIGNATURE)
+    @implements(declared.record_signature)
     async def record_signature(self, step: m.SignatureStep) -> None:
         async with self.sessions.begin() as session:
             await audit.lock_head(session)

@@ -16,12 +16,12 @@ from fastapi import Depends, Header, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
-from nara.errors import Forbidden, TemporalUnavailable, Unauthenticated
+from nara.domain.enums import Role
+from nara.domain.errors import Forbidden, TemporalUnavailable, Unauthenticated
 from nara.services import registry
 from nara.services.registry import Actor
 from nara.settings import Settings
 from nara.temporal import connect
-from nara.workflows.models import Role
 
 PERSON_HEADER = "X-Nara-Person"
 

@@ -3,8 +3,9 @@
 A problem has `type`, `title`, `status`, `detail`, `instance`, plus `field` (what was
 wrong) and `fix` (what to do), and any extras the error carries. Sources:
 
-- `NaraError` subclasses (the project hierarchy in `nara.errors`): their own status;
-- `RuleViolation` from the domain: 422 naming the rule, the value and what is accepted;
+- the error catalogue (`NaraError` subclasses in `nara.domain.errors`): the status of
+  `HTTP_STATUS` below, the error's code, title, field, fix and extras (a `RuleViolation`
+  names the rule, the value and what is accepted);
 - request validation (pydantic): 422 naming each field path and what it accepts;
 - Temporal unreachable, PostgreSQL unreachable or a transient conflict (deadlock,
   serialization failure, statement timeout): 503, retry; anything else: 500 without
@@ -24,8 +25,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.service import RPCError
 
-from nara.domain.errors import RuleViolation
-from nara.errors import NaraError, Unauthenticated
+from nara.domain import errors
+from nara.domain.errors import NaraError, Unauthenticated
 
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger("nara.api")
@@ -76,6 +77,28 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+# The HTTP status of each kind of error in the catalogue; a subclass takes its nearest
+# listed ancestor's. tests/api/test_problems.py checks every class resolves on purpose.
+HTTP_STATUS: dict[type[NaraError], int] = {
+    errors.NaraError: 400,
+    errors.Unauthenticated: 401,
+    errors.Forbidden: 403,
+    errors.NotFound: 404,
+    errors.Conflict: 409,
+    errors.RuleViolation: 422,
+    errors.InvalidClaim: 422,
+    errors.PartnerRejected: 422,
+    errors.ProcessFailed: 500,
+    errors.PartnerUnavailable: 503,
+    errors.TemporalUnavailable: 503,
+}
+
+
+def http_status(error: type[NaraError]) -> int:
+    """The HTTP status of an error class: its own entry, or its nearest ancestor's."""
+    return next(HTTP_STATUS[cls] for cls in error.__mro__ if cls in HTTP_STATUS)
+
+
 async def _nara_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, NaraError)
     headers = (
@@ -85,7 +108,7 @@ async def _nara_error(request: Request, exc: Exception) -> JSONResponse:
     )
     return problem_response(
         request,
-        status=exc.status,
+        status=http_status(type(exc)),
         code=exc.code,
         title=exc.title,
         detail=exc.detail,
@@ -93,23 +116,6 @@ async def _nara_error(request: Request, exc: Exception) -> JSONResponse:
         fix=exc.fix,
         headers=headers,
         **{k: _jsonable(v) for k, v in exc.extra.items()},
-    )
-
-
-async def _rule_violation(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RuleViolation)
-    return problem_response(
-        request,
-        status=422,
-        code="rule-violation",
-        title="A procurement rule was broken",
-        detail=exc.message,
-        field=exc.field,
-        fix=f"use {exc.accepted}",
-        rule=exc.rule,
-        value=_jsonable(exc.value),
-        accepted=exc.accepted,
-        suggestion=_jsonable(exc.suggestion),
     )
 
 
@@ -278,7 +284,6 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 def install_problem_handlers(app: FastAPI) -> None:
     """Answer every error of `app` with problem JSON."""
     app.add_exception_handler(NaraError, _nara_error)
-    app.add_exception_handler(RuleViolation, _rule_violation)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RPCError, _temporal_unreachable)

@@ -41,3 +41,49 @@ class WorkType(StrEnum):
     BRIDGE_TUNNEL = "bridge_tunnel"
     ROAD_BUILDING = "road_building"
     OTHER = "other"
+
+
+class Phase(StrEnum):
+    """Where a tender is in its life (the workflow is the system of record for it)."""
+
+    ANNOUNCED = "announced"
+    BIDDING = "bidding"
+    CLOSED = "closed"
+    OPENED = "opened"
+    EVALUATING = "evaluating"
+    AWARDED = "awarded"
+    CONTRACTED = "contracted"
+    PAYING = "paying"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+FINAL_PHASES = frozenset({Phase.COMPLETED, Phase.FAILED, Phase.CANCELLED})
+
+
+class Role(StrEnum):
+    """What a person does in the system."""
+
+    OFFICER = "officer"
+    INSPECTOR = "inspector"
+    SUPPLIER = "supplier"
+    OPERATOR = "operator"
+    AUDITOR = "auditor"
+
+
+class PaymentKind(StrEnum):
+    """What a payment claim is for."""
+
+    ADVANCE = "advance"  # 선금
+    PROGRESS = "progress"  # 기성금
+    FINAL = "final"  # 준공금
+
+
+class PaymentState(StrEnum):
+    """Where a payment claim stands."""
+
+    CLAIMED = "claimed"
+    ACCEPTED = "accepted"  # inspected and accepted, transfer pending
+    PAID = "paid"
+    REJECTED = "rejected"

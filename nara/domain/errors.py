@@ -1,27 +1,102 @@
-"""The one error the rules raise.
+"""The project's one error catalogue.
 
-A `RuleViolation` names the rule that was broken, the field and value that broke
-it, and what would have been accepted, so the API can answer with a message a
-procurement officer can act on. The API maps it to its own problem type; the
-domain stays free of any framework.
+Every expected, explainable failure is a `NaraError` subclass: it says what was wrong
+(`detail`), which input was at fault (`field`) and what to do (`fix`), plus any extras.
+The catalogue is pure Python; two places translate it and no others:
+
+- `nara.contracts.errors`: to and from Temporal `ApplicationError` (the type name is the
+  class name), so a refusal crosses the workflow boundary with its field and fix;
+- `nara.api.problems`: to RFC 9457 problem JSON, with the HTTP status of each class.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 
-class RuleViolation(Exception):
+class NaraError(Exception):
+    """Base of every expected, explainable failure."""
+
+    code: ClassVar[str] = "bad-request"
+    title: ClassVar[str] = "Bad request"
+    retryable: ClassVar[bool] = False
+
+    def __init__(
+        self, detail: str, *, field: str | None = None, fix: str | None = None, **extra: Any
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+        self.fix = fix
+        self.extra = extra
+
+    def __str__(self) -> str:
+        return self.detail
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword arguments need help to survive pickling (process pools, test runners).
+        return (_rebuild, (type(self), self.detail, self.field, self.fix, self.extra))
+
+    @classmethod
+    def rebuild(
+        cls, detail: str, *, field: str | None, fix: str | None, extra: dict[str, Any]
+    ) -> NaraError:
+        """The error again from its parts (what crossed a process or workflow boundary)."""
+        error = cls.__new__(cls)
+        NaraError.__init__(error, detail, field=field, fix=fix, **extra)
+        return error
+
+
+def _rebuild(
+    cls: type[NaraError], detail: str, field: str | None, fix: str | None, extra: dict[str, Any]
+) -> NaraError:
+    return cls.rebuild(detail, field=field, fix=fix, extra=extra)
+
+
+class NotFound(NaraError):
+    code, title = "not-found", "Not found"
+
+
+class Forbidden(NaraError):
+    code, title = "forbidden", "Not allowed"
+
+
+class Unauthenticated(NaraError):
+    code, title = "unauthenticated", "Who are you?"
+
+
+class Conflict(NaraError):
+    code, title = "conflict", "Conflict with the current state"
+
+
+class WrongPhase(Conflict):
+    code, title = "wrong-phase", "The tender is not in the phase this needs"
+
+
+class DeadlinePassed(Conflict):
+    code, title = "deadline-passed", "The bid deadline has passed"
+
+
+class DuplicateBid(Conflict):
+    code, title = "duplicate-bid", "This business already bid on this tender"
+
+
+class StaleCandidate(Conflict):
+    """The decision names a candidate who is no longer the one under review."""
+
+    code, title = "stale-candidate", "That candidate is not the one under review"
+
+
+class RuleViolation(NaraError):
     """A procurement rule refused a value.
 
-    Attributes:
-        rule: Stable identifier of the rule, e.g. ``"notice-period"``.
-        field: The input field at fault, e.g. ``"deadline"``.
-        value: The value that was refused.
-        accepted: What would be accepted, in words, e.g. ``"on or after 2026-12-28 10:00 KST"``.
-        message: A full sentence naming the rule, the value and what would be accepted.
-        suggestion: A concrete value that would pass, when one can be computed.
+    Carries, besides the message: `rule` (stable identifier, e.g. ``"notice-period"``),
+    `value` (what was refused), `accepted` (what would be accepted, in words, e.g.
+    ``"on or after 2026-12-28 10:00 KST"``) and `suggestion` (a value that would pass,
+    when one can be computed).
     """
+
+    code, title = "rule-violation", "A procurement rule was broken"
 
     def __init__(
         self,
@@ -32,21 +107,37 @@ class RuleViolation(Exception):
         accepted: str,
         message: str,
         suggestion: object = None,
+        fix: str | None = None,
     ) -> None:
-        super().__init__(message)
-        self.rule = rule
-        self.field = field
-        self.value = value
-        self.accepted = accepted
-        self.message = message
-        self.suggestion = suggestion
+        super().__init__(
+            message,
+            field=field,
+            fix=fix or f"use {accepted}",
+            rule=rule,
+            value=value,
+            accepted=accepted,
+            suggestion=suggestion,
+        )
 
-    def __str__(self) -> str:
-        return self.message
+    @property
+    def message(self) -> str:
+        return self.detail
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Keyword-only __init__ needs help to survive pickling (process pools, test runners).
-        return (_rebuild, (self.as_dict(),))
+    @property
+    def rule(self) -> str:
+        return str(self.extra.get("rule", ""))
+
+    @property
+    def value(self) -> object:
+        return self.extra.get("value")
+
+    @property
+    def accepted(self) -> str:
+        return str(self.extra.get("accepted", ""))
+
+    @property
+    def suggestion(self) -> object:
+        return self.extra.get("suggestion")
 
     def as_dict(self) -> dict[str, object]:
         """The violation as plain data, for problem JSON and audit records."""
@@ -60,5 +151,50 @@ class RuleViolation(Exception):
         }
 
 
-def _rebuild(fields: dict[str, Any]) -> RuleViolation:
-    return RuleViolation(**fields)
+class InvalidClaim(NaraError):
+    """A payment claim breaks the contract's payment terms."""
+
+    code, title = "invalid-claim", "The payment claim is not valid"
+
+
+class PartnerRejected(NaraError):
+    """A guarantee agency or bank said no for a business reason: retrying will not help."""
+
+    code, title = "partner-rejected", "A partner refused the request"
+
+
+class GuaranteeRejected(PartnerRejected):
+    """The guarantee agency refused to confirm a certificate."""
+
+    code, title = "guarantee-rejected", "The guarantee agency refused the certificate"
+
+
+class PartnerUnavailable(NaraError):
+    """A guarantee agency or bank timed out or failed: retry later."""
+
+    code, title = "partner-unavailable", "A partner is unavailable"
+    retryable = True
+
+
+class TemporalUnavailable(NaraError):
+    """Temporal (the workflow service) did not answer."""
+
+    code, title = "temporal-unavailable", "The workflow service is unavailable"
+    retryable = True
+
+
+class ProcessFailed(NaraError):
+    """A workflow answered with a failure that has no better word in this catalogue."""
+
+    code, title = "process-failed", "The tender process could not do this"
+
+
+def catalogue() -> dict[str, type[NaraError]]:
+    """Every error class by its name (the Temporal `ApplicationError` type)."""
+    found: dict[str, type[NaraError]] = {}
+    pending: list[type[NaraError]] = [NaraError]
+    while pending:
+        cls = pending.pop()
+        found[cls.__name__] = cls
+        pending.extend(cls.__subclasses__())
+    return found

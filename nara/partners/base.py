@@ -17,7 +17,7 @@ from typing import Any, ClassVar, TypeVar
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from nara.errors import PartnerRejected, PartnerUnavailable
+from nara.domain.errors import PartnerRejected, PartnerUnavailable
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 

@@ -6,10 +6,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nara.api.schemas.audit import AuditEventPage, AuditEventRead, ChainCheckRead
+from nara.domain.enums import Role
 from nara.services.registry import Actor, require_role
 from nara.store import audit
 from nara.store.tables import AuditEvent, AuditHead
-from nara.workflows.models import Role
 
 READERS = (Role.AUDITOR, Role.OPERATOR)
 

@@ -15,13 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nara.api.schemas.bids import BidCreate, BidRead
 from nara.domain.clock import SEOUL
-from nara.errors import DeadlinePassed, DuplicateBid, WrongPhase
+from nara.domain.enums import Phase
+from nara.domain.errors import DeadlinePassed, DuplicateBid, WrongPhase
 from nara.services import tenders
 from nara.services.locks import lock_audit_head
 from nara.services.registry import Actor, get_business, require_agent
 from nara.store import audit
 from nara.store.tables import Bid, Tender
-from nara.workflows.models import Phase
 
 
 def _kst(at: datetime) -> str:

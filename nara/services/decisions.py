@@ -18,16 +18,7 @@ from nara.api.schemas.decisions import (
     ScoresRequest,
     SignRequest,
 )
-from nara.errors import InvalidClaim, NaraError, WrongPhase
-from nara.services import processes, tenders
-from nara.services.registry import (
-    Actor,
-    require_agency,
-    require_agent,
-    require_role,
-)
-from nara.store.tables import Business, Tender
-from nara.workflows.models import (
+from nara.contracts.tender import (
     ApproveAward,
     AwardOutcome,
     ClaimOutcome,
@@ -36,12 +27,22 @@ from nara.workflows.models import (
     PostPerformanceGuarantee,
     ReviewCandidate,
     ReviewOutcome,
-    Role,
     ScoreProposals,
     ScoringOutcome,
     SignContract,
     SignOutcome,
 )
+from nara.domain.enums import Role
+from nara.domain.errors import InvalidClaim, NaraError, WrongPhase
+from nara.services import processes, tenders
+from nara.services.registry import (
+    Actor,
+    require_agency,
+    require_agent,
+    require_role,
+)
+from nara.store.tables import Business, Tender
+from nara.workflows.tender import TenderWorkflow
 
 
 def _closed(session: AsyncSession, notice_no: str) -> processes.ClosedError:
@@ -73,14 +74,13 @@ async def review(
     return await processes.update(
         temporal,
         tender.workflow_id,
-        "review_candidate",
+        TenderWorkflow.review_candidate,
         ReviewCandidate(
             officer_id=actor.id,
             business_no=body.business_no,
             capability_score=body.capability_score,
             note=body.note,
         ),
-        result_type=ReviewOutcome,
         closed=_closed(session, notice_no),
     )
 
@@ -93,9 +93,8 @@ async def score(
     return await processes.update(
         temporal,
         tender.workflow_id,
-        "score_proposals",
+        TenderWorkflow.score_proposals,
         ScoreProposals(officer_id=actor.id, technical_scores=dict(body.technical_scores)),
-        result_type=ScoringOutcome,
         closed=_closed(session, notice_no),
     )
 
@@ -108,9 +107,8 @@ async def approve(
     return await processes.update(
         temporal,
         tender.workflow_id,
-        "approve_award",
+        TenderWorkflow.approve_award,
         ApproveAward(officer_id=actor.id, business_no=body.business_no),
-        result_type=AwardOutcome,
         closed=_closed(session, notice_no),
     )
 
@@ -129,11 +127,10 @@ async def submit_guarantee(
     return await processes.update(
         temporal,
         tender.workflow_id,
-        "post_performance_guarantee",
+        TenderWorkflow.post_performance_guarantee,
         PostPerformanceGuarantee(
             person_id=actor.id, business_no=body.business_no, certificate_no=body.certificate_no
         ),
-        result_type=GuaranteeOutcome,
         closed=_closed(session, notice_no),
     )
 
@@ -159,9 +156,8 @@ async def sign(
     return await processes.update(
         temporal,
         tender.workflow_id,
-        "sign_contract",
+        TenderWorkflow.sign_contract,
         command,
-        result_type=SignOutcome,
         closed=_closed(session, notice_no),
     )
 
@@ -188,7 +184,7 @@ async def submit_claim(
     return await processes.update(
         temporal,
         tender.workflow_id,
-        "claim_payment",
+        TenderWorkflow.claim_payment,
         ClaimPayment(
             person_id=actor.id,
             business_no=body.business_no,
@@ -197,6 +193,5 @@ async def submit_claim(
             subcontract_amount=body.subcontract_amount,
             subcontractor_no=body.subcontractor_no,
         ),
-        result_type=ClaimOutcome,
         closed=_closed(session, notice_no),
     )

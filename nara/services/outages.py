@@ -26,10 +26,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
 from nara.api.schemas.outages import OutageCreate, OutageDetail, OutagePage, OutageRead
+from nara.contracts.tender import ExtendDeadline
 from nara.domain.clock import SEOUL, format_kst
+from nara.domain.enums import Phase, Role
+from nara.domain.errors import Conflict, NaraError, NotFound, RuleViolation, WrongPhase
 from nara.domain.outage import extend_for_outage
 from nara.domain.rules import rules_on
-from nara.errors import Conflict, NaraError, NotFound, RuleBroken, WrongPhase
 from nara.logs import get_logger
 from nara.services import processes
 from nara.services.locks import lock_audit_head
@@ -37,7 +39,7 @@ from nara.services.registry import Actor, require_role
 from nara.services.tenders import database_now
 from nara.store import audit
 from nara.store.tables import Outage, Tender
-from nara.workflows.models import ExtendDeadline, Phase, Role
+from nara.workflows.tender import TenderWorkflow
 
 FUTURE_SKEW = timedelta(minutes=2)
 """How far ahead of the database clock a recovery time may be (an operator's clock)."""
@@ -152,17 +154,19 @@ async def declare(
 
 def _check_window(start: datetime, back: datetime, now: datetime) -> None:
     if back > now + FUTURE_SKEW:
-        raise RuleBroken(
-            f"recovered_at {format_kst(back)} is in the future (server time {format_kst(now)}): "
-            "an outage is declared once the site is back",
+        raise RuleViolation(
+            rule="outage-declared-after-recovery",
+            message=f"recovered_at {format_kst(back)} is in the future "
+            f"(server time {format_kst(now)}): an outage is declared once the site is back",
             field="recovered_at",
             fix="declare the outage after recovery, with the time the site came back",
             value=back.isoformat(),
             accepted=f"a time up to {format_kst(now + FUTURE_SKEW)}",
         )
     if back - start > LONGEST_OUTAGE:
-        raise RuleBroken(
-            f"an outage from {format_kst(start)} to {format_kst(back)} lasts over "
+        raise RuleViolation(
+            rule="outage-length",
+            message=f"an outage from {format_kst(start)} to {format_kst(back)} lasts over "
             f"{LONGEST_OUTAGE.days} days, which would move most open tenders",
             field="started_at",
             fix="check started_at; declare separate outages for separate failures",
@@ -296,7 +300,7 @@ async def notify(*, session: AsyncSession, temporal: Client, outage: Outage) -> 
                 await processes.signal(
                     temporal,
                     move["workflow_id"],
-                    "extend_deadline",
+                    TenderWorkflow.extend_deadline,
                     change,
                     closed=lambda: _ended(move["notice_no"]),
                 )

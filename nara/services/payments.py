@@ -9,11 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
 from nara.api.schemas.payments import InspectionRequest, PaymentDetail, PaymentRead, RetryAccepted
-from nara.errors import NotFound, WrongPhase
+from nara.contracts.payment import Inspect, InspectOutcome
+from nara.domain.enums import Role
+from nara.domain.errors import NotFound, WrongPhase
 from nara.services import processes
 from nara.services.registry import Actor, require_agency, require_role
 from nara.store.tables import BusinessAgent, Contract, Payment, Tender
-from nara.workflows.models import Inspect, InspectOutcome, PaymentStatus, Role
+from nara.workflows.payment import PaymentWorkflow
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ async def _may_read(
 async def get(
     *, session: AsyncSession, temporal: Client | None, actor: Actor, payment_id: str
 ) -> PaymentDetail:
-    """The payment row (once the workflow recorded it) and the live PaymentStatus."""
+    """The payment row (once the workflow recorded it) and the live PaymentView."""
     ref = await _ref(session, payment_id)
     payment = (
         await session.execute(
@@ -84,7 +86,7 @@ async def get(
         )
     ).scalar_one_or_none()
     await _may_read(session, actor, ref, payment)
-    live, note = await processes.query(temporal, payment_id, "status", result_type=PaymentStatus)
+    live, note = await processes.query(temporal, payment_id, PaymentWorkflow.status)
     if payment is None and live is None:
         raise NotFound(
             f"no payment {payment_id}", field="payment_id", fix="check the id in the claim answer"
@@ -123,9 +125,8 @@ async def inspect(
     return await processes.update(
         temporal,
         payment_id,
-        "inspect",
+        PaymentWorkflow.inspect,
         Inspect(inspector_id=actor.id, accepted=body.accepted, note=body.note),
-        result_type=InspectOutcome,
         closed=_closed(payment_id),
     )
 
@@ -136,13 +137,15 @@ async def retry(
     """An operator fixed what the bank refused: try the transfer again (signal)."""
     require_role(actor, Role.OPERATOR, doing=f"retry the transfer of {payment_id}")
     await _ref(session, payment_id)
-    live, note = await processes.query(temporal, payment_id, "status", result_type=PaymentStatus)
+    live, note = await processes.query(temporal, payment_id, PaymentWorkflow.status)
     if live is not None and live.awaiting_role is not Role.OPERATOR:
         raise WrongPhase(
             f"payment {payment_id} is not waiting for an operator (status: {live.status})",
             fix="retry only a transfer the bank refused",
         )
-    await processes.signal(temporal, payment_id, "retry_transfer", closed=_closed(payment_id))
+    await processes.signal(
+        temporal, payment_id, PaymentWorkflow.retry_transfer, closed=_closed(payment_id)
+    )
     return RetryAccepted(
         payment_id=payment_id,
         note="the transfer will be tried again"

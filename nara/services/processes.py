@@ -1,10 +1,11 @@
 """Talking to running tender and payment workflows: Updates, signals and queries.
 
-This is where Temporal's failures become project errors: an Update validator's
-`ApplicationError` type (WrongPhase, Forbidden, StaleCandidate, InvalidClaim,
-GuaranteeRejected, RuleViolation) becomes the error of the same name; a closed or unknown workflow,
-a timeout and an unreachable server get their own. `nara.api.problems` then turns
-those into HTTP.
+Every call names its Update, signal or query by the workflow method
+(`TenderWorkflow.approve_award`), so the argument and result types are checked. This is
+where Temporal's failures become project errors: a refusal crosses the boundary as the
+catalogue error it was (`nara.contracts.errors`); a closed or unknown workflow, a
+timeout and an unreachable server get their own. `nara.api.problems` then turns those
+into HTTP.
 """
 
 from __future__ import annotations
@@ -20,37 +21,21 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
-from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from nara.errors import (
-    Forbidden,
-    GuaranteeRejected,
-    InvalidClaim,
-    NaraError,
-    ProcessFailed,
-    RuleBroken,
-    StaleCandidate,
-    TemporalUnavailable,
-    WrongPhase,
-)
+from nara.contracts.errors import from_application_error
+from nara.domain.errors import NaraError, ProcessFailed, TemporalUnavailable
 
-T = TypeVar("T")
+W = TypeVar("W")
+A = TypeVar("A")
+R = TypeVar("R")
 
 UPDATE_TIMEOUT = timedelta(seconds=60)
 """How long an API call waits for an Update; guarantee checks call a partner, with retries."""
 QUERY_TIMEOUT = timedelta(seconds=3)
 SIGNAL_TIMEOUT = timedelta(seconds=10)
 
-APPLICATION_ERRORS: dict[str, type[NaraError]] = {
-    "WrongPhase": WrongPhase,
-    "Forbidden": Forbidden,
-    "StaleCandidate": StaleCandidate,
-    "InvalidClaim": InvalidClaim,
-    "GuaranteeRejected": GuaranteeRejected,
-    "RuleViolation": RuleBroken,
-}
-
+# What to do about a refusal that does not say it itself.
 _FIXES = {
     "WrongPhase": "check the tender's phase with GET /tenders/{notice_no}",
     "Forbidden": "ask the person named in the message",
@@ -71,11 +56,12 @@ def _unavailable(error: BaseException) -> TemporalUnavailable:
 
 
 def _from_update_failure(error: WorkflowUpdateFailedError) -> NaraError:
-    cause = error.cause
-    if isinstance(cause, ApplicationError) and cause.type in APPLICATION_ERRORS:
-        fix = _FIXES.get(cause.type)
-        return APPLICATION_ERRORS[cause.type](cause.message, fix=fix, reason=cause.type)
-    message = getattr(cause, "message", None) or str(cause)
+    refusal = from_application_error(error.cause)
+    if refusal is not None:
+        refusal.fix = refusal.fix or _FIXES.get(type(refusal).__name__)
+        refusal.extra.setdefault("reason", type(refusal).__name__)
+        return refusal
+    message = getattr(error.cause, "message", None) or str(error.cause)
     return ProcessFailed(
         f"the workflow could not do this: {message}",
         fix="retry; if it keeps failing, an operator can look at the workflow in the Web UI",
@@ -85,25 +71,22 @@ def _from_update_failure(error: WorkflowUpdateFailedError) -> NaraError:
 async def update(
     client: Client,
     workflow_id: str,
-    name: str,
-    arg: Any,
+    update: Callable[[W, A], Awaitable[R]],
+    arg: A,
     *,
-    result_type: type[T],
     closed: ClosedError,
-) -> T:
-    """Run an Update on a workflow and wait for its result."""
+) -> R:
+    """Run an Update (a workflow method) on a workflow and wait for its result."""
     handle = client.get_workflow_handle(workflow_id)
     try:
-        result: T = await handle.execute_update(
-            name, arg, result_type=result_type, rpc_timeout=UPDATE_TIMEOUT
-        )
+        result: R = await handle.execute_update(update, arg, rpc_timeout=UPDATE_TIMEOUT)
         return result
     except WorkflowUpdateFailedError as error:
         raise _from_update_failure(error) from None
     except WorkflowUpdateRPCTimeoutOrCancelledError:
         raise TemporalUnavailable(
-            f"{workflow_id} did not finish {name} within {UPDATE_TIMEOUT.seconds} s; "
-            "it may still complete",
+            f"{workflow_id} did not finish {update.__name__} within "
+            f"{UPDATE_TIMEOUT.seconds} s; it may still complete",
             fix="read the current state with GET before retrying",
         ) from None
     except RPCError as error:
@@ -113,15 +96,20 @@ async def update(
 
 
 async def signal(
-    client: Client, workflow_id: str, name: str, arg: Any = None, *, closed: ClosedError
+    client: Client,
+    workflow_id: str,
+    signal: Callable[..., Any],
+    arg: Any = None,
+    *,
+    closed: ClosedError,
 ) -> None:
-    """Send a signal; the workflow handles it on its next task."""
+    """Send a signal (a workflow method); the workflow handles it on its next task."""
     handle = client.get_workflow_handle(workflow_id)
     try:
         if arg is None:
-            await handle.signal(name, rpc_timeout=SIGNAL_TIMEOUT)
+            await handle.signal(signal, rpc_timeout=SIGNAL_TIMEOUT)
         else:
-            await handle.signal(name, arg, rpc_timeout=SIGNAL_TIMEOUT)
+            await handle.signal(signal, arg, rpc_timeout=SIGNAL_TIMEOUT)
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
             raise (await closed()) from None
@@ -129,14 +117,14 @@ async def signal(
 
 
 async def query(
-    client: Client | None, workflow_id: str, name: str, *, result_type: type[T]
-) -> tuple[T | None, str | None]:
-    """Ask a workflow a query; (answer, None), or (None, why not) when it cannot answer."""
+    client: Client | None, workflow_id: str, query: Callable[[W], R]
+) -> tuple[R | None, str | None]:
+    """Ask a workflow a query (a workflow method); (answer, None), or (None, why not)."""
     if client is None:
         return None, "Temporal is not reachable from the API right now"
     handle = client.get_workflow_handle(workflow_id)
     try:
-        answer: T = await handle.query(name, result_type=result_type, rpc_timeout=QUERY_TIMEOUT)
+        answer: R = await handle.query(query, rpc_timeout=QUERY_TIMEOUT)
         return answer, None
     except (WorkflowQueryFailedError, WorkflowQueryRejectedError) as error:
         return None, f"the workflow could not answer: {error}"

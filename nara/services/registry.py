@@ -13,10 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nara.errors import Conflict, Forbidden, NotFound, Unauthenticated
+from nara.domain.enums import Role
+from nara.domain.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from nara.store import audit
 from nara.store.tables import Agency, Business, BusinessAgent, Person
-from nara.workflows.models import Role
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nara.api.schemas.reports import CountAndValue, PaymentsDisbursed, WeeklyReport
 from nara.domain.calendar import SEOUL
+from nara.domain.enums import Phase
 from nara.store.tables import Award, Contract, OpeningResult, Payment, Tender
-from nara.workflows.models import Phase
 
 
 def current_week_start(now: datetime | None = None) -> date:

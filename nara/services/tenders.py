@@ -34,37 +34,40 @@ from nara.api.schemas.tenders import (
     TenderPage,
     TenderRead,
 )
+from nara.contracts.search import (
+    AGENCY_CODE,
+    BID_DEADLINE,
+    ESTIMATED_PRICE,
+    NOTICE_NO,
+    TENDER_PHASE,
+)
+from nara.contracts.tender import (
+    CancelTender,
+    ExtendDeadline,
+    TenderInput,
+    TenderTerms,
+)
 from nara.domain import announcement, ranking
 from nara.domain.calendar import SEOUL
 from nara.domain.clock import format_kst
-from nara.domain.enums import AgencyKind, Category, Method
-from nara.domain.errors import RuleViolation
-from nara.domain.identifiers import NoticeNo
-from nara.domain.rules import rules_on
-from nara.errors import (
+from nara.domain.enums import AgencyKind, Category, Method, Phase, Role
+from nara.domain.errors import (
     Conflict,
     DeadlinePassed,
     Forbidden,
     NotFound,
+    RuleViolation,
     TemporalUnavailable,
     WrongPhase,
 )
+from nara.domain.identifiers import NoticeNo
+from nara.domain.rules import rules_on
 from nara.services import processes
 from nara.services.locks import lock_audit_head
 from nara.services.registry import Actor, require_agency, require_role
 from nara.settings import Settings
 from nara.store import audit
 from nara.store.tables import Agency, Tender
-from nara.temporal import AGENCY_CODE, BID_DEADLINE, ESTIMATED_PRICE, NOTICE_NO, TENDER_PHASE
-from nara.workflows.models import (
-    CancelTender,
-    ExtendDeadline,
-    Phase,
-    Role,
-    TenderInput,
-    TenderStatus,
-    TenderTerms,
-)
 from nara.workflows.tender import TenderWorkflow, tender_workflow_id
 
 # pg_advisory_xact_lock(class, hour): serialises creates that count one deadline hour.
@@ -107,9 +110,7 @@ async def get_detail(
 ) -> TenderDetail:
     """The tender row plus the live workflow status (null with a note if Temporal is away)."""
     tender = await get(session=session, notice_no=notice_no)
-    live, note = await processes.query(
-        temporal, tender.workflow_id, "status", result_type=TenderStatus
-    )
+    live, note = await processes.query(temporal, tender.workflow_id, TenderWorkflow.status)
     next_round = await session.scalar(
         select(Tender.notice_no).where(
             Tender.base_no == tender.base_no, Tender.round == tender.round + 1
@@ -507,7 +508,7 @@ async def extend(
     await processes.signal(
         temporal,
         tender.workflow_id,
-        "extend_deadline",
+        TenderWorkflow.extend_deadline,
         ExtendDeadline(
             deadline=body.deadline,
             opening_at=body.opening_at,
@@ -550,7 +551,7 @@ async def cancel(
     await processes.signal(
         temporal,
         tender.workflow_id,
-        "cancel",
+        TenderWorkflow.cancel,
         CancelTender(reason=body.reason, requested_by=actor.id),
         closed=lambda: _closed_error(session, notice_no),
     )

@@ -27,10 +27,7 @@ WORKFLOWS: Sequence[type] = (TenderWorkflow, PaymentWorkflow)
 # Pure modules the sandbox may share with the worker instead of re-importing them.
 PASSTHROUGH = (
     "nara.domain",
-    "nara.workflows.models",
-    "nara.activities.models",
-    "nara.temporal",
-    "nara.settings",
+    "nara.contracts",
     "pydantic",
     "pydantic_core",
     "annotated_types",

@@ -13,21 +13,23 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from nara.activities import models as steps
-    from nara.domain import calendar
-    from nara.temporal import AWAITING_ROLE, PAYMENT_OVERDUE
-    from nara.workflows.models import (
+    from nara.contracts import activities, steps
+    from nara.contracts.errors import refusal
+    from nara.contracts.payment import (
         Inspect,
         InspectOutcome,
         PaymentInput,
         PaymentResult,
-        PaymentStatus,
-        Role,
+        PaymentView,
     )
-    from nara.workflows.steps import db_step, partner_step, rejection_of
+    from nara.contracts.search import AWAITING_ROLE, PAYMENT_OVERDUE
+    from nara.domain import calendar
+    from nara.domain.enums import Role
+    from nara.domain.errors import Forbidden, WrongPhase
+    from nara.workflows.calls import db_step, partner_step, rejection_of
 
 
 @workflow.defn
@@ -47,7 +49,7 @@ class PaymentWorkflow:
     @workflow.run
     async def run(self, input: PaymentInput) -> PaymentResult:
         await db_step(
-            steps.RECORD_CLAIM,
+            activities.record_claim,
             steps.ClaimStep(
                 payment_id=input.payment_id,
                 contract_no=input.contract_no,
@@ -98,7 +100,7 @@ class PaymentWorkflow:
             )
             transfer_ids += extra.transfer_ids
         await db_step(
-            steps.RECORD_PAID,
+            activities.record_paid,
             steps.PaidStep(
                 payment_id=input.payment_id,
                 contract_no=input.contract_no,
@@ -146,9 +148,7 @@ class PaymentWorkflow:
         """One transfer; a bank refusal waits for an operator's retry signal."""
         while True:
             try:
-                result: steps.TransferDone = await partner_step(
-                    steps.TRANSFER_PAYMENT, step, steps.TransferDone
-                )
+                result: steps.TransferDone = await partner_step(activities.transfer_payment, step)
                 self.refusal = None
                 return result
             except ActivityError as error:
@@ -206,7 +206,7 @@ class PaymentWorkflow:
         i = self.input
         due_at = calendar.payment_due(workflow.now()) if inspection.accepted else None
         await db_step(
-            steps.RECORD_INSPECTION,
+            activities.record_inspection,
             steps.InspectionStep(
                 payment_id=i.payment_id,
                 contract_no=i.contract_no,
@@ -224,18 +224,14 @@ class PaymentWorkflow:
     @inspect.validator
     def _validate_inspect(self, inspection: Inspect) -> None:
         if self.inspection is not None:
-            raise ApplicationError(
-                f"payment {self.input.payment_id} was already inspected "
-                f"({'accepted' if self.inspection.accepted else 'rejected'})",
-                type="WrongPhase",
-                non_retryable=True,
+            raise refusal(
+                WrongPhase(
+                    f"payment {self.input.payment_id} was already inspected "
+                    f"({'accepted' if self.inspection.accepted else 'rejected'})"
+                )
             )
         if inspection.inspector_id == self.input.claimed_by:
-            raise ApplicationError(
-                "the person who claimed a payment cannot inspect it",
-                type="Forbidden",
-                non_retryable=True,
-            )
+            raise refusal(Forbidden("the person who claimed a payment cannot inspect it"))
 
     @workflow.signal
     def retry_transfer(self) -> None:
@@ -243,8 +239,8 @@ class PaymentWorkflow:
         self.retry_requested = True
 
     @workflow.query
-    def status(self) -> PaymentStatus:
-        return PaymentStatus(
+    def status(self) -> PaymentView:
+        return PaymentView(
             payment_id=self.input.payment_id,
             status=self.status_text,
             awaiting_role=self.awaiting,

@@ -16,34 +16,30 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from nara.activities import models as steps
-    from nara.domain import evaluation, guarantees
-    from nara.domain.calendar import SEOUL
-    from nara.domain.enums import Method
-    from nara.temporal import (
-        AGENCY_CODE,
-        BID_DEADLINE,
-        ESTIMATED_PRICE,
-        NOTICE_NO,
-    )
-    from nara.workflows.models import (
-        FINAL_PHASES,
+    from nara.contracts import activities, steps
+    from nara.contracts.search import AGENCY_CODE, BID_DEADLINE, ESTIMATED_PRICE, NOTICE_NO
+    from nara.contracts.tender import (
         CancelTender,
         ExtendDeadline,
-        Phase,
-        Role,
         TenderInput,
         TenderResult,
         TenderState,
         TenderStatus,
         TenderTerms,
     )
-    from nara.workflows.steps import db_step, partner_step
+    from nara.domain import evaluation, guarantees
+    from nara.domain.calendar import SEOUL
+    from nara.domain.enums import FINAL_PHASES, Method, Phase, Role
+    from nara.workflows.calls import db_step, partner_step
     from nara.workflows.tender_base import (
         PHASES_BEFORE_CONTRACT,
         tender_workflow_id,
     )
     from nara.workflows.tender_decisions import TenderDecisions
+
+
+# workflow.patched ids (see docs/architecture.md, "Changing a workflow safely").
+SCHEDULE_MOVED_WHILE_ANNOUNCING = "schedule-moved-while-announcing"
 
 
 @workflow.defn
@@ -106,7 +102,7 @@ class TenderWorkflow(TenderDecisions):
         s.reserve_seed = rnd.getrandbits(62)
         s.lottery_seed = rnd.getrandbits(62)
         await db_step(
-            steps.ANNOUNCE_TENDER,
+            activities.announce_tender,
             steps.AnnounceStep(
                 terms=s.terms, reserve_seed=s.reserve_seed, lottery_seed=s.lottery_seed
             ),
@@ -123,10 +119,13 @@ class TenderWorkflow(TenderDecisions):
 
     async def _bidding(self) -> None:
         s = self.s
+        if self._schedule_version and workflow.patched(SCHEDULE_MOVED_WHILE_ANNOUNCING):
+            # An extension that arrived while the row was being written is not in the row.
+            await self._record_schedule()
         if not await self._sleep_until(lambda: s.terms.deadline):
             return  # cancelled
         closed = await db_step(
-            steps.CLOSE_BIDDING, steps.CloseStep(notice_no=s.terms.notice_no), steps.CloseResult
+            activities.close_bidding, steps.CloseStep(notice_no=s.terms.notice_no)
         )
         s.bid_count = closed.bid_count
         await self._enter(Phase.CLOSED, None, f"bidding closed with {closed.bid_count} bids")
@@ -139,9 +138,8 @@ class TenderWorkflow(TenderDecisions):
             return  # an outage extension reopened bidding before the opening
         assert s.reserve_seed is not None and s.lottery_seed is not None
         opening = await db_step(
-            steps.OPEN_BIDS,
+            activities.open_bids,
             steps.OpenStep(terms=s.terms, reserve_seed=s.reserve_seed, lottery_seed=s.lottery_seed),
-            steps.OpeningSummary,
         )
         s.bid_count = opening.bid_count
         s.predetermined_price = opening.predetermined_price
@@ -194,7 +192,7 @@ class TenderWorkflow(TenderDecisions):
         s = self.s
         assert s.candidate is not None
         await partner_step(
-            steps.FORFEIT_AWARD,
+            activities.forfeit_award,
             steps.ForfeitStep(
                 notice_no=s.terms.notice_no,
                 business_no=s.candidate.business_no,
@@ -202,7 +200,6 @@ class TenderWorkflow(TenderDecisions):
                 bid_guarantee_cert=s.candidate.bid_guarantee_cert,
                 claim_amount=guarantees.bid_guarantee_amount(s.candidate.price),
             ),
-            steps.ForfeitResult,
         )
         s.note = f"{s.candidate.business_no} lost the award: {reason}"
         await self._examine_from(s.candidate.rank + 1)
@@ -260,7 +257,7 @@ class TenderWorkflow(TenderDecisions):
         """Persist the moved schedule so the database's bid check uses the new deadline."""
         t = self.s.terms
         await db_step(
-            steps.RECORD_SCHEDULE,
+            activities.record_schedule,
             steps.ScheduleStep(
                 notice_no=t.notice_no,
                 version=self._schedule_version,

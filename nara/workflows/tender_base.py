@@ -11,29 +11,24 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from nara.activities import models as steps
-    from nara.domain import evaluation, guarantees
-    from nara.domain.calendar import SEOUL
-    from nara.domain.enums import Method
-    from nara.domain.errors import RuleViolation
-    from nara.domain.identifiers import NoticeNo
-    from nara.temporal import (
-        AWAITING_ROLE,
-        TENDER_PHASE,
-    )
-    from nara.workflows.models import (
+    from nara.contracts import activities, steps
+    from nara.contracts.errors import refusal
+    from nara.contracts.search import AWAITING_ROLE, TENDER_PHASE
+    from nara.contracts.tender import (
         CancelTender,
         PaymentRecord,
-        Phase,
         ReviewCandidate,
-        Role,
         TenderInput,
         TenderState,
     )
-    from nara.workflows.steps import db_step
+    from nara.domain import evaluation, guarantees
+    from nara.domain.calendar import SEOUL
+    from nara.domain.enums import Method, Phase, Role
+    from nara.domain.errors import Forbidden, RuleViolation, StaleCandidate, WrongPhase
+    from nara.domain.identifiers import NoticeNo
+    from nara.workflows.calls import db_step
 
 PHASES_BEFORE_CONTRACT = frozenset(
     {Phase.ANNOUNCED, Phase.BIDDING, Phase.CLOSED, Phase.OPENED, Phase.EVALUATING, Phase.AWARDED}
@@ -42,10 +37,6 @@ PHASES_BEFORE_CONTRACT = frozenset(
 
 def tender_workflow_id(notice_no: str) -> str:
     return f"tender-{notice_no}"
-
-
-def refuse(kind: str, message: str) -> ApplicationError:
-    return ApplicationError(message, type=kind, non_retryable=True)
 
 
 class TenderBase:
@@ -61,9 +52,7 @@ class TenderBase:
         """Make the candidate at `rank` current, or fail the tender when none is left."""
         s = self.s
         answer = await db_step(
-            steps.GET_CANDIDATE,
-            steps.CandidateQuery(notice_no=s.terms.notice_no, rank=rank),
-            steps.CandidateAnswer,
+            activities.get_candidate, steps.CandidateQuery(notice_no=s.terms.notice_no, rank=rank)
         )
         s.candidate = answer.candidate
         # A negotiated tender's candidates were ranked by their scores: no further review.
@@ -130,7 +119,7 @@ class TenderBase:
         """Persist a phase change (idempotently) and mirror it to search attributes."""
         s = self.s
         await db_step(
-            steps.RECORD_PHASE,
+            activities.record_phase,
             steps.PhaseStep(
                 notice_no=s.terms.notice_no,
                 phase=phase,
@@ -205,19 +194,21 @@ class TenderBase:
 
     def _require_officer(self, officer_id: str) -> None:
         if officer_id != self.s.terms.officer_id:
-            raise refuse(
-                "Forbidden",
-                f"{officer_id} is not the contracting officer of "
-                f"{self.s.terms.notice_no}; ask {self.s.terms.officer_id}",
+            raise refusal(
+                Forbidden(
+                    f"{officer_id} is not the contracting officer of "
+                    f"{self.s.terms.notice_no}; ask {self.s.terms.officer_id}",
+                )
             )
 
     def _require_phase(self, *phases: Phase) -> None:
         if self.s.phase not in phases:
             wanted = " or ".join(p.value for p in phases)
-            raise refuse(
-                "WrongPhase",
-                f"tender {self.s.terms.notice_no} is {self.s.phase.value}; "
-                f"this needs it to be {wanted}",
+            raise refusal(
+                WrongPhase(
+                    f"tender {self.s.terms.notice_no} is {self.s.phase.value}; "
+                    f"this needs it to be {wanted}",
+                )
             )
 
     def _qualification(self, review: ReviewCandidate) -> evaluation.QualificationResult:
@@ -234,15 +225,16 @@ class TenderBase:
                 on=s.terms.announced_at.astimezone(SEOUL).date(),
             )
         except RuleViolation as violation:
-            raise refuse("RuleViolation", violation.message) from None
+            raise refusal(violation) from None
 
     def _require_current_candidate(self, business_no: str) -> None:
         current = self.s.candidate
         if current is None or current.business_no != business_no:
-            raise refuse(
-                "StaleCandidate",
-                f"{business_no} is not the candidate under review; "
-                f"the current candidate is {current.business_no if current else 'none'}",
+            raise refusal(
+                StaleCandidate(
+                    f"{business_no} is not the candidate under review; "
+                    f"the current candidate is {current.business_no if current else 'none'}",
+                )
             )
 
     def _performance_guarantee_min(self) -> int:
@@ -256,9 +248,7 @@ class TenderBase:
     def _require_winner(self, business_no: str | None) -> None:
         current = self.s.candidate
         if current is None or business_no != current.business_no:
-            raise refuse(
-                "Forbidden", f"{business_no} is not the winner of {self.s.terms.notice_no}"
-            )
+            raise refusal(Forbidden(f"{business_no} is not the winner of {self.s.terms.notice_no}"))
 
 
 def same_minute_alignment(candidate: datetime, original: datetime) -> datetime:

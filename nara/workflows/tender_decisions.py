@@ -13,37 +13,42 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from nara.activities import models as steps
-    from nara.domain import guarantees
-    from nara.domain.calendar import SEOUL
-    from nara.domain.enums import Method
-    from nara.domain.identifiers import NoticeNo
-    from nara.workflows.models import (
+    from nara.contracts import activities, steps
+    from nara.contracts.errors import from_application_error, refusal
+    from nara.contracts.payment import PaymentInput, PaymentResult
+    from nara.contracts.tender import (
         ApproveAward,
         AwardOutcome,
         Candidate,
         ClaimOutcome,
         ClaimPayment,
         GuaranteeOutcome,
-        PaymentInput,
         PaymentRecord,
-        PaymentResult,
-        Phase,
         PostPerformanceGuarantee,
         ReviewCandidate,
         ReviewOutcome,
-        Role,
         ScoreProposals,
         ScoringOutcome,
         SignContract,
         SignOutcome,
     )
+    from nara.domain import guarantees
+    from nara.domain.calendar import SEOUL
+    from nara.domain.enums import Method, Phase, Role
+    from nara.domain.errors import (
+        Forbidden,
+        GuaranteeRejected,
+        InvalidClaim,
+        RuleViolation,
+        WrongPhase,
+    )
+    from nara.domain.identifiers import NoticeNo
+    from nara.workflows.calls import db_step, partner_step, rejection_of
     from nara.workflows.payment import PaymentWorkflow
-    from nara.workflows.steps import db_step, partner_step, rejection_of
-    from nara.workflows.tender_base import TenderBase, refuse
+    from nara.workflows.tender_base import TenderBase
 
 
 class TenderDecisions(TenderBase):
@@ -63,7 +68,7 @@ class TenderDecisions(TenderBase):
         result = self._qualification(review)
         passed = result.passed and guarantee_ok is None
         await db_step(
-            steps.RECORD_REVIEW,
+            activities.record_review,
             steps.ReviewStep(
                 notice_no=s.terms.notice_no,
                 candidate=candidate,
@@ -98,18 +103,20 @@ class TenderDecisions(TenderBase):
     def _validate_review(self, review: ReviewCandidate) -> None:
         self._require_phase(Phase.EVALUATING)
         if self.s.terms.method is Method.NEGOTIATED:
-            raise refuse(
-                "WrongPhase",
-                "a negotiated tender is evaluated by scoring every proposal "
-                "(score_proposals), not by qualification review",
+            raise refusal(
+                WrongPhase(
+                    "a negotiated tender is evaluated by scoring every proposal "
+                    "(score_proposals), not by qualification review",
+                )
             )
         self._require_officer(review.officer_id)
         self._require_current_candidate(review.business_no)
         self._qualification(review)
         if self.s.candidate_passed:
-            raise refuse(
-                "WrongPhase",
-                f"{review.business_no} already passed review; approve the award instead",
+            raise refusal(
+                WrongPhase(
+                    f"{review.business_no} already passed review; approve the award instead",
+                )
             )
 
     async def _confirm_bid_guarantee(self, candidate: Candidate) -> str | None:
@@ -118,7 +125,7 @@ class TenderDecisions(TenderBase):
             return "no bid guarantee certificate was submitted with the bid"
         try:
             await partner_step(
-                steps.CONFIRM_GUARANTEE,
+                activities.confirm_guarantee,
                 steps.GuaranteeCheck(
                     certificate_no=candidate.bid_guarantee_cert,
                     kind="bid",
@@ -126,7 +133,6 @@ class TenderDecisions(TenderBase):
                     business_no=candidate.business_no,
                     min_amount=guarantees.bid_guarantee_amount(candidate.price),
                 ),
-                steps.GuaranteeConfirmed,
             )
         except ActivityError as error:
             refusal = rejection_of(error)
@@ -141,19 +147,18 @@ class TenderDecisions(TenderBase):
         assert s.lottery_seed is not None
         try:
             ranking = await db_step(
-                steps.RANK_NEGOTIATED,
+                activities.rank_negotiated,
                 steps.NegotiationStep(
                     terms=s.terms,
                     lottery_seed=s.lottery_seed,
                     officer_id=scores.officer_id,
                     technical_scores=scores.technical_scores,
                 ),
-                steps.NegotiationRanking,
             )
         except ActivityError as error:
-            cause = error.cause
-            if isinstance(cause, ApplicationError) and cause.type == "RuleBroken":
-                raise refuse("RuleViolation", cause.message) from None
+            violation = from_application_error(error)
+            if isinstance(violation, RuleViolation):
+                raise refusal(violation) from None
             raise
         await self._examine_from(1)
         return ScoringOutcome(
@@ -168,15 +173,24 @@ class TenderDecisions(TenderBase):
         self._require_phase(Phase.EVALUATING)
         self._require_officer(scores.officer_id)
         if self.s.terms.method is not Method.NEGOTIATED:
-            raise refuse(
-                "WrongPhase",
-                f"tender {self.s.terms.notice_no} is {self.s.terms.method.value}: its "
-                "candidates go through qualification review, not proposal scoring",
+            raise refusal(
+                WrongPhase(
+                    f"tender {self.s.terms.notice_no} is {self.s.terms.method.value}: its "
+                    "candidates go through qualification review, not proposal scoring",
+                )
             )
         if self.s.candidate is not None:
-            raise refuse("WrongPhase", "the proposals are already scored and ranked")
+            raise refusal(WrongPhase("the proposals are already scored and ranked"))
         if not scores.technical_scores:
-            raise refuse("RuleViolation", "technical_scores is empty; score every proposal")
+            raise refusal(
+                RuleViolation(
+                    rule="one-score-per-proposal",
+                    field="technical_scores",
+                    value={},
+                    accepted="one score for each business that bid",
+                    message="technical_scores is empty; score every proposal",
+                )
+            )
 
     @workflow.update
     async def approve_award(self, approval: ApproveAward) -> AwardOutcome:
@@ -188,7 +202,7 @@ class TenderDecisions(TenderBase):
         s.contract_amount = candidate.price
         s.contract_no = f"C{s.terms.notice_no}"
         await db_step(
-            steps.RECORD_AWARD,
+            activities.record_award,
             steps.AwardStep(
                 notice_no=s.terms.notice_no,
                 business_no=candidate.business_no,
@@ -217,10 +231,11 @@ class TenderDecisions(TenderBase):
         self._require_officer(approval.officer_id)
         self._require_current_candidate(approval.business_no)
         if not self.s.candidate_passed:
-            raise refuse(
-                "WrongPhase",
-                f"{approval.business_no} has not passed qualification "
-                "review yet; review the candidate first",
+            raise refusal(
+                WrongPhase(
+                    f"{approval.business_no} has not passed qualification "
+                    "review yet; review the candidate first",
+                )
             )
 
     # --- updates: the winner and the contract --------------------------------------
@@ -231,7 +246,7 @@ class TenderDecisions(TenderBase):
         assert s.contract_no is not None
         try:
             confirmed = await partner_step(
-                steps.CONFIRM_GUARANTEE,
+                activities.confirm_guarantee,
                 steps.GuaranteeCheck(
                     certificate_no=post.certificate_no,
                     kind="performance",
@@ -239,18 +254,20 @@ class TenderDecisions(TenderBase):
                     business_no=post.business_no,
                     min_amount=self._performance_guarantee_min(),
                 ),
-                steps.GuaranteeConfirmed,
             )
         except ActivityError as error:
-            refusal = rejection_of(error)
-            if refusal is None:
+            reason = rejection_of(error)
+            if reason is None:
                 raise
-            raise refuse(
-                "GuaranteeRejected",
-                f"the guarantee agency refused {post.certificate_no}: {refusal}",
+            raise refusal(
+                GuaranteeRejected(
+                    f"the guarantee agency refused {post.certificate_no}: {reason}",
+                    field="certificate_no",
+                    fix="ask the guarantee agency for a certificate that matches, then post it",
+                )
             ) from None
         await db_step(
-            steps.CREATE_CONTRACT,
+            activities.create_contract,
             steps.ContractStep(
                 notice_no=s.terms.notice_no,
                 contract_no=s.contract_no,
@@ -272,10 +289,11 @@ class TenderDecisions(TenderBase):
         self._require_phase(Phase.AWARDED)
         self._require_winner(post.business_no)
         if self.s.performance_guarantee_cert:
-            raise refuse(
-                "WrongPhase",
-                "the performance guarantee "
-                f"{self.s.performance_guarantee_cert} is already confirmed",
+            raise refusal(
+                WrongPhase(
+                    "the performance guarantee "
+                    f"{self.s.performance_guarantee_cert} is already confirmed",
+                )
             )
 
     @workflow.update
@@ -283,7 +301,7 @@ class TenderDecisions(TenderBase):
         s = self.s
         assert s.contract_no is not None
         await db_step(
-            steps.RECORD_SIGNATURE,
+            activities.record_signature,
             steps.SignatureStep(
                 contract_no=s.contract_no, role=sign.role, person_id=sign.person_id
             ),
@@ -311,10 +329,11 @@ class TenderDecisions(TenderBase):
     def _validate_sign(self, sign: SignContract) -> None:
         self._require_phase(Phase.AWARDED)
         if not self.s.performance_guarantee_cert:
-            raise refuse(
-                "WrongPhase",
-                "the contract can be signed once the performance "
-                "guarantee is confirmed; post it first",
+            raise refusal(
+                WrongPhase(
+                    "the contract can be signed once the performance "
+                    "guarantee is confirmed; post it first",
+                )
             )
         if sign.role is Role.OFFICER:
             self._require_officer(sign.person_id)
@@ -323,9 +342,9 @@ class TenderDecisions(TenderBase):
             self._require_winner(sign.business_no)
             already = self.s.supplier_signed_by
         else:
-            raise refuse("Forbidden", f"a {sign.role.value} cannot sign a contract")
+            raise refusal(Forbidden(f"a {sign.role.value} cannot sign a contract"))
         if already:
-            raise refuse("WrongPhase", f"the {sign.role.value} side already signed ({already})")
+            raise refusal(WrongPhase(f"the {sign.role.value} side already signed ({already})"))
 
     # --- updates: payments --------------------------------------------------------
 
@@ -388,37 +407,42 @@ class TenderDecisions(TenderBase):
             (p for p in s.payments if p.kind == "final" and p.status == "claimed"), None
         )
         if open_final:
-            raise refuse(
-                "WrongPhase",
-                f"the final payment ({open_final.seq}) is in progress; "
-                "claim again only if it is rejected",
+            raise refusal(
+                WrongPhase(
+                    f"the final payment ({open_final.seq}) is in progress; "
+                    "claim again only if it is rejected",
+                )
             )
         claimed = sum(p.amount for p in s.payments if p.status != "rejected")
         remaining = s.contract_amount - claimed
         if claim.subcontract_amount > claim.amount:
-            raise refuse("InvalidClaim", "subcontract_amount cannot exceed amount")
+            raise refusal(InvalidClaim("subcontract_amount cannot exceed amount"))
         if claim.subcontract_amount and not claim.subcontractor_no:
-            raise refuse("InvalidClaim", "a subcontract amount needs subcontractor_no")
+            raise refusal(InvalidClaim("a subcontract amount needs subcontractor_no"))
         if claim.kind == "final" and claim.amount != remaining:
-            raise refuse(
-                "InvalidClaim",
-                f"the final payment must be the remaining {remaining:,} KRW, not {claim.amount:,}",
+            raise refusal(
+                InvalidClaim(
+                    f"the final payment must be the remaining {remaining:,} KRW, "
+                    f"not {claim.amount:,}",
+                )
             )
         if claim.kind != "final" and claim.amount >= remaining:
-            raise refuse(
-                "InvalidClaim",
-                f"{claim.amount:,} KRW would use the whole remaining "
-                f"{remaining:,} KRW; claim it as the final payment",
+            raise refusal(
+                InvalidClaim(
+                    f"{claim.amount:,} KRW would use the whole remaining "
+                    f"{remaining:,} KRW; claim it as the final payment",
+                )
             )
         if claim.kind == "advance":
             if any(p.kind == "advance" and p.status != "rejected" for p in s.payments):
-                raise refuse("InvalidClaim", "the advance payment was already claimed")
+                raise refusal(InvalidClaim("the advance payment was already claimed"))
             cap = guarantees.advance_payment_cap(
                 contract_amount=s.contract_amount, on=s.terms.announced_at.astimezone(SEOUL).date()
             )
             if claim.amount > cap:
-                raise refuse(
-                    "InvalidClaim",
-                    f"an advance payment is capped at {cap:,} KRW "
-                    f"(70% of the contract); {claim.amount:,} asked",
+                raise refusal(
+                    InvalidClaim(
+                        f"an advance payment is capped at {cap:,} KRW "
+                        f"(70% of the contract); {claim.amount:,} asked",
+                    )
                 )

@@ -8,14 +8,14 @@ from pydantic import ValidationError
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
-from nara.api.problems import accepted_values, field_path
+from nara.api.problems import accepted_values, field_path, http_status
 from nara.api.schemas.bids import BidCreate
-from nara.errors import (
+from nara.domain.errors import (
     Forbidden,
     GuaranteeRejected,
     InvalidClaim,
     ProcessFailed,
-    RuleBroken,
+    RuleViolation,
     StaleCandidate,
     WrongPhase,
 )
@@ -75,16 +75,16 @@ def test_a_valid_business_number_is_normalised() -> None:
         ("Forbidden", Forbidden, 403),
         ("InvalidClaim", InvalidClaim, 422),
         ("GuaranteeRejected", GuaranteeRejected, 422),
-        ("RuleViolation", RuleBroken, 422),
+        ("RuleViolation", RuleViolation, 422),
     ],
 )
 def test_update_refusals_keep_their_type_and_message(kind: str, error: type, status: int) -> None:
     refusal = ApplicationError("tender 20260000001-00 is bidding", type=kind)
     translated = _from_update_failure(WorkflowUpdateFailedError(refusal))
-    assert type(translated) is error and translated.status == status
+    assert type(translated) is error and http_status(type(translated)) == status
     assert translated.detail == "tender 20260000001-00 is bidding" and translated.fix
 
 
 def test_an_unknown_failure_is_a_process_failure() -> None:
     translated = _from_update_failure(WorkflowUpdateFailedError(RuntimeError("boom")))
-    assert isinstance(translated, ProcessFailed) and translated.status == 500
+    assert isinstance(translated, ProcessFailed) and http_status(type(translated)) == 500

@@ -10,7 +10,7 @@ import asyncio
 import httpx
 from temporalio.client import Client
 
-from nara.temporal import AGENCY_CODE, ESTIMATED_PRICE, NOTICE_NO, TENDER_PHASE
+from nara.contracts.search import AGENCY_CODE, ESTIMATED_PRICE, NOTICE_NO, TENDER_PHASE
 from tests.integration.support import ApiStack, announce, as_, ok, register, wait_for
 
 

@@ -7,7 +7,8 @@ import asyncio
 import httpx
 import pytest
 
-from nara.errors import PartnerRejected, PartnerUnavailable, to_application_error
+from nara.contracts.errors import to_application_error
+from nara.domain.errors import PartnerRejected, PartnerUnavailable
 from nara.partners.bank import BankClient, Transfer
 from nara.simulators.runner import ServerHandle
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from nara.errors import PartnerRejected, PartnerUnavailable
+from nara.domain.errors import PartnerRejected, PartnerUnavailable
 from nara.partners.guarantee import Guarantee, GuaranteeAgencyClient, GuaranteeKind
 from nara.simulators.runner import ServerHandle
 

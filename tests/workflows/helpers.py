@@ -10,18 +10,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from nara.domain.identifiers import NoticeNo
-from nara.workers.main import Partners
-from nara.workflows.models import (
+from nara.contracts.tender import (
     ApproveAward,
-    Phase,
     PostPerformanceGuarantee,
     ReviewCandidate,
-    Role,
     SignContract,
     TenderStatus,
     TenderTerms,
 )
+from nara.domain.enums import Phase, Role
+from nara.domain.identifiers import NoticeNo
+from nara.workers.main import Partners
 from nara.workflows.tender import TenderWorkflow, tender_workflow_id
 from tests.factories import Registry, make_registry, place_bid, tender_row, tender_terms
 from tests.support import eventually, sessions
@@ -30,7 +29,7 @@ from tests.support import eventually, sessions
 async def start_tender(
     client: Client, task_queue: str, terms: TenderTerms, **options: int
 ) -> WorkflowHandle:
-    from nara.workflows.models import TenderInput
+    from nara.contracts.tender import TenderInput
 
     return await client.start_workflow(
         TenderWorkflow.run,

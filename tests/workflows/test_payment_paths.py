@@ -10,11 +10,13 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from nara.contracts.payment import Inspect
+from nara.contracts.search import PAYMENT_OVERDUE
+from nara.contracts.tender import ClaimPayment
 from nara.domain.calendar import late_payment_interest
+from nara.domain.enums import Phase, Role
 from nara.store.tables import Payment
-from nara.temporal import PAYMENT_OVERDUE
 from nara.workers.main import Partners
-from nara.workflows.models import ClaimPayment, Inspect, Phase, Role
 from nara.workflows.payment import PaymentWorkflow
 from nara.workflows.tender import TenderWorkflow
 from tests.support import eventually, sessions

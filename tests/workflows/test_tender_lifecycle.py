@@ -10,10 +10,12 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from nara.contracts.payment import Inspect
+from nara.contracts.tender import ClaimPayment
+from nara.domain.enums import Phase
 from nara.store import audit
 from nara.store.tables import Award, Contract, OpeningResult, Payment, Tender
 from nara.workers.main import Partners
-from nara.workflows.models import ClaimPayment, Inspect, Phase
 from nara.workflows.payment import PaymentWorkflow
 from nara.workflows.tender import TenderWorkflow
 from tests.factories import make_registry, tender_terms

@@ -11,17 +11,16 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from nara.domain.enums import Category, Method
-from nara.store.tables import Award, Guarantee, Tender
-from nara.workers.main import Partners
-from nara.workflows.models import (
+from nara.contracts.tender import (
     ApproveAward,
     CancelTender,
     ExtendDeadline,
-    Phase,
     ReviewCandidate,
     ScoreProposals,
 )
+from nara.domain.enums import Category, Method, Phase
+from nara.store.tables import Award, Guarantee, Tender
+from nara.workers.main import Partners
 from nara.workflows.tender import TenderWorkflow
 from tests.factories import make_registry, tender_terms
 from tests.support import eventually, sessions
@@ -149,6 +148,7 @@ async def test_update_validators_reject_before_anything_is_written(
     terms = tender_terms(reg, now=await temporal_env.get_current_time(), notice_days=7)
     handle = await start_tender(temporal_env.client, task_queue, terms)
     await wait_bidding_open(db_engine, terms.notice_no)
+    await wait_phase(handle, Phase.BIDDING)  # the row opens before the workflow says so
 
     wrong_phase = await _rejected(
         TenderWorkflow.approve_award,

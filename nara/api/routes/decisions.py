@@ -14,8 +14,7 @@ from nara.api.schemas.decisions import (
     ScoresRequest,
     SignRequest,
 )
-from nara.services import decisions
-from nara.workflows.models import (
+from nara.contracts.tender import (
     AwardOutcome,
     ClaimOutcome,
     GuaranteeOutcome,
@@ -23,6 +22,7 @@ from nara.workflows.models import (
     ScoringOutcome,
     SignOutcome,
 )
+from nara.services import decisions
 
 router = APIRouter(prefix="/tenders", responses=PROBLEM_RESPONSES)
 

@@ -7,8 +7,8 @@ from fastapi import APIRouter
 from nara.api.deps import ActorDep, MaybeTemporalDep, SessionDep, TemporalDep
 from nara.api.problems import PROBLEM_RESPONSES
 from nara.api.schemas.payments import InspectionRequest, PaymentDetail, RetryAccepted
+from nara.contracts.payment import InspectOutcome
 from nara.services import payments
-from nara.workflows.models import InspectOutcome
 
 router = APIRouter(prefix="/payments", tags=["payments"], responses=PROBLEM_RESPONSES)
 

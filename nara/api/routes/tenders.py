@@ -18,9 +18,8 @@ from nara.api.schemas.tenders import (
     TenderPage,
     TenderRead,
 )
-from nara.domain.enums import Category
+from nara.domain.enums import Category, Phase
 from nara.services import tenders
-from nara.workflows.models import Phase
 
 router = APIRouter(prefix="/tenders", tags=["tenders"], responses=PROBLEM_RESPONSES)
 

@@ -13,7 +13,7 @@ from pydantic_core import PydanticCustomError
 
 from nara.api.schemas.base import ApiModel, ReadModel
 from nara.domain.clock import SEOUL
-from nara.workflows.models import Phase
+from nara.domain.enums import Phase
 
 
 def _kst(value: datetime) -> datetime:

@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import Field
 
 from nara.api.schemas.base import ApiModel, ReadModel
-from nara.workflows.models import PaymentStatus
+from nara.contracts.payment import PaymentView
 
 
 class InspectionRequest(ApiModel):
@@ -41,7 +41,7 @@ class PaymentDetail(ApiModel):
     record: PaymentRead | None = Field(
         None, description="null for a moment after the claim, until the workflow records it"
     )
-    live: PaymentStatus | None = None
+    live: PaymentView | None = None
     live_note: str | None = None
 
 

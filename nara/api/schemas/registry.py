@@ -8,8 +8,7 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from nara.api.schemas.base import ApiModel, BusinessNo, ReadModel
-from nara.domain.enums import AgencyKind
-from nara.workflows.models import Role
+from nara.domain.enums import AgencyKind, Role
 
 Code = Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9_-]+$")]
 AccountNo = Annotated[str, Field(min_length=1, max_length=40)]

@@ -8,8 +8,8 @@ from typing import Annotated
 from pydantic import AwareDatetime, Field, model_validator
 
 from nara.api.schemas.base import ApiModel, ReadModel
-from nara.domain.enums import AgencyKind, Category, Method
-from nara.workflows.models import Phase, Role, TenderStatus
+from nara.contracts.tender import TenderStatus
+from nara.domain.enums import AgencyKind, Category, Method, Phase, Role
 
 Krw = Annotated[int, Field(gt=0, strict=True, description="whole KRW")]
 

@@ -1,4 +1,4 @@
-"""Inputs, results and state of the workflows, activities and updates.
+"""TenderWorkflow's contract: its input, state, result, query answer, signals and Updates.
 
 One pydantic model per input and result, so fields can be added later without
 breaking running workflows (new fields get defaults).
@@ -8,41 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, Field
 
-from nara.domain.enums import AgencyKind, Category, Method
-
-
-class Phase(StrEnum):
-    ANNOUNCED = "announced"
-    BIDDING = "bidding"
-    CLOSED = "closed"
-    OPENED = "opened"
-    EVALUATING = "evaluating"
-    AWARDED = "awarded"
-    CONTRACTED = "contracted"
-    PAYING = "paying"
-    COMPLETED = "completed"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-
-FINAL_PHASES = frozenset({Phase.COMPLETED, Phase.FAILED, Phase.CANCELLED})
-
-
-class Role(StrEnum):
-    OFFICER = "officer"
-    INSPECTOR = "inspector"
-    SUPPLIER = "supplier"
-    OPERATOR = "operator"
-    AUDITOR = "auditor"
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(frozen=False, extra="ignore")
-
+from nara.contracts.base import Model
+from nara.domain.enums import AgencyKind, Category, Method, PaymentKind, PaymentState, Phase, Role
 
 # --- tender workflow ---------------------------------------------------------
 
@@ -80,10 +50,10 @@ class Candidate(Model):
 class PaymentRecord(Model):
     payment_id: str
     seq: int
-    kind: str
+    kind: PaymentKind
     amount: int
     subcontract_amount: int = 0
-    status: str = "claimed"
+    status: PaymentState = PaymentState.CLAIMED
 
 
 class TenderState(Model):
@@ -238,7 +208,7 @@ class SignOutcome(Model):
 class ClaimPayment(Model):
     person_id: str
     business_no: str
-    kind: str = Field(pattern="^(advance|progress|final)$")
+    kind: PaymentKind
     amount: int = Field(gt=0)
     subcontract_amount: int = Field(0, ge=0)
     subcontractor_no: str | None = None
@@ -248,55 +218,3 @@ class ClaimOutcome(Model):
     payment_id: str
     seq: int
     workflow_id: str
-
-
-# --- payment workflow ----------------------------------------------------------
-
-
-class PaymentInput(Model):
-    payment_id: str  # payment-<contract>-<n>
-    notice_no: str
-    contract_no: str
-    seq: int
-    kind: str
-    amount: int
-    subcontract_amount: int = 0
-    subcontractor_no: str | None = None
-    business_no: str
-    agency_code: str
-    claimed_by: str
-    claimed_at: AwareDatetime
-    late_interest_rate_bp: int = Field(1200, ge=0)
-
-
-class Inspect(Model):
-    inspector_id: str
-    accepted: bool
-    note: str = ""
-
-
-class InspectOutcome(Model):
-    payment_id: str
-    accepted: bool
-    due_at: datetime | None
-
-
-class PaymentResult(Model):
-    payment_id: str
-    seq: int
-    status: str  # paid | rejected
-    amount: int
-    subcontract_amount: int = 0
-    paid_at: datetime | None = None
-    late_interest: int = 0
-    transfer_ids: list[str] = Field(default_factory=list)
-
-
-class PaymentStatus(Model):
-    payment_id: str
-    status: str
-    awaiting_role: Role | None
-    inspection_due: datetime | None
-    due_at: datetime | None
-    overdue: bool
-    attempts_note: str = ""

@@ -1,15 +1,21 @@
-"""How workflows call activities: by name, with one timeout and retry policy per kind of step."""
+"""How workflows call activities: by their declarations, one timeout and retry policy per kind."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
-T = TypeVar("T", bound=BaseModel)
+with workflow.unsafe.imports_passed_through():
+    from nara.contracts.errors import from_application_error
+    from nara.domain.errors import PartnerRejected
+
+A = TypeVar("A", bound=BaseModel)
+R = TypeVar("R")
 
 # Database steps: short, idempotent, retried until the database is back.
 DB_TIMEOUT = timedelta(seconds=30)
@@ -30,23 +36,21 @@ PARTNER_RETRY = RetryPolicy(
 )
 
 
-async def db_step(name: str, arg: BaseModel, result_type: type[T] | None = None) -> Any:
-    """Run a database activity; returns its result model (or None)."""
+async def db_step(activity: Callable[[A], Awaitable[R]], arg: A) -> R:
+    """Run a database activity (a declaration of `nara.contracts.activities`); its result."""
     return await workflow.execute_activity(
-        name,
+        activity,
         arg,
-        result_type=result_type,
         start_to_close_timeout=DB_TIMEOUT,
         retry_policy=DB_RETRY,
     )
 
 
-async def partner_step(name: str, arg: BaseModel, result_type: type[T] | None = None) -> Any:
-    """Run an activity that calls a guarantee agency or bank."""
+async def partner_step(activity: Callable[[A], Awaitable[R]], arg: A) -> R:
+    """Run an activity that calls a guarantee agency or bank; its result."""
     return await workflow.execute_activity(
-        name,
+        activity,
         arg,
-        result_type=result_type,
         start_to_close_timeout=PARTNER_TIMEOUT,
         heartbeat_timeout=timedelta(seconds=10),
         retry_policy=PARTNER_RETRY,
@@ -55,9 +59,5 @@ async def partner_step(name: str, arg: BaseModel, result_type: type[T] | None = 
 
 def rejection_of(error: BaseException) -> str | None:
     """The partner's business refusal message inside an activity error, if that is what it is."""
-    from temporalio.exceptions import ActivityError, ApplicationError
-
-    cause = error.cause if isinstance(error, ActivityError) else error
-    if isinstance(cause, ApplicationError) and cause.type == "PartnerRejected":
-        return cause.message
-    return None
+    refusal = from_application_error(error)
+    return refusal.detail if isinstance(refusal, PartnerRejected) else None

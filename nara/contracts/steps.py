@@ -1,4 +1,7 @@
-"""Inputs and results of the activities: one model each, pure pydantic (safe in the sandbox)."""
+"""Inputs and results of the activities: one model each, pure pydantic (safe in the sandbox).
+
+The activities themselves are declared in `nara.contracts.activities`.
+"""
 
 from __future__ import annotations
 
@@ -8,27 +11,9 @@ from typing import Any
 
 from pydantic import AwareDatetime, Field
 
-from nara.workflows.models import Candidate, Model, Phase, Role, TenderTerms
-
-# Activity names: the workflows call activities by these names, so the sandbox never
-# imports the I/O code.
-ANNOUNCE_TENDER = "announce_tender"
-RECORD_PHASE = "record_phase"
-CLOSE_BIDDING = "close_bidding"
-OPEN_BIDS = "open_bids"
-GET_CANDIDATE = "get_candidate"
-RECORD_REVIEW = "record_review"
-RECORD_AWARD = "record_award"
-CONFIRM_GUARANTEE = "confirm_guarantee"
-FORFEIT_AWARD = "forfeit_award"
-CREATE_CONTRACT = "create_contract"
-RECORD_SIGNATURE = "record_signature"
-RECORD_CLAIM = "record_claim"
-RECORD_INSPECTION = "record_inspection"
-TRANSFER_PAYMENT = "transfer_payment"
-RECORD_PAID = "record_paid"
-RECORD_SCHEDULE = "record_schedule"
-RANK_NEGOTIATED = "rank_negotiated"
+from nara.contracts.base import Model
+from nara.contracts.tender import Candidate, TenderTerms
+from nara.domain.enums import PaymentKind, Phase, Role
 
 
 class AnnounceStep(Model):
@@ -166,7 +151,7 @@ class ClaimStep(Model):
     payment_id: str
     contract_no: str
     seq: int
-    kind: str
+    kind: PaymentKind
     amount: int
     subcontract_amount: int
     subcontractor_no: str | None
