@@ -12,10 +12,10 @@ PYTEST_ARGS ?=
 DEV_ARGS    ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install run demo test lint format bench reset
+.PHONY: help install run demo test test-fast lint format bench reset
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (python3.11 not found)"; exit 1; }
@@ -39,10 +39,13 @@ demo: $(STAMP) ## start the stack, play the demo, print the report, stop
 test: $(STAMP) ## run the whole test suite (real PostgreSQL and Temporal servers)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP) ## ruff (lint + format check) and mypy, strict on domain/ and workflows/
+test-fast: $(STAMP) ## the suite without the tests marked slow or e2e (dev server, whole stack)
+	$(BIN)/python -m pytest -m "not slow and not e2e" $(PYTEST_ARGS)
+
+lint: $(STAMP) ## ruff (lint + format check) and mypy --strict on all of nara/
 	$(BIN)/ruff check nara tests
 	$(BIN)/ruff format --check nara tests
-	$(BIN)/mypy nara/domain nara/workflows
+	$(BIN)/mypy nara
 
 format: $(STAMP) ## apply ruff's formatting and safe fixes
 	$(BIN)/ruff format nara tests
