@@ -22,6 +22,7 @@ from temporalio.client import (
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.service import RPCError, RPCStatusCode
+from temporalio.workflow import UpdateMethodMultiParam
 
 from nara.contracts.errors import from_application_error
 from nara.domain.errors import NaraError, ProcessFailed, TemporalUnavailable
@@ -71,7 +72,7 @@ def _from_update_failure(error: WorkflowUpdateFailedError) -> NaraError:
 async def update(
     client: Client,
     workflow_id: str,
-    update: Callable[[W, A], Awaitable[R]],
+    update: UpdateMethodMultiParam[[Any, A], R],
     arg: A,
     *,
     closed: ClosedError,
@@ -85,7 +86,7 @@ async def update(
         raise _from_update_failure(error) from None
     except WorkflowUpdateRPCTimeoutOrCancelledError:
         raise TemporalUnavailable(
-            f"{workflow_id} did not finish {update.__name__} within "
+            f"{workflow_id} did not finish {getattr(update, '__name__', 'the update')} within "
             f"{UPDATE_TIMEOUT.seconds} s; it may still complete",
             fix="read the current state with GET before retrying",
         ) from None
