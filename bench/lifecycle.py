@@ -130,7 +130,7 @@ async def _bid(
     """A bid guarantee from the agency, then the sealed bid through the bidding service."""
     from nara.api.schemas.bids import BidCreate
     from nara.domain.identifiers import NoticeNo
-    from nara.services import bids, registry
+    from nara.services import actors, bids
 
     cert = await partners.guarantee_agency.issue(
         kind="bid",
@@ -141,7 +141,7 @@ async def _bid(
         idempotency_key=uuid.uuid4().hex,
     )
     async with sessions() as s:
-        actor = await registry.get_actor(session=s, person_id=cast["agents"][business])
+        actor = await actors.get_actor(session=s, person_id=cast["agents"][business])
         await bids.submit(
             session=s,
             actor=actor,

@@ -18,8 +18,8 @@ from temporalio.client import Client
 
 from nara.domain.enums import Role
 from nara.domain.errors import Forbidden, TemporalUnavailable, Unauthenticated
-from nara.services import registry
-from nara.services.registry import Actor
+from nara.services import actors
+from nara.services.actors import Actor
 from nara.settings import Settings
 from nara.temporal import connect
 
@@ -115,7 +115,7 @@ async def get_actor(
             field=PERSON_HEADER,
             fix=f"send {PERSON_HEADER}: <person id>",
         )
-    return await registry.get_actor(session=session, person_id=person_id)
+    return await actors.get_actor(session=session, person_id=person_id)
 
 
 async def get_registrar(
@@ -133,7 +133,7 @@ async def get_registrar(
             field=PERSON_HEADER,
             fix=f"send {PERSON_HEADER}: <operator id>",
         )
-    actor = await registry.get_actor(session=session, person_id=person_id)
+    actor = await actors.get_actor(session=session, person_id=person_id)
     if actor.role is not Role.OPERATOR:
         raise Forbidden(
             f"{actor.describe()} cannot register agencies, businesses or people: only an "

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nara.api.schemas.audit import AuditEventPage, AuditEventRead, ChainCheckRead
 from nara.domain.enums import Role
-from nara.services.registry import Actor, require_role
+from nara.services.actors import Actor, require_role
 from nara.store import audit
 from nara.store.tables import AuditEvent, AuditHead
 

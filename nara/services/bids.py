@@ -18,8 +18,9 @@ from nara.domain.clock import SEOUL
 from nara.domain.enums import Phase
 from nara.domain.errors import DeadlinePassed, DuplicateBid, WrongPhase
 from nara.services import tenders
+from nara.services.actors import Actor, require_agent
 from nara.services.locks import lock_audit_head
-from nara.services.registry import Actor, get_business, require_agent
+from nara.services.registry import get_business
 from nara.store import audit
 from nara.store.tables import Bid, Tender
 

@@ -35,7 +35,7 @@ from nara.contracts.tender import (
 from nara.domain.enums import Role
 from nara.domain.errors import InvalidClaim, NaraError, WrongPhase
 from nara.services import processes, tenders
-from nara.services.registry import (
+from nara.services.actors import (
     Actor,
     require_agency,
     require_agent,

@@ -34,8 +34,8 @@ from nara.domain.outage import extend_for_outage
 from nara.domain.rules import rules_on
 from nara.logs import get_logger
 from nara.services import processes
+from nara.services.actors import Actor, require_role
 from nara.services.locks import lock_audit_head
-from nara.services.registry import Actor, require_role
 from nara.services.tenders import database_now
 from nara.store import audit
 from nara.store.tables import Outage, Tender

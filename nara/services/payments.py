@@ -13,7 +13,7 @@ from nara.contracts.payment import Inspect, InspectOutcome
 from nara.domain.enums import Role
 from nara.domain.errors import NotFound, WrongPhase
 from nara.services import processes
-from nara.services.registry import Actor, require_agency, require_role
+from nara.services.actors import Actor, require_agency, require_role
 from nara.store.tables import BusinessAgent, Contract, Payment, Tender
 from nara.workflows.payment import PaymentWorkflow
 

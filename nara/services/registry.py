@@ -1,4 +1,4 @@
-"""Agencies, businesses, people and agent links; who a person is and whom they act for.
+"""Registering agencies, businesses, people and agent links.
 
 Creates are idempotent by natural key: sending the same record again answers the
 existing one; sending a different record under an existing key is a conflict.
@@ -14,23 +14,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nara.domain.enums import Role
-from nara.domain.errors import Conflict, Forbidden, NotFound, Unauthenticated
+from nara.domain.errors import Conflict, NotFound
 from nara.store import audit
 from nara.store.tables import Agency, Business, BusinessAgent, Person
-
-
-@dataclass(frozen=True)
-class Actor:
-    """The person behind a request (a stand-in for certificate login)."""
-
-    id: str
-    name: str
-    role: Role
-    agency_code: str | None
-
-    def describe(self) -> str:
-        where = f" of agency {self.agency_code}" if self.agency_code else ""
-        return f"{self.id} ({self.role.value}{where})"
 
 
 @dataclass(frozen=True)
@@ -39,54 +25,6 @@ class Created:
 
     row: Any
     created: bool
-
-
-async def get_actor(*, session: AsyncSession, person_id: str) -> Actor:
-    """The person with this id; Unauthenticated when there is none."""
-    person = await session.get(Person, person_id)
-    if person is None:
-        raise Unauthenticated(
-            f"no person {person_id!r} is registered",
-            field="X-Nara-Person",
-            fix="send the id of a registered person (POST /people registers one)",
-        )
-    return Actor(
-        id=person.id, name=person.name, role=Role(person.role), agency_code=person.agency_code
-    )
-
-
-def require_role(actor: Actor, *roles: Role, doing: str) -> None:
-    """Forbidden unless the actor has one of `roles`."""
-    if actor.role not in roles:
-        wanted = " or ".join(r.value for r in roles)
-        raise Forbidden(
-            f"{actor.describe()} cannot {doing}: only a {wanted} can",
-            field="X-Nara-Person",
-            fix=f"act as a {wanted}",
-        )
-
-
-def require_agency(actor: Actor, agency_code: str, *, doing: str) -> None:
-    """Forbidden unless the actor belongs to `agency_code`."""
-    if actor.agency_code != agency_code:
-        raise Forbidden(
-            f"{actor.describe()} cannot {doing}: it belongs to agency {agency_code}",
-            field="X-Nara-Person",
-            fix=f"act as a person of agency {agency_code}",
-        )
-
-
-async def require_agent(*, session: AsyncSession, actor: Actor, business_no: str) -> None:
-    """Forbidden unless the actor is a supplier the business registered as its agent."""
-    require_role(actor, Role.SUPPLIER, doing=f"act for business {business_no}")
-    link = await session.get(BusinessAgent, (business_no, actor.id))
-    if link is None:
-        raise Forbidden(
-            f"{actor.id} is not an agent of business {business_no}; a supplier acts only for "
-            "businesses that registered them",
-            field="business_no",
-            fix=f"ask {business_no} to register you with POST /businesses/{business_no}/agents",
-        )
 
 
 def _same(row: Any, values: dict[str, Any]) -> list[str]:

@@ -63,8 +63,8 @@ from nara.domain.errors import (
 from nara.domain.identifiers import NoticeNo
 from nara.domain.rules import rules_on
 from nara.services import processes
+from nara.services.actors import Actor, require_agency, require_role
 from nara.services.locks import lock_audit_head
-from nara.services.registry import Actor, require_agency, require_role
 from nara.settings import Settings
 from nara.store import audit
 from nara.store.tables import Agency, Tender
