@@ -34,7 +34,7 @@ STAGES = ("announce", "bids", "close+open", "award+contract", "payments", "resul
 async def _register(sessions: Any, partners: Any, businesses: int) -> dict[str, Any]:
     """An agency, officer, inspector and businesses with agents, through the registry
     service (each write audited, as through the API); bank accounts at the simulator."""
-    from nara.domain.enums import Role
+    from nara.domain.enums import AgencyKind, Role
     from nara.services import registry
 
     tag = uuid.uuid4().hex[:8]
@@ -53,7 +53,7 @@ async def _register(sessions: Any, partners: Any, businesses: int) -> dict[str, 
             actor_id="bench",
             code=cast["agency"],
             name=f"Bench agency {tag}",
-            kind="national",
+            kind=AgencyKind.NATIONAL,
             account_no=cast["agency_account"],
         )
         for person, role in ((cast["officer"], Role.OFFICER), (cast["inspector"], Role.INSPECTOR)):
@@ -128,7 +128,6 @@ async def _bid(
     picks: tuple[int, int],
 ) -> None:
     """A bid guarantee from the agency, then the sealed bid through the bidding service."""
-    from nara.api.schemas.bids import BidCreate
     from nara.domain.identifiers import NoticeNo
     from nara.services import actors, bids
 
@@ -146,7 +145,7 @@ async def _bid(
             session=s,
             actor=actor,
             notice_no=notice_no,
-            body=BidCreate(
+            draft=bids.BidDraft(
                 business_no=business,
                 price=price,
                 reserve_picks=list(picks),

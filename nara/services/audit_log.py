@@ -2,37 +2,65 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nara.api.schemas.audit import AuditEventPage, AuditEventRead, ChainCheckRead
 from nara.domain.enums import Role
 from nara.services.actors import Actor, require_role
+from nara.services.base import ServiceModel
 from nara.store import audit
 from nara.store.tables import AuditEvent, AuditHead
 
 READERS = (Role.AUDITOR, Role.OPERATOR)
 
 
+class AuditEntry(ServiceModel):
+    id: int
+    at: datetime
+    actor: str
+    entity: str
+    action: str
+    payload: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+class AuditPage(ServiceModel):
+    items: list[AuditEntry]
+    next_after_id: int | None
+
+
+class ChainReport(ServiceModel):
+    """How many events were checked, whether all matched, and the chain's head."""
+
+    events: int
+    ok: bool
+    first_bad_id: int | None
+    head_hash: str
+
+
 async def list_events(
     *, session: AsyncSession, actor: Actor, entity: str | None, after_id: int, limit: int
-) -> AuditEventPage:
+) -> AuditPage:
     """Events in chain order, optionally of one entity (e.g. `tender:20260000001-00`)."""
     require_role(actor, *READERS, doing="read the audit log")
     query = select(AuditEvent).where(AuditEvent.id > after_id).order_by(AuditEvent.id)
     if entity:
         query = query.where(AuditEvent.entity == entity)
     rows = (await session.execute(query.limit(limit + 1))).scalars().all()
-    items = [AuditEventRead.model_validate(row) for row in rows[:limit]]
-    return AuditEventPage(items=items, next_after_id=items[-1].id if len(rows) > limit else None)
+    items = [AuditEntry.model_validate(row) for row in rows[:limit]]
+    return AuditPage(items=items, next_after_id=items[-1].id if len(rows) > limit else None)
 
 
-async def verify(*, session: AsyncSession, actor: Actor) -> ChainCheckRead:
+async def verify(*, session: AsyncSession, actor: Actor) -> ChainReport:
     """Recompute every hash from the first event; name the first that does not match."""
     require_role(actor, *READERS, doing="verify the audit chain")
     check = await audit.verify(session)
     head = await session.get(AuditHead, 1)
-    return ChainCheckRead(
+    return ChainReport(
         events=check.events,
         ok=check.ok,
         first_bad_id=check.first_bad_id,

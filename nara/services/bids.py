@@ -13,24 +13,49 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nara.api.schemas.bids import BidCreate, BidRead
 from nara.domain.clock import SEOUL
 from nara.domain.enums import Phase
 from nara.domain.errors import DeadlinePassed, DuplicateBid, WrongPhase
 from nara.services import tenders
 from nara.services.actors import Actor, require_agent
+from nara.services.base import ServiceModel
 from nara.services.locks import lock_audit_head
 from nara.services.registry import get_business
 from nara.store import audit
 from nara.store.tables import Bid, Tender
 
 
+class BidDraft(ServiceModel):
+    """A sealed bid as a supplier's agent sends it."""
+
+    business_no: str
+    price: int
+    reserve_picks: list[int]  # two different reserve prices, numbered 1-15
+    bid_guarantee_cert: str | None
+    client_key: str  # sending the same key again answers the first bid
+
+
+class BidView(ServiceModel):
+    """The caller's own bid; other bidders are never shown."""
+
+    id: str
+    notice_no: str
+    business_no: str
+    price: int
+    reserve_picks: list[int]
+    bid_guarantee_cert: str | None
+    client_key: str
+    submitted_at: datetime
+    status: str
+    replayed: bool  # this answers an earlier submission
+
+
 def _kst(at: datetime) -> str:
     return f"{at.astimezone(SEOUL):%Y-%m-%d %H:%M:%S} KST"
 
 
-def _read(bid: Bid, tender: Tender, *, replayed: bool) -> BidRead:
-    return BidRead(
+def _read(bid: Bid, tender: Tender, *, replayed: bool) -> BidView:
+    return BidView(
         id=str(bid.id),
         notice_no=tender.notice_no,
         business_no=bid.business_no,
@@ -52,10 +77,10 @@ async def _by_client_key(session: AsyncSession, tender: Tender, client_key: str)
     ).scalar_one_or_none()
 
 
-def _replay(bid: Bid, tender: Tender, body: BidCreate) -> BidRead:
-    if bid.business_no != body.business_no:
+def _replay(bid: Bid, tender: Tender, draft: BidDraft) -> BidView:
+    if bid.business_no != draft.business_no:
         raise DuplicateBid(
-            f"client_key {body.client_key!r} was already used on {tender.notice_no} for "
+            f"client_key {draft.client_key!r} was already used on {tender.notice_no} for "
             "another business",
             field="client_key",
             fix="use a new client_key for every bid",
@@ -87,15 +112,15 @@ def _require_open(tender: Tender, now: datetime) -> None:
 
 
 async def submit(
-    *, session: AsyncSession, actor: Actor, notice_no: str, body: BidCreate
-) -> BidRead:
+    *, session: AsyncSession, actor: Actor, notice_no: str, draft: BidDraft
+) -> BidView:
     """Accept a sealed bid, or answer the earlier one with the same client key. Caller commits."""
     tender = await tenders.get(session=session, notice_no=notice_no)
-    await require_agent(session=session, actor=actor, business_no=body.business_no)
-    await get_business(session=session, business_no=body.business_no)
-    earlier = await _by_client_key(session, tender, body.client_key)
+    await require_agent(session=session, actor=actor, business_no=draft.business_no)
+    await get_business(session=session, business_no=draft.business_no)
+    earlier = await _by_client_key(session, tender, draft.client_key)
     if earlier is not None:
-        return _replay(earlier, tender, body)
+        return _replay(earlier, tender, draft)
     # Refuse early without locks (a snapshot read never waits); then decide under the locks.
     _require_open(tender, await tenders.database_now(session))
 
@@ -107,12 +132,12 @@ async def submit(
         insert(Bid)
         .values(
             tender_id=tender.id,
-            business_no=body.business_no,
+            business_no=draft.business_no,
             agent_id=actor.id,
-            client_key=body.client_key,
-            price=body.price,
-            reserve_picks=list(body.reserve_picks),
-            bid_guarantee_cert=body.bid_guarantee_cert,
+            client_key=draft.client_key,
+            price=draft.price,
+            reserve_picks=list(draft.reserve_picks),
+            bid_guarantee_cert=draft.bid_guarantee_cert,
         )
         .on_conflict_do_nothing()
         .returning(Bid)
@@ -120,11 +145,11 @@ async def submit(
     bid = inserted.scalar_one_or_none()
     if bid is None:
         # A concurrent request won: the same client key (answer it) or the same business.
-        earlier = await _by_client_key(session, tender, body.client_key)
+        earlier = await _by_client_key(session, tender, draft.client_key)
         if earlier is not None:
-            return _replay(earlier, tender, body)
+            return _replay(earlier, tender, draft)
         raise DuplicateBid(
-            f"business {body.business_no} already bid on {notice_no}; one bid per business",
+            f"business {draft.business_no} already bid on {notice_no}; one bid per business",
             field="business_no",
             fix="a sealed bid cannot be changed; resend with the first client_key to read it",
         )
@@ -133,8 +158,8 @@ async def submit(
         actor=actor.id,
         entity=f"tender:{notice_no}",
         action="bid-submitted",
-        idempotency_key=f"{notice_no}:bid:{body.business_no}",
+        idempotency_key=f"{notice_no}:bid:{draft.business_no}",
         # Sealed: the audit log records that a bid was made, not its price or picks.
-        payload={"business_no": body.business_no, "bid_id": str(bid.id)},
+        payload={"business_no": draft.business_no, "bid_id": str(bid.id)},
     )
     return _read(bid, tender, replayed=False)

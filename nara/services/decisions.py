@@ -7,17 +7,12 @@ Nothing is written here: the workflow records each decision through its activiti
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from decimal import Decimal
+
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
-from nara.api.schemas.decisions import (
-    AwardRequest,
-    PaymentClaimRequest,
-    PerformanceGuaranteeRequest,
-    ReviewRequest,
-    ScoresRequest,
-    SignRequest,
-)
 from nara.contracts.tender import (
     ApproveAward,
     AwardOutcome,
@@ -32,7 +27,7 @@ from nara.contracts.tender import (
     SignContract,
     SignOutcome,
 )
-from nara.domain.enums import Role
+from nara.domain.enums import PaymentKind, Role
 from nara.domain.errors import InvalidClaim, NaraError, WrongPhase
 from nara.services import processes, tenders
 from nara.services.actors import (
@@ -67,7 +62,14 @@ async def _officer_tender(
 
 
 async def review(
-    *, session: AsyncSession, temporal: Client, actor: Actor, notice_no: str, body: ReviewRequest
+    *,
+    session: AsyncSession,
+    temporal: Client,
+    actor: Actor,
+    notice_no: str,
+    business_no: str,
+    capability_score: Decimal,
+    note: str = "",
 ) -> ReviewOutcome:
     """Qualification review of the current candidate (Update `review_candidate`)."""
     tender = await _officer_tender(session, actor, notice_no, f"review candidates of {notice_no}")
@@ -77,16 +79,21 @@ async def review(
         TenderWorkflow.review_candidate,
         ReviewCandidate(
             officer_id=actor.id,
-            business_no=body.business_no,
-            capability_score=body.capability_score,
-            note=body.note,
+            business_no=business_no,
+            capability_score=capability_score,
+            note=note,
         ),
         closed=_closed(session, notice_no),
     )
 
 
 async def score(
-    *, session: AsyncSession, temporal: Client, actor: Actor, notice_no: str, body: ScoresRequest
+    *,
+    session: AsyncSession,
+    temporal: Client,
+    actor: Actor,
+    notice_no: str,
+    technical_scores: Mapping[str, Decimal],
 ) -> ScoringOutcome:
     """Score every proposal of a negotiated tender (Update `score_proposals`)."""
     tender = await _officer_tender(session, actor, notice_no, f"score proposals of {notice_no}")
@@ -94,13 +101,13 @@ async def score(
         temporal,
         tender.workflow_id,
         TenderWorkflow.score_proposals,
-        ScoreProposals(officer_id=actor.id, technical_scores=dict(body.technical_scores)),
+        ScoreProposals(officer_id=actor.id, technical_scores=dict(technical_scores)),
         closed=_closed(session, notice_no),
     )
 
 
 async def approve(
-    *, session: AsyncSession, temporal: Client, actor: Actor, notice_no: str, body: AwardRequest
+    *, session: AsyncSession, temporal: Client, actor: Actor, notice_no: str, business_no: str
 ) -> AwardOutcome:
     """Approve the award to the candidate who passed review (Update `approve_award`)."""
     tender = await _officer_tender(session, actor, notice_no, f"award {notice_no}")
@@ -108,7 +115,7 @@ async def approve(
         temporal,
         tender.workflow_id,
         TenderWorkflow.approve_award,
-        ApproveAward(officer_id=actor.id, business_no=body.business_no),
+        ApproveAward(officer_id=actor.id, business_no=business_no),
         closed=_closed(session, notice_no),
     )
 
@@ -119,24 +126,30 @@ async def submit_guarantee(
     temporal: Client,
     actor: Actor,
     notice_no: str,
-    body: PerformanceGuaranteeRequest,
+    business_no: str,
+    certificate_no: str,
 ) -> GuaranteeOutcome:
     """The winner posts its performance guarantee (Update `post_performance_guarantee`)."""
     tender = await tenders.get(session=session, notice_no=notice_no)
-    await require_agent(session=session, actor=actor, business_no=body.business_no)
+    await require_agent(session=session, actor=actor, business_no=business_no)
     return await processes.update(
         temporal,
         tender.workflow_id,
         TenderWorkflow.post_performance_guarantee,
         PostPerformanceGuarantee(
-            person_id=actor.id, business_no=body.business_no, certificate_no=body.certificate_no
+            person_id=actor.id, business_no=business_no, certificate_no=certificate_no
         ),
         closed=_closed(session, notice_no),
     )
 
 
 async def sign(
-    *, session: AsyncSession, temporal: Client, actor: Actor, notice_no: str, body: SignRequest
+    *,
+    session: AsyncSession,
+    temporal: Client,
+    actor: Actor,
+    notice_no: str,
+    business_no: str | None = None,
 ) -> SignOutcome:
     """The officer signs for the agency, a supplier agent for the winner (`sign_contract`)."""
     tender = await tenders.get(session=session, notice_no=notice_no)
@@ -145,14 +158,14 @@ async def sign(
         require_agency(actor, tender.agency_code, doing=f"sign the contract of {notice_no}")
         command = SignContract(person_id=actor.id, role=Role.OFFICER)
     else:
-        if body.business_no is None:
+        if business_no is None:
             raise NaraError(
                 "a supplier signs for a business: send business_no",
                 field="business_no",
                 fix="send the winner's business_no",
             )
-        await require_agent(session=session, actor=actor, business_no=body.business_no)
-        command = SignContract(person_id=actor.id, role=Role.SUPPLIER, business_no=body.business_no)
+        await require_agent(session=session, actor=actor, business_no=business_no)
+        command = SignContract(person_id=actor.id, role=Role.SUPPLIER, business_no=business_no)
     return await processes.update(
         temporal,
         tender.workflow_id,
@@ -168,16 +181,20 @@ async def submit_claim(
     temporal: Client,
     actor: Actor,
     notice_no: str,
-    body: PaymentClaimRequest,
+    business_no: str,
+    kind: PaymentKind,
+    amount: int,
+    subcontract_amount: int = 0,
+    subcontractor_no: str | None = None,
 ) -> ClaimOutcome:
     """The contractor claims a payment (Update `claim_payment`, a child PaymentWorkflow)."""
     tender = await tenders.get(session=session, notice_no=notice_no)
-    await require_agent(session=session, actor=actor, business_no=body.business_no)
-    if body.subcontractor_no is not None:
-        subcontractor = await session.get(Business, body.subcontractor_no)
+    await require_agent(session=session, actor=actor, business_no=business_no)
+    if subcontractor_no is not None:
+        subcontractor = await session.get(Business, subcontractor_no)
         if subcontractor is None:
             raise InvalidClaim(
-                f"subcontractor {body.subcontractor_no} is not a registered business",
+                f"subcontractor {subcontractor_no} is not a registered business",
                 field="subcontractor_no",
                 fix="register the subcontractor with POST /businesses first",
             )
@@ -187,11 +204,11 @@ async def submit_claim(
         TenderWorkflow.claim_payment,
         ClaimPayment(
             person_id=actor.id,
-            business_no=body.business_no,
-            kind=body.kind,
-            amount=body.amount,
-            subcontract_amount=body.subcontract_amount,
-            subcontractor_no=body.subcontractor_no,
+            business_no=business_no,
+            kind=kind,
+            amount=amount,
+            subcontract_amount=subcontract_amount,
+            subcontractor_no=subcontractor_no,
         ),
         closed=_closed(session, notice_no),
     )

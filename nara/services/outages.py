@@ -19,13 +19,12 @@ from __future__ import annotations
 import asyncio
 import builtins
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
-from nara.api.schemas.outages import OutageCreate, OutageDetail, OutagePage, OutageRead
 from nara.contracts.tender import ExtendDeadline
 from nara.domain.clock import SEOUL, format_kst
 from nara.domain.enums import Phase, Role
@@ -35,6 +34,7 @@ from nara.domain.rules import rules_on
 from nara.logs import get_logger
 from nara.services import processes
 from nara.services.actors import Actor, require_role
+from nara.services.base import Created, ServiceModel
 from nara.services.locks import lock_audit_head
 from nara.services.tenders import database_now
 from nara.store import audit
@@ -53,13 +53,58 @@ CAUGHT_PHASES = (Phase.ANNOUNCED.value, Phase.BIDDING.value, Phase.CLOSED.value)
 
 log = get_logger("nara.outages")
 
+SignalState = Literal["pending", "sent", "failed", "superseded"]
+
+
+class TenderMove(ServiceModel):
+    """One tender the outage caught: its schedule before and after, and its workflow's news."""
+
+    notice_no: str
+    title: str
+    workflow_id: str
+    phase: Phase  # when the outage was declared
+    deadline_before: datetime
+    deadline_after: datetime
+    opening_before: datetime
+    opening_after: datetime
+    rule: str  # which outage rule moved it, in words
+    note: str | None  # why less moved than the rule says, if so
+    signal: SignalState  # of the ExtendDeadline signal to the tender's workflow
+    signal_error: str | None
+
+
+class OutageSummary(ServiceModel):
+    id: int
+    started_at: datetime
+    recovered_at: datetime
+    reason: str
+    declared_by: str
+    declared_at: datetime
+    affected: int  # tenders whose deadline or opening moved
+
+
+class OutageView(OutageSummary):
+    """An outage with the tenders it moved."""
+
+    tenders: builtins.list[TenderMove]
+
+
+class OutagePage(ServiceModel):
+    items: builtins.list[OutageSummary]
+    next_cursor: int | None
+    limit: int
+
 
 def _entity(outage_id: int) -> str:
     return f"outage:{outage_id}"
 
 
-async def get(*, session: AsyncSession, outage_id: int) -> Outage:
-    """The outage with this id."""
+async def get(*, session: AsyncSession, outage_id: int) -> OutageView:
+    """The outage with this id and the tenders it moved."""
+    return OutageView.model_validate(await _row(session, outage_id))
+
+
+async def _row(session: AsyncSession, outage_id: int) -> Outage:
     outage = await session.get(Outage, outage_id)
     if outage is None:
         raise NotFound(
@@ -76,30 +121,30 @@ async def list(*, session: AsyncSession, cursor: int | None = None, limit: int =
     if cursor is not None:
         query = query.where(Outage.id < cursor)
     rows = (await session.execute(query)).scalars().all()
-    items = [OutageRead.model_validate(row) for row in rows[:limit]]
+    items = [OutageSummary.model_validate(row) for row in rows[:limit]]
     next_cursor = items[-1].id if len(rows) > limit and items else None
     return OutagePage(items=items, next_cursor=next_cursor, limit=limit)
 
 
-def detail(outage: Outage) -> OutageDetail:
-    """The outage with the tenders it moved, as the API answers it."""
-    return OutageDetail.model_validate(outage)
-
-
 async def declare(
-    *, session: AsyncSession, actor: Actor, body: OutageCreate
-) -> tuple[Outage, bool]:
-    """Record an outage and move what it caught; (outage, created). Caller commits."""
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    started_at: datetime,
+    recovered_at: datetime,
+    reason: str,
+) -> Created[OutageView]:
+    """Record an outage that has ended and move what it caught. Caller commits."""
     require_role(actor, Role.OPERATOR, doing="declare an outage")
     await lock_audit_head(session)  # also serialises declarations
-    start, back = body.started_at, body.recovered_at
+    start, back = started_at, recovered_at
     first = (
         await session.execute(
             select(Outage).where(Outage.started_at == start, Outage.recovered_at == back)
         )
     ).scalar_one_or_none()
     if first is not None:
-        return first, False
+        return Created(OutageView.model_validate(first), False)
     now = await database_now(session)
     _check_window(start, back, now)
     await _refuse_overlap(session, start, back)
@@ -107,7 +152,7 @@ async def declare(
     outage = Outage(
         started_at=start,
         recovered_at=back,
-        reason=body.reason,
+        reason=reason,
         declared_by=actor.id,
         declared_at=now,
         affected=0,
@@ -144,12 +189,12 @@ async def declare(
         payload={
             "started_at": start.isoformat(),
             "recovered_at": back.isoformat(),
-            "reason": body.reason,
+            "reason": reason,
             "tenders": [m["notice_no"] for m in moves],
         },
     )
     await session.flush()
-    return outage, True
+    return Created(OutageView.model_validate(outage), True)
 
 
 def _check_window(start: datetime, back: datetime, now: datetime) -> None:
@@ -262,12 +307,13 @@ def _move(
     }
 
 
-async def notify(*, session: AsyncSession, temporal: Client, outage: Outage) -> Outage:
+async def notify(*, session: AsyncSession, temporal: Client, outage_id: int) -> OutageView:
     """Send ExtendDeadline to each moved tender's workflow not yet told; record how it went."""
+    outage = await _row(session, outage_id)
     moves = [dict(move) for move in outage.tenders]
     waiting = [move for move in moves if move["signal"] in ("pending", "failed")]
     if not waiting:
-        return outage
+        return OutageView.model_validate(outage)
     rows = {
         tender.notice_no: tender
         for tender in (
@@ -318,7 +364,7 @@ async def notify(*, session: AsyncSession, temporal: Client, outage: Outage) -> 
     failed = [m["notice_no"] for m in moves if m["signal"] == "failed"]
     if failed:
         log.warning("outage signals failed", outage=outage.id, tenders=failed)
-    return outage
+    return OutageView.model_validate(outage)
 
 
 async def _ended(notice_no: str) -> NaraError:

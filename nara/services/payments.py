@@ -3,19 +3,57 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
-from nara.api.schemas.payments import InspectionRequest, PaymentDetail, PaymentRead, RetryAccepted
-from nara.contracts.payment import Inspect, InspectOutcome
+from nara.contracts.payment import Inspect, InspectOutcome, PaymentView
 from nara.domain.enums import Role
 from nara.domain.errors import NotFound, WrongPhase
 from nara.services import processes
 from nara.services.actors import Actor, require_agency, require_role
+from nara.services.base import ServiceModel
 from nara.store.tables import BusinessAgent, Contract, Payment, Tender
 from nara.workflows.payment import PaymentWorkflow
+
+
+class RecordedPayment(ServiceModel):
+    """A payment as the workflow recorded it in PostgreSQL."""
+
+    contract_no: str
+    seq: int
+    kind: str
+    amount: int
+    subcontract_amount: int
+    subcontractor_no: str | None
+    claimed_by: str
+    claimed_at: datetime
+    inspection_due: datetime
+    inspected_by: str | None
+    inspected_at: datetime | None
+    inspection_note: str | None
+    due_at: datetime | None
+    paid_at: datetime | None
+    transfer_ids: list[str]
+    late_interest: int
+    status: str
+
+
+class PaymentDetail(ServiceModel):
+    """The record (None for a moment after the claim) and the workflow's live view."""
+
+    payment_id: str
+    notice_no: str
+    record: RecordedPayment | None
+    live: PaymentView | None
+    live_note: str | None
+
+
+class RetryAccepted(ServiceModel):
+    payment_id: str
+    note: str
 
 
 @dataclass(frozen=True)
@@ -94,7 +132,7 @@ async def get(
     return PaymentDetail(
         payment_id=payment_id,
         notice_no=ref.tender.notice_no,
-        record=PaymentRead.model_validate(payment) if payment is not None else None,
+        record=RecordedPayment.model_validate(payment) if payment is not None else None,
         live=live,
         live_note=note,
     )
@@ -116,7 +154,8 @@ async def inspect(
     temporal: Client,
     actor: Actor,
     payment_id: str,
-    body: InspectionRequest,
+    accepted: bool,
+    note: str = "",
 ) -> InspectOutcome:
     """An inspector of the buying agency accepts or rejects the work (Update `inspect`)."""
     ref = await _ref(session, payment_id)
@@ -126,7 +165,7 @@ async def inspect(
         temporal,
         payment_id,
         PaymentWorkflow.inspect,
-        Inspect(inspector_id=actor.id, accepted=body.accepted, note=body.note),
+        Inspect(inspector_id=actor.id, accepted=accepted, note=note),
         closed=_closed(payment_id),
     )
 

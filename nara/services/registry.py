@@ -6,25 +6,52 @@ existing one; sending a different record under an existing key is a conflict.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nara.domain.enums import Role
+from nara.domain.enums import AgencyKind, Role
 from nara.domain.errors import Conflict, NotFound
+from nara.services.base import Created, ServiceModel
 from nara.store import audit
 from nara.store.tables import Agency, Business, BusinessAgent, Person
 
 
-@dataclass(frozen=True)
-class Created:
-    """A row and whether this call created it (False: it already existed, unchanged)."""
+class AgencyView(ServiceModel):
+    code: str
+    name: str
+    kind: AgencyKind
+    account_no: str | None
+    created_at: datetime
 
-    row: Any
-    created: bool
+
+class BusinessView(ServiceModel):
+    business_no: str
+    name: str
+    account_no: str | None
+    region: str | None
+    created_at: datetime
+
+
+class PersonView(ServiceModel):
+    id: str
+    name: str
+    role: Role
+    agency_code: str | None
+    created_at: datetime
+
+
+class AgentLink(ServiceModel):
+    """A supplier a business registered as its agent: they may bid and sign for it."""
+
+    business_no: str
+    person_id: str
+    created_at: datetime
+
+
+V = TypeVar("V", bound=ServiceModel)
 
 
 def _same(row: Any, values: dict[str, Any]) -> list[str]:
@@ -32,14 +59,19 @@ def _same(row: Any, values: dict[str, Any]) -> list[str]:
 
 
 async def _create(
-    session: AsyncSession, table: Any, key: dict[str, Any], values: dict[str, Any], what: str
-) -> Created:
+    session: AsyncSession,
+    table: Any,
+    key: dict[str, Any],
+    values: dict[str, Any],
+    what: str,
+    view: type[V],
+) -> Created[V]:
     result = await session.execute(
         insert(table).values(**key, **values).on_conflict_do_nothing().returning(table)
     )
     row = result.scalar_one_or_none()
     if row is not None:
-        return Created(row, True)
+        return Created(view.model_validate(row), True)
     existing = await session.get(
         table, tuple(key.values()) if len(key) > 1 else next(iter(key.values()))
     )
@@ -51,7 +83,7 @@ async def _create(
             field=differs[0],
             fix="send the registered values again, or use another key",
         )
-    return Created(existing, False)
+    return Created(view.model_validate(existing), False)
 
 
 async def create_agency(
@@ -60,16 +92,17 @@ async def create_agency(
     actor_id: str,
     code: str,
     name: str,
-    kind: str,
+    kind: AgencyKind,
     account_no: str | None,
-) -> Created:
+) -> Created[AgencyView]:
     """Register an agency (idempotent by code)."""
     created = await _create(
         session,
         Agency,
         {"code": code},
-        {"name": name, "kind": kind, "account_no": account_no},
+        {"name": name, "kind": kind.value, "account_no": account_no},
         f"agency {code}",
+        AgencyView,
     )
     if created.created:
         await audit.append(
@@ -78,7 +111,7 @@ async def create_agency(
             entity=f"agency:{code}",
             action="registered",
             idempotency_key=f"agency:{code}:registered",
-            payload={"name": name, "kind": kind},
+            payload={"name": name, "kind": kind.value},
         )
     return created
 
@@ -91,7 +124,7 @@ async def create_business(
     name: str,
     account_no: str | None,
     region: str | None,
-) -> Created:
+) -> Created[BusinessView]:
     """Register a business (idempotent by registration number)."""
     created = await _create(
         session,
@@ -99,6 +132,7 @@ async def create_business(
         {"business_no": business_no},
         {"name": name, "account_no": account_no, "region": region},
         f"business {business_no}",
+        BusinessView,
     )
     if created.created:
         await audit.append(
@@ -120,7 +154,7 @@ async def create_person(
     name: str,
     role: Role,
     agency_code: str | None,
-) -> Created:
+) -> Created[PersonView]:
     """Register a person (idempotent by id); officers and inspectors name their agency."""
     if agency_code is not None and await session.get(Agency, agency_code) is None:
         raise NotFound(
@@ -134,6 +168,7 @@ async def create_person(
         {"id": person_id},
         {"name": name, "role": role.value, "agency_code": agency_code},
         f"person {person_id}",
+        PersonView,
     )
     if created.created:
         await audit.append(
@@ -149,7 +184,7 @@ async def create_person(
 
 async def create_agent(
     *, session: AsyncSession, actor_id: str, business_no: str, person_id: str
-) -> Created:
+) -> Created[AgentLink]:
     """Register a supplier as an agent of a business (idempotent)."""
     if await session.get(Business, business_no) is None:
         raise NotFound(
@@ -176,6 +211,7 @@ async def create_agent(
         {"business_no": business_no, "person_id": person_id},
         {},
         f"agent {person_id} of {business_no}",
+        AgentLink,
     )
     if created.created:
         await audit.append(
@@ -189,17 +225,11 @@ async def create_agent(
     return created
 
 
-async def get_business(*, session: AsyncSession, business_no: str) -> Business:
+async def get_business(*, session: AsyncSession, business_no: str) -> BusinessView:
+    """The business with this registration number."""
     business = await session.get(Business, business_no)
     if business is None:
         raise NotFound(
             f"no business {business_no}", field="business_no", fix="check the registration number"
         )
-    return business
-
-
-async def list_agents(*, session: AsyncSession, business_no: str) -> list[BusinessAgent]:
-    rows = await session.execute(
-        select(BusinessAgent).where(BusinessAgent.business_no == business_no)
-    )
-    return list(rows.scalars())
+    return BusinessView.model_validate(business)

@@ -7,10 +7,40 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nara.api.schemas.reports import CountAndValue, PaymentsDisbursed, WeeklyReport
 from nara.domain.calendar import SEOUL
 from nara.domain.enums import Phase
+from nara.services.base import ServiceModel
 from nara.store.tables import Award, Contract, OpeningResult, Payment, Tender
+
+
+class CountAndValue(ServiceModel):
+    count: int
+    value: int  # KRW
+
+
+class PaymentsDisbursed(ServiceModel):
+    count: int
+    contract: int  # KRW paid to contractors
+    subcontract: int  # KRW paid directly to subcontractors
+    late_interest: int
+    total: int  # contract + subcontract
+
+
+class WeeklyReport(ServiceModel):
+    """Seven days of figures, from Monday 00:00 KST to the next Monday 00:00 KST."""
+
+    start: date
+    end: date
+    starts_at: datetime
+    ends_at: datetime
+    announcements: int  # re-announcements included
+    re_announcements: int
+    openings: int
+    failed_tenders: int
+    cancelled_tenders: int
+    awards: CountAndValue
+    contracts: CountAndValue  # signed by both sides
+    payments_disbursed: PaymentsDisbursed
 
 
 def current_week_start(now: datetime | None = None) -> date:

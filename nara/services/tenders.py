@@ -13,6 +13,7 @@ cannot fall on the hour.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 from datetime import UTC, datetime, timedelta
 
@@ -24,16 +25,6 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes, Workfl
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
-from nara.api.schemas.tenders import (
-    CancelAccepted,
-    CancelRequest,
-    ExtendDeadlineRequest,
-    ScheduleChange,
-    TenderCreate,
-    TenderDetail,
-    TenderPage,
-    TenderRead,
-)
 from nara.contracts.search import (
     AGENCY_CODE,
     BID_DEADLINE,
@@ -45,6 +36,7 @@ from nara.contracts.tender import (
     CancelTender,
     ExtendDeadline,
     TenderInput,
+    TenderStatus,
     TenderTerms,
 )
 from nara.domain import announcement, ranking
@@ -64,6 +56,7 @@ from nara.domain.identifiers import NoticeNo
 from nara.domain.rules import rules_on
 from nara.services import processes
 from nara.services.actors import Actor, require_agency, require_role
+from nara.services.base import Created, ServiceModel
 from nara.services.locks import lock_audit_head
 from nara.settings import Settings
 from nara.store import audit
@@ -75,6 +68,81 @@ _DEADLINE_HOUR_LOCK = 7301
 CANCELLABLE = frozenset(
     {Phase.ANNOUNCED, Phase.BIDDING, Phase.CLOSED, Phase.OPENED, Phase.EVALUATING, Phase.AWARDED}
 )
+
+
+class TenderDraft(ServiceModel):
+    """An announcement. The agency and its kind come from the officer's person record.
+
+    The fields and their order are part of the idempotency hash of an announcement:
+    append new fields at the end, with a default.
+    """
+
+    title: str
+    description: str = ""
+    category: Category
+    method: Method = Method.GENERAL
+    estimated_price: int
+    base_amount: int | None = None  # defaults to the estimated price
+    deadline: datetime
+    opening_at: datetime
+    urgent: bool = False
+    region: str | None = None
+    agency_code: str | None = None  # when sent it must be the officer's own agency
+
+
+class TenderView(ServiceModel):
+    """A tender as PostgreSQL records it."""
+
+    notice_no: str
+    base_no: str
+    round: int
+    workflow_id: str
+    agency_code: str
+    agency_kind: AgencyKind
+    officer_id: str
+    title: str
+    description: str
+    category: Category
+    method: Method
+    region: str | None
+    urgent: bool
+    estimated_price: int
+    base_amount: int
+    announced_at: datetime
+    deadline: datetime
+    opening_at: datetime
+    bidding_open: bool
+    phase: Phase
+    awaiting_role: Role | None
+    outcome_note: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class TenderDetail(TenderView):
+    """The record plus the live state of the tender's workflow."""
+
+    live: TenderStatus | None  # None when Temporal did not answer
+    live_note: str | None  # why `live` is None
+    next_round: str | None  # notice no of the re-announcement, if any
+
+
+class TenderPage(ServiceModel):
+    items: builtins.list[TenderView]
+    next_cursor: str | None  # pass as `cursor` for the next page; None on the last page
+    limit: int
+
+
+class ScheduleChange(ServiceModel):
+    notice_no: str
+    deadline: datetime
+    opening_at: datetime
+    note: str
+
+
+class CancelAccepted(ServiceModel):
+    notice_no: str
+    note: str
 
 
 def _entity(notice_no: str) -> str:
@@ -116,13 +184,11 @@ async def get_detail(
             Tender.base_no == tender.base_no, Tender.round == tender.round + 1
         )
     )
-    return TenderDetail.model_validate(
-        {
-            **TenderRead.model_validate(tender).model_dump(),
-            "live": live,
-            "live_note": note,
-            "next_round": next_round,
-        }
+    return TenderDetail(
+        **TenderView.model_validate(tender).model_dump(),
+        live=live,
+        live_note=note,
+        next_round=next_round,
     )
 
 
@@ -146,13 +212,14 @@ async def list(
     if cursor is not None:
         query = query.where(Tender.notice_no < cursor)
     rows = (await session.execute(query)).scalars().all()
-    items = [TenderRead.model_validate(row) for row in rows[:limit]]
+    items = [TenderView.model_validate(row) for row in rows[:limit]]
     next_cursor = items[-1].notice_no if len(rows) > limit and items else None
     return TenderPage(items=items, next_cursor=next_cursor, limit=limit)
 
 
-def _request_hash(body: TenderCreate) -> str:
-    return hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+def request_hash(draft: TenderDraft) -> str:
+    """What an Idempotency-Key of an announcement stands for."""
+    return hashlib.sha256(draft.model_dump_json().encode()).hexdigest()
 
 
 async def _replay(
@@ -274,33 +341,31 @@ async def create(
     temporal: Client,
     settings: Settings,
     actor: Actor,
-    body: TenderCreate,
+    draft: TenderDraft,
     client_key: str | None = None,
-) -> tuple[Tender, bool]:
-    """Announce a tender and start its workflow; (tender, created). Caller commits."""
+) -> Created[TenderView]:
+    """Announce a tender and start its workflow. Caller commits."""
     require_role(actor, Role.OFFICER, doing="announce a tender")
     assert actor.agency_code is not None
-    if body.agency_code is not None:
-        require_agency(actor, body.agency_code, doing=f"announce for agency {body.agency_code}")
+    if draft.agency_code is not None:
+        require_agency(actor, draft.agency_code, doing=f"announce for agency {draft.agency_code}")
     agency = await session.get(Agency, actor.agency_code)
     if agency is None:  # pragma: no cover - a person's agency is a foreign key
         raise Forbidden(f"{actor.describe()} has no agency on record")
-    request_hash = _request_hash(body)
+    digest = request_hash(draft)
     if client_key is not None:
-        replay = await _replay(
-            session, actor=actor, client_key=client_key, request_hash=request_hash
-        )
+        replay = await _replay(session, actor=actor, client_key=client_key, request_hash=digest)
         if replay is not None:
-            return replay, False
+            return Created(TenderView.model_validate(replay), False)
 
     now = await database_now(session)
     # The tender must be one this system can award: the lower-limit table has to cover it
     # (construction of 30 bn or more goes to comprehensive evaluation, not run here).
-    if body.method is not Method.NEGOTIATED:
+    if draft.method is not Method.NEGOTIATED:
         ranking.lower_limit_rate(
-            category=body.category,
+            category=draft.category,
             agency_kind=AgencyKind(agency.kind),
-            estimated_price=body.estimated_price,
+            estimated_price=draft.estimated_price,
             on=now.astimezone(SEOUL).date(),
         )
     # Lock order: the audit head before the deadline-hour lock and the new tender row, as
@@ -309,13 +374,13 @@ async def create(
     await check_schedule(
         session=session,
         settings=settings,
-        category=body.category,
-        method=body.method,
-        estimated_price=body.estimated_price,
-        urgent=body.urgent,
+        category=draft.category,
+        method=draft.method,
+        estimated_price=draft.estimated_price,
+        urgent=draft.urgent,
         announced_at=now,
-        deadline=body.deadline,
-        opening_at=body.opening_at,
+        deadline=draft.deadline,
+        opening_at=draft.opening_at,
         now=now,
     )
     sequence = await session.scalar(text("SELECT nextval('notice_seq')"))
@@ -327,22 +392,22 @@ async def create(
         workflow_id=tender_workflow_id(str(notice)),
         agency_code=agency.code,
         officer_id=actor.id,
-        title=body.title,
-        description=body.description,
-        category=body.category.value,
-        method=body.method.value,
+        title=draft.title,
+        description=draft.description,
+        category=draft.category.value,
+        method=draft.method.value,
         agency_kind=agency.kind,
-        region=body.region,
-        urgent=body.urgent,
-        estimated_price=body.estimated_price,
-        base_amount=body.base_amount or body.estimated_price,
+        region=draft.region,
+        urgent=draft.urgent,
+        estimated_price=draft.estimated_price,
+        base_amount=draft.base_amount or draft.estimated_price,
         announced_at=now,
-        deadline=body.deadline,
-        opening_at=body.opening_at,
+        deadline=draft.deadline,
+        opening_at=draft.opening_at,
         bidding_open=False,
         phase=Phase.ANNOUNCED.value,
         client_key=client_key,
-        request_hash=request_hash,
+        request_hash=digest,
     )
     try:
         async with session.begin_nested():
@@ -352,12 +417,10 @@ async def create(
         # The same Idempotency-Key raced us and committed first: answer its tender.
         if client_key is None:
             raise
-        replay = await _replay(
-            session, actor=actor, client_key=client_key, request_hash=request_hash
-        )
+        replay = await _replay(session, actor=actor, client_key=client_key, request_hash=digest)
         if replay is None:
             raise
-        return replay, False
+        return Created(TenderView.model_validate(replay), False)
 
     await _start_workflow(temporal, settings, tender, agency_kind=AgencyKind(agency.kind))
     await audit.append(
@@ -374,7 +437,7 @@ async def create(
             "client_key": client_key,
         },
     )
-    return tender, True
+    return Created(TenderView.model_validate(tender), True)
 
 
 async def _start_workflow(
@@ -447,7 +510,9 @@ async def extend(
     settings: Settings,
     actor: Actor,
     notice_no: str,
-    body: ExtendDeadlineRequest,
+    deadline: datetime,
+    opening_at: datetime,
+    reason: str,
 ) -> ScheduleChange:
     """Move the deadline and opening later while bidding is open. Caller commits."""
     await lock_audit_head(session)
@@ -466,14 +531,14 @@ async def extend(
             f"{format_kst(now)}); bidding is closing and can no longer be extended",
             field="deadline",
         )
-    if body.deadline <= tender.deadline:
+    if deadline <= tender.deadline:
         raise RuleViolation(
             rule="extension-later",
             field="deadline",
-            value=body.deadline.isoformat(),
+            value=deadline.isoformat(),
             accepted=f"after the current deadline {format_kst(tender.deadline)}",
             message=f"an extension moves the deadline later than {format_kst(tender.deadline)}; "
-            f"{format_kst(body.deadline)} is not later",
+            f"{format_kst(deadline)} is not later",
         )
     await check_schedule(
         session=session,
@@ -483,25 +548,25 @@ async def extend(
         estimated_price=tender.estimated_price,
         urgent=tender.urgent,
         announced_at=tender.announced_at,
-        deadline=body.deadline,
-        opening_at=body.opening_at,
+        deadline=deadline,
+        opening_at=opening_at,
         now=now,
         exclude_notice_no=notice_no,
     )
     previous = (tender.deadline, tender.opening_at)
-    tender.deadline, tender.opening_at = body.deadline, body.opening_at
+    tender.deadline, tender.opening_at = deadline, opening_at
     tender.updated_at = now
     await audit.append(
         session,
         actor=actor.id,
         entity=_entity(notice_no),
         action="deadline-extended",
-        idempotency_key=f"{notice_no}:extended:{body.deadline.isoformat()}",
+        idempotency_key=f"{notice_no}:extended:{deadline.isoformat()}",
         payload={
             "from": previous[0].isoformat(),
-            "deadline": body.deadline.isoformat(),
-            "opening_at": body.opening_at.isoformat(),
-            "reason": body.reason,
+            "deadline": deadline.isoformat(),
+            "opening_at": opening_at.isoformat(),
+            "reason": reason,
         },
     )
     await session.flush()
@@ -510,23 +575,23 @@ async def extend(
         tender.workflow_id,
         TenderWorkflow.extend_deadline,
         ExtendDeadline(
-            deadline=body.deadline,
-            opening_at=body.opening_at,
-            reason=body.reason,
+            deadline=deadline,
+            opening_at=opening_at,
+            reason=reason,
             requested_by=actor.id,
         ),
         closed=lambda: _closed_error(session, notice_no),
     )
     return ScheduleChange(
         notice_no=notice_no,
-        deadline=body.deadline,
-        opening_at=body.opening_at,
-        note=f"deadline moved from {format_kst(previous[0])} to {format_kst(body.deadline)}",
+        deadline=deadline,
+        opening_at=opening_at,
+        note=f"deadline moved from {format_kst(previous[0])} to {format_kst(deadline)}",
     )
 
 
 async def cancel(
-    *, session: AsyncSession, temporal: Client, actor: Actor, notice_no: str, body: CancelRequest
+    *, session: AsyncSession, temporal: Client, actor: Actor, notice_no: str, reason: str
 ) -> CancelAccepted:
     """Stop bidding at once and ask the workflow to cancel the tender. Caller commits."""
     await lock_audit_head(session)
@@ -545,14 +610,14 @@ async def cancel(
         entity=_entity(notice_no),
         action="cancel-requested",
         idempotency_key=f"{notice_no}:cancel-requested",
-        payload={"reason": body.reason},
+        payload={"reason": reason},
     )
     await session.flush()
     await processes.signal(
         temporal,
         tender.workflow_id,
         TenderWorkflow.cancel,
-        CancelTender(reason=body.reason, requested_by=actor.id),
+        CancelTender(reason=reason, requested_by=actor.id),
         closed=lambda: _closed_error(session, notice_no),
     )
     return CancelAccepted(

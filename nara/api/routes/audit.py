@@ -22,9 +22,10 @@ async def list_events(
     after_id: Annotated[int, Query(ge=0, description="page after this event id")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> AuditEventPage:
-    return await audit_log.list_events(
+    page = await audit_log.list_events(
         session=session, actor=actor, entity=entity, after_id=after_id, limit=limit
     )
+    return AuditEventPage.model_validate(page)
 
 
 @router.get(
@@ -33,4 +34,4 @@ async def list_events(
     summary="Recompute the hash chain and name the first event that breaks it",
 )
 async def verify_chain(session: SessionDep, actor: ActorDep) -> ChainCheckRead:
-    return await audit_log.verify(session=session, actor=actor)
+    return ChainCheckRead.model_validate(await audit_log.verify(session=session, actor=actor))

@@ -26,7 +26,18 @@ router = APIRouter(prefix="/tenders", tags=["bids"], responses=PROBLEM_RESPONSES
 async def submit_bid(
     notice_no: str, body: BidCreate, response: Response, session: SessionDep, actor: ActorDep
 ) -> BidRead:
-    bid = await bids.submit(session=session, actor=actor, notice_no=notice_no, body=body)
+    bid = await bids.submit(
+        session=session,
+        actor=actor,
+        notice_no=notice_no,
+        draft=bids.BidDraft(
+            business_no=body.business_no,
+            price=body.price,
+            reserve_picks=body.reserve_picks,
+            bid_guarantee_cert=body.bid_guarantee_cert,
+            client_key=body.client_key,
+        ),
+    )
     await session.commit()
     response.status_code = 200 if bid.replayed else 201
-    return bid
+    return BidRead.model_validate(bid)

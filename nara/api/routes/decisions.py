@@ -7,21 +7,20 @@ from fastapi import APIRouter
 from nara.api.deps import ActorDep, SessionDep, TemporalDep
 from nara.api.problems import PROBLEM_RESPONSES
 from nara.api.schemas.decisions import (
-    AwardRequest,
-    PaymentClaimRequest,
-    PerformanceGuaranteeRequest,
-    ReviewRequest,
-    ScoresRequest,
-    SignRequest,
-)
-from nara.contracts.tender import (
     AwardOutcome,
+    AwardRequest,
     ClaimOutcome,
     GuaranteeOutcome,
+    PaymentClaimRequest,
+    PerformanceGuaranteeRequest,
     ReviewOutcome,
+    ReviewRequest,
+    ScoresRequest,
     ScoringOutcome,
     SignOutcome,
+    SignRequest,
 )
+from nara.domain.enums import PaymentKind
 from nara.services import decisions
 
 router = APIRouter(prefix="/tenders", responses=PROBLEM_RESPONSES)
@@ -40,9 +39,16 @@ async def review_candidate(
     temporal: TemporalDep,
     actor: ActorDep,
 ) -> ReviewOutcome:
-    return await decisions.review(
-        session=session, temporal=temporal, actor=actor, notice_no=notice_no, body=body
+    outcome = await decisions.review(
+        session=session,
+        temporal=temporal,
+        actor=actor,
+        notice_no=notice_no,
+        business_no=body.business_no,
+        capability_score=body.capability_score,
+        note=body.note,
     )
+    return ReviewOutcome.model_validate(outcome)
 
 
 @router.post(
@@ -58,9 +64,14 @@ async def score_proposals(
     temporal: TemporalDep,
     actor: ActorDep,
 ) -> ScoringOutcome:
-    return await decisions.score(
-        session=session, temporal=temporal, actor=actor, notice_no=notice_no, body=body
+    outcome = await decisions.score(
+        session=session,
+        temporal=temporal,
+        actor=actor,
+        notice_no=notice_no,
+        technical_scores=body.technical_scores,
     )
+    return ScoringOutcome.model_validate(outcome)
 
 
 @router.post(
@@ -76,9 +87,14 @@ async def approve_award(
     temporal: TemporalDep,
     actor: ActorDep,
 ) -> AwardOutcome:
-    return await decisions.approve(
-        session=session, temporal=temporal, actor=actor, notice_no=notice_no, body=body
+    outcome = await decisions.approve(
+        session=session,
+        temporal=temporal,
+        actor=actor,
+        notice_no=notice_no,
+        business_no=body.business_no,
     )
+    return AwardOutcome.model_validate(outcome)
 
 
 @router.post(
@@ -94,9 +110,15 @@ async def post_performance_guarantee(
     temporal: TemporalDep,
     actor: ActorDep,
 ) -> GuaranteeOutcome:
-    return await decisions.submit_guarantee(
-        session=session, temporal=temporal, actor=actor, notice_no=notice_no, body=body
+    outcome = await decisions.submit_guarantee(
+        session=session,
+        temporal=temporal,
+        actor=actor,
+        notice_no=notice_no,
+        business_no=body.business_no,
+        certificate_no=body.certificate_no,
     )
+    return GuaranteeOutcome.model_validate(outcome)
 
 
 @router.post(
@@ -112,9 +134,14 @@ async def sign_contract(
     temporal: TemporalDep,
     actor: ActorDep,
 ) -> SignOutcome:
-    return await decisions.sign(
-        session=session, temporal=temporal, actor=actor, notice_no=notice_no, body=body
+    outcome = await decisions.sign(
+        session=session,
+        temporal=temporal,
+        actor=actor,
+        notice_no=notice_no,
+        business_no=body.business_no,
     )
+    return SignOutcome.model_validate(outcome)
 
 
 @router.post(
@@ -131,6 +158,15 @@ async def claim_payment(
     temporal: TemporalDep,
     actor: ActorDep,
 ) -> ClaimOutcome:
-    return await decisions.submit_claim(
-        session=session, temporal=temporal, actor=actor, notice_no=notice_no, body=body
+    outcome = await decisions.submit_claim(
+        session=session,
+        temporal=temporal,
+        actor=actor,
+        notice_no=notice_no,
+        business_no=body.business_no,
+        kind=PaymentKind(body.kind),
+        amount=body.amount,
+        subcontract_amount=body.subcontract_amount,
+        subcontractor_no=body.subcontractor_no,
     )
+    return ClaimOutcome.model_validate(outcome)

@@ -37,13 +37,19 @@ async def declare_outage(
     temporal: TemporalDep,
     actor: ActorDep,
 ) -> OutageDetail:
-    outage, created = await outages.declare(session=session, actor=actor, body=body)
+    declared = await outages.declare(
+        session=session,
+        actor=actor,
+        started_at=body.started_at,
+        recovered_at=body.recovered_at,
+        reason=body.reason,
+    )
     await session.commit()
-    await outages.notify(session=session, temporal=temporal, outage=outage)
+    outage = await outages.notify(session=session, temporal=temporal, outage_id=declared.item.id)
     await session.commit()
-    response.status_code = 201 if created else 200
+    response.status_code = 201 if declared.created else 200
     response.headers["Location"] = f"/outages/{outage.id}"
-    return outages.detail(outage)
+    return OutageDetail.model_validate(outage)
 
 
 @router.get("", response_model=OutagePage, summary="Declared outages, newest first")
@@ -52,7 +58,9 @@ async def list_outages(
     cursor: Annotated[int | None, Query(description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> OutagePage:
-    return await outages.list(session=session, cursor=cursor, limit=limit)
+    return OutagePage.model_validate(
+        await outages.list(session=session, cursor=cursor, limit=limit)
+    )
 
 
 @router.get(
@@ -61,4 +69,4 @@ async def list_outages(
     summary="One outage: who declared it and the tenders it moved (times in KST)",
 )
 async def get_outage(outage_id: int, session: SessionDep) -> OutageDetail:
-    return outages.detail(await outages.get(session=session, outage_id=outage_id))
+    return OutageDetail.model_validate(await outages.get(session=session, outage_id=outage_id))

@@ -6,8 +6,12 @@ from fastapi import APIRouter
 
 from nara.api.deps import ActorDep, MaybeTemporalDep, SessionDep, TemporalDep
 from nara.api.problems import PROBLEM_RESPONSES
-from nara.api.schemas.payments import InspectionRequest, PaymentDetail, RetryAccepted
-from nara.contracts.payment import InspectOutcome
+from nara.api.schemas.payments import (
+    InspectionRequest,
+    InspectOutcome,
+    PaymentDetail,
+    RetryAccepted,
+)
 from nara.services import payments
 
 router = APIRouter(prefix="/payments", tags=["payments"], responses=PROBLEM_RESPONSES)
@@ -21,9 +25,10 @@ router = APIRouter(prefix="/payments", tags=["payments"], responses=PROBLEM_RESP
 async def get_payment(
     payment_id: str, session: SessionDep, temporal: MaybeTemporalDep, actor: ActorDep
 ) -> PaymentDetail:
-    return await payments.get(
+    detail = await payments.get(
         session=session, temporal=temporal, actor=actor, payment_id=payment_id
     )
+    return PaymentDetail.model_validate(detail)
 
 
 @router.post(
@@ -38,9 +43,15 @@ async def inspect_payment(
     temporal: TemporalDep,
     actor: ActorDep,
 ) -> InspectOutcome:
-    return await payments.inspect(
-        session=session, temporal=temporal, actor=actor, payment_id=payment_id, body=body
+    outcome = await payments.inspect(
+        session=session,
+        temporal=temporal,
+        actor=actor,
+        payment_id=payment_id,
+        accepted=body.accepted,
+        note=body.note,
     )
+    return InspectOutcome.model_validate(outcome)
 
 
 @router.post(
@@ -52,6 +63,7 @@ async def inspect_payment(
 async def retry_payment(
     payment_id: str, session: SessionDep, temporal: TemporalDep, actor: ActorDep
 ) -> RetryAccepted:
-    return await payments.retry(
+    accepted = await payments.retry(
         session=session, temporal=temporal, actor=actor, payment_id=payment_id
     )
+    return RetryAccepted.model_validate(accepted)

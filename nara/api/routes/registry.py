@@ -18,13 +18,12 @@ from nara.api.schemas.registry import (
     PersonRead,
 )
 from nara.services import registry
-from nara.services.registry import Created
 
 router = APIRouter(tags=["registry"], responses=PROBLEM_RESPONSES)
 
 
-def _status(response: Response, created: Created) -> None:
-    response.status_code = 201 if created.created else 200
+def _status(response: Response, created: bool) -> None:
+    response.status_code = 201 if created else 200
 
 
 @router.post(
@@ -41,12 +40,12 @@ async def create_agency(
         actor_id=registrar,
         code=body.code,
         name=body.name,
-        kind=body.kind.value,
+        kind=body.kind,
         account_no=body.account_no,
     )
     await session.commit()
-    _status(response, created)
-    return AgencyRead.model_validate(created.row)
+    _status(response, created.created)
+    return AgencyRead.model_validate(created.item)
 
 
 @router.post(
@@ -67,8 +66,8 @@ async def create_business(
         region=body.region,
     )
     await session.commit()
-    _status(response, created)
-    return BusinessRead.model_validate(created.row)
+    _status(response, created.created)
+    return BusinessRead.model_validate(created.item)
 
 
 @router.post(
@@ -89,8 +88,8 @@ async def create_person(
         agency_code=body.agency_code,
     )
     await session.commit()
-    _status(response, created)
-    return PersonRead.model_validate(created.row)
+    _status(response, created.created)
+    return PersonRead.model_validate(created.item)
 
 
 @router.post(
@@ -110,5 +109,5 @@ async def create_agent(
         session=session, actor_id=registrar, business_no=business_no, person_id=body.person_id
     )
     await session.commit()
-    _status(response, created)
-    return AgentRead.model_validate(created.row)
+    _status(response, created.created)
+    return AgentRead.model_validate(created.item)

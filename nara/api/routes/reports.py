@@ -26,4 +26,4 @@ async def weekly_report(
         date | None, Query(description="first day, YYYY-MM-DD; default: this week's Monday (KST)")
     ] = None,
 ) -> WeeklyReport:
-    return await reports.get_weekly(session=session, start=start)
+    return WeeklyReport.model_validate(await reports.get_weekly(session=session, start=start))

@@ -49,18 +49,31 @@ async def create_tender(
         str | None, Header(alias="Idempotency-Key", min_length=8, max_length=80)
     ] = None,
 ) -> TenderRead:
-    tender, created = await tenders.create(
+    draft = tenders.TenderDraft(
+        title=body.title,
+        description=body.description,
+        category=body.category,
+        method=body.method,
+        estimated_price=body.estimated_price,
+        base_amount=body.base_amount,
+        deadline=body.deadline,
+        opening_at=body.opening_at,
+        urgent=body.urgent,
+        region=body.region,
+        agency_code=body.agency_code,
+    )
+    announced = await tenders.create(
         session=session,
         temporal=temporal,
         settings=settings,
         actor=actor,
-        body=body,
+        draft=draft,
         client_key=idempotency_key,
     )
     await session.commit()
-    response.status_code = 201 if created else 200
-    response.headers["Location"] = f"/tenders/{tender.notice_no}"
-    return TenderRead.model_validate(tender)
+    response.status_code = 201 if announced.created else 200
+    response.headers["Location"] = f"/tenders/{announced.item.notice_no}"
+    return TenderRead.model_validate(announced.item)
 
 
 @router.get("", response_model=TenderPage, summary="List tenders, newest first")
@@ -72,7 +85,7 @@ async def list_tenders(
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> TenderPage:
-    return await tenders.list(
+    page = await tenders.list(
         session=session,
         phase=phase,
         agency_code=agency_code,
@@ -80,6 +93,7 @@ async def list_tenders(
         cursor=cursor,
         limit=limit,
     )
+    return TenderPage.model_validate(page)
 
 
 @router.get(
@@ -90,7 +104,8 @@ async def list_tenders(
 async def get_tender(
     notice_no: str, session: SessionDep, temporal: MaybeTemporalDep
 ) -> TenderDetail:
-    return await tenders.get_detail(session=session, temporal=temporal, notice_no=notice_no)
+    detail = await tenders.get_detail(session=session, temporal=temporal, notice_no=notice_no)
+    return TenderDetail.model_validate(detail)
 
 
 @router.post(
@@ -112,10 +127,12 @@ async def extend_deadline(
         settings=settings,
         actor=actor,
         notice_no=notice_no,
-        body=body,
+        deadline=body.deadline,
+        opening_at=body.opening_at,
+        reason=body.reason,
     )
     await session.commit()
-    return change
+    return ScheduleChange.model_validate(change)
 
 
 @router.post(
@@ -132,7 +149,7 @@ async def cancel_tender(
     actor: ActorDep,
 ) -> CancelAccepted:
     accepted = await tenders.cancel(
-        session=session, temporal=temporal, actor=actor, notice_no=notice_no, body=body
+        session=session, temporal=temporal, actor=actor, notice_no=notice_no, reason=body.reason
     )
     await session.commit()
-    return accepted
+    return CancelAccepted.model_validate(accepted)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
 from pydantic import Field, model_validator
 
-from nara.api.schemas.base import ApiModel, BusinessNo
+from nara.api.schemas.base import ApiModel, BusinessNo, ReadModel
+from nara.api.schemas.tenders import Candidate
+from nara.domain.enums import Phase
 
 
 class ReviewRequest(ApiModel):
@@ -61,3 +64,48 @@ class PaymentClaimRequest(ApiModel):
         if self.subcontract_amount and not self.subcontractor_no:
             raise ValueError("a subcontract_amount needs subcontractor_no")
         return self
+
+
+# --- what the workflow answers -------------------------------------------------------
+
+
+class ReviewOutcome(ReadModel):
+    business_no: str
+    passed: bool
+    total: Decimal
+    pass_mark: Decimal
+    next_candidate: Candidate | None = None
+    phase: Phase
+
+
+class ScoringOutcome(ReadModel):
+    ranked: int
+    not_eligible: int
+    candidate: Candidate | None
+    phase: Phase
+
+
+class AwardOutcome(ReadModel):
+    business_no: str
+    price: int
+    guarantee_due: datetime
+    performance_guarantee_min: int
+
+
+class GuaranteeOutcome(ReadModel):
+    certificate_no: str
+    amount: int
+    contract_no: str
+
+
+class SignOutcome(ReadModel):
+    contract_no: str
+    agency_signed: bool
+    supplier_signed: bool
+    phase: Phase
+
+
+class ClaimOutcome(ReadModel):
+    payment_id: str
+    seq: int
+    workflow_id: str

@@ -7,12 +7,30 @@ from datetime import datetime
 from pydantic import Field
 
 from nara.api.schemas.base import ApiModel, ReadModel
-from nara.contracts.payment import PaymentView
+from nara.domain.enums import Role
 
 
 class InspectionRequest(ApiModel):
     accepted: bool
     note: str = Field("", max_length=2000)
+
+
+class InspectOutcome(ReadModel):
+    payment_id: str
+    accepted: bool
+    due_at: datetime | None
+
+
+class PaymentView(ReadModel):
+    """What the `status` query of PaymentWorkflow answers."""
+
+    payment_id: str
+    status: str
+    awaiting_role: Role | None
+    inspection_due: datetime | None
+    due_at: datetime | None
+    overdue: bool
+    attempts_note: str = ""
 
 
 class PaymentRead(ReadModel):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated
 
 from pydantic import AwareDatetime, Field, model_validator
 
 from nara.api.schemas.base import ApiModel, ReadModel
-from nara.contracts.tender import TenderStatus
-from nara.domain.enums import AgencyKind, Category, Method, Phase, Role
+from nara.domain.enums import AgencyKind, Category, Method, PaymentKind, PaymentState, Phase, Role
 
 Krw = Annotated[int, Field(gt=0, strict=True, description="whole KRW")]
 
@@ -59,6 +59,42 @@ class TenderRead(ReadModel):
     outcome_note: str | None
     created_at: datetime
     updated_at: datetime
+
+
+class Candidate(ReadModel):
+    rank: int
+    business_no: str
+    price: int
+    bid_rate: Decimal
+    bid_guarantee_cert: str | None = None
+
+
+class PaymentRecord(ReadModel):
+    payment_id: str
+    seq: int
+    kind: PaymentKind
+    amount: int
+    subcontract_amount: int = 0
+    status: PaymentState = PaymentState.CLAIMED
+
+
+class TenderStatus(ReadModel):
+    """What the `status` query answers: the live view of the process."""
+
+    notice_no: str
+    phase: Phase
+    awaiting_role: Role | None
+    deadline: datetime
+    opening_at: datetime
+    bid_count: int
+    predetermined_price: int | None
+    candidate: Candidate | None
+    contract_no: str | None
+    paid_total: int
+    contract_amount: int
+    payments: list[PaymentRecord]
+    next_round_notice_no: str | None
+    note: str
 
 
 class TenderDetail(TenderRead):
