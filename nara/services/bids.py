@@ -16,11 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from nara.domain.clock import SEOUL
 from nara.domain.enums import Phase
 from nara.domain.errors import DeadlinePassed, DuplicateBid, WrongPhase
-from nara.services import tenders
 from nara.services.actors import Actor, require_agent
 from nara.services.base import ServiceModel
 from nara.services.locks import lock_audit_head
 from nara.services.registry import get_business
+from nara.services.tenders.reading import database_now, tender_row
 from nara.store import audit
 from nara.store.tables import Bid, Tender
 
@@ -115,18 +115,18 @@ async def submit(
     *, session: AsyncSession, actor: Actor, notice_no: str, draft: BidDraft
 ) -> BidView:
     """Accept a sealed bid, or answer the earlier one with the same client key. Caller commits."""
-    tender = await tenders.get(session=session, notice_no=notice_no)
+    tender = await tender_row(session=session, notice_no=notice_no)
     await require_agent(session=session, actor=actor, business_no=draft.business_no)
     await get_business(session=session, business_no=draft.business_no)
     earlier = await _by_client_key(session, tender, draft.client_key)
     if earlier is not None:
         return _replay(earlier, tender, draft)
     # Refuse early without locks (a snapshot read never waits); then decide under the locks.
-    _require_open(tender, await tenders.database_now(session))
+    _require_open(tender, await database_now(session))
 
     await lock_audit_head(session)
-    tender = await tenders.get(session=session, notice_no=notice_no, lock="share")
-    _require_open(tender, await tenders.database_now(session))
+    tender = await tender_row(session=session, notice_no=notice_no, lock="share")
+    _require_open(tender, await database_now(session))
 
     inserted = await session.execute(
         insert(Bid)

@@ -29,20 +29,21 @@ from nara.contracts.tender import (
 )
 from nara.domain.enums import PaymentKind, Role
 from nara.domain.errors import InvalidClaim, NaraError, WrongPhase
-from nara.services import processes, tenders
+from nara.services import processes
 from nara.services.actors import (
     Actor,
     require_agency,
     require_agent,
     require_role,
 )
+from nara.services.tenders.reading import tender_row
 from nara.store.tables import Business, Tender
 from nara.workflows.tender import TenderWorkflow
 
 
 def _closed(session: AsyncSession, notice_no: str) -> processes.ClosedError:
     async def error() -> WrongPhase:
-        tender = await tenders.get(session=session, notice_no=notice_no)
+        tender = await tender_row(session=session, notice_no=notice_no)
         return WrongPhase(
             f"tender {notice_no} is {tender.phase}: its process has ended",
             fix="see GET /tenders/{notice_no}",
@@ -55,7 +56,7 @@ def _closed(session: AsyncSession, notice_no: str) -> processes.ClosedError:
 async def _officer_tender(
     session: AsyncSession, actor: Actor, notice_no: str, doing: str
 ) -> Tender:
-    tender = await tenders.get(session=session, notice_no=notice_no)
+    tender = await tender_row(session=session, notice_no=notice_no)
     require_role(actor, Role.OFFICER, doing=doing)
     require_agency(actor, tender.agency_code, doing=doing)
     return tender
@@ -130,7 +131,7 @@ async def submit_guarantee(
     certificate_no: str,
 ) -> GuaranteeOutcome:
     """The winner posts its performance guarantee (Update `post_performance_guarantee`)."""
-    tender = await tenders.get(session=session, notice_no=notice_no)
+    tender = await tender_row(session=session, notice_no=notice_no)
     await require_agent(session=session, actor=actor, business_no=business_no)
     return await processes.update(
         temporal,
@@ -152,7 +153,7 @@ async def sign(
     business_no: str | None = None,
 ) -> SignOutcome:
     """The officer signs for the agency, a supplier agent for the winner (`sign_contract`)."""
-    tender = await tenders.get(session=session, notice_no=notice_no)
+    tender = await tender_row(session=session, notice_no=notice_no)
     require_role(actor, Role.OFFICER, Role.SUPPLIER, doing=f"sign the contract of {notice_no}")
     if actor.role is Role.OFFICER:
         require_agency(actor, tender.agency_code, doing=f"sign the contract of {notice_no}")
@@ -188,7 +189,7 @@ async def submit_claim(
     subcontractor_no: str | None = None,
 ) -> ClaimOutcome:
     """The contractor claims a payment (Update `claim_payment`, a child PaymentWorkflow)."""
-    tender = await tenders.get(session=session, notice_no=notice_no)
+    tender = await tender_row(session=session, notice_no=notice_no)
     await require_agent(session=session, actor=actor, business_no=business_no)
     if subcontractor_no is not None:
         subcontractor = await session.get(Business, subcontractor_no)

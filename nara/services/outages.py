@@ -3,10 +3,8 @@
 `declare` works in the caller's transaction: it records the outage, moves the deadline and
 opening of each tender the outage caught (the domain's `extend_for_outage` decides, per
 the terms of use) and appends the audit events, holding the audit head and then the tender
-rows (the one lock order). Only after the caller commits does `notify` send each tender's
-workflow the `ExtendDeadline` signal, one at a time per tender, so a workflow that cannot
-be told is recorded as `failed` without holding back the others. Declaring the same window
-again answers the first declaration and re-sends only the signals not yet delivered.
+rows (the one lock order). Only after the caller commits does `outage_signals.notify` tell
+each tender's workflow. Declaring the same window again answers the first declaration.
 
 A tender whose bidding had already closed (its deadline passed before the outage was
 declared) but has not been opened gets its bidding reopened until the new deadline: the
@@ -16,37 +14,30 @@ the opening moves.
 
 from __future__ import annotations
 
-import asyncio
 import builtins
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import Client
 
-from nara.contracts.tender import ExtendDeadline
 from nara.domain.clock import SEOUL, format_kst
 from nara.domain.enums import Phase, Role
-from nara.domain.errors import Conflict, NaraError, NotFound, RuleViolation, WrongPhase
+from nara.domain.errors import Conflict, NotFound, RuleViolation
 from nara.domain.outage import extend_for_outage
 from nara.domain.rules import rules_on
 from nara.logs import get_logger
-from nara.services import processes
 from nara.services.actors import Actor, require_role
 from nara.services.base import Created, ServiceModel
 from nara.services.locks import lock_audit_head
-from nara.services.tenders import database_now
+from nara.services.tenders.reading import database_now
 from nara.store import audit
 from nara.store.tables import Outage, Tender
-from nara.workflows.tender import TenderWorkflow
 
 FUTURE_SKEW = timedelta(minutes=2)
 """How far ahead of the database clock a recovery time may be (an operator's clock)."""
 LONGEST_OUTAGE = timedelta(days=7)
 """A longer window is refused as a typing error: it would move most open tenders."""
-SIGNALS_IN_FLIGHT = 16
-"""Workflows told at once; an outage at 10:00 can catch over a thousand tenders."""
 
 _AUDITED = ("deadline_before", "deadline_after", "opening_before", "opening_after", "rule", "note")
 CAUGHT_PHASES = (Phase.ANNOUNCED.value, Phase.BIDDING.value, Phase.CLOSED.value)
@@ -101,10 +92,11 @@ def _entity(outage_id: int) -> str:
 
 async def get(*, session: AsyncSession, outage_id: int) -> OutageView:
     """The outage with this id and the tenders it moved."""
-    return OutageView.model_validate(await _row(session, outage_id))
+    return OutageView.model_validate(await row(session, outage_id))
 
 
-async def _row(session: AsyncSession, outage_id: int) -> Outage:
+async def row(session: AsyncSession, outage_id: int) -> Outage:
+    """The outage's row (for `outage_signals`, which records how each signal went)."""
     outage = await session.get(Outage, outage_id)
     if outage is None:
         raise NotFound(
@@ -305,70 +297,3 @@ def _move(
         "signal": "pending",
         "signal_error": None,
     }
-
-
-async def notify(*, session: AsyncSession, temporal: Client, outage_id: int) -> OutageView:
-    """Send ExtendDeadline to each moved tender's workflow not yet told; record how it went."""
-    outage = await _row(session, outage_id)
-    moves = [dict(move) for move in outage.tenders]
-    waiting = [move for move in moves if move["signal"] in ("pending", "failed")]
-    if not waiting:
-        return OutageView.model_validate(outage)
-    rows = {
-        tender.notice_no: tender
-        for tender in (
-            await session.execute(
-                select(Tender)
-                .where(Tender.notice_no.in_([m["notice_no"] for m in waiting]))
-                .execution_options(populate_existing=True)
-            )
-        ).scalars()
-    }
-    gate = asyncio.Semaphore(SIGNALS_IN_FLIGHT)
-
-    async def tell(move: dict[str, Any]) -> None:
-        deadline = datetime.fromisoformat(move["deadline_after"])
-        opening = datetime.fromisoformat(move["opening_after"])
-        row = rows.get(move["notice_no"])
-        if row is None or (row.deadline, row.opening_at) != (deadline, opening):
-            # Moved again since (an officer's extension or a later outage): that change
-            # carried its own signal, and sending ours now could move the opening back.
-            move["signal"], move["signal_error"] = "superseded", None
-            return
-        change = ExtendDeadline(
-            deadline=deadline,
-            opening_at=opening,
-            reason=f"outage {outage.id}: {outage.reason}",
-            requested_by=outage.declared_by,
-        )
-        try:
-            async with gate:
-                await processes.signal(
-                    temporal,
-                    move["workflow_id"],
-                    TenderWorkflow.extend_deadline,
-                    change,
-                    closed=lambda: _ended(move["notice_no"]),
-                )
-        except NaraError as error:
-            move["signal"], move["signal_error"] = "failed", error.detail
-        except Exception as error:  # one workflow's failure must not lose the others
-            log.exception("outage signal failed", outage=outage.id, notice_no=move["notice_no"])
-            move["signal"], move["signal_error"] = "failed", f"{type(error).__name__}: {error}"
-        else:
-            move["signal"], move["signal_error"] = "sent", None
-
-    await asyncio.gather(*(tell(move) for move in waiting))
-    outage.tenders = moves
-    await session.flush()
-    failed = [m["notice_no"] for m in moves if m["signal"] == "failed"]
-    if failed:
-        log.warning("outage signals failed", outage=outage.id, tenders=failed)
-    return OutageView.model_validate(outage)
-
-
-async def _ended(notice_no: str) -> NaraError:
-    return WrongPhase(
-        f"the workflow of tender {notice_no} has ended",
-        fix=f"see GET /tenders/{notice_no}; an ended tender needs no extension",
-    )

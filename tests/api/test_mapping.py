@@ -11,8 +11,9 @@ from nara.api.schemas.tenders import TenderCreate, TenderDetail
 from nara.contracts.tender import Candidate, PaymentRecord, TenderStatus
 from nara.contracts.tender import ReviewOutcome as ReviewAnswer
 from nara.domain.enums import AgencyKind, Category, Method, PaymentKind, Phase
-from nara.services.tenders import TenderDetail as TenderRecord
-from nara.services.tenders import TenderDraft, request_hash
+from nara.services.tenders.announcing import request_hash
+from nara.services.tenders.models import TenderDetail as TenderRecord
+from nara.services.tenders.models import TenderDraft
 
 DEADLINE = datetime(2026, 3, 9, 10, tzinfo=UTC)
 OPENING = datetime(2026, 3, 9, 11, tzinfo=UTC)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from nara.api.deps import ActorDep, SessionDep, TemporalDep
 from nara.api.problems import PROBLEM_RESPONSES
 from nara.api.schemas.outages import OutageCreate, OutageDetail, OutagePage
-from nara.services import outages
+from nara.services import outage_signals, outages
 
 router = APIRouter(prefix="/outages", tags=["outages"], responses=PROBLEM_RESPONSES)
 
@@ -45,7 +45,9 @@ async def declare_outage(
         reason=body.reason,
     )
     await session.commit()
-    outage = await outages.notify(session=session, temporal=temporal, outage_id=declared.item.id)
+    outage = await outage_signals.notify(
+        session=session, temporal=temporal, outage_id=declared.item.id
+    )
     await session.commit()
     response.status_code = 201 if declared.created else 200
     response.headers["Location"] = f"/outages/{outage.id}"

@@ -19,7 +19,8 @@ from nara.api.schemas.tenders import (
     TenderRead,
 )
 from nara.domain.enums import Category, Phase
-from nara.services import tenders
+from nara.services.tenders import announcing, reading, scheduling
+from nara.services.tenders.models import TenderDraft
 
 router = APIRouter(prefix="/tenders", tags=["tenders"], responses=PROBLEM_RESPONSES)
 
@@ -49,7 +50,7 @@ async def create_tender(
         str | None, Header(alias="Idempotency-Key", min_length=8, max_length=80)
     ] = None,
 ) -> TenderRead:
-    draft = tenders.TenderDraft(
+    draft = TenderDraft(
         title=body.title,
         description=body.description,
         category=body.category,
@@ -62,7 +63,7 @@ async def create_tender(
         region=body.region,
         agency_code=body.agency_code,
     )
-    announced = await tenders.create(
+    announced = await announcing.create(
         session=session,
         temporal=temporal,
         settings=settings,
@@ -85,7 +86,7 @@ async def list_tenders(
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> TenderPage:
-    page = await tenders.list(
+    page = await reading.list(
         session=session,
         phase=phase,
         agency_code=agency_code,
@@ -104,7 +105,7 @@ async def list_tenders(
 async def get_tender(
     notice_no: str, session: SessionDep, temporal: MaybeTemporalDep
 ) -> TenderDetail:
-    detail = await tenders.get_detail(session=session, temporal=temporal, notice_no=notice_no)
+    detail = await reading.get(session=session, temporal=temporal, notice_no=notice_no)
     return TenderDetail.model_validate(detail)
 
 
@@ -121,7 +122,7 @@ async def extend_deadline(
     settings: SettingsDep,
     actor: ActorDep,
 ) -> ScheduleChange:
-    change = await tenders.extend(
+    change = await scheduling.extend(
         session=session,
         temporal=temporal,
         settings=settings,
@@ -148,7 +149,7 @@ async def cancel_tender(
     temporal: TemporalDep,
     actor: ActorDep,
 ) -> CancelAccepted:
-    accepted = await tenders.cancel(
+    accepted = await scheduling.cancel(
         session=session, temporal=temporal, actor=actor, notice_no=notice_no, reason=body.reason
     )
     await session.commit()

@@ -1,0 +1,221 @@
+"""Announcing a tender: allocate its notice number, write its row, start its workflow.
+
+Announcing writes the tender row and starts its workflow in one transaction that the
+caller commits: if the start fails, the row is rolled back; the announce activity of the
+workflow upserts the same row, so a commit that fails after the start loses nothing.
+An Idempotency-Key answers the tender it first announced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
+
+from nara.contracts.search import (
+    AGENCY_CODE,
+    BID_DEADLINE,
+    ESTIMATED_PRICE,
+    NOTICE_NO,
+    TENDER_PHASE,
+)
+from nara.contracts.tender import TenderInput, TenderTerms
+from nara.domain import ranking
+from nara.domain.calendar import SEOUL
+from nara.domain.enums import AgencyKind, Category, Method, Phase, Role
+from nara.domain.errors import Conflict, Forbidden, TemporalUnavailable
+from nara.domain.identifiers import NoticeNo
+from nara.services.actors import Actor, require_agency, require_role
+from nara.services.base import Created
+from nara.services.locks import lock_audit_head
+from nara.services.tenders.models import TenderDraft, TenderView
+from nara.services.tenders.reading import database_now
+from nara.services.tenders.schedule_check import check_schedule
+from nara.settings import Settings
+from nara.store import audit
+from nara.store.tables import Agency, Tender
+from nara.workflows.tender import TenderWorkflow, tender_workflow_id
+
+
+def request_hash(draft: TenderDraft) -> str:
+    """What an Idempotency-Key of an announcement stands for."""
+    return hashlib.sha256(draft.model_dump_json().encode()).hexdigest()
+
+
+async def _replay(
+    session: AsyncSession, *, actor: Actor, client_key: str, request_hash: str
+) -> Tender | None:
+    tender = (
+        await session.execute(
+            select(Tender).where(Tender.officer_id == actor.id, Tender.client_key == client_key)
+        )
+    ).scalar_one_or_none()
+    if tender is not None and tender.request_hash != request_hash:
+        raise Conflict(
+            f"Idempotency-Key {client_key!r} was used for another announcement "
+            f"({tender.notice_no})",
+            field="Idempotency-Key",
+            fix="send a new Idempotency-Key for a new announcement",
+        )
+    return tender
+
+
+async def create(
+    *,
+    session: AsyncSession,
+    temporal: Client,
+    settings: Settings,
+    actor: Actor,
+    draft: TenderDraft,
+    client_key: str | None = None,
+) -> Created[TenderView]:
+    """Announce a tender and start its workflow. Caller commits."""
+    require_role(actor, Role.OFFICER, doing="announce a tender")
+    assert actor.agency_code is not None
+    if draft.agency_code is not None:
+        require_agency(actor, draft.agency_code, doing=f"announce for agency {draft.agency_code}")
+    agency = await session.get(Agency, actor.agency_code)
+    if agency is None:  # pragma: no cover - a person's agency is a foreign key
+        raise Forbidden(f"{actor.describe()} has no agency on record")
+    digest = request_hash(draft)
+    if client_key is not None:
+        replay = await _replay(session, actor=actor, client_key=client_key, request_hash=digest)
+        if replay is not None:
+            return Created(TenderView.model_validate(replay), False)
+
+    now = await database_now(session)
+    # The tender must be one this system can award: the lower-limit table has to cover it
+    # (construction of 30 bn or more goes to comprehensive evaluation, not run here).
+    if draft.method is not Method.NEGOTIATED:
+        ranking.lower_limit_rate(
+            category=draft.category,
+            agency_kind=AgencyKind(agency.kind),
+            estimated_price=draft.estimated_price,
+            on=now.astimezone(SEOUL).date(),
+        )
+    # Lock order: the audit head before the deadline-hour lock and the new tender row, as
+    # every writer takes them (the announce activity upserts this row after the head).
+    await lock_audit_head(session)
+    await check_schedule(
+        session=session,
+        settings=settings,
+        category=draft.category,
+        method=draft.method,
+        estimated_price=draft.estimated_price,
+        urgent=draft.urgent,
+        announced_at=now,
+        deadline=draft.deadline,
+        opening_at=draft.opening_at,
+        now=now,
+    )
+    sequence = await session.scalar(text("SELECT nextval('notice_seq')"))
+    notice = NoticeNo(now.astimezone(SEOUL).year, int(sequence or 0), 0)
+    tender = Tender(
+        notice_no=str(notice),
+        base_no=notice.base,
+        round=0,
+        workflow_id=tender_workflow_id(str(notice)),
+        agency_code=agency.code,
+        officer_id=actor.id,
+        title=draft.title,
+        description=draft.description,
+        category=draft.category.value,
+        method=draft.method.value,
+        agency_kind=agency.kind,
+        region=draft.region,
+        urgent=draft.urgent,
+        estimated_price=draft.estimated_price,
+        base_amount=draft.base_amount or draft.estimated_price,
+        announced_at=now,
+        deadline=draft.deadline,
+        opening_at=draft.opening_at,
+        bidding_open=False,
+        phase=Phase.ANNOUNCED.value,
+        client_key=client_key,
+        request_hash=digest,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(tender)
+            await session.flush()
+    except IntegrityError:
+        # The same Idempotency-Key raced us and committed first: answer its tender.
+        if client_key is None:
+            raise
+        replay = await _replay(session, actor=actor, client_key=client_key, request_hash=digest)
+        if replay is None:
+            raise
+        return Created(TenderView.model_validate(replay), False)
+
+    await _start_workflow(temporal, settings, tender, agency_kind=AgencyKind(agency.kind))
+    await audit.append(
+        session,
+        actor=actor.id,
+        entity=f"tender:{tender.notice_no}",
+        action="announcement-requested",
+        idempotency_key=f"{tender.notice_no}:requested",
+        payload={
+            "title": tender.title,
+            "estimated_price": tender.estimated_price,
+            "deadline": tender.deadline.isoformat(),
+            "opening_at": tender.opening_at.isoformat(),
+            "client_key": client_key,
+        },
+    )
+    return Created(TenderView.model_validate(tender), True)
+
+
+async def _start_workflow(
+    temporal: Client, settings: Settings, tender: Tender, *, agency_kind: AgencyKind
+) -> None:
+    terms = TenderTerms(
+        notice_no=tender.notice_no,
+        agency_code=tender.agency_code,
+        agency_kind=agency_kind,
+        officer_id=tender.officer_id,
+        title=tender.title,
+        category=Category(tender.category),
+        method=Method(tender.method),
+        estimated_price=tender.estimated_price,
+        base_amount=tender.base_amount,
+        announced_at=tender.announced_at,
+        deadline=tender.deadline,
+        opening_at=tender.opening_at,
+        region=tender.region,
+        description=tender.description,
+        late_interest_rate_bp=settings.late_interest_rate_bp,
+    )
+    try:
+        await temporal.start_workflow(
+            TenderWorkflow.run,
+            TenderInput(terms=terms),
+            id=tender.workflow_id,
+            task_queue=settings.temporal_task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(TENDER_PHASE, Phase.ANNOUNCED.value),
+                    SearchAttributePair(AGENCY_CODE, tender.agency_code),
+                    SearchAttributePair(NOTICE_NO, tender.notice_no),
+                    SearchAttributePair(BID_DEADLINE, tender.deadline),
+                    SearchAttributePair(ESTIMATED_PRICE, tender.estimated_price),
+                ]
+            ),
+            static_summary=f"{tender.title} (notice {tender.notice_no})",
+        )
+    except WorkflowAlreadyStartedError:
+        raise Conflict(
+            f"a workflow {tender.workflow_id} already exists",
+            fix="retry: the next notice number will be used",
+        ) from None
+    except RPCError as error:
+        raise TemporalUnavailable(
+            f"the tender workflow could not be started: {error.message}",
+            fix="retry in a moment; nothing was announced",
+        ) from None

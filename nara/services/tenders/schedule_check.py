@@ -1,0 +1,121 @@
+"""Checking a tender's schedule with the announcement rules in force.
+
+Compressed time (`NARA_TIME_SCALE` > 1, the demo only): the period between now and the
+deadline (and the opening) is stretched by the scale before the minimum notice period is
+checked, so a deadline 31 s away counts as 7.2 days at scale 20000; the on-the-hour and
+hourly-capacity rules are skipped (`check_clock_rules=False`), as seconds-away deadlines
+cannot fall on the hour.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from nara.domain import announcement
+from nara.domain.calendar import SEOUL
+from nara.domain.enums import Category, Method
+from nara.domain.errors import RuleViolation
+from nara.domain.rules import rules_on
+from nara.settings import Settings
+from nara.store.tables import Tender
+
+# pg_advisory_xact_lock(class, hour): serialises creates that count one deadline hour.
+_DEADLINE_HOUR_LOCK = 7301
+
+
+def _stretch(now: datetime, at: datetime, scale: int) -> datetime:
+    return now + (at - now) * scale
+
+
+def _shrink(now: datetime, at: datetime, scale: int) -> datetime:
+    return now + (at - now) / scale
+
+
+async def check_schedule(
+    *,
+    session: AsyncSession,
+    settings: Settings,
+    category: Category,
+    method: Method,
+    estimated_price: int,
+    urgent: bool,
+    announced_at: datetime,
+    deadline: datetime,
+    opening_at: datetime,
+    now: datetime,
+    exclude_notice_no: str | None = None,
+) -> None:
+    """Check a schedule with the domain announcement rules (raises RuleViolation)."""
+    scale = settings.time_scale
+    if scale > 1:
+        # Compressed time: stretch the remaining periods, skip the clock rules (module doc).
+        try:
+            announcement.check_announcement(
+                category=category,
+                method=method,
+                estimated_price=estimated_price,
+                announced_at=announced_at,
+                deadline=_stretch(now, deadline, scale) if deadline > now else deadline,
+                opening_at=_stretch(now, opening_at, scale) if opening_at > now else opening_at,
+                urgent=urgent,
+                check_clock_rules=False,
+            )
+        except RuleViolation as violation:
+            raise _unstretched(violation, now=now, scale=scale) from None
+        return
+    hour = deadline.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(:cls, :hour)"),
+        {"cls": _DEADLINE_HOUR_LOCK, "hour": int(hour.timestamp() // 3600)},
+    )
+    in_hour = select(func.count()).where(
+        Tender.deadline >= hour, Tender.deadline < hour + timedelta(hours=1)
+    )
+    if exclude_notice_no is not None:
+        in_hour = in_hour.where(Tender.notice_no != exclude_notice_no)
+    count = await session.scalar(in_hour) or 0
+    capacity = rules_on(announced_at.astimezone(SEOUL).date()).deadlines().tenders_per_hour
+    loads = await _deadline_hour_loads(session, hour) if count >= capacity else None
+    announcement.check_announcement(
+        category=category,
+        method=method,
+        estimated_price=estimated_price,
+        announced_at=announced_at,
+        deadline=deadline,
+        opening_at=opening_at,
+        urgent=urgent,
+        tenders_in_deadline_hour=count,
+        deadline_hour_loads=loads,
+    )
+
+
+async def _deadline_hour_loads(session: AsyncSession, hour: datetime) -> dict[datetime, int]:
+    """Tenders per deadline hour over the proposal horizon (only when an hour is full)."""
+    bucket = func.date_trunc("hour", Tender.deadline)
+    rows = await session.execute(
+        select(bucket, func.count())
+        .where(Tender.deadline >= hour, Tender.deadline < hour + announcement.PROPOSAL_HORIZON)
+        .group_by(bucket)
+    )
+    return {at: n for at, n in rows.all()}
+
+
+def _unstretched(violation: RuleViolation, *, now: datetime, scale: int) -> RuleViolation:
+    """Say a stretched-time violation in real time, so the demo's numbers make sense."""
+    suggestion = violation.suggestion
+    real = ""
+    if isinstance(suggestion, datetime) and suggestion > now:
+        suggestion = _shrink(now, suggestion, scale)
+        real = f"; in real time the earliest is {suggestion.astimezone(SEOUL):%H:%M:%S} KST"
+    return RuleViolation(
+        rule=violation.rule,
+        field=violation.field,
+        value=violation.value,
+        accepted=violation.accepted,
+        suggestion=suggestion,
+        message=f"{violation.message} (NARA_TIME_SCALE={scale}: periods from now are "
+        f"checked {scale:,} times longer{real})",
+    )

@@ -1,0 +1,167 @@
+"""Changing a tender's schedule after the announcement: extend its deadline, cancel it.
+
+Both change the row under the audit head and tender locks (the one lock order), append
+the audit event, and then signal the workflow; the caller commits.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client
+
+from nara.contracts.tender import CancelTender, ExtendDeadline
+from nara.domain.clock import format_kst
+from nara.domain.enums import Category, Method, Phase, Role
+from nara.domain.errors import DeadlinePassed, RuleViolation, WrongPhase
+from nara.services import processes
+from nara.services.actors import Actor, require_agency, require_role
+from nara.services.locks import lock_audit_head
+from nara.services.tenders.models import CancelAccepted, ScheduleChange
+from nara.services.tenders.reading import database_now, tender_row
+from nara.services.tenders.schedule_check import check_schedule
+from nara.settings import Settings
+from nara.store import audit
+from nara.store.tables import Tender
+from nara.workflows.tender import TenderWorkflow
+
+CANCELLABLE = frozenset(
+    {Phase.ANNOUNCED, Phase.BIDDING, Phase.CLOSED, Phase.OPENED, Phase.EVALUATING, Phase.AWARDED}
+)
+
+
+async def _closed_error(session: AsyncSession, notice_no: str) -> WrongPhase:
+    tender = await tender_row(session=session, notice_no=notice_no)
+    return WrongPhase(
+        f"tender {notice_no} is {tender.phase}: its process has ended",
+        fix="see GET /tenders/{notice_no}; a re-announcement has its own notice number",
+    )
+
+
+def _require_officer_of(actor: Actor, tender: Tender, *, doing: str) -> None:
+    require_role(actor, Role.OFFICER, doing=doing)
+    require_agency(actor, tender.agency_code, doing=doing)
+
+
+async def extend(
+    *,
+    session: AsyncSession,
+    temporal: Client,
+    settings: Settings,
+    actor: Actor,
+    notice_no: str,
+    deadline: datetime,
+    opening_at: datetime,
+    reason: str,
+) -> ScheduleChange:
+    """Move the deadline and opening later while bidding is open. Caller commits."""
+    await lock_audit_head(session)
+    tender = await tender_row(session=session, notice_no=notice_no, lock="update")
+    _require_officer_of(actor, tender, doing=f"extend the deadline of {notice_no}")
+    now = await database_now(session)
+    if tender.phase != Phase.BIDDING.value or not tender.bidding_open:
+        raise WrongPhase(
+            f"tender {notice_no} is {tender.phase}; a deadline can only be extended while "
+            "bidding is open",
+            field="deadline",
+        )
+    if now >= tender.deadline:
+        raise DeadlinePassed(
+            f"the deadline {format_kst(tender.deadline)} has passed (server time "
+            f"{format_kst(now)}); bidding is closing and can no longer be extended",
+            field="deadline",
+        )
+    if deadline <= tender.deadline:
+        raise RuleViolation(
+            rule="extension-later",
+            field="deadline",
+            value=deadline.isoformat(),
+            accepted=f"after the current deadline {format_kst(tender.deadline)}",
+            message=f"an extension moves the deadline later than {format_kst(tender.deadline)}; "
+            f"{format_kst(deadline)} is not later",
+        )
+    await check_schedule(
+        session=session,
+        settings=settings,
+        category=Category(tender.category),
+        method=Method(tender.method),
+        estimated_price=tender.estimated_price,
+        urgent=tender.urgent,
+        announced_at=tender.announced_at,
+        deadline=deadline,
+        opening_at=opening_at,
+        now=now,
+        exclude_notice_no=notice_no,
+    )
+    previous = (tender.deadline, tender.opening_at)
+    tender.deadline, tender.opening_at = deadline, opening_at
+    tender.updated_at = now
+    await audit.append(
+        session,
+        actor=actor.id,
+        entity=f"tender:{notice_no}",
+        action="deadline-extended",
+        idempotency_key=f"{notice_no}:extended:{deadline.isoformat()}",
+        payload={
+            "from": previous[0].isoformat(),
+            "deadline": deadline.isoformat(),
+            "opening_at": opening_at.isoformat(),
+            "reason": reason,
+        },
+    )
+    await session.flush()
+    await processes.signal(
+        temporal,
+        tender.workflow_id,
+        TenderWorkflow.extend_deadline,
+        ExtendDeadline(
+            deadline=deadline,
+            opening_at=opening_at,
+            reason=reason,
+            requested_by=actor.id,
+        ),
+        closed=lambda: _closed_error(session, notice_no),
+    )
+    return ScheduleChange(
+        notice_no=notice_no,
+        deadline=deadline,
+        opening_at=opening_at,
+        note=f"deadline moved from {format_kst(previous[0])} to {format_kst(deadline)}",
+    )
+
+
+async def cancel(
+    *, session: AsyncSession, temporal: Client, actor: Actor, notice_no: str, reason: str
+) -> CancelAccepted:
+    """Stop bidding at once and ask the workflow to cancel the tender. Caller commits."""
+    await lock_audit_head(session)
+    tender = await tender_row(session=session, notice_no=notice_no, lock="update")
+    _require_officer_of(actor, tender, doing=f"cancel {notice_no}")
+    if Phase(tender.phase) not in CANCELLABLE:
+        raise WrongPhase(
+            f"tender {notice_no} is {tender.phase}; only tenders before the contract can be "
+            "cancelled",
+            fix="a signed contract is ended by its own terms, not by cancelling the tender",
+        )
+    tender.bidding_open = False
+    await audit.append(
+        session,
+        actor=actor.id,
+        entity=f"tender:{notice_no}",
+        action="cancel-requested",
+        idempotency_key=f"{notice_no}:cancel-requested",
+        payload={"reason": reason},
+    )
+    await session.flush()
+    await processes.signal(
+        temporal,
+        tender.workflow_id,
+        TenderWorkflow.cancel,
+        CancelTender(reason=reason, requested_by=actor.id),
+        closed=lambda: _closed_error(session, notice_no),
+    )
+    return CancelAccepted(
+        notice_no=notice_no,
+        note="bidding is closed; the workflow records the cancellation in a moment",
+    )
