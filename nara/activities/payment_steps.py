@@ -13,6 +13,7 @@ from nara.contracts import activities as declared
 from nara.contracts import steps as m
 from nara.contracts.activities import implements
 from nara.contracts.errors import to_application_error
+from nara.domain.enums import PaymentState
 from nara.domain.errors import NaraError, PartnerRejected
 from nara.partners.bank import BankClient
 from nara.store import audit
@@ -81,7 +82,7 @@ class PaymentSteps:
                         inspected_at=func.now(),
                         inspection_note=step.note,
                         due_at=step.due_at,
-                        status="accepted" if step.accepted else "rejected",
+                        status=PaymentState.ACCEPTED if step.accepted else PaymentState.REJECTED,
                     )
                 )
 
@@ -131,7 +132,7 @@ class PaymentSteps:
                 update(Payment)
                 .where(Payment.contract_no == step.contract_no, Payment.seq == step.seq)
                 .values(
-                    status="paid",
+                    status=PaymentState.PAID,
                     paid_at=func.now(),
                     transfer_ids=step.transfer_ids,
                     late_interest=step.late_interest,

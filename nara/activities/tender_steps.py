@@ -71,9 +71,9 @@ class TenderSteps:
                     officer_id=t.officer_id,
                     title=t.title,
                     description=t.description,
-                    category=t.category.value,
-                    method=t.method.value,
-                    agency_kind=t.agency_kind.value,
+                    category=t.category,
+                    method=t.method,
+                    agency_kind=t.agency_kind,
                     region=t.region,
                     estimated_price=t.estimated_price,
                     base_amount=t.base_amount,
@@ -81,16 +81,16 @@ class TenderSteps:
                     deadline=t.deadline,
                     opening_at=t.opening_at,
                     bidding_open=True,
-                    phase=Phase.BIDDING.value,
+                    phase=Phase.BIDDING,
                 )
                 .on_conflict_do_update(
                     index_elements=[Tender.notice_no],
                     set_={
                         "bidding_open": True,
-                        "phase": Phase.BIDDING.value,
+                        "phase": Phase.BIDDING,
                         "updated_at": func.now(),
                     },
-                    where=Tender.phase == Phase.ANNOUNCED.value,
+                    where=Tender.phase == Phase.ANNOUNCED,
                 )
             )
             await audit.append(
@@ -124,8 +124,8 @@ class TenderSteps:
                     update(Tender)
                     .where(Tender.notice_no == step.notice_no)
                     .values(
-                        phase=step.phase.value,
-                        awaiting_role=step.awaiting_role.value if step.awaiting_role else None,
+                        phase=step.phase,
+                        awaiting_role=step.awaiting_role,
                         outcome_note=step.note,
                         updated_at=func.now(),
                     )
