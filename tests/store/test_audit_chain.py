@@ -75,3 +75,23 @@ async def test_an_edited_event_breaks_the_chain(db_session: AsyncSession) -> Non
     edited = await db_session.scalar(select(AuditEvent.id).where(AuditEvent.idempotency_key == key))
     check = await audit.verify(db_session)
     assert not check.ok and check.first_bad_id == edited
+
+
+async def test_record_applies_its_change_only_for_a_new_event(db_session: AsyncSession) -> None:
+    key = f"test:{uuid.uuid4()}"
+    changes: list[int] = []
+
+    async def change() -> None:
+        changes.append(len(changes) + 1)
+
+    for _ in range(2):
+        await audit.record(
+            db_session,
+            actor="tester",
+            entity="tender:test",
+            action="checked",
+            key=key,
+            payload={"n": 1},
+            then=change,
+        )
+    assert changes == [1]
