@@ -21,6 +21,16 @@ from nara.store.tables import AuditEvent, AuditHead
 GENESIS = "0" * 64
 
 
+def tender_entity(notice_no: str) -> str:
+    """The audit entity of a tender: `tender:<notice no>`."""
+    return f"tender:{notice_no}"
+
+
+def contract_entity(contract_no: str) -> str:
+    """The audit entity of a contract and its payments: `contract:<contract no>`."""
+    return f"contract:{contract_no}"
+
+
 def event_hash(
     *,
     prev_hash: str,

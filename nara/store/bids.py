@@ -1,4 +1,4 @@
-"""Sealed bids of a tender, and the ranks and statuses the opening and scoring give them."""
+"""Sealed bids of a tender, and what the opening and the scoring made of them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nara.store.tables import Bid
+from nara.domain.opening import Opening
+from nara.store.tables import Bid, OpeningResult
 
 
 async def insert(
@@ -89,3 +90,40 @@ async def update_ranks(
             rank = ranks[bid.business_no]
             bid.rank, bid.status = rank, "candidate" if rank else "not_eligible"
     await session.flush()
+
+
+async def find_opening(session: AsyncSession, *, tender_id: uuid.UUID) -> OpeningResult | None:
+    """The stored opening of the tender, if its bids were opened."""
+    return await session.get(OpeningResult, tender_id)
+
+
+async def insert_opening(
+    session: AsyncSession,
+    *,
+    tender_id: uuid.UUID,
+    bids: Sequence[Bid],
+    opening: Opening,
+    reserve_seed: int,
+    lottery_seed: int,
+) -> OpeningResult:
+    """Store the opening and give each of the tender's bids its rate, status and rank."""
+    by_business = {bid.business_no: bid for bid in bids}
+    for opened in opening.bids:
+        bid = by_business[opened.business_no]
+        bid.bid_rate, bid.status, bid.rank = opened.bid_rate, opened.status.value, opened.rank
+    result = OpeningResult(
+        tender_id=tender_id,
+        bid_count=opening.bid_count,
+        reserve_seed=reserve_seed,
+        reserve_prices=[*opening.draw.prices],
+        pick_counts=[*opening.predetermined.pick_counts],
+        most_picked=[*opening.most_picked],
+        predetermined_price=opening.predetermined_price,
+        lower_limit_rate=opening.lower_limit_rate,
+        lottery_seed=lottery_seed,
+        candidate_count=opening.candidate_count,
+        flags={"signals": [*opening.flags]},
+    )
+    session.add(result)
+    await session.flush()
+    return result
