@@ -39,7 +39,7 @@ class AnnounceSteps:
         )
         async with self.sessions.begin() as session:
             await audit.lock_head(session)  # lock order: audit head, then the tender row
-            # Not only when new: the upsert guards itself, and opens an announced row once.
+            # Idempotent by itself: it stores a new round, or opens a row still announced.
             await tenders.upsert_bidding(session, tender=tender)
             await audit.record(
                 session,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -12,7 +13,7 @@ from nara.store import audit
 from nara.store.tables import AuditEvent, AuditHead
 
 
-async def _append(engine: AsyncEngine, key: str, payload: dict | None = None) -> bool:
+async def _append(engine: AsyncEngine, key: str, payload: dict[str, Any] | None = None) -> bool:
     async with async_sessionmaker(engine).begin() as session:
         return await audit.append(
             session,

@@ -6,7 +6,8 @@ No server is needed: the session factory and the partner clients connect lazily.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pytest
 from temporalio import activity
@@ -20,13 +21,20 @@ from nara.workers.main import Partners, build_activities
 NOWHERE = "http://127.0.0.1:9"  # never called
 
 
+def _name(implementation: Callable[..., Any]) -> str:
+    """The activity name the worker registers this callable under."""
+    name = activity._Definition.must_from_callable(implementation).name
+    assert name is not None, f"{implementation} is registered as a dynamic activity"
+    return name
+
+
 @pytest.fixture
 async def registered() -> AsyncIterator[Counter[str]]:
     engine = create_engine("postgresql://nobody@127.0.0.1:9/nothing")
     partners = Partners(guarantee_agency=GuaranteeAgencyClient(NOWHERE), bank=BankClient(NOWHERE))
     try:
         implementations = build_activities(session_factory(engine), partners)
-        yield Counter(activity._Definition.must_from_callable(fn).name for fn in implementations)
+        yield Counter(_name(fn) for fn in implementations)
     finally:
         await partners.guarantee_agency.aclose()
         await partners.bank.aclose()
