@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nara.domain.enums import Role
 from nara.domain.errors import Forbidden, Unauthenticated
-from nara.store.tables import BusinessAgent, Person
+from nara.store import registry
 
 
 @dataclass(frozen=True)
@@ -31,16 +31,14 @@ class Actor:
 
 async def get_actor(*, session: AsyncSession, person_id: str) -> Actor:
     """The person with this id; Unauthenticated when there is none."""
-    person = await session.get(Person, person_id)
+    person = await registry.find_person(session, person_id=person_id)
     if person is None:
         raise Unauthenticated(
             f"no person {person_id!r} is registered",
             field="X-Nara-Person",
             fix="send the id of a registered person (POST /people registers one)",
         )
-    return Actor(
-        id=person.id, name=person.name, role=Role(person.role), agency_code=person.agency_code
-    )
+    return Actor(id=person.id, name=person.name, role=person.role, agency_code=person.agency_code)
 
 
 def require_role(actor: Actor, *roles: Role, doing: str) -> None:
@@ -67,8 +65,7 @@ def require_agency(actor: Actor, agency_code: str, *, doing: str) -> None:
 async def require_agent(*, session: AsyncSession, actor: Actor, business_no: str) -> None:
     """Forbidden unless the actor is a supplier the business registered as its agent."""
     require_role(actor, Role.SUPPLIER, doing=f"act for business {business_no}")
-    link = await session.get(BusinessAgent, (business_no, actor.id))
-    if link is None:
+    if await registry.find_agent(session, business_no=business_no, person_id=actor.id) is None:
         raise Forbidden(
             f"{actor.id} is not an agent of business {business_no}; a supplier acts only for "
             "businesses that registered them",

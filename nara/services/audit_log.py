@@ -5,14 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nara.domain.enums import Role
 from nara.services.actors import Actor, require_role
 from nara.services.base import ServiceModel
-from nara.store import audit
-from nara.store.tables import AuditEvent, AuditHead
+from nara.store import audit, audit_reads
 
 READERS = (Role.AUDITOR, Role.OPERATOR)
 
@@ -47,10 +45,7 @@ async def list_events(
 ) -> AuditPage:
     """Events in chain order, optionally of one entity (e.g. `tender:20260000001-00`)."""
     require_role(actor, *READERS, doing="read the audit log")
-    query = select(AuditEvent).where(AuditEvent.id > after_id).order_by(AuditEvent.id)
-    if entity:
-        query = query.where(AuditEvent.entity == entity)
-    rows = (await session.execute(query.limit(limit + 1))).scalars().all()
+    rows = await audit_reads.list_events(session, after_id=after_id, entity=entity, limit=limit + 1)
     items = [AuditEntry.model_validate(row) for row in rows[:limit]]
     return AuditPage(items=items, next_after_id=items[-1].id if len(rows) > limit else None)
 
@@ -59,10 +54,9 @@ async def verify(*, session: AsyncSession, actor: Actor) -> ChainReport:
     """Recompute every hash from the first event; name the first that does not match."""
     require_role(actor, *READERS, doing="verify the audit chain")
     check = await audit.verify(session)
-    head = await session.get(AuditHead, 1)
     return ChainReport(
         events=check.events,
         ok=check.ok,
         first_bad_id=check.first_bad_id,
-        head_hash=head.last_hash if head else audit.GENESIS,
+        head_hash=await audit_reads.head_hash(session),
     )

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nara.domain.clock import SEOUL
@@ -20,8 +18,8 @@ from nara.services.actors import Actor, require_agent
 from nara.services.base import ServiceModel
 from nara.services.locks import lock_audit_head
 from nara.services.registry import get_business
-from nara.services.tenders.reading import database_now, tender_row
-from nara.store import audit
+from nara.services.tenders.reading import tender_row
+from nara.store import audit, bids, clock
 from nara.store.tables import Bid, Tender
 
 
@@ -69,14 +67,6 @@ def _read(bid: Bid, tender: Tender, *, replayed: bool) -> BidView:
     )
 
 
-async def _by_client_key(session: AsyncSession, tender: Tender, client_key: str) -> Bid | None:
-    return (
-        await session.execute(
-            select(Bid).where(Bid.tender_id == tender.id, Bid.client_key == client_key)
-        )
-    ).scalar_one_or_none()
-
-
 def _replay(bid: Bid, tender: Tender, draft: BidDraft) -> BidView:
     if bid.business_no != draft.business_no:
         raise DuplicateBid(
@@ -91,7 +81,7 @@ def _replay(bid: Bid, tender: Tender, draft: BidDraft) -> BidView:
 def _require_open(tender: Tender, now: datetime) -> None:
     """Refuse unless the tender is bidding and its deadline (database clock) is ahead."""
     notice_no = tender.notice_no
-    if now >= tender.deadline or tender.phase in (Phase.CLOSED.value, Phase.OPENED.value):
+    if now >= tender.deadline or tender.phase in (Phase.CLOSED, Phase.OPENED):
         raise DeadlinePassed(
             f"the bid deadline of {notice_no} was {_kst(tender.deadline)}; the server time is "
             f"{_kst(now)}; no bid is accepted after the deadline",
@@ -100,8 +90,8 @@ def _require_open(tender: Tender, now: datetime) -> None:
             deadline=tender.deadline.isoformat(),
             server_time=now.isoformat(),
         )
-    if tender.phase != Phase.BIDDING.value or not tender.bidding_open:
-        opening_soon = tender.phase == Phase.ANNOUNCED.value
+    if tender.phase is not Phase.BIDDING or not tender.bidding_open:
+        opening_soon = tender.phase is Phase.ANNOUNCED
         raise WrongPhase(
             f"tender {notice_no} is {tender.phase}; bids are accepted only while it is bidding",
             fix="bidding opens a moment after the announcement: retry shortly"
@@ -118,34 +108,33 @@ async def submit(
     tender = await tender_row(session=session, notice_no=notice_no)
     await require_agent(session=session, actor=actor, business_no=draft.business_no)
     await get_business(session=session, business_no=draft.business_no)
-    earlier = await _by_client_key(session, tender, draft.client_key)
+    earlier = await bids.find_by_client_key(
+        session, tender_id=tender.id, client_key=draft.client_key
+    )
     if earlier is not None:
         return _replay(earlier, tender, draft)
     # Refuse early without locks (a snapshot read never waits); then decide under the locks.
-    _require_open(tender, await database_now(session))
+    _require_open(tender, await clock.now(session))
 
     await lock_audit_head(session)
     tender = await tender_row(session=session, notice_no=notice_no, lock="share")
-    _require_open(tender, await database_now(session))
+    _require_open(tender, await clock.now(session))
 
-    inserted = await session.execute(
-        insert(Bid)
-        .values(
-            tender_id=tender.id,
-            business_no=draft.business_no,
-            agent_id=actor.id,
-            client_key=draft.client_key,
-            price=draft.price,
-            reserve_picks=list(draft.reserve_picks),
-            bid_guarantee_cert=draft.bid_guarantee_cert,
-        )
-        .on_conflict_do_nothing()
-        .returning(Bid)
+    bid = await bids.insert(
+        session,
+        tender_id=tender.id,
+        business_no=draft.business_no,
+        agent_id=actor.id,
+        client_key=draft.client_key,
+        price=draft.price,
+        reserve_picks=draft.reserve_picks,
+        bid_guarantee_cert=draft.bid_guarantee_cert,
     )
-    bid = inserted.scalar_one_or_none()
     if bid is None:
         # A concurrent request won: the same client key (answer it) or the same business.
-        earlier = await _by_client_key(session, tender, draft.client_key)
+        earlier = await bids.find_by_client_key(
+            session, tender_id=tender.id, client_key=draft.client_key
+        )
         if earlier is not None:
             return _replay(earlier, tender, draft)
         raise DuplicateBid(

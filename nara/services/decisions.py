@@ -37,7 +37,8 @@ from nara.services.actors import (
     require_role,
 )
 from nara.services.tenders.reading import tender_row
-from nara.store.tables import Business, Tender
+from nara.store import registry
+from nara.store.tables import Tender
 from nara.workflows.tender import TenderWorkflow
 
 
@@ -192,7 +193,7 @@ async def submit_claim(
     tender = await tender_row(session=session, notice_no=notice_no)
     await require_agent(session=session, actor=actor, business_no=business_no)
     if subcontractor_no is not None:
-        subcontractor = await session.get(Business, subcontractor_no)
+        subcontractor = await registry.find_business(session, business_no=subcontractor_no)
         if subcontractor is None:
             raise InvalidClaim(
                 f"subcontractor {subcontractor_no} is not a registered business",

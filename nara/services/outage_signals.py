@@ -13,7 +13,6 @@ import asyncio
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
@@ -22,7 +21,7 @@ from nara.domain.errors import NaraError, WrongPhase
 from nara.logs import get_logger
 from nara.services import processes
 from nara.services.outages import OutageView, row
-from nara.store.tables import Tender
+from nara.store import outages, tenders
 from nara.workflows.tender import TenderWorkflow
 
 SIGNALS_IN_FLIGHT = 16
@@ -40,13 +39,7 @@ async def notify(*, session: AsyncSession, temporal: Client, outage_id: int) -> 
         return OutageView.model_validate(outage)
     rows = {
         tender.notice_no: tender
-        for tender in (
-            await session.execute(
-                select(Tender)
-                .where(Tender.notice_no.in_([m["notice_no"] for m in waiting]))
-                .execution_options(populate_existing=True)
-            )
-        ).scalars()
+        for tender in await tenders.find_many(session, notice_nos=[m["notice_no"] for m in waiting])
     }
     gate = asyncio.Semaphore(SIGNALS_IN_FLIGHT)
 
@@ -83,8 +76,7 @@ async def notify(*, session: AsyncSession, temporal: Client, outage_id: int) -> 
             move["signal"], move["signal_error"] = "sent", None
 
     await asyncio.gather(*(tell(move) for move in waiting))
-    outage.tenders = moves
-    await session.flush()
+    await outages.update_moves(session, outage=outage, moves=moves)
     failed = [m["notice_no"] for m in moves if m["signal"] == "failed"]
     if failed:
         log.warning("outage signals failed", outage=outage.id, tenders=failed)

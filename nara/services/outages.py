@@ -15,10 +15,10 @@ the opening moves.
 from __future__ import annotations
 
 import builtins
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nara.domain.clock import SEOUL, format_kst
@@ -30,8 +30,7 @@ from nara.logs import get_logger
 from nara.services.actors import Actor, require_role
 from nara.services.base import Created, ServiceModel
 from nara.services.locks import lock_audit_head
-from nara.services.tenders.reading import database_now
-from nara.store import audit
+from nara.store import audit, clock, outages, tenders
 from nara.store.tables import Outage, Tender
 
 FUTURE_SKEW = timedelta(minutes=2)
@@ -40,7 +39,7 @@ LONGEST_OUTAGE = timedelta(days=7)
 """A longer window is refused as a typing error: it would move most open tenders."""
 
 _AUDITED = ("deadline_before", "deadline_after", "opening_before", "opening_after", "rule", "note")
-CAUGHT_PHASES = (Phase.ANNOUNCED.value, Phase.BIDDING.value, Phase.CLOSED.value)
+CAUGHT_PHASES = (Phase.ANNOUNCED, Phase.BIDDING, Phase.CLOSED)
 
 log = get_logger("nara.outages")
 
@@ -97,7 +96,7 @@ async def get(*, session: AsyncSession, outage_id: int) -> OutageView:
 
 async def row(session: AsyncSession, outage_id: int) -> Outage:
     """The outage's row (for `outage_signals`, which records how each signal went)."""
-    outage = await session.get(Outage, outage_id)
+    outage = await outages.find(session, outage_id=outage_id)
     if outage is None:
         raise NotFound(
             f"no outage {outage_id}",
@@ -109,10 +108,7 @@ async def row(session: AsyncSession, outage_id: int) -> Outage:
 
 async def list(*, session: AsyncSession, cursor: int | None = None, limit: int = 50) -> OutagePage:
     """Declared outages, newest first; keyset pagination on the id."""
-    query = select(Outage).order_by(Outage.id.desc()).limit(limit + 1)
-    if cursor is not None:
-        query = query.where(Outage.id < cursor)
-    rows = (await session.execute(query)).scalars().all()
+    rows = await outages.list(session, before_id=cursor, limit=limit + 1)
     items = [OutageSummary.model_validate(row) for row in rows[:limit]]
     next_cursor = items[-1].id if len(rows) > limit and items else None
     return OutagePage(items=items, next_cursor=next_cursor, limit=limit)
@@ -130,37 +126,33 @@ async def declare(
     require_role(actor, Role.OPERATOR, doing="declare an outage")
     await lock_audit_head(session)  # also serialises declarations
     start, back = started_at, recovered_at
-    first = (
-        await session.execute(
-            select(Outage).where(Outage.started_at == start, Outage.recovered_at == back)
-        )
-    ).scalar_one_or_none()
+    first = await outages.find_window(session, started_at=start, recovered_at=back)
     if first is not None:
         return Created(OutageView.model_validate(first), False)
-    now = await database_now(session)
+    now = await clock.now(session)
     _check_window(start, back, now)
     await _refuse_overlap(session, start, back)
 
-    outage = Outage(
+    outage = await outages.insert(
+        session,
         started_at=start,
         recovered_at=back,
         reason=reason,
         declared_by=actor.id,
         declared_at=now,
-        affected=0,
-        tenders=[],
     )
-    session.add(outage)
-    await session.flush()
 
     moves: builtins.list[dict[str, Any]] = []
     for tender in await _caught(session, start, back):
         move = _move(tender, start=start, back=back, now=now)
         if move is None:
             continue
-        tender.deadline = datetime.fromisoformat(move["deadline_after"])
-        tender.opening_at = datetime.fromisoformat(move["opening_after"])
-        tender.updated_at = now
+        await tenders.update_schedule(
+            session,
+            notice_no=tender.notice_no,
+            deadline=datetime.fromisoformat(move["deadline_after"]),
+            opening_at=datetime.fromisoformat(move["opening_after"]),
+        )
         await audit.append(
             session,
             actor=actor.id,
@@ -170,8 +162,7 @@ async def declare(
             payload={"outage": outage.id, **{k: v for k, v in move.items() if k in _AUDITED}},
         )
         moves.append(move)
-    outage.tenders = moves
-    outage.affected = len(moves)
+    await outages.update_moves(session, outage=outage, moves=moves)
     await audit.append(
         session,
         actor=actor.id,
@@ -214,14 +205,7 @@ def _check_window(start: datetime, back: datetime, now: datetime) -> None:
 
 async def _refuse_overlap(session: AsyncSession, start: datetime, back: datetime) -> None:
     """Overlapping windows would move the same deadlines twice."""
-    other = (
-        await session.execute(
-            select(Outage)
-            .where(Outage.started_at < back, Outage.recovered_at > start)
-            .order_by(Outage.id)
-            .limit(1)
-        )
-    ).scalar_one_or_none()
+    other = await outages.find_overlapping(session, started_at=start, recovered_at=back)
     if other is not None:
         raise Conflict(
             f"outage {other.id} ({format_kst(other.started_at)} to "
@@ -234,23 +218,18 @@ async def _refuse_overlap(session: AsyncSession, start: datetime, back: datetime
         )
 
 
-async def _caught(session: AsyncSession, start: datetime, back: datetime) -> builtins.list[Tender]:
-    """Tenders the outage may have caught, locked in one order (the domain decides each)."""
+async def _caught(session: AsyncSession, start: datetime, back: datetime) -> Sequence[Tender]:
+    """Tenders the outage may have caught, locked in one order (the domain decides each):
+    a deadline in the window or soon after it, or an opening in the window."""
     near = timedelta(hours=rules_on(start.astimezone(SEOUL).date()).outage().near_window_hours)
-    query = (
-        select(Tender)
-        .where(
-            Tender.phase.in_(CAUGHT_PHASES),
-            or_(
-                and_(Tender.deadline >= start, Tender.deadline <= back + near),
-                and_(Tender.opening_at >= start, Tender.opening_at < back),
-            ),
-        )
-        .order_by(Tender.notice_no)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+    return await outages.lock_caught_tenders(
+        session,
+        phases=CAUGHT_PHASES,
+        deadline_from=start,
+        deadline_to=back + near,
+        opening_from=start,
+        opening_before=back,
     )
-    return [*(await session.execute(query)).scalars().all()]
 
 
 def _move(
@@ -264,7 +243,7 @@ def _move(
         return None
     deadline, note = new.deadline, None
     closed = (
-        tender.phase == Phase.CLOSED.value
+        tender.phase is Phase.CLOSED
         or tender.bidding_closed_at is not None
         or tender.deadline <= now
     )

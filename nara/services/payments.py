@@ -5,17 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
 from nara.contracts.payment import Inspect, InspectOutcome, PaymentView
-from nara.domain.enums import Role
+from nara.domain.enums import PaymentKind, PaymentState, Role
 from nara.domain.errors import NotFound, WrongPhase
 from nara.services import processes
 from nara.services.actors import Actor, require_agency, require_role
 from nara.services.base import ServiceModel
-from nara.store.tables import BusinessAgent, Contract, Payment, Tender
+from nara.store import contracts, payments, registry
+from nara.store.tables import Contract, Payment, Tender
 from nara.workflows.payment import PaymentWorkflow
 
 
@@ -24,7 +24,7 @@ class RecordedPayment(ServiceModel):
 
     contract_no: str
     seq: int
-    kind: str
+    kind: PaymentKind
     amount: int
     subcontract_amount: int
     subcontractor_no: str | None
@@ -38,7 +38,7 @@ class RecordedPayment(ServiceModel):
     paid_at: datetime | None
     transfer_ids: list[str]
     late_interest: int
-    status: str
+    status: PaymentState
 
 
 class PaymentDetail(ServiceModel):
@@ -79,13 +79,7 @@ def _parse(payment_id: str) -> tuple[str, int]:
 
 async def _ref(session: AsyncSession, payment_id: str) -> _PaymentRef:
     contract_no, seq = _parse(payment_id)
-    row = (
-        await session.execute(
-            select(Contract, Tender)
-            .join(Tender, Tender.id == Contract.tender_id)
-            .where(Contract.contract_no == contract_no)
-        )
-    ).one_or_none()
+    row = await contracts.find_with_tender(session, contract_no=contract_no)
     if row is None:
         raise NotFound(f"no payment {payment_id}: no contract {contract_no}", field="payment_id")
     return _PaymentRef(payment_id=payment_id, contract=row[0], tender=row[1], seq=seq)
@@ -102,12 +96,7 @@ async def _may_read(
     businesses = {ref.contract.business_no}
     if payment is not None and payment.subcontractor_no:
         businesses.add(payment.subcontractor_no)
-    linked = await session.scalar(
-        select(BusinessAgent.business_no).where(
-            BusinessAgent.person_id == actor.id, BusinessAgent.business_no.in_(businesses)
-        )
-    )
-    if linked is None:
+    if not await registry.is_agent_of_any(session, person_id=actor.id, business_nos=businesses):
         require_role(actor, Role.OPERATOR, Role.AUDITOR, doing=f"read {ref.payment_id}")
 
 
@@ -116,13 +105,7 @@ async def get(
 ) -> PaymentDetail:
     """The payment row (once the workflow recorded it) and the live PaymentView."""
     ref = await _ref(session, payment_id)
-    payment = (
-        await session.execute(
-            select(Payment).where(
-                Payment.contract_no == ref.contract.contract_no, Payment.seq == ref.seq
-            )
-        )
-    ).scalar_one_or_none()
+    payment = await payments.find(session, contract_no=ref.contract.contract_no, seq=ref.seq)
     await _may_read(session, actor, ref, payment)
     live, note = await processes.query(temporal, payment_id, PaymentWorkflow.status)
     if payment is None and live is None:

@@ -9,14 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nara.domain.enums import AgencyKind, Role
 from nara.domain.errors import Conflict, NotFound
 from nara.services.base import Created, ServiceModel
-from nara.store import audit
-from nara.store.tables import Agency, Business, BusinessAgent, Person
+from nara.store import audit, registry
 
 
 class AgencyView(ServiceModel):
@@ -54,36 +52,19 @@ class AgentLink(ServiceModel):
 V = TypeVar("V", bound=ServiceModel)
 
 
-def _same(row: Any, values: dict[str, Any]) -> list[str]:
-    return [key for key, value in values.items() if getattr(row, key) != value]
-
-
-async def _create(
-    session: AsyncSession,
-    table: Any,
-    key: dict[str, Any],
-    values: dict[str, Any],
-    what: str,
-    view: type[V],
+def _answer(
+    stored: tuple[Any, bool], values: dict[str, Any], what: str, view: type[V]
 ) -> Created[V]:
-    result = await session.execute(
-        insert(table).values(**key, **values).on_conflict_do_nothing().returning(table)
-    )
-    row = result.scalar_one_or_none()
-    if row is not None:
-        return Created(view.model_validate(row), True)
-    existing = await session.get(
-        table, tuple(key.values()) if len(key) > 1 else next(iter(key.values()))
-    )
-    assert existing is not None
-    differs = _same(existing, values)
+    """The stored row as `view`; Conflict if an earlier row under the key differs."""
+    row, created = stored
+    differs = [key for key, value in values.items() if getattr(row, key) != value]
     if differs:
         raise Conflict(
             f"{what} already exists with a different {', '.join(differs)}",
             field=differs[0],
             fix="send the registered values again, or use another key",
         )
-    return Created(view.model_validate(existing), False)
+    return Created(view.model_validate(row), created)
 
 
 async def create_agency(
@@ -96,11 +77,10 @@ async def create_agency(
     account_no: str | None,
 ) -> Created[AgencyView]:
     """Register an agency (idempotent by code)."""
-    created = await _create(
-        session,
-        Agency,
-        {"code": code},
-        {"name": name, "kind": kind.value, "account_no": account_no},
+    values: dict[str, Any] = {"name": name, "kind": kind, "account_no": account_no}
+    created = _answer(
+        await registry.insert_agency(session, code=code, **values),
+        values,
         f"agency {code}",
         AgencyView,
     )
@@ -126,11 +106,10 @@ async def create_business(
     region: str | None,
 ) -> Created[BusinessView]:
     """Register a business (idempotent by registration number)."""
-    created = await _create(
-        session,
-        Business,
-        {"business_no": business_no},
-        {"name": name, "account_no": account_no, "region": region},
+    values: dict[str, Any] = {"name": name, "account_no": account_no, "region": region}
+    created = _answer(
+        await registry.insert_business(session, business_no=business_no, **values),
+        values,
         f"business {business_no}",
         BusinessView,
     )
@@ -156,17 +135,16 @@ async def create_person(
     agency_code: str | None,
 ) -> Created[PersonView]:
     """Register a person (idempotent by id); officers and inspectors name their agency."""
-    if agency_code is not None and await session.get(Agency, agency_code) is None:
+    if agency_code is not None and await registry.find_agency(session, code=agency_code) is None:
         raise NotFound(
             f"no agency {agency_code}",
             field="agency_code",
             fix="register the agency first with POST /agencies",
         )
-    created = await _create(
-        session,
-        Person,
-        {"id": person_id},
-        {"name": name, "role": role.value, "agency_code": agency_code},
+    values: dict[str, Any] = {"name": name, "role": role, "agency_code": agency_code}
+    created = _answer(
+        await registry.insert_person(session, person_id=person_id, **values),
+        values,
         f"person {person_id}",
         PersonView,
     )
@@ -186,29 +164,27 @@ async def create_agent(
     *, session: AsyncSession, actor_id: str, business_no: str, person_id: str
 ) -> Created[AgentLink]:
     """Register a supplier as an agent of a business (idempotent)."""
-    if await session.get(Business, business_no) is None:
+    if await registry.find_business(session, business_no=business_no) is None:
         raise NotFound(
             f"no business {business_no}",
             field="business_no",
             fix="register the business first with POST /businesses",
         )
-    person = await session.get(Person, person_id)
+    person = await registry.find_person(session, person_id=person_id)
     if person is None:
         raise NotFound(
             f"no person {person_id}",
             field="person_id",
             fix="register the person first with POST /people",
         )
-    if person.role != Role.SUPPLIER.value:
+    if person.role is not Role.SUPPLIER:
         raise Conflict(
             f"{person_id} is a {person.role}; only suppliers act for businesses",
             field="person_id",
             fix="register a person with the supplier role",
         )
-    created = await _create(
-        session,
-        BusinessAgent,
-        {"business_no": business_no, "person_id": person_id},
+    created = _answer(
+        await registry.insert_agent(session, business_no=business_no, person_id=person_id),
         {},
         f"agent {person_id} of {business_no}",
         AgentLink,
@@ -227,7 +203,7 @@ async def create_agent(
 
 async def get_business(*, session: AsyncSession, business_no: str) -> BusinessView:
     """The business with this registration number."""
-    business = await session.get(Business, business_no)
+    business = await registry.find_business(session, business_no=business_no)
     if business is None:
         raise NotFound(
             f"no business {business_no}", field="business_no", fix="check the registration number"

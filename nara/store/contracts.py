@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nara.domain.enums import Role
-from nara.store.tables import Award, Contract, Guarantee, Review
+from nara.store.tables import Award, Contract, Guarantee, Review, Tender
 
 
 async def insert_review(
@@ -181,3 +181,17 @@ async def update_status(session: AsyncSession, *, contract_no: str, status: str)
     await session.execute(
         update(Contract).where(Contract.contract_no == contract_no).values(status=status)
     )
+
+
+async def find_with_tender(
+    session: AsyncSession, *, contract_no: str
+) -> tuple[Contract, Tender] | None:
+    """The contract and the tender it was awarded on, if the contract exists."""
+    row = (
+        await session.execute(
+            select(Contract, Tender)
+            .join(Tender, Tender.id == Contract.tender_id)
+            .where(Contract.contract_no == contract_no)
+        )
+    ).one_or_none()
+    return None if row is None else (row[0], row[1])

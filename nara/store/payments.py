@@ -107,3 +107,12 @@ async def get_accounts(
             select(Business.account_no).where(Business.business_no == subcontractor_no)
         )
     return accounts
+
+
+async def find(session: AsyncSession, *, contract_no: str, seq: int) -> Payment | None:
+    """The claim `seq` of the contract, once its workflow recorded it."""
+    return (
+        await session.execute(
+            select(Payment).where(Payment.contract_no == contract_no, Payment.seq == seq)
+        )
+    ).scalar_one_or_none()

@@ -7,10 +7,11 @@ round has no row yet; a first round's row is opened for bidding).
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import func, inspect, select, update
+from sqlalchemy import func, inspect, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -167,3 +168,109 @@ def _column_values(tender: Tender) -> dict[str, Any]:
     """The columns set on an unsaved row; the rest take their defaults on insert."""
     values = {attr.key: getattr(tender, attr.key) for attr in inspect(Tender).column_attrs}
     return {key: value for key, value in values.items() if value is not None}
+
+
+# --- for the tender services: announcing, scheduling, reading ---------------------------
+
+# pg_advisory_xact_lock(class, hour): serialises announcements that count one deadline hour.
+_DEADLINE_HOUR_LOCK = 7301
+
+
+async def next_notice_seq(session: AsyncSession) -> int:
+    """The next serial of a notice number (`notice_seq`), never handed out twice."""
+    sequence = await session.scalar(text("SELECT nextval('notice_seq')"))
+    return int(sequence or 0)
+
+
+async def find_by_client_key(
+    session: AsyncSession, *, officer_id: str, client_key: str
+) -> Tender | None:
+    """The tender this officer announced with this Idempotency-Key, if any."""
+    return (
+        await session.execute(
+            select(Tender).where(Tender.officer_id == officer_id, Tender.client_key == client_key)
+        )
+    ).scalar_one_or_none()
+
+
+async def find_next_round(session: AsyncSession, *, base_no: str, round: int) -> str | None:
+    """The notice number of the re-announcement after `round` of `base_no`, if any."""
+    notice_no: str | None = await session.scalar(
+        select(Tender.notice_no).where(Tender.base_no == base_no, Tender.round == round + 1)
+    )
+    return notice_no
+
+
+async def find_many(session: AsyncSession, *, notice_nos: Collection[str]) -> Sequence[Tender]:
+    """The tenders with these notice numbers, read fresh from the database."""
+    return (
+        (
+            await session.execute(
+                select(Tender)
+                .where(Tender.notice_no.in_(notice_nos))
+                .execution_options(populate_existing=True)
+            )
+        )
+        .scalars()
+        .all()
+    )
+
+
+async def list(
+    session: AsyncSession,
+    *,
+    phase: Phase | None = None,
+    agency_code: str | None = None,
+    category: Category | None = None,
+    before: str | None = None,
+    limit: int,
+) -> Sequence[Tender]:
+    """Up to `limit` tenders, newest notice first, with notice numbers below `before`."""
+    query = select(Tender).order_by(Tender.notice_no.desc()).limit(limit)
+    if phase is not None:
+        query = query.where(Tender.phase == phase)
+    if agency_code is not None:
+        query = query.where(Tender.agency_code == agency_code)
+    if category is not None:
+        query = query.where(Tender.category == category)
+    if before is not None:
+        query = query.where(Tender.notice_no < before)
+    return (await session.execute(query)).scalars().all()
+
+
+async def lock_deadline_hour(session: AsyncSession, *, hour: datetime) -> None:
+    """Serialise, until the transaction ends, the writers that count deadlines in `hour`."""
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(:cls, :hour)"),
+        {"cls": _DEADLINE_HOUR_LOCK, "hour": int(hour.timestamp() // 3600)},
+    )
+
+
+async def count_deadlines(
+    session: AsyncSession, *, start: datetime, end: datetime, excluding: str | None = None
+) -> int:
+    """How many tenders have their deadline in [start, end), other than `excluding`."""
+    query = select(func.count()).where(Tender.deadline >= start, Tender.deadline < end)
+    if excluding is not None:
+        query = query.where(Tender.notice_no != excluding)
+    return await session.scalar(query) or 0
+
+
+async def count_deadlines_per_hour(
+    session: AsyncSession, *, start: datetime, end: datetime
+) -> dict[datetime, int]:
+    """Tenders per deadline hour (truncated) for deadlines in [start, end)."""
+    hour = func.date_trunc("hour", Tender.deadline)
+    rows = await session.execute(
+        select(hour, func.count())
+        .where(Tender.deadline >= start, Tender.deadline < end)
+        .group_by(hour)
+    )
+    return {at: n for at, n in rows.all()}
+
+
+async def stop_bidding(session: AsyncSession, *, notice_no: str) -> None:
+    """Refuse bids from now on (a cancellation asked for; the workflow records the rest)."""
+    await session.execute(
+        update(Tender).where(Tender.notice_no == notice_no).values(bidding_open=False)
+    )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 
-from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
@@ -28,19 +27,18 @@ from nara.contracts.search import (
 from nara.contracts.tender import TenderInput, TenderTerms
 from nara.domain import ranking
 from nara.domain.calendar import SEOUL
-from nara.domain.enums import AgencyKind, Category, Method, Phase, Role
+from nara.domain.enums import Method, Phase, Role
 from nara.domain.errors import Conflict, Forbidden, TemporalUnavailable
 from nara.domain.identifiers import NoticeNo
 from nara.services.actors import Actor, require_agency, require_role
 from nara.services.base import Created
 from nara.services.locks import lock_audit_head
 from nara.services.tenders.models import TenderDraft, TenderView
-from nara.services.tenders.reading import database_now
 from nara.services.tenders.schedule_check import check_schedule
 from nara.settings import Settings
-from nara.store import audit
-from nara.store.tables import Agency, Tender
-from nara.workflows.tender import TenderWorkflow, tender_workflow_id
+from nara.store import audit, clock, registry, tenders
+from nara.store.tables import Tender
+from nara.workflows.tender import TenderWorkflow
 
 
 def request_hash(draft: TenderDraft) -> str:
@@ -51,11 +49,7 @@ def request_hash(draft: TenderDraft) -> str:
 async def _replay(
     session: AsyncSession, *, actor: Actor, client_key: str, request_hash: str
 ) -> Tender | None:
-    tender = (
-        await session.execute(
-            select(Tender).where(Tender.officer_id == actor.id, Tender.client_key == client_key)
-        )
-    ).scalar_one_or_none()
+    tender = await tenders.find_by_client_key(session, officer_id=actor.id, client_key=client_key)
     if tender is not None and tender.request_hash != request_hash:
         raise Conflict(
             f"Idempotency-Key {client_key!r} was used for another announcement "
@@ -80,7 +74,7 @@ async def create(
     assert actor.agency_code is not None
     if draft.agency_code is not None:
         require_agency(actor, draft.agency_code, doing=f"announce for agency {draft.agency_code}")
-    agency = await session.get(Agency, actor.agency_code)
+    agency = await registry.find_agency(session, code=actor.agency_code)
     if agency is None:  # pragma: no cover - a person's agency is a foreign key
         raise Forbidden(f"{actor.describe()} has no agency on record")
     digest = request_hash(draft)
@@ -89,13 +83,13 @@ async def create(
         if replay is not None:
             return Created(TenderView.model_validate(replay), False)
 
-    now = await database_now(session)
+    now = await clock.now(session)
     # The tender must be one this system can award: the lower-limit table has to cover it
     # (construction of 30 bn or more goes to comprehensive evaluation, not run here).
     if draft.method is not Method.NEGOTIATED:
         ranking.lower_limit_rate(
             category=draft.category,
-            agency_kind=AgencyKind(agency.kind),
+            agency_kind=agency.kind,
             estimated_price=draft.estimated_price,
             on=now.astimezone(SEOUL).date(),
         )
@@ -114,20 +108,16 @@ async def create(
         opening_at=draft.opening_at,
         now=now,
     )
-    sequence = await session.scalar(text("SELECT nextval('notice_seq')"))
-    notice = NoticeNo(now.astimezone(SEOUL).year, int(sequence or 0), 0)
-    tender = Tender(
+    notice = NoticeNo(now.astimezone(SEOUL).year, await tenders.next_notice_seq(session), 0)
+    tender = tenders.new_tender(
         notice_no=str(notice),
-        base_no=notice.base,
-        round=0,
-        workflow_id=tender_workflow_id(str(notice)),
         agency_code=agency.code,
+        agency_kind=agency.kind,
         officer_id=actor.id,
         title=draft.title,
         description=draft.description,
-        category=draft.category.value,
-        method=draft.method.value,
-        agency_kind=agency.kind,
+        category=draft.category,
+        method=draft.method,
         region=draft.region,
         urgent=draft.urgent,
         estimated_price=draft.estimated_price,
@@ -135,15 +125,11 @@ async def create(
         announced_at=now,
         deadline=draft.deadline,
         opening_at=draft.opening_at,
-        bidding_open=False,
-        phase=Phase.ANNOUNCED.value,
         client_key=client_key,
         request_hash=digest,
     )
     try:
-        async with session.begin_nested():
-            session.add(tender)
-            await session.flush()
+        await tenders.insert(session, tender=tender)
     except IntegrityError:
         # The same Idempotency-Key raced us and committed first: answer its tender.
         if client_key is None:
@@ -153,7 +139,7 @@ async def create(
             raise
         return Created(TenderView.model_validate(replay), False)
 
-    await _start_workflow(temporal, settings, tender, agency_kind=AgencyKind(agency.kind))
+    await _start_workflow(temporal, settings, tender)
     await audit.append(
         session,
         actor=actor.id,
@@ -171,17 +157,15 @@ async def create(
     return Created(TenderView.model_validate(tender), True)
 
 
-async def _start_workflow(
-    temporal: Client, settings: Settings, tender: Tender, *, agency_kind: AgencyKind
-) -> None:
+async def _start_workflow(temporal: Client, settings: Settings, tender: Tender) -> None:
     terms = TenderTerms(
         notice_no=tender.notice_no,
         agency_code=tender.agency_code,
-        agency_kind=agency_kind,
+        agency_kind=tender.agency_kind,
         officer_id=tender.officer_id,
         title=tender.title,
-        category=Category(tender.category),
-        method=Method(tender.method),
+        category=tender.category,
+        method=tender.method,
         estimated_price=tender.estimated_price,
         base_amount=tender.base_amount,
         announced_at=tender.announced_at,

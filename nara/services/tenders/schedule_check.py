@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nara.domain import announcement
@@ -20,10 +19,7 @@ from nara.domain.enums import Category, Method
 from nara.domain.errors import RuleViolation
 from nara.domain.rules import rules_on
 from nara.settings import Settings
-from nara.store.tables import Tender
-
-# pg_advisory_xact_lock(class, hour): serialises creates that count one deadline hour.
-_DEADLINE_HOUR_LOCK = 7301
+from nara.store import tenders
 
 
 def _stretch(now: datetime, at: datetime, scale: int) -> datetime:
@@ -67,18 +63,16 @@ async def check_schedule(
             raise _unstretched(violation, now=now, scale=scale) from None
         return
     hour = deadline.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-    await session.execute(
-        text("SELECT pg_advisory_xact_lock(:cls, :hour)"),
-        {"cls": _DEADLINE_HOUR_LOCK, "hour": int(hour.timestamp() // 3600)},
+    await tenders.lock_deadline_hour(session, hour=hour)
+    count = await tenders.count_deadlines(
+        session, start=hour, end=hour + timedelta(hours=1), excluding=exclude_notice_no
     )
-    in_hour = select(func.count()).where(
-        Tender.deadline >= hour, Tender.deadline < hour + timedelta(hours=1)
-    )
-    if exclude_notice_no is not None:
-        in_hour = in_hour.where(Tender.notice_no != exclude_notice_no)
-    count = await session.scalar(in_hour) or 0
     capacity = rules_on(announced_at.astimezone(SEOUL).date()).deadlines().tenders_per_hour
-    loads = await _deadline_hour_loads(session, hour) if count >= capacity else None
+    loads = None
+    if count >= capacity:  # the rule then suggests hours with room, over the proposal horizon
+        loads = await tenders.count_deadlines_per_hour(
+            session, start=hour, end=hour + announcement.PROPOSAL_HORIZON
+        )
     announcement.check_announcement(
         category=category,
         method=method,
@@ -92,17 +86,6 @@ async def check_schedule(
     )
 
 
-async def _deadline_hour_loads(session: AsyncSession, hour: datetime) -> dict[datetime, int]:
-    """Tenders per deadline hour over the proposal horizon (only when an hour is full)."""
-    bucket = func.date_trunc("hour", Tender.deadline)
-    rows = await session.execute(
-        select(bucket, func.count())
-        .where(Tender.deadline >= hour, Tender.deadline < hour + announcement.PROPOSAL_HORIZON)
-        .group_by(bucket)
-    )
-    return {at: n for at, n in rows.all()}
-
-
 def _unstretched(violation: RuleViolation, *, now: datetime, scale: int) -> RuleViolation:
     """Say a stretched-time violation in real time, so the demo's numbers make sense."""
     suggestion = violation.suggestion
@@ -112,7 +95,7 @@ def _unstretched(violation: RuleViolation, *, now: datetime, scale: int) -> Rule
         real = f"; in real time the earliest is {suggestion.astimezone(SEOUL):%H:%M:%S} KST"
     return RuleViolation(
         rule=violation.rule,
-        field=violation.field,
+        field=violation.field or "",  # a RuleViolation always names its field
         value=violation.value,
         accepted=violation.accepted,
         suggestion=suggestion,

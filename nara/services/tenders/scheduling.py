@@ -13,16 +13,16 @@ from temporalio.client import Client
 
 from nara.contracts.tender import CancelTender, ExtendDeadline
 from nara.domain.clock import format_kst
-from nara.domain.enums import Category, Method, Phase, Role
+from nara.domain.enums import Phase, Role
 from nara.domain.errors import DeadlinePassed, RuleViolation, WrongPhase
 from nara.services import processes
 from nara.services.actors import Actor, require_agency, require_role
 from nara.services.locks import lock_audit_head
 from nara.services.tenders.models import CancelAccepted, ScheduleChange
-from nara.services.tenders.reading import database_now, tender_row
+from nara.services.tenders.reading import tender_row
 from nara.services.tenders.schedule_check import check_schedule
 from nara.settings import Settings
-from nara.store import audit
+from nara.store import audit, clock, tenders
 from nara.store.tables import Tender
 from nara.workflows.tender import TenderWorkflow
 
@@ -59,8 +59,8 @@ async def extend(
     await lock_audit_head(session)
     tender = await tender_row(session=session, notice_no=notice_no, lock="update")
     _require_officer_of(actor, tender, doing=f"extend the deadline of {notice_no}")
-    now = await database_now(session)
-    if tender.phase != Phase.BIDDING.value or not tender.bidding_open:
+    now = await clock.now(session)
+    if tender.phase is not Phase.BIDDING or not tender.bidding_open:
         raise WrongPhase(
             f"tender {notice_no} is {tender.phase}; a deadline can only be extended while "
             "bidding is open",
@@ -84,8 +84,8 @@ async def extend(
     await check_schedule(
         session=session,
         settings=settings,
-        category=Category(tender.category),
-        method=Method(tender.method),
+        category=tender.category,
+        method=tender.method,
         estimated_price=tender.estimated_price,
         urgent=tender.urgent,
         announced_at=tender.announced_at,
@@ -95,8 +95,9 @@ async def extend(
         exclude_notice_no=notice_no,
     )
     previous = (tender.deadline, tender.opening_at)
-    tender.deadline, tender.opening_at = deadline, opening_at
-    tender.updated_at = now
+    await tenders.update_schedule(
+        session, notice_no=notice_no, deadline=deadline, opening_at=opening_at
+    )
     await audit.append(
         session,
         actor=actor.id,
@@ -138,13 +139,13 @@ async def cancel(
     await lock_audit_head(session)
     tender = await tender_row(session=session, notice_no=notice_no, lock="update")
     _require_officer_of(actor, tender, doing=f"cancel {notice_no}")
-    if Phase(tender.phase) not in CANCELLABLE:
+    if tender.phase not in CANCELLABLE:
         raise WrongPhase(
             f"tender {notice_no} is {tender.phase}; only tenders before the contract can be "
             "cancelled",
             fix="a signed contract is ended by its own terms, not by cancelling the tender",
         )
-    tender.bidding_open = False
+    await tenders.stop_bidding(session, notice_no=notice_no)
     await audit.append(
         session,
         actor=actor.id,
