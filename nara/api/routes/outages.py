@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from nara.api.deps import ActorDep, SessionDep, TemporalDep
 from nara.api.problems import PROBLEM_RESPONSES
 from nara.api.schemas.outages import OutageCreate, OutageDetail, OutagePage
-from nara.services import outage_signals, outages
+from nara.services.outages import declaring, reading, signals
 
 router = APIRouter(prefix="/outages", tags=["outages"], responses=PROBLEM_RESPONSES)
 
@@ -37,7 +37,7 @@ async def declare_outage(
     temporal: TemporalDep,
     actor: ActorDep,
 ) -> OutageDetail:
-    declared = await outages.declare(
+    declared = await declaring.declare(
         session=session,
         actor=actor,
         started_at=body.started_at,
@@ -45,9 +45,7 @@ async def declare_outage(
         reason=body.reason,
     )
     await session.commit()
-    outage = await outage_signals.notify(
-        session=session, temporal=temporal, outage_id=declared.item.id
-    )
+    outage = await signals.notify(session=session, temporal=temporal, outage_id=declared.item.id)
     await session.commit()
     response.status_code = 201 if declared.created else 200
     response.headers["Location"] = f"/outages/{outage.id}"
@@ -61,7 +59,7 @@ async def list_outages(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> OutagePage:
     return OutagePage.model_validate(
-        await outages.list(session=session, cursor=cursor, limit=limit)
+        await reading.list(session=session, cursor=cursor, limit=limit)
     )
 
 
@@ -71,4 +69,4 @@ async def list_outages(
     summary="One outage: who declared it and the tenders it moved (times in KST)",
 )
 async def get_outage(outage_id: int, session: SessionDep) -> OutageDetail:
-    return OutageDetail.model_validate(await outages.get(session=session, outage_id=outage_id))
+    return OutageDetail.model_validate(await reading.get(session=session, outage_id=outage_id))

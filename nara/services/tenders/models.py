@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 from datetime import datetime
 
 from nara.contracts.tender import TenderStatus
@@ -68,7 +67,7 @@ class TenderDetail(TenderView):
 
 
 class TenderPage(ServiceModel):
-    items: builtins.list[TenderView]
+    items: list[TenderView]
     next_cursor: str | None  # pass as `cursor` for the next page; None on the last page
     limit: int
 

@@ -1,9 +1,9 @@
-"""Outages: an operator declares one, and every tender it caught gets its deadline moved.
+"""Declaring an outage: every tender it caught gets its deadline and opening moved.
 
 `declare` works in the caller's transaction: it records the outage, moves the deadline and
 opening of each tender the outage caught (the domain's `extend_for_outage` decides, per
 the terms of use) and appends the audit events, holding the audit head and then the tender
-rows (the one lock order). Only after the caller commits does `outage_signals.notify` tell
+rows (the one lock order). Only after the caller commits does `signals.notify` tell
 each tender's workflow. Declaring the same window again answers the first declaration.
 
 A tender whose bidding had already closed (its deadline passed before the outage was
@@ -14,24 +14,23 @@ the opening moves.
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nara.domain.clock import SEOUL, format_kst
 from nara.domain.enums import Phase, Role
-from nara.domain.errors import Conflict, NotFound, RuleViolation
+from nara.domain.errors import Conflict, RuleViolation
 from nara.domain.outage import extend_for_outage
 from nara.domain.rules import rules_on
-from nara.logs import get_logger
 from nara.services.actors import Actor, require_role
-from nara.services.base import Created, ServiceModel
+from nara.services.base import Created
 from nara.services.locks import lock_audit_head
+from nara.services.outages.models import OutageView
 from nara.store import audit, clock, outages, tenders
-from nara.store.tables import Outage, Tender
+from nara.store.tables import Tender
 
 FUTURE_SKEW = timedelta(minutes=2)
 """How far ahead of the database clock a recovery time may be (an operator's clock)."""
@@ -41,77 +40,9 @@ LONGEST_OUTAGE = timedelta(days=7)
 _AUDITED = ("deadline_before", "deadline_after", "opening_before", "opening_after", "rule", "note")
 CAUGHT_PHASES = (Phase.ANNOUNCED, Phase.BIDDING, Phase.CLOSED)
 
-log = get_logger("nara.outages")
-
-SignalState = Literal["pending", "sent", "failed", "superseded"]
-
-
-class TenderMove(ServiceModel):
-    """One tender the outage caught: its schedule before and after, and its workflow's news."""
-
-    notice_no: str
-    title: str
-    workflow_id: str
-    phase: Phase  # when the outage was declared
-    deadline_before: datetime
-    deadline_after: datetime
-    opening_before: datetime
-    opening_after: datetime
-    rule: str  # which outage rule moved it, in words
-    note: str | None  # why less moved than the rule says, if so
-    signal: SignalState  # of the ExtendDeadline signal to the tender's workflow
-    signal_error: str | None
-
-
-class OutageSummary(ServiceModel):
-    id: int
-    started_at: datetime
-    recovered_at: datetime
-    reason: str
-    declared_by: str
-    declared_at: datetime
-    affected: int  # tenders whose deadline or opening moved
-
-
-class OutageView(OutageSummary):
-    """An outage with the tenders it moved."""
-
-    tenders: builtins.list[TenderMove]
-
-
-class OutagePage(ServiceModel):
-    items: builtins.list[OutageSummary]
-    next_cursor: int | None
-    limit: int
-
 
 def _entity(outage_id: int) -> str:
     return f"outage:{outage_id}"
-
-
-async def get(*, session: AsyncSession, outage_id: int) -> OutageView:
-    """The outage with this id and the tenders it moved."""
-    return OutageView.model_validate(await row(session, outage_id))
-
-
-async def row(session: AsyncSession, outage_id: int) -> Outage:
-    """The outage's row (for `outage_signals`, which records how each signal went)."""
-    outage = await outages.find(session, outage_id=outage_id)
-    if outage is None:
-        raise NotFound(
-            f"no outage {outage_id}",
-            field="outage_id",
-            fix="list declared outages with GET /outages",
-        )
-    return outage
-
-
-async def list(*, session: AsyncSession, cursor: int | None = None, limit: int = 50) -> OutagePage:
-    """Declared outages, newest first; keyset pagination on the id."""
-    rows = await outages.list(session, before_id=cursor, limit=limit + 1)
-    items = [OutageSummary.model_validate(row) for row in rows[:limit]]
-    next_cursor = items[-1].id if len(rows) > limit and items else None
-    return OutagePage(items=items, next_cursor=next_cursor, limit=limit)
 
 
 async def declare(
@@ -142,7 +73,7 @@ async def declare(
         declared_at=now,
     )
 
-    moves: builtins.list[dict[str, Any]] = []
+    moves: list[dict[str, Any]] = []
     for tender in await _caught(session, start, back):
         move = _move(tender, start=start, back=back, now=now)
         if move is None:

@@ -20,7 +20,8 @@ from nara.contracts.tender import ExtendDeadline
 from nara.domain.errors import NaraError, WrongPhase
 from nara.logs import get_logger
 from nara.services import processes
-from nara.services.outages import OutageView, row
+from nara.services.outages.models import OutageView
+from nara.services.outages.reading import outage_row
 from nara.store import outages, tenders
 from nara.workflows.tender import TenderWorkflow
 
@@ -32,7 +33,7 @@ log = get_logger("nara.outages")
 
 async def notify(*, session: AsyncSession, temporal: Client, outage_id: int) -> OutageView:
     """Send ExtendDeadline to each moved tender's workflow not yet told; record how it went."""
-    outage = await row(session, outage_id)
+    outage = await outage_row(session, outage_id)
     moves = [dict(move) for move in outage.tenders]
     waiting = [move for move in moves if move["signal"] in ("pending", "failed")]
     if not waiting:
@@ -46,8 +47,8 @@ async def notify(*, session: AsyncSession, temporal: Client, outage_id: int) -> 
     async def tell(move: dict[str, Any]) -> None:
         deadline = datetime.fromisoformat(move["deadline_after"])
         opening = datetime.fromisoformat(move["opening_after"])
-        row = rows.get(move["notice_no"])
-        if row is None or (row.deadline, row.opening_at) != (deadline, opening):
+        tender = rows.get(move["notice_no"])
+        if tender is None or (tender.deadline, tender.opening_at) != (deadline, opening):
             # Moved again since (an officer's extension or a later outage): that change
             # carried its own signal, and sending ours now could move the opening back.
             move["signal"], move["signal_error"] = "superseded", None
