@@ -7,11 +7,11 @@ import time
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from nara.api.deps import SettingsDep, TemporalGateway
 from nara.api.schemas.health import DependencyHealth, Health
+from nara.store.db import ping
 
 router = APIRouter(tags=["operations"])
 
@@ -19,11 +19,11 @@ CHECK_TIMEOUT_S = 3.0
 
 
 async def _database(request: Request) -> DependencyHealth:
-    sessions: async_sessionmaker = request.app.state.sessions
+    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
     started = time.perf_counter()
     try:
         async with sessions() as session:
-            await asyncio.wait_for(session.execute(text("SELECT 1")), CHECK_TIMEOUT_S)
+            await asyncio.wait_for(ping(session), CHECK_TIMEOUT_S)
     except Exception as error:
         return DependencyHealth(ok=False, detail=f"{type(error).__name__}: {error}")
     return DependencyHealth(
