@@ -3,6 +3,7 @@
 The workflow's validators decide wrong phase, wrong officer and stale candidates; here
 the API only checks who the caller is (role, agency, agent link) and names the tender.
 Nothing is written here: the workflow records each decision through its activities.
+Each answers the Update's outcome as the workflow's contract defines it.
 """
 
 from __future__ import annotations
