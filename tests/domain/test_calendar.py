@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime, time, timedelta
 
+import holidays
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,13 +13,14 @@ from nara.domain.calendar import (
     add_business_days,
     inspection_due,
     is_business_day,
+    is_holiday,
     is_working_time,
     late_payment_interest,
     next_working_time,
     payment_due,
 )
 from nara.domain.errors import RuleViolation
-from nara.domain.holiday_rules import computed_holidays
+from nara.domain.public_holidays import ADDED, FIRST_YEAR, LAST_YEAR
 
 
 def kst(
@@ -63,29 +65,106 @@ def test_business_days(day: date, business: bool) -> None:
     assert is_business_day(day) is business
 
 
-def test_holiday_data_has_a_source_and_covers_the_lunar_holidays() -> None:
-    lunar = [d for d, name in HOLIDAYS.items() if "[lunar]" in name]
-    # 3 days of Seollal + 3 of Chuseok + Buddha's Birthday, per year
-    assert len(lunar) == 3 * 7
-    assert all("[" in name for name in HOLIDAYS.values())
-    assert all(d.year in (2025, 2026, 2027) for d in HOLIDAYS)
+# The public holidays of each year as government offices observe them, written out by
+# hand: 2025-2027 are the dates of the hand-kept list the calendar had before it used
+# the `holidays` package (each checked against the Public Holidays Act, the KASI almanac
+# and the Cabinet's designations); 2028-2030 follow the Act and the election days fixed
+# by the Public Official Election Act art. 34.
+EXPECTED_HOLIDAYS: dict[int, tuple[tuple[int, int], ...]] = {
+    2025: (
+        *((1, 1), (1, 27), (1, 28), (1, 29), (1, 30), (3, 1), (3, 3), (5, 5), (5, 6)),
+        *((6, 3), (6, 6), (8, 15), (10, 3), (10, 5), (10, 6), (10, 7), (10, 8), (10, 9)),
+        (12, 25),
+    ),
+    2026: (
+        *((1, 1), (2, 16), (2, 17), (2, 18), (3, 1), (3, 2), (5, 1), (5, 5), (5, 24)),
+        *((5, 25), (6, 3), (6, 6), (7, 17), (8, 15), (8, 17), (9, 24), (9, 25), (9, 26)),
+        *((10, 3), (10, 5), (10, 9), (12, 25)),
+    ),
+    2027: (
+        *((1, 1), (2, 6), (2, 7), (2, 8), (2, 9), (3, 1), (5, 1), (5, 3), (5, 5), (5, 13)),
+        *((6, 6), (7, 17), (7, 19), (8, 15), (8, 16), (9, 14), (9, 15), (9, 16), (10, 3)),
+        *((10, 4), (10, 9), (10, 11), (12, 25), (12, 27)),
+    ),
+    2028: (
+        *((1, 1), (1, 26), (1, 27), (1, 28), (3, 1), (4, 12), (5, 1), (5, 2), (5, 5)),
+        *((6, 6), (7, 17), (8, 15), (10, 2), (10, 3), (10, 4), (10, 5), (10, 9), (12, 25)),
+    ),
+    2029: (
+        *((1, 1), (2, 12), (2, 13), (2, 14), (3, 1), (5, 1), (5, 5), (5, 7), (5, 20)),
+        *((5, 21), (6, 6), (7, 17), (8, 15), (9, 21), (9, 22), (9, 23), (9, 24), (10, 3)),
+        *((10, 9), (12, 25)),
+    ),
+    2030: (
+        *((1, 1), (2, 2), (2, 3), (2, 4), (2, 5), (3, 1), (3, 27), (5, 1), (5, 5), (5, 6)),
+        *((5, 9), (6, 6), (6, 12), (7, 17), (8, 15), (9, 11), (9, 12), (9, 13), (10, 3)),
+        *((10, 9), (12, 25)),
+    ),
+}
 
 
-def test_years_beyond_the_lunar_tables_are_refused() -> None:
-    with pytest.raises(RuleViolation) as caught:
-        is_business_day(date(2051, 1, 3))
-    assert "2025-2050" in str(caught.value)
+def _holidays_in(year: int) -> set[date]:
+    return {d for d in HOLIDAYS if d.year == year}
 
 
-@pytest.mark.parametrize("year", [2025, 2026, 2027])
-def test_the_rules_reproduce_the_listed_years_except_elections(year: int) -> None:
-    listed = {d for d, name in HOLIDAYS.items() if d.year == year}
-    one_off = {
-        d
-        for d, name in HOLIDAYS.items()
-        if d.year == year and ("[elec]" in name or "[temp]" in name)
-    }
-    assert set(computed_holidays(year)) == listed - one_off
+@pytest.mark.parametrize("year", sorted(EXPECTED_HOLIDAYS))
+def test_holidays_of_each_year(year: int) -> None:
+    assert _holidays_in(year) == {date(year, m, d) for m, d in EXPECTED_HOLIDAYS[year]}
+
+
+@pytest.mark.parametrize("year", [2025, 2026, 2027, 2028, 2029, 2030])
+def test_the_calendar_is_the_holidays_package_plus_the_table(year: int) -> None:
+    korea = set(holidays.country_holidays("KR", years=year))
+    added = {d for d in ADDED if d.year == year}
+    assert not added & korea, "a day of ADDED is now listed by `holidays`: drop its row"
+    assert _holidays_in(year) == korea | added
+
+
+@pytest.mark.parametrize(
+    ("day", "why"),
+    [
+        # Cabinet decision of 2025-01-08 (temporary holiday before Seollal).
+        (date(2025, 1, 27), "temporary holiday"),
+        # Early presidential election after the impeachment (21st president).
+        (date(2025, 6, 3), "presidential election"),
+        # 9th nationwide local elections: first Wednesday from 31 May (art. 34(1)3).
+        (date(2026, 6, 3), "local elections"),
+        # 23rd National Assembly election: first Wednesday from 9 April (art. 34(1)2).
+        (date(2028, 4, 12), "National Assembly election"),
+        # Presidential election: the term that began 2025-06-04 ends 2030-06-03; first
+        # Wednesday from the 70th day before (art. 34(1)1).
+        (date(2030, 3, 27), "presidential election"),
+        # Local elections: 5 June is the day before Memorial Day, so the Wednesday of the
+        # following week (art. 34(2)).
+        (date(2030, 6, 12), "local elections"),
+    ],
+)
+def test_election_days_and_temporary_holidays(day: date, why: str) -> None:
+    assert is_holiday(day), why
+    assert not is_business_day(day)
+
+
+def test_a_payment_claimed_before_the_2028_election_is_due_a_day_later() -> None:
+    # Claim Mon 2028-04-10; Wed 04-12 is the National Assembly election: Tue 11 (1),
+    # Thu 13 (2), Fri 14 (3), Mon 17 (4), Tue 18 (5).
+    assert payment_due(kst(2028, 4, 10, 14)) == kst(2028, 4, 18, 23, 59, 59)
+
+
+def test_years_outside_the_calendar_are_refused() -> None:
+    assert (FIRST_YEAR, LAST_YEAR) == (2025, 2050)
+    for day in (date(2024, 12, 31), date(2051, 1, 3)):
+        with pytest.raises(RuleViolation) as caught:
+            is_business_day(day)
+        assert "2025-2050" in str(caught.value)
+    assert is_holiday(date(2050, 12, 25))
+
+
+def test_chuseok_gives_one_substitute_for_each_day_it_overlaps() -> None:
+    # Chuseok 2039: Sat 1, Sun 2 (Chuseok on a Sunday), Mon 3 Oct (also National
+    # Foundation Day): the Sunday and the overlap each give a substitute, Tue 4 and Wed 5.
+    assert not is_business_day(date(2039, 10, 4))
+    assert not is_business_day(date(2039, 10, 5))
+    assert is_business_day(date(2039, 10, 6))
 
 
 def test_later_years_are_judged_by_the_rules() -> None:

@@ -45,7 +45,9 @@ proposal = st.tuples(
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(proposal, min_size=1, max_size=12), st.integers(min_value=0, max_value=2**62))
-def test_ranks_are_a_total_order_by_total_and_reproducible(props, seed) -> None:
+def test_ranks_are_a_total_order_by_total_and_reproducible(
+    props: list[tuple[int, int]], seed: int
+) -> None:
     proposals = [(f"B{i:02d}", price, tech) for i, (price, tech) in enumerate(props)]
     ranked = rank_negotiated(category=Category.GOODS, proposals=proposals, on=ON, seed=seed)
     again = rank_negotiated(category=Category.GOODS, proposals=proposals, on=ON, seed=seed)

@@ -18,7 +18,7 @@ from nara.domain.rules import (
     format_amount,
     rules_on,
 )
-from nara.domain.rules_doc import render
+from nara.domain.rules.doc import render
 
 # Every date on which some row takes effect, the day before each, and the far future.
 CHANGE_DAYS = sorted(
@@ -155,6 +155,6 @@ def test_amounts_in_words(amount: int, words: str) -> None:
 def test_docs_show_the_tables_the_code_uses() -> None:
     docs = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
     assert render() in docs.read_text(encoding="utf-8"), (
-        "docs/rules.md is out of step with nara/domain/rules.py;"
-        " paste the output of `python -m nara.domain.rules_doc` into it"
+        "docs/rules.md is out of step with nara/domain/rules/;"
+        " paste the output of `python -m nara.domain.rules.doc` into it"
     )
