@@ -1,9 +1,14 @@
-"""The hash-chained audit log: append under the head lock, verify by recomputing."""
+"""The hash-chained audit log: append under the head lock, verify by recomputing.
+
+Most writers want `record`: log an event once (by its key) and apply the change it
+describes only when the event is new, so a retried step neither logs nor changes twice.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -14,6 +19,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from nara.store.tables import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
+
+
+def tender_entity(notice_no: str) -> str:
+    """The audit entity of a tender: `tender:<notice no>`."""
+    return f"tender:{notice_no}"
+
+
+def contract_entity(contract_no: str) -> str:
+    """The audit entity of a contract and its payments: `contract:<contract no>`."""
+    return f"contract:{contract_no}"
 
 
 def event_hash(
@@ -96,6 +111,34 @@ async def append(
         .values(last_hash=digest, count=AuditHead.count + 1)
     )
     return True
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    actor: str,
+    entity: str,
+    action: str,
+    key: str,
+    payload: dict[str, Any] | None = None,
+    then: Callable[[], Awaitable[object]] | None = None,
+) -> bool:
+    """Record an event once by its key, then apply its change only if the event is new.
+
+    Both happen in the caller's transaction, after the audit head lock: a retry finds the
+    key, skips `then`, and returns False.
+    """
+    fresh = await append(
+        session,
+        actor=actor,
+        entity=entity,
+        action=action,
+        idempotency_key=key,
+        payload=payload,
+    )
+    if fresh and then is not None:
+        await then()
+    return fresh
 
 
 @dataclass(frozen=True)

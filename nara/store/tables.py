@@ -5,6 +5,7 @@ Money columns are BIGINT KRW; timestamps are `timestamptz` (UTC in storage).
 
 from __future__ import annotations
 
+import enum
 import uuid
 from datetime import datetime
 from decimal import Decimal
@@ -14,6 +15,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -26,6 +28,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from nara.domain.enums import AgencyKind, Category, Method, PaymentKind, PaymentState, Phase, Role
+
 
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {
@@ -33,6 +37,25 @@ class Base(DeclarativeBase):
         dict[str, Any]: JSONB,
         Decimal: Numeric(12, 4),
     }
+
+
+def _values(kind: type[enum.Enum]) -> list[str]:
+    return [str(member.value) for member in kind]
+
+
+def _enum(kind: type[enum.Enum], length: int) -> Enum:
+    """A domain enum stored as its value in a VARCHAR(length): no database enum, no CHECK.
+
+    The rows keep the strings they always held (`"bidding"`, not `"BIDDING"`); the ORM
+    reads them back as members, so code compares `tender.phase is Phase.BIDDING`.
+    """
+    return Enum(
+        kind,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=_values,
+    )
 
 
 def _now() -> Any:
@@ -44,7 +67,7 @@ class Agency(Base):
 
     code: Mapped[str] = mapped_column(String(16), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(16))  # national | local
+    kind: Mapped[AgencyKind] = mapped_column(_enum(AgencyKind, 16))
     account_no: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = _now()
 
@@ -64,9 +87,7 @@ class Person(Base):
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
-    role: Mapped[str] = mapped_column(
-        String(24)
-    )  # officer | inspector | supplier | operator | auditor
+    role: Mapped[Role] = mapped_column(_enum(Role, 24))
     agency_code: Mapped[str | None] = mapped_column(ForeignKey("agency.code"))
     created_at: Mapped[datetime] = _now()
 
@@ -94,9 +115,9 @@ class Tender(Base):
     officer_id: Mapped[str] = mapped_column(ForeignKey("person.id"))
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
-    category: Mapped[str] = mapped_column(String(16))
-    method: Mapped[str] = mapped_column(String(16))
-    agency_kind: Mapped[str] = mapped_column(String(16))
+    category: Mapped[Category] = mapped_column(_enum(Category, 16))
+    method: Mapped[Method] = mapped_column(_enum(Method, 16))
+    agency_kind: Mapped[AgencyKind] = mapped_column(_enum(AgencyKind, 16))
     region: Mapped[str | None] = mapped_column(String(40))
     urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     estimated_price: Mapped[int] = mapped_column(BigInteger)
@@ -106,8 +127,8 @@ class Tender(Base):
     opening_at: Mapped[datetime]
     bidding_open: Mapped[bool] = mapped_column(Boolean, default=False)
     bidding_closed_at: Mapped[datetime | None]
-    phase: Mapped[str] = mapped_column(String(16), index=True)
-    awaiting_role: Mapped[str | None] = mapped_column(String(16))
+    phase: Mapped[Phase] = mapped_column(_enum(Phase, 16), index=True)
+    awaiting_role: Mapped[Role | None] = mapped_column(_enum(Role, 16))
     outcome_note: Mapped[str | None] = mapped_column(Text)
     # Idempotency-Key of the officer's create request: a retried create answers this tender.
     client_key: Mapped[str | None] = mapped_column(String(80))
@@ -228,7 +249,7 @@ class Payment(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     contract_no: Mapped[str] = mapped_column(ForeignKey("contract.contract_no"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(16))  # advance | progress | final
+    kind: Mapped[PaymentKind] = mapped_column(_enum(PaymentKind, 16))
     amount: Mapped[int] = mapped_column(BigInteger)
     subcontract_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     subcontractor_no: Mapped[str | None] = mapped_column(ForeignKey("business.business_no"))
@@ -242,8 +263,9 @@ class Payment(Base):
     paid_at: Mapped[datetime | None]
     transfer_ids: Mapped[list[str]] = mapped_column(ARRAY(String), default=list)
     late_interest: Mapped[int] = mapped_column(BigInteger, default=0)
-    status: Mapped[str] = mapped_column(String(16), default="claimed")
-    # claimed | accepted | rejected | paid
+    status: Mapped[PaymentState] = mapped_column(
+        _enum(PaymentState, 16), default=PaymentState.CLAIMED
+    )
 
 
 class Outage(Base):

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-from nara.activities.payment_steps import PaymentSteps
-from nara.activities.tender_steps import TenderSteps
+from nara.activities.announce import AnnounceSteps
+from nara.activities.award import AwardSteps
+from nara.activities.opening import OpeningSteps
+from nara.activities.payment import PaymentSteps
 from nara.logs import configure_logging, get_logger
 from nara.partners.bank import BankClient
 from nara.partners.guarantee import GuaranteeAgencyClient
@@ -55,6 +58,35 @@ def partners_from(settings: Settings) -> Partners:
     )
 
 
+def build_activities(
+    sessions: async_sessionmaker[AsyncSession], partners: Partners
+) -> list[Callable[..., Any]]:
+    """Every activity the workflows call, one per declaration in `nara.contracts.activities`."""
+    announce = AnnounceSteps(sessions)
+    opening = OpeningSteps(sessions)
+    award = AwardSteps(sessions, partners.guarantee_agency)
+    payment = PaymentSteps(sessions, partners.bank)
+    return [
+        announce.announce_tender,
+        announce.record_phase,
+        announce.record_schedule,
+        announce.close_bidding,
+        opening.open_bids,
+        opening.rank_negotiated,
+        opening.get_candidate,
+        award.record_review,
+        award.record_award,
+        award.confirm_guarantee,
+        award.forfeit_award,
+        award.create_contract,
+        award.record_signature,
+        payment.record_claim,
+        payment.record_inspection,
+        payment.transfer_payment,
+        payment.record_paid,
+    ]
+
+
 def build_worker(
     client: Client,
     *,
@@ -64,33 +96,11 @@ def build_worker(
     max_concurrent_activities: int = 50,
 ) -> Worker:
     """A worker with every workflow and activity of the project."""
-    sessions = session_factory(engine)
-    tender = TenderSteps(sessions, partners.guarantee_agency)
-    payment = PaymentSteps(sessions, partners.bank)
-    activities = [
-        tender.announce_tender,
-        tender.record_phase,
-        tender.record_schedule,
-        tender.close_bidding,
-        tender.open_bids,
-        tender.rank_negotiated,
-        tender.get_candidate,
-        tender.record_review,
-        tender.record_award,
-        tender.confirm_guarantee,
-        tender.forfeit_award,
-        tender.create_contract,
-        tender.record_signature,
-        payment.record_claim,
-        payment.record_inspection,
-        payment.transfer_payment,
-        payment.record_paid,
-    ]
     return Worker(
         client,
         task_queue=task_queue,
         workflows=list(WORKFLOWS),
-        activities=activities,
+        activities=build_activities(session_factory(engine), partners),
         workflow_runner=sandbox_runner(),
         max_concurrent_activities=max_concurrent_activities,
     )

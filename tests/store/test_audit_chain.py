@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -12,7 +13,7 @@ from nara.store import audit
 from nara.store.tables import AuditEvent, AuditHead
 
 
-async def _append(engine: AsyncEngine, key: str, payload: dict | None = None) -> bool:
+async def _append(engine: AsyncEngine, key: str, payload: dict[str, Any] | None = None) -> bool:
     async with async_sessionmaker(engine).begin() as session:
         return await audit.append(
             session,
@@ -75,3 +76,23 @@ async def test_an_edited_event_breaks_the_chain(db_session: AsyncSession) -> Non
     edited = await db_session.scalar(select(AuditEvent.id).where(AuditEvent.idempotency_key == key))
     check = await audit.verify(db_session)
     assert not check.ok and check.first_bad_id == edited
+
+
+async def test_record_applies_its_change_only_for_a_new_event(db_session: AsyncSession) -> None:
+    key = f"test:{uuid.uuid4()}"
+    changes: list[int] = []
+
+    async def change() -> None:
+        changes.append(len(changes) + 1)
+
+    for _ in range(2):
+        await audit.record(
+            db_session,
+            actor="tester",
+            entity="tender:test",
+            action="checked",
+            key=key,
+            payload={"n": 1},
+            then=change,
+        )
+    assert changes == [1]

@@ -1,11 +1,10 @@
-"""Steps of a payment: claim, inspection, the bank transfer, and its record."""
+"""Payment steps: the claim, its inspection, the bank transfer, and its record.
+Each is idempotent: a retry never writes or transfers twice."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
@@ -15,12 +14,7 @@ from nara.contracts.activities import implements
 from nara.contracts.errors import to_application_error
 from nara.domain.errors import NaraError, PartnerRejected
 from nara.partners.bank import BankClient
-from nara.store import audit
-from nara.store.tables import Agency, Business, Contract, Payment, Tender
-
-
-def _entity(contract_no: str) -> str:
-    return f"contract:{contract_no}"
+from nara.store import audit, contracts, payments
 
 
 class PaymentSteps:
@@ -32,10 +26,22 @@ class PaymentSteps:
 
     @implements(declared.record_claim)
     async def record_claim(self, step: m.ClaimStep) -> None:
+        """Record a payment claim."""
         async with self.sessions.begin() as session:
-            await session.execute(
-                insert(Payment)
-                .values(
+            await audit.record(
+                session,
+                actor=step.claimed_by,
+                entity=audit.contract_entity(step.contract_no),
+                action="payment-claimed",
+                key=f"{step.payment_id}:claimed",
+                payload={
+                    "seq": step.seq,
+                    "kind": step.kind,
+                    "amount": step.amount,
+                    "subcontract_amount": step.subcontract_amount,
+                },
+                then=lambda: payments.insert(
+                    session,
                     contract_no=step.contract_no,
                     seq=step.seq,
                     kind=step.kind,
@@ -44,52 +50,39 @@ class PaymentSteps:
                     subcontractor_no=step.subcontractor_no,
                     claimed_by=step.claimed_by,
                     inspection_due=step.inspection_due,
-                )
-                .on_conflict_do_nothing(constraint="uq_payment_seq")
-            )
-            await audit.append(
-                session,
-                actor=step.claimed_by,
-                entity=_entity(step.contract_no),
-                action="payment-claimed",
-                idempotency_key=f"{step.payment_id}:claimed",
-                payload={
-                    "seq": step.seq,
-                    "kind": step.kind,
-                    "amount": step.amount,
-                    "subcontract_amount": step.subcontract_amount,
-                },
+                ),
             )
 
     @implements(declared.record_inspection)
     async def record_inspection(self, step: m.InspectionStep) -> None:
+        """Record the inspector's decision on a claim."""
         async with self.sessions.begin() as session:
-            fresh = await audit.append(
+            await audit.record(
                 session,
                 actor=step.inspector_id,
-                entity=_entity(step.contract_no),
+                entity=audit.contract_entity(step.contract_no),
                 action="inspection-accepted" if step.accepted else "inspection-rejected",
-                idempotency_key=f"{step.payment_id}:inspected",
+                key=f"{step.payment_id}:inspected",
                 payload={"seq": step.seq, "note": step.note},
+                then=lambda: payments.update_inspection(
+                    session,
+                    contract_no=step.contract_no,
+                    seq=step.seq,
+                    inspected_by=step.inspector_id,
+                    accepted=step.accepted,
+                    note=step.note,
+                    due_at=step.due_at,
+                ),
             )
-            if fresh:
-                await session.execute(
-                    update(Payment)
-                    .where(Payment.contract_no == step.contract_no, Payment.seq == step.seq)
-                    .values(
-                        inspected_by=step.inspector_id,
-                        inspected_at=func.now(),
-                        inspection_note=step.note,
-                        due_at=step.due_at,
-                        status="accepted" if step.accepted else "rejected",
-                    )
-                )
 
     @implements(declared.transfer_payment)
     async def transfer_payment(self, step: m.TransferStep) -> m.TransferDone:
         """Move the money; the idempotency keys come from the payment id, never the attempt."""
         async with self.sessions() as session:
-            accounts = await _accounts(session, step.contract_no, step.subcontractor_no)
+            on_file = await payments.get_accounts(
+                session, contract_no=step.contract_no, subcontractor_no=step.subcontractor_no
+            )
+        accounts = _every_account(on_file, step.contract_no)
         legs = [(accounts["prime"], step.amount - step.subcontract_amount, "prime")]
         if step.subcontract_amount:
             legs.append((accounts["subcontractor"], step.subcontract_amount, "sub"))
@@ -112,58 +105,40 @@ class PaymentSteps:
 
     @implements(declared.record_paid)
     async def record_paid(self, step: m.PaidStep) -> None:
+        """Record a payment as paid; the final payment completes the contract."""
         async with self.sessions.begin() as session:
-            fresh = await audit.append(
+
+            async def paid() -> None:
+                await payments.update_paid(
+                    session,
+                    contract_no=step.contract_no,
+                    seq=step.seq,
+                    transfer_ids=step.transfer_ids,
+                    late_interest=step.late_interest,
+                )
+                if step.final:
+                    await contracts.update_status(
+                        session, contract_no=step.contract_no, status="completed"
+                    )
+
+            await audit.record(
                 session,
                 actor="workflow",
-                entity=_entity(step.contract_no),
+                entity=audit.contract_entity(step.contract_no),
                 action="payment-paid",
-                idempotency_key=f"{step.payment_id}:paid",
+                key=f"{step.payment_id}:paid",
                 payload={
                     "seq": step.seq,
                     "transfers": step.transfer_ids,
                     "late_interest": step.late_interest,
                 },
+                then=paid,
             )
-            if not fresh:
-                return
-            await session.execute(
-                update(Payment)
-                .where(Payment.contract_no == step.contract_no, Payment.seq == step.seq)
-                .values(
-                    status="paid",
-                    paid_at=func.now(),
-                    transfer_ids=step.transfer_ids,
-                    late_interest=step.late_interest,
-                )
-            )
-            if step.final:
-                await session.execute(
-                    update(Contract)
-                    .where(Contract.contract_no == step.contract_no)
-                    .values(status="completed")
-                )
 
 
-async def _accounts(
-    session: AsyncSession, contract_no: str, subcontractor_no: str | None
-) -> dict[str, str]:
-    row = (
-        await session.execute(
-            select(Agency.account_no, Business.account_no)
-            .select_from(Contract)
-            .join(Tender, Tender.id == Contract.tender_id)
-            .join(Agency, Agency.code == Tender.agency_code)
-            .join(Business, Business.business_no == Contract.business_no)
-            .where(Contract.contract_no == contract_no)
-        )
-    ).one()
-    accounts = {"agency": row[0], "prime": row[1]}
-    if subcontractor_no:
-        accounts["subcontractor"] = await session.scalar(
-            select(Business.account_no).where(Business.business_no == subcontractor_no)
-        )
-    missing = [who for who, number in accounts.items() if not number]
+def _every_account(on_file: dict[str, str | None], contract_no: str) -> dict[str, str]:
+    """The accounts of everyone paid; refused (not retried) while one is missing."""
+    missing = [who for who, number in on_file.items() if not number]
     if missing:
         raise to_application_error(
             PartnerRejected(
@@ -172,4 +147,4 @@ async def _accounts(
                 fix="register the account, then ask an operator to retry",
             )
         )
-    return accounts
+    return {who: number for who, number in on_file.items() if number}

@@ -1,0 +1,129 @@
+"""Sealed bids of a tender, and what the opening and the scoring made of them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from nara.domain.opening import Opening
+from nara.store.tables import Bid, OpeningResult
+
+
+async def insert(
+    session: AsyncSession,
+    *,
+    tender_id: uuid.UUID,
+    business_no: str,
+    agent_id: str,
+    client_key: str,
+    price: int,
+    reserve_picks: Sequence[int],
+    bid_guarantee_cert: str | None,
+) -> Bid | None:
+    """Store a sealed bid; None if this business or client key already bid on the tender."""
+    inserted = await session.execute(
+        pg_insert(Bid)
+        .values(
+            tender_id=tender_id,
+            business_no=business_no,
+            agent_id=agent_id,
+            client_key=client_key,
+            price=price,
+            reserve_picks=[*reserve_picks],
+            bid_guarantee_cert=bid_guarantee_cert,
+        )
+        .on_conflict_do_nothing()
+        .returning(Bid)
+    )
+    return inserted.scalar_one_or_none()
+
+
+async def find_by_client_key(
+    session: AsyncSession, *, tender_id: uuid.UUID, client_key: str
+) -> Bid | None:
+    """The bid sent on this tender with this client key, if any."""
+    return (
+        await session.execute(
+            select(Bid).where(Bid.tender_id == tender_id, Bid.client_key == client_key)
+        )
+    ).scalar_one_or_none()
+
+
+async def find_by_rank(session: AsyncSession, *, tender_id: uuid.UUID, rank: int) -> Bid | None:
+    """The bid ranked `rank` on this tender, if any."""
+    return (
+        await session.execute(select(Bid).where(Bid.tender_id == tender_id, Bid.rank == rank))
+    ).scalar_one_or_none()
+
+
+async def list(session: AsyncSession, *, tender_id: uuid.UUID) -> Sequence[Bid]:
+    """Every bid on the tender, in the order they were submitted."""
+    return (
+        (
+            await session.execute(
+                select(Bid).where(Bid.tender_id == tender_id).order_by(Bid.submitted_at)
+            )
+        )
+        .scalars()
+        .all()
+    )
+
+
+async def count(session: AsyncSession, *, tender_id: uuid.UUID) -> int:
+    """How many bids the tender has."""
+    total = await session.scalar(
+        select(func.count()).select_from(Bid).where(Bid.tender_id == tender_id)
+    )
+    return total or 0
+
+
+async def update_ranks(
+    session: AsyncSession, *, bids: Sequence[Bid], ranks: Mapping[str, int | None]
+) -> None:
+    """Give scored bids their rank: ranked ones become candidates, the rest not eligible."""
+    for bid in bids:
+        if bid.business_no in ranks:
+            rank = ranks[bid.business_no]
+            bid.rank, bid.status = rank, "candidate" if rank else "not_eligible"
+    await session.flush()
+
+
+async def find_opening(session: AsyncSession, *, tender_id: uuid.UUID) -> OpeningResult | None:
+    """The stored opening of the tender, if its bids were opened."""
+    return await session.get(OpeningResult, tender_id)
+
+
+async def insert_opening(
+    session: AsyncSession,
+    *,
+    tender_id: uuid.UUID,
+    bids: Sequence[Bid],
+    opening: Opening,
+    reserve_seed: int,
+    lottery_seed: int,
+) -> OpeningResult:
+    """Store the opening and give each of the tender's bids its rate, status and rank."""
+    by_business = {bid.business_no: bid for bid in bids}
+    for opened in opening.bids:
+        bid = by_business[opened.business_no]
+        bid.bid_rate, bid.status, bid.rank = opened.bid_rate, opened.status.value, opened.rank
+    result = OpeningResult(
+        tender_id=tender_id,
+        bid_count=opening.bid_count,
+        reserve_seed=reserve_seed,
+        reserve_prices=[*opening.draw.prices],
+        pick_counts=[*opening.predetermined.pick_counts],
+        most_picked=[*opening.most_picked],
+        predetermined_price=opening.predetermined_price,
+        lower_limit_rate=opening.lower_limit_rate,
+        lottery_seed=lottery_seed,
+        candidate_count=opening.candidate_count,
+        flags={"signals": [*opening.flags]},
+    )
+    session.add(result)
+    await session.flush()
+    return result
