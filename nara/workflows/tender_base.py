@@ -27,16 +27,12 @@ with workflow.unsafe.imports_passed_through():
     from nara.domain.calendar import SEOUL
     from nara.domain.enums import Method, PaymentState, Phase, Role
     from nara.domain.errors import Forbidden, RuleViolation, StaleCandidate, WrongPhase
-    from nara.domain.identifiers import NoticeNo
+    from nara.domain.identifiers import NoticeNo, tender_workflow_id
     from nara.workflows.calls import db_step
 
 PHASES_BEFORE_CONTRACT = frozenset(
     {Phase.ANNOUNCED, Phase.BIDDING, Phase.CLOSED, Phase.OPENED, Phase.EVALUATING, Phase.AWARDED}
 )
-
-
-def tender_workflow_id(notice_no: str) -> str:
-    return f"tender-{notice_no}"
 
 
 class TenderBase:

@@ -19,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from nara.domain.calendar import SEOUL
     from nara.domain.enums import PaymentKind, PaymentState, Phase, Role
     from nara.domain.errors import InvalidClaim, WrongPhase
+    from nara.domain.identifiers import payment_workflow_id
     from nara.workflows.payment import PaymentWorkflow
     from nara.workflows.tender_base import TenderBase
 
@@ -31,7 +32,7 @@ class TenderPayments(TenderBase):
         s = self.s
         assert s.contract_no is not None
         seq = len(s.payments) + 1
-        payment_id = f"payment-{s.contract_no}-{seq}"
+        payment_id = payment_workflow_id(s.contract_no, seq)
         record = PaymentRecord(
             payment_id=payment_id,
             seq=seq,
