@@ -31,6 +31,14 @@ from nara.contracts.search import search_attribute_cli_args
 from nara.store.db import create_engine
 from nara.temporal import register_search_attributes
 
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests on the dev server are slow: `make test-fast` leaves them out."""
+    for item in items:
+        if "dev_env" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 # --------------------------------------------------------------------------- PostgreSQL
 
 

@@ -116,6 +116,7 @@ def _processes_of(var_dir: Path) -> list[psutil.Process]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     importlib.util.find_spec("nara.api.app") is None, reason="nara.api.app not there yet"
 )

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import psutil
 import psycopg
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from temporalio import workflow
@@ -109,6 +110,7 @@ async def test_dev_env_has_project_search_attributes(dev_env: WorkflowEnvironmen
     assert await missing_search_attributes(dev_env.client) == []
 
 
+@pytest.mark.slow
 async def test_dev_server_launcher_registers_attributes_and_stops_cleanly(tmp_path: Path) -> None:
     server = embedded.TemporalDevServer(
         db_file=tmp_path / "temporal.db",
@@ -131,6 +133,7 @@ async def test_dev_server_launcher_registers_attributes_and_stops_cleanly(tmp_pa
     assert (tmp_path / "temporal.db").exists()
 
 
+@pytest.mark.slow
 def test_dev_server_launcher_reuses_a_running_server(tmp_path: Path) -> None:
     port = _free_port()
     first = embedded.TemporalDevServer(db_file=tmp_path / "t.db", port=port, ui_port=None)

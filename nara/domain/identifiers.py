@@ -128,3 +128,13 @@ class NoticeNo:
                 message=f"notice {self} has used all 99 re-announcement rounds; open a new notice",
             )
         return NoticeNo(self.year, self.sequence, self.round + 1)
+
+
+def tender_workflow_id(notice_no: str) -> str:
+    """The business key a tender's workflow runs under: `tender-<notice no>`."""
+    return f"tender-{notice_no}"
+
+
+def payment_workflow_id(contract_no: str, seq: int) -> str:
+    """The business key of a payment claim's workflow: `payment-<contract no>-<n>`."""
+    return f"payment-{contract_no}-{seq}"

@@ -17,15 +17,10 @@ from sqlalchemy.exc import NoResultFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nara.domain.enums import AgencyKind, Category, Method, Phase, Role
-from nara.domain.identifiers import NoticeNo
+from nara.domain.identifiers import NoticeNo, tender_workflow_id
 from nara.store.tables import Tender
 
 Lock = Literal["share", "update"]
-
-
-def workflow_id(notice_no: str) -> str:
-    """The id of the tender's workflow (`TenderWorkflow` is started under this id)."""
-    return f"tender-{notice_no}"
 
 
 def new_tender(
@@ -54,7 +49,7 @@ def new_tender(
         notice_no=notice_no,
         base_no=notice.base,
         round=notice.round,
-        workflow_id=workflow_id(notice_no),
+        workflow_id=tender_workflow_id(notice_no),
         agency_code=agency_code,
         officer_id=officer_id,
         title=title,

@@ -27,7 +27,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from nara.contracts.search import AWAITING_ROLE, PAYMENT_OVERDUE
     from nara.domain import calendar
-    from nara.domain.enums import Role
+    from nara.domain.enums import PaymentKind, PaymentState, Role
     from nara.domain.errors import Forbidden, WrongPhase
     from nara.workflows.calls import db_step, partner_step, rejection_of
 
@@ -73,7 +73,7 @@ class PaymentWorkflow:
             return PaymentResult(
                 payment_id=input.payment_id,
                 seq=input.seq,
-                status="rejected",
+                status=PaymentState.REJECTED,
                 amount=input.amount,
                 subcontract_amount=input.subcontract_amount,
             )
@@ -107,7 +107,7 @@ class PaymentWorkflow:
                 seq=input.seq,
                 transfer_ids=transfer_ids,
                 late_interest=interest,
-                final=input.kind == "final",
+                final=input.kind is PaymentKind.FINAL,
             ),
         )
         self.status_text = "paid"
@@ -117,7 +117,7 @@ class PaymentWorkflow:
         return PaymentResult(
             payment_id=input.payment_id,
             seq=input.seq,
-            status="paid",
+            status=PaymentState.PAID,
             amount=input.amount,
             subcontract_amount=input.subcontract_amount,
             paid_at=paid_at,

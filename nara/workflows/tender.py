@@ -30,11 +30,9 @@ with workflow.unsafe.imports_passed_through():
     from nara.domain import evaluation, guarantees
     from nara.domain.calendar import SEOUL
     from nara.domain.enums import FINAL_PHASES, Method, Phase, Role
+    from nara.domain.identifiers import tender_workflow_id
     from nara.workflows.calls import db_step, partner_step
-    from nara.workflows.tender_base import (
-        PHASES_BEFORE_CONTRACT,
-        tender_workflow_id,
-    )
+    from nara.workflows.tender_base import PHASES_BEFORE_CONTRACT
     from nara.workflows.tender_decisions import TenderDecisions
 
 

@@ -25,18 +25,14 @@ with workflow.unsafe.imports_passed_through():
     )
     from nara.domain import evaluation, guarantees
     from nara.domain.calendar import SEOUL
-    from nara.domain.enums import Method, Phase, Role
+    from nara.domain.enums import Method, PaymentState, Phase, Role
     from nara.domain.errors import Forbidden, RuleViolation, StaleCandidate, WrongPhase
-    from nara.domain.identifiers import NoticeNo
+    from nara.domain.identifiers import NoticeNo, tender_workflow_id
     from nara.workflows.calls import db_step
 
 PHASES_BEFORE_CONTRACT = frozenset(
     {Phase.ANNOUNCED, Phase.BIDDING, Phase.CLOSED, Phase.OPENED, Phase.EVALUATING, Phase.AWARDED}
 )
-
-
-def tender_workflow_id(notice_no: str) -> str:
-    return f"tender-{notice_no}"
 
 
 class TenderBase:
@@ -190,7 +186,7 @@ class TenderBase:
         return self.s.contract_amount > 0 and self.s.paid_total >= self.s.contract_amount
 
     def _open_payment(self) -> PaymentRecord | None:
-        return next((p for p in self.s.payments if p.status == "claimed"), None)
+        return next((p for p in self.s.payments if p.status is PaymentState.CLAIMED), None)
 
     def _require_officer(self, officer_id: str) -> None:
         if officer_id != self.s.terms.officer_id:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from rich.console import Console
 
 from nara.demo import run_demo
 from tests.integration.support import ApiStack
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 async def test_demo_week_completes_every_tender_and_never_pays_twice(stack: ApiStack) -> None:
