@@ -50,6 +50,7 @@ from rich.progress import (
 from rich.table import Table
 
 from nara.testing import servers
+from nara.testing.polling import eventually
 from nara.testing.servers import StackDidNotStart
 from nara.testing.servers import partners as partners
 from nara.testing.servers import simulators as simulators
@@ -507,14 +508,9 @@ async def wait_until(
     probe: Callable[[], Awaitable[Any]], *, timeout_s: float, every_s: float = 0.02, what: str
 ) -> Any:
     """Poll `probe` until it answers something truthy; CouldNotMeasure after `timeout_s`."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = await probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise CouldNotMeasure(f"{what} did not happen within {timeout_s:.0f} s")
-        await asyncio.sleep(every_s)
+    return await eventually(
+        probe, timeout_s=timeout_s, every_s=every_s, what=what, error=CouldNotMeasure
+    )
 
 
 def bail_if(condition: bool, message: str) -> None:

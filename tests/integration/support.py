@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -20,7 +19,10 @@ from nara.simulators.runner import ServerHandle
 from nara.testing import stack as shared
 from nara.testing.stack import ApiStack
 from tests.factories import business_no
-from tests.support import sessions  # noqa: F401  (re-exported for the integration tests)
+from tests.support import (
+    eventually,
+    sessions,  # noqa: F401  (re-exported for the integration tests)
+)
 
 __all__ = ["ApiStack"]
 
@@ -208,16 +210,21 @@ async def wait_for(
     http: httpx.AsyncClient, notice_no: str, *phases: str, timeout_s: float = 30.0
 ) -> dict[str, Any]:
     """Poll GET /tenders/{n} until the live phase is one of `phases`."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
     last: dict[str, Any] = {}
-    while loop.time() < deadline:
+
+    async def reached() -> dict[str, Any] | None:
+        nonlocal last
         last = await ok(await http.get(f"/tenders/{notice_no}"), 200)
         live = last.get("live") or {}
-        if live.get("phase") in phases:
-            return last
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"{notice_no} never reached {phases}; last: {last}")
+        return last if live.get("phase") in phases else None
+
+    found: dict[str, Any] = await eventually(
+        reached,
+        timeout_s=timeout_s,
+        every_s=0.1,
+        what=lambda: f"{notice_no} reaching {phases} (last: {last})",
+    )
+    return found
 
 
 async def issue_guarantee(
