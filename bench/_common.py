@@ -1,33 +1,30 @@
 """Shared pieces of the benchmark scripts (not run by `make bench`: the name starts with `_`).
 
-Every server is started through the project's own code, exactly as the tests do:
+Every server is started through `nara.testing`, the code the test suite's fixtures use,
+so a benchmark measures the stack the tests run:
 
-- PostgreSQL: the server named by `DATABASE_URL`, else an embedded one in a temp dir
-  (`nara.embedded.start_postgres`); either way a fresh `nara_bench_<random>` database,
-  migrated with `nara.store.migrate.upgrade` and dropped at the end;
-- Temporal: the time-skipping test server or the dev server (`WorkflowEnvironment`, with
-  the binaries `nara.embedded` finds and the search attributes of `nara.temporal`);
-- the guarantee-agency and bank simulators and the API: uvicorn in threads on loopback
-  (`nara.simulators.runner.serve_in_thread`), the API from `nara.api.app.create_app`;
-- the worker: `nara.workers.main.build_worker` in this process.
+- PostgreSQL: the server named by `DATABASE_URL`, else an embedded one in a temp dir;
+  either way a fresh `nara_bench_<random>` database, migrated to head and dropped at the
+  end (`nara.testing.servers.postgres_server`, `fresh_database`);
+- Temporal: the time-skipping test server or the dev server, with the project's search
+  attributes (`nara.testing.servers`);
+- the guarantee-agency and bank simulators, a worker (`build_worker`) in this process and
+  the API, as `nara api` in a child process or in a thread (`nara.testing.stack`).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import logging
 import math
 import os
 import platform
-import shutil
 import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import traceback
 import uuid
@@ -51,6 +48,16 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+
+from nara.testing import servers
+from nara.testing.polling import eventually
+from nara.testing.servers import StackDidNotStart
+from nara.testing.servers import partners as partners
+from nara.testing.servers import simulators as simulators
+from nara.testing.servers import time_skipping_server as time_skipping_server
+from nara.testing.stack import API_MODE_HELP as API_MODE_HELP
+from nara.testing.stack import API_MODES as API_MODES
+from nara.testing.stack import ApiMode, ApiStack, running_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "bench" / "results"
@@ -223,7 +230,7 @@ def run(name: str, args: argparse.Namespace, measure: Callable[[], Awaitable[Out
         console.print(
             f"[bold red]{name}: could not measure:[/] {type(error).__name__}: {escape(str(error))}"
         )
-        if not isinstance(error, CouldNotMeasure):
+        if not isinstance(error, CouldNotMeasure | StackDidNotStart):
             console.print(traceback.format_exc(), markup=False, highlight=False)
         return 1
     outcome.params.setdefault("database", database_kind())
@@ -312,7 +319,7 @@ def fmt_ms(summary: dict[str, float]) -> str:
     return f"{summary['p50']:.1f} / {summary['p95']:.1f} / {summary['p99']:.1f} ms"
 
 
-# --------------------------------------------------------------------------- PostgreSQL
+# --------------------------------------------------------------------------- the servers
 
 
 def database_kind() -> str:
@@ -326,312 +333,39 @@ def database(label: str) -> Iterator[str]:
     On the server in `DATABASE_URL` when it is set (as the tests do), else on an embedded
     PostgreSQL started in a temporary directory and stopped at the end.
     """
-    from nara import embedded
-    from nara.store.migrate import upgrade
-
-    tmp: Path | None = None
-    server = None
-    try:
-        if os.environ.get("DATABASE_URL"):
-            admin_url = os.environ["DATABASE_URL"]
-        else:
-            tmp = Path(tempfile.mkdtemp(prefix="nara-bench-pg-"))
-            try:
-                server = embedded.start_postgres(tmp / "pgdata")
-            except embedded.EmbeddedError as error:
-                raise CouldNotMeasure(str(error)) from error
-            admin_url = server.url
+    with servers.postgres_server(temp_prefix="nara-bench-pg-") as server_url:
         name = f"nara_bench_{label}_{uuid.uuid4().hex[:8]}"
-        try:
-            url = embedded.create_database(admin_url, name)
-        except Exception as error:
-            raise CouldNotMeasure(f"cannot create a database on PostgreSQL: {error}") from error
-        try:
-            upgrade(url)
+        with servers.fresh_database(server_url, name) as url:
             yield url
-        finally:
-            embedded.drop_database(admin_url, name)
-    finally:
-        if server is not None:
-            server.stop(force=True)
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
-
-
-# --------------------------------------------------------------------------- Temporal
-
-
-async def add_search_attributes(client: Any) -> None:
-    """Register the project's search attributes one by one (the time-skipping server
-    implements AddSearchAttributes but not ListSearchAttributes); "exists" is done."""
-    from temporalio.api.enums.v1 import IndexedValueType
-    from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
-    from temporalio.service import RPCError, RPCStatusCode
-
-    from nara.contracts.search import SEARCH_ATTRIBUTES
-
-    for key in SEARCH_ATTRIBUTES:
-        kind = IndexedValueType.Value(f"INDEXED_VALUE_TYPE_{key.indexed_value_type.name}")
-        try:
-            await client.operator_service.add_search_attributes(
-                AddSearchAttributesRequest(
-                    namespace=client.namespace, search_attributes={key.name: kind}
-                )
-            )
-        except RPCError as exc:
-            if exc.status != RPCStatusCode.ALREADY_EXISTS and "already exists" not in str(exc):
-                raise
-
-
-@asynccontextmanager
-async def time_skipping_server() -> AsyncIterator[Any]:
-    from temporalio.contrib.pydantic import pydantic_data_converter
-    from temporalio.testing import WorkflowEnvironment
-
-    from nara import embedded
-
-    try:
-        env = await WorkflowEnvironment.start_time_skipping(
-            data_converter=pydantic_data_converter,
-            test_server_existing_path=str(embedded.temporal_test_server_path()),
-        )
-    except Exception as error:
-        raise CouldNotMeasure(f"the time-skipping server did not start: {error}") from error
-    try:
-        await add_search_attributes(env.client)
-        yield env
-    finally:
-        await env.shutdown()
-
-
-@contextmanager
-def _stdout_to_devnull() -> Iterator[None]:
-    """File descriptor 1 on /dev/null while a child process is spawned (it inherits it)."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)
-
-
-@asynccontextmanager
-async def dev_server() -> AsyncIterator[Any]:
-    """The Temporal dev server (in-memory history, real visibility), search attributes on."""
-    from temporalio.contrib.pydantic import pydantic_data_converter
-    from temporalio.testing import WorkflowEnvironment
-
-    from nara import embedded
-    from nara.contracts.search import search_attribute_cli_args
-
-    try:
-        with _stdout_to_devnull():  # the CLI prints a banner; the table is ours to print
-            env = await WorkflowEnvironment.start_local(
-                data_converter=pydantic_data_converter,
-                dev_server_existing_path=str(embedded.temporal_cli_path()),
-                dev_server_extra_args=search_attribute_cli_args(),
-                dev_server_log_level="error",
-            )
-    except Exception as error:
-        raise CouldNotMeasure(f"the Temporal dev server did not start: {error}") from error
-    try:
-        yield env
-    finally:
-        await env.shutdown()
 
 
 def new_queue(name: str) -> str:
     return f"bench-{name}-{uuid.uuid4().hex[:8]}"
 
 
-# --------------------------------------------------------------------------- partners, worker
-
-
-@contextmanager
-def simulators() -> Iterator[tuple[Any, Any]]:
-    """The guarantee-agency and bank simulators (in-memory ledgers) on loopback ports."""
-    from nara.simulators import bank, guarantee_agency
-    from nara.simulators.runner import serve_in_thread
-
-    with (
-        serve_in_thread(guarantee_agency.create_app(hang_ms=1_000)) as guarantee,
-        serve_in_thread(bank.create_app(hang_ms=1_000)) as bank_sim,
-    ):
-        yield guarantee, bank_sim
-
-
-@asynccontextmanager
-async def partners(guarantee_url: str, bank_url: str) -> AsyncIterator[Any]:
-    from nara.partners.bank import BankClient
-    from nara.partners.guarantee import GuaranteeAgencyClient
-    from nara.workers.main import Partners
-
-    p = Partners(
-        guarantee_agency=GuaranteeAgencyClient(guarantee_url, timeout_s=2.0),
-        bank=BankClient(bank_url, timeout_s=2.0),
-    )
-    try:
-        yield p
-    finally:
-        await p.guarantee_agency.aclose()
-        await p.bank.aclose()
-
-
-# --------------------------------------------------------------------------- the API stack
-
-
-@dataclass
-class Stack:
-    """The dev-server stack of bids.py and workflows.py, all on one task queue."""
-
-    env: Any
-    api_url: str
-    api_mode: str
-    guarantee_url: str
-    bank_url: str
-    settings: Any
-    engine: Any
-    database_url: str
-    task_queue: str
-
-
-API_MODES = ("process", "thread")
-API_MODE_HELP = (
-    "process: `nara api` (uvicorn, create_app from the environment) as a child process, "
-    "as in production; thread: create_app(settings) under uvicorn in a thread of this "
-    "process, as tests/integration does (shares the GIL with the load generator and the "
-    "worker, which then distorts the numbers)"
-)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def api_process(
-    values: dict[str, Any], *, workers: int = 1, timeout_s: float = 30.0
-) -> Iterator[str]:
-    """`nara api` on a free loopback port with `values` as its environment; its URL."""
-    from nara import embedded
-
-    port = _free_port()
-    env = {**os.environ, **{k: str(v) for k, v in values.items()}, "LOG_LEVEL": "WARNING"}
-    command = [str(embedded.tool_path("nara")), "api", "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--workers", str(workers)]
-    url = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            deadline = time.monotonic() + timeout_s
-            while True:
-                if process.poll() is not None:
-                    log.seek(0)
-                    raise CouldNotMeasure(
-                        f"`nara api` exited with {process.returncode}: "
-                        f"{log.read().decode(errors='replace')[-2000:]}"
-                    )
-                try:
-                    if httpx.get(f"{url}/health", timeout=2.0).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise CouldNotMeasure(
-                        f"`nara api` did not answer {url}/health in {timeout_s} s"
-                    )
-                time.sleep(0.1)
-            yield url
-        finally:
-            embedded.stop_process_group(process, grace=10.0)
-
-
 @asynccontextmanager
 async def api_stack(
-    label: str, *, time_scale: int, api_mode: str = "process", api_workers: int = 1
-) -> AsyncIterator[Stack]:
+    label: str, *, time_scale: int, api_mode: ApiMode = "process", api_workers: int = 1
+) -> AsyncIterator[ApiStack]:
     """PostgreSQL, the dev server, the simulators, a worker and the API on loopback.
 
     The API runs with the project's default settings (pool size and all) apart from the
     database, Temporal address, task queue and NARA_TIME_SCALE; see API_MODE_HELP. The
     worker (`build_worker`, default activity concurrency) runs in this process.
     """
-    from nara.api.app import create_app
-    from nara.settings import Settings
-    from nara.simulators.runner import serve_in_thread
-    from nara.store.db import create_engine
-    from nara.workers.main import build_worker
-
-    queue = new_queue(label)
     with database(label) as url:
-        async with dev_server() as env:
-            with simulators() as (guarantee, bank_sim):
-                values: dict[str, Any] = {
-                    "NARA_ENV": "development",
-                    "DATABASE_URL": url,
-                    "TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
-                    "TEMPORAL_NAMESPACE": env.client.namespace,
-                    "TEMPORAL_TASK_QUEUE": queue,
-                    "NARA_TIME_SCALE": time_scale,
-                    "GUARANTEE_AGENCY_URL": guarantee.url,
-                    "BANK_URL": bank_sim.url,
-                }
-                settings = Settings(**values)
-                engine = create_engine(
-                    url, pool_size=settings.db_pool_size, application_name="bench-worker"
-                )
-                try:
-                    async with partners(guarantee.url, bank_sim.url) as p:
-                        with contextlib.ExitStack() as api_stack_:
-                            if api_mode == "process":
-                                api_url = api_stack_.enter_context(
-                                    api_process(values, workers=api_workers)
-                                )
-                            else:
-                                try:
-                                    handle = serve_in_thread(
-                                        create_app(settings), startup_timeout_s=30.0
-                                    )
-                                except RuntimeError as error:
-                                    raise CouldNotMeasure(
-                                        f"the API did not start: {error}"
-                                    ) from error
-                                api_stack_.callback(handle.stop)
-                                api_url = handle.url
-                            worker = build_worker(
-                                env.client, task_queue=queue, engine=engine, partners=p
-                            )
-                            async with worker:
-                                yield Stack(
-                                    env=env,
-                                    api_url=api_url,
-                                    api_mode=api_mode,
-                                    guarantee_url=guarantee.url,
-                                    bank_url=bank_sim.url,
-                                    settings=settings,
-                                    engine=engine,
-                                    database_url=url,
-                                    task_queue=queue,
-                                )
-                finally:
-                    await engine.dispose()
+        async with (
+            servers.dev_server() as env,
+            running_stack(
+                env.client,
+                url,
+                task_queue=new_queue(label),
+                time_scale=time_scale,
+                api=api_mode,
+                api_workers=api_workers,
+            ) as stack,
+        ):
+            yield stack
 
 
 def http_client(base_url: str, concurrency: int) -> httpx.AsyncClient:
@@ -774,14 +508,9 @@ async def wait_until(
     probe: Callable[[], Awaitable[Any]], *, timeout_s: float, every_s: float = 0.02, what: str
 ) -> Any:
     """Poll `probe` until it answers something truthy; CouldNotMeasure after `timeout_s`."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = await probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise CouldNotMeasure(f"{what} did not happen within {timeout_s:.0f} s")
-        await asyncio.sleep(every_s)
+    return await eventually(
+        probe, timeout_s=timeout_s, every_s=every_s, what=what, error=CouldNotMeasure
+    )
 
 
 def bail_if(condition: bool, message: str) -> None:

@@ -270,7 +270,7 @@ async def measure(args: Any) -> c.Outcome:
                 # visibility: the same tenders, found by their search attributes
                 v0 = time.perf_counter()
                 expected = {p: counts[p] for p in ("failed", "evaluating")}
-                client = stack.env.client
+                client = stack.client
                 listed = ", ".join(f"'{n}'" for n in notices)
 
                 async def visible() -> bool:

@@ -7,29 +7,22 @@
 - `temporal_env`: one time-skipping test server for the session, search attributes added.
 - `dev_env`: one dev server (real visibility) for the session, started on first use.
 - `task_queue`: a fresh task queue name per test.
+
+The servers come from `nara.testing.servers`, which the benchmarks in bench/ use too.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import re
-import shutil
-import tempfile
 import uuid
-import warnings
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from nara import embedded
-from nara.contracts.search import search_attribute_cli_args
 from nara.store.db import create_engine
-from nara.temporal import register_search_attributes
+from nara.testing import servers
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -45,36 +38,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def _postgres_server_url() -> Iterator[str]:
     """Maintenance URL of the server the suite uses: $DATABASE_URL's, or an embedded one."""
-    if os.environ.get("DATABASE_URL"):
-        yield os.environ["DATABASE_URL"]
-        return
-    tmp = Path(tempfile.mkdtemp(prefix="nara-test-pg-"))
-    server = embedded.start_postgres(tmp / "pgdata")
-    try:
-        yield server.url
-    finally:
-        server.stop(force=True)
-        shutil.rmtree(tmp, ignore_errors=True)
+    with servers.postgres_server(temp_prefix="nara-test-pg-") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def database_url(_postgres_server_url: str) -> Iterator[str]:
     """URL of a fresh database for this session, migrated to the latest schema."""
     name = f"nara_test_{uuid.uuid4().hex[:10]}"
-    url = embedded.create_database(_postgres_server_url, name)
-    try:
-        if importlib.util.find_spec("nara.store.migrate") is None:
-            warnings.warn(
-                "nara.store.migrate does not exist yet: the test database has no schema",
-                stacklevel=1,
-            )
-        else:
-            from nara.store.migrate import upgrade
-
-            upgrade(url)
+    with servers.fresh_database(_postgres_server_url, name) as url:
         yield url
-    finally:
-        embedded.drop_database(_postgres_server_url, name)
 
 
 @pytest.fixture(scope="session")
@@ -109,30 +82,15 @@ async def db_session(db_engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
 @pytest.fixture(scope="session")
 async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
     """The session's time-skipping Temporal server (pydantic converter, search attributes)."""
-    env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter,
-        test_server_existing_path=str(embedded.temporal_test_server_path()),
-    )
-    try:
-        await register_search_attributes(env.client)
+    async with servers.time_skipping_server() as env:
         yield env
-    finally:
-        await env.shutdown()
 
 
 @pytest.fixture(scope="session")
 async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     """The session's Temporal dev server (real visibility: list and count by attributes)."""
-    env = await WorkflowEnvironment.start_local(
-        data_converter=pydantic_data_converter,
-        dev_server_existing_path=str(embedded.temporal_cli_path()),
-        dev_server_extra_args=search_attribute_cli_args(),
-        dev_server_log_level="error",
-    )
-    try:
+    async with servers.dev_server() as env:
         yield env
-    finally:
-        await env.shutdown()
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 
 Every error a simulator answers carries `type`, `title`, `status`, `detail` and a
 machine-readable `code` (plus `field` and `fix` where they help), so the clients in
-`nara.partners` can turn it into `PartnerRejected` or `PartnerUnavailable`.
+`nara.partners` can turn it into `PartnerRejected` or `PartnerUnavailable`. The body is
+built by `nara.problem_json`, as the API's are.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-PROBLEM_MEDIA_TYPE = "application/problem+json"
+from nara.problem_json import problem_body, problem_json_response
 
 _TITLES = {
     400: "Bad request",
@@ -49,26 +50,18 @@ class Problem(Exception):
         self.headers = headers
 
     def body(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "type": f"urn:nara:partner-problem:{self.code}",
-            "title": _TITLES.get(self.status, "Error"),
-            "status": self.status,
-            "detail": self.detail,
-            "code": self.code,
-        }
-        if self.field:
-            body["field"] = self.field
-        if self.fix:
-            body["fix"] = self.fix
-        return body
+        return problem_body(
+            type=f"urn:nara:partner-problem:{self.code}",
+            title=_TITLES.get(self.status, "Error"),
+            status=self.status,
+            detail=self.detail,
+            code=self.code,
+            field=self.field or None,
+            fix=self.fix or None,
+        )
 
     def response(self) -> JSONResponse:
-        return JSONResponse(
-            self.body(),
-            status_code=self.status,
-            headers=self.headers,
-            media_type=PROBLEM_MEDIA_TYPE,
-        )
+        return problem_json_response(self.body(), headers=self.headers)
 
 
 def install_problem_handlers(app: FastAPI) -> None:

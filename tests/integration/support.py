@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -12,24 +11,27 @@ from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
-from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from nara.api.app import create_app
 from nara.domain.identifiers import NoticeNo
-from nara.partners.bank import BankClient
-from nara.partners.guarantee import GuaranteeAgencyClient
 from nara.settings import Settings
-from nara.simulators import bank, guarantee_agency
-from nara.simulators.runner import ServerHandle, serve_in_thread
-from nara.workers.main import Partners, build_worker
+from nara.simulators.runner import ServerHandle
+from nara.testing import stack as shared
+from nara.testing.stack import ApiStack
 from tests.factories import business_no
-from tests.support import sessions  # noqa: F401  (re-exported for the integration tests)
+from tests.support import (
+    eventually,
+    sessions,  # noqa: F401  (re-exported for the integration tests)
+)
+
+__all__ = ["ApiStack"]
 
 TIME_SCALE = 100_000
 """A 7-day notice period is 6.05 s of real time."""
 NOTICE_S = 8.0
 """Seconds from announcement to deadline in these tests (7 days and a bit at TIME_SCALE)."""
+DB_POOL_SIZE = 5
+"""The API's pool in these tests: several APIs and the suite share one PostgreSQL."""
 
 
 def new_queue(prefix: str) -> str:
@@ -40,34 +42,22 @@ def api_settings(
     database_url: str, env: WorkflowEnvironment, task_queue: str, **overrides: Any
 ) -> Settings:
     """Settings of an API talking to the test database and the dev server on `task_queue`."""
-    values: dict[str, Any] = {
-        "NARA_ENV": "development",
-        "DATABASE_URL": database_url,
-        "TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
-        "TEMPORAL_NAMESPACE": env.client.namespace,
-        "TEMPORAL_TASK_QUEUE": task_queue,
-        "DB_POOL_SIZE": 5,
-        "NARA_TIME_SCALE": overrides.pop("time_scale", TIME_SCALE),
-    }
-    values.update(overrides)
+    time_scale = overrides.pop("time_scale", TIME_SCALE)
+    values = shared.stack_settings(
+        database_url,
+        env.client,
+        task_queue,
+        time_scale=time_scale,
+        **{"DB_POOL_SIZE": DB_POOL_SIZE, **overrides},
+    )
     return Settings(**values)
 
 
 @contextmanager
 def serve_api(settings: Settings) -> Iterator[ServerHandle]:
     """The API under uvicorn on a loopback port, in a thread (its own event loop)."""
-    with serve_in_thread(create_app(settings), startup_timeout_s=20.0) as api:
+    with shared.api_in_thread(settings, startup_timeout_s=20.0) as api:
         yield api
-
-
-@dataclass
-class ApiStack:
-    api_url: str
-    guarantee_url: str
-    bank_url: str
-    settings: Settings
-    engine: AsyncEngine
-    client: Client
 
 
 @asynccontextmanager
@@ -80,31 +70,19 @@ async def running_stack(
     time_scale: int = TIME_SCALE,
     partner_timeout_s: float = 2.0,
 ) -> AsyncIterator[ApiStack]:
-    """Simulators (fresh ledgers), a worker and the API, all on a task queue of their own."""
-    queue = new_queue(name)
-    with (
-        serve_in_thread(guarantee_agency.create_app(hang_ms=1_000)) as guarantee,
-        serve_in_thread(bank.create_app(hang_ms=1_000)) as bank_sim,
-    ):
-        partners = Partners(
-            guarantee_agency=GuaranteeAgencyClient(guarantee.url, timeout_s=partner_timeout_s),
-            bank=BankClient(bank_sim.url, timeout_s=partner_timeout_s),
-        )
-        settings = api_settings(database_url, env, queue, time_scale=time_scale)
-        try:
-            async with build_worker(env.client, task_queue=queue, engine=engine, partners=partners):
-                with serve_api(settings) as api:
-                    yield ApiStack(
-                        api_url=api.url,
-                        guarantee_url=guarantee.url,
-                        bank_url=bank_sim.url,
-                        settings=settings,
-                        engine=engine,
-                        client=env.client,
-                    )
-        finally:
-            await partners.guarantee_agency.aclose()
-            await partners.bank.aclose()
+    """The shared stack (`nara.testing.stack`) on a task queue of its own, the API in a
+    thread, the worker on the suite's engine."""
+    async with shared.running_stack(
+        env.client,
+        database_url,
+        task_queue=new_queue(name),
+        time_scale=time_scale,
+        engine=engine,
+        api="thread",
+        partner_timeout_s=partner_timeout_s,
+        DB_POOL_SIZE=DB_POOL_SIZE,
+    ) as stack:
+        yield stack
 
 
 @dataclass
@@ -232,16 +210,21 @@ async def wait_for(
     http: httpx.AsyncClient, notice_no: str, *phases: str, timeout_s: float = 30.0
 ) -> dict[str, Any]:
     """Poll GET /tenders/{n} until the live phase is one of `phases`."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
     last: dict[str, Any] = {}
-    while loop.time() < deadline:
+
+    async def reached() -> dict[str, Any] | None:
+        nonlocal last
         last = await ok(await http.get(f"/tenders/{notice_no}"), 200)
         live = last.get("live") or {}
-        if live.get("phase") in phases:
-            return last
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"{notice_no} never reached {phases}; last: {last}")
+        return last if live.get("phase") in phases else None
+
+    found: dict[str, Any] = await eventually(
+        reached,
+        timeout_s=timeout_s,
+        every_s=0.1,
+        what=lambda: f"{notice_no} reaching {phases} (last: {last})",
+    )
+    return found
 
 
 async def issue_guarantee(

@@ -3,7 +3,6 @@ the deadline and the server time; and nothing half-written when a request fails.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import datetime, timedelta
 
@@ -25,6 +24,7 @@ from tests.integration.support import (
     tender_body,
     wait_for,
 )
+from tests.support import eventually
 
 FAKE_NOTICE = "20269999999-00"
 
@@ -315,11 +315,15 @@ async def test_extend_then_cancel(stack: ApiStack) -> None:
             200,
         )
         assert datetime.fromisoformat(moved["deadline"]) == deadline
-        for _ in range(50):
+
+        async def extended() -> dict | None:
             detail = await ok(await http.get(f"/tenders/{notice}"), 200)
-            if datetime.fromisoformat(detail["live"]["deadline"]) == deadline:
-                break
-            await asyncio.sleep(0.1)
+            moved = datetime.fromisoformat(detail["live"]["deadline"]) == deadline
+            return detail if moved else None
+
+        detail = await eventually(
+            extended, timeout_s=8, every_s=0.1, what="the live deadline moving"
+        )
         assert datetime.fromisoformat(detail["deadline"]) == deadline
         assert datetime.fromisoformat(detail["live"]["deadline"]) == deadline
 

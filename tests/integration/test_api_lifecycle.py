@@ -3,8 +3,6 @@ guarantee agency and bank simulators. Deadlines are seconds away (compressed clo
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 from sqlalchemy import select
 
@@ -21,15 +19,20 @@ from tests.integration.support import (
     sessions,
     wait_for,
 )
+from tests.support import eventually
 
 
 async def _paid(http: httpx.AsyncClient, payment_id: str, person: str) -> dict:
-    for _ in range(200):
+    detail: dict = {}
+
+    async def paid() -> dict | None:
+        nonlocal detail
         detail = await ok(await http.get(f"/payments/{payment_id}", headers=as_(person)), 200)
-        if detail["record"] and detail["record"]["status"] == "paid":
-            return detail
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"{payment_id} was not paid: {detail}")
+        return detail if detail["record"] and detail["record"]["status"] == "paid" else None
+
+    return await eventually(
+        paid, timeout_s=30, every_s=0.1, what=lambda: f"{payment_id} paid (last: {detail})"
+    )
 
 
 async def test_tender_from_announcement_to_final_payment(stack: ApiStack) -> None:
@@ -201,11 +204,15 @@ async def test_operator_retries_a_transfer_the_bank_refused(stack: ApiStack) -> 
             ),
             200,
         )
-        for _ in range(100):
+
+        async def awaiting_operator() -> dict | None:
             detail = await ok(await http.get(f"/payments/{payment_id}", headers=as_(operator)), 200)
-            if detail["live"] and detail["live"]["awaiting_role"] == "operator":
-                break
-            await asyncio.sleep(0.1)
+            live = detail["live"]
+            return detail if live and live["awaiting_role"] == "operator" else None
+
+        detail = await eventually(
+            awaiting_operator, timeout_s=15, every_s=0.1, what="the payment awaiting an operator"
+        )
         assert "does not exist" in detail["live"]["attempts_note"], detail
         refused = await http.post(f"/payments/{payment_id}/retry", headers=as_(cast.officer))
         assert refused.status_code == 403

@@ -10,7 +10,6 @@ whenever the moved time falls inside working hours (it depends on when the suite
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,6 +29,7 @@ from tests.integration.support import (
     sessions,
     wait_for,
 )
+from tests.support import eventually
 
 HOUR = timedelta(hours=1)
 
@@ -62,13 +62,22 @@ async def _live_schedule(
 ) -> dict[str, Any]:
     """Poll until the workflow's own status shows this schedule (signals land in a moment)."""
     last: dict[str, Any] = {}
-    for _ in range(100):
+
+    async def shown() -> dict[str, Any] | None:
+        nonlocal last
         last = await ok(await http.get(f"/tenders/{notice_no}"), 200)
         live = last["live"] or {}
         if live and (_at(live["deadline"]), _at(live["opening_at"])) == (deadline, opening):
             return last
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"{notice_no} live schedule never became {deadline}, {opening}: {last}")
+        return None
+
+    found: dict[str, Any] = await eventually(
+        shown,
+        timeout_s=15,
+        every_s=0.1,
+        what=lambda: f"{notice_no} live schedule becoming {deadline}, {opening} (last: {last})",
+    )
+    return found
 
 
 async def _rows(stack: ApiStack, *notices: str) -> dict[str, tuple[datetime, datetime]]:

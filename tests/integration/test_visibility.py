@@ -5,24 +5,30 @@ Runs on the dev server, whose visibility store answers the same queries as the W
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 from temporalio.client import Client
 
 from nara.contracts.search import AGENCY_CODE, ESTIMATED_PRICE, NOTICE_NO, TENDER_PHASE
 from tests.integration.support import ApiStack, announce, as_, ok, register, wait_for
+from tests.support import eventually
 
 
 async def _ids(client: Client, query: str, expected: int) -> list[str]:
     """Workflow ids matching a visibility query, once the index has caught up."""
     ids: list[str] = []
-    for _ in range(100):
+
+    async def caught_up() -> bool:
+        nonlocal ids
         ids = [w.id async for w in client.list_workflows(query)]
-        if len(ids) == expected:
-            return ids
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"{query!r} found {ids}, expected {expected}")
+        return len(ids) == expected
+
+    await eventually(
+        caught_up,
+        timeout_s=15,
+        every_s=0.1,
+        what=lambda: f"{query!r} finding {expected} (found {ids})",
+    )
+    return ids
 
 
 async def test_operator_finds_tenders_by_phase_agency_and_awaited_role(stack: ApiStack) -> None:

@@ -5,14 +5,15 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from nara.simulators import bank
 from nara.simulators.runner import serve_in_thread
+from tests.support import eventually
 
 
 def test_serve_in_thread_picks_a_free_port_and_stop_releases_it() -> None:
@@ -30,7 +31,7 @@ def test_serve_in_thread_picks_a_free_port_and_stop_releases_it() -> None:
         httpx.get(f"{sim.url}/health")
 
 
-def test_the_module_command_serves_a_simulator_on_the_given_port(tmp_path: Path) -> None:
+async def test_the_module_command_serves_a_simulator_on_the_given_port(tmp_path: Path) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -49,15 +50,18 @@ def test_the_module_command_serves_a_simulator_on_the_given_port(tmp_path: Path)
             "warning",
         ],
     )
+
+    async def answers() -> dict[str, Any] | None:
+        try:
+            async with httpx.AsyncClient(timeout=1) as http:
+                body: dict[str, Any] = (await http.get(f"http://127.0.0.1:{port}/health")).json()
+                return body
+        except httpx.TransportError:
+            assert process.poll() is None, "the simulator exited"
+            return None
+
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).json()
-                break
-            except httpx.TransportError:
-                assert process.poll() is None and time.monotonic() < deadline
-                time.sleep(0.05)
+        health = await eventually(answers, timeout_s=15, what="the simulator's /health")
     finally:
         process.terminate()
         process.wait(10)

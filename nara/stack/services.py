@@ -1,0 +1,181 @@
+"""The services of `nara dev`, one start method each, and how they are stopped.
+
+PostgreSQL (embedded unless DATABASE_URL) and the Temporal dev server (unless
+TEMPORAL_ADDRESS) come from `nara.embedded`; the simulators, the worker and the API are
+`Child` processes given the addresses found here. `stop` undoes it all, newest first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+
+from nara import embedded
+from nara.settings import Settings
+from nara.stack.panel import browser_url, redact
+from nara.stack.processes import STYLES, Child, stop_children
+from nara.stack.readiness import StackError, host_port, require_free_port
+
+DEMO_TIME_SCALE = 20_000
+"""NARA_TIME_SCALE given to the services when the environment does not set one: the demo
+week's notice periods (days) then pass in seconds."""
+
+
+@dataclass
+class Stack:
+    """The running embedded stack: what was started, and the addresses children were given."""
+
+    settings: Settings
+    console: Console
+    var_dir: Path
+    database_url: str = ""
+    temporal_address: str = ""
+    web_ui_url: str | None = None
+    time_scale: int = DEMO_TIME_SCALE
+    postgres: embedded.EmbeddedPostgres | None = None
+    temporal: embedded.TemporalDevServer | None = None
+    children: list[Child] = field(default_factory=list)
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.var_dir / "logs"
+
+    @property
+    def api_url(self) -> str:
+        return browser_url(self.settings.api_host, self.settings.api_port)
+
+    def step(self, message: str) -> None:
+        self.console.print(f"[bold]>[/] {message}")
+
+    # -- PostgreSQL and Temporal ------------------------------------------------------
+
+    def start_postgres(self) -> None:
+        if self.settings.database_url:
+            self.database_url = self.settings.database_url
+            self.step("PostgreSQL: using DATABASE_URL")
+            return
+        self.step(f"PostgreSQL: embedded, data in {self.var_dir / 'postgres'}")
+        self.database_url, self.postgres = embedded.ensure_postgres(self.var_dir)
+
+    def migrate(self) -> None:
+        self.step("database schema: alembic upgrade head")
+        logging.getLogger("alembic").setLevel(logging.WARNING)  # its INFO lines are chatter
+        from nara.store.migrate import upgrade
+
+        try:
+            upgrade(self.database_url)
+        except Exception as exc:
+            raise StackError(
+                f"the database migration failed ({type(exc).__name__}: {exc}); "
+                f"is PostgreSQL at {redact(self.database_url)} reachable?"
+            ) from exc
+
+    async def start_temporal(self) -> None:
+        from nara.temporal import connect, missing_search_attributes, register_search_attributes
+
+        if self.settings.temporal_address:
+            self.temporal_address = self.settings.temporal_address
+            self.step(f"Temporal: using TEMPORAL_ADDRESS={self.temporal_address}")
+        else:
+            server = embedded.TemporalDevServer(
+                db_file=self.var_dir / "temporal.db",
+                port=self.settings.temporal_dev_port,
+                ui_port=self.settings.temporal_ui_port,
+                namespace=self.settings.temporal_namespace,
+                log_file=self.logs_dir / "temporal.log",
+            )
+            self.step(f"Temporal: dev server, history in {server.db_file}")
+            await asyncio.to_thread(server.start)
+            if server.reused:
+                self.console.print(f"  (reusing the server already listening on {server.address})")
+            self.temporal = server
+            self.temporal_address = server.address
+            self.web_ui_url = server.ui_url
+        client = await connect(self.settings, address=self.temporal_address)
+        try:
+            await register_search_attributes(client)
+        except Exception as exc:  # Temporal Cloud: attributes are managed outside the SDK
+            missing = await missing_search_attributes(client)
+            if missing:
+                raise StackError(
+                    f"Temporal at {self.temporal_address} lacks search attributes {missing} "
+                    f"and refused to add them ({exc}); register them, then retry"
+                ) from exc
+
+    # -- child processes --------------------------------------------------------------
+
+    def child_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            DATABASE_URL=self.database_url,
+            TEMPORAL_ADDRESS=self.temporal_address,
+            NARA_VAR_DIR=str(self.var_dir),
+            NARA_TIME_SCALE=str(self.time_scale),
+            PYTHONUNBUFFERED="1",
+        )
+        return env
+
+    def add_child(self, name: str, argv: list[str]) -> Child:
+        child = Child(
+            name=name,
+            argv=argv,
+            env=self.child_env(),
+            log_path=self.logs_dir / f"{name}.log",
+            console=self.console,
+            style=STYLES[len(self.children) % len(STYLES)],
+        )
+        self.children.append(child)
+        child.start()
+        return child
+
+    def start_simulators(self) -> list[Child]:
+        started = []
+        for kind, url in (
+            ("guarantee", self.settings.guarantee_agency_url),
+            ("bank", self.settings.bank_url),
+        ):
+            host, port = host_port(url)
+            require_free_port(host, port, f"{kind} simulator ({url})")
+            ledger = self.var_dir / "simulators" / f"{kind}.sqlite3"
+            ledger.parent.mkdir(parents=True, exist_ok=True)
+            self.step(f"{kind} simulator on {url}, ledger {ledger}")
+            argv = [sys.executable, "-m", "nara.simulators", kind]
+            argv += ["--host", host, "--port", str(port), "--ledger", str(ledger)]
+            started.append(self.add_child(kind, argv))
+        return started
+
+    def start_worker(self) -> Child:
+        self.step(f"worker on task queue {self.settings.temporal_task_queue}")
+        return self.add_child("worker", [sys.executable, "-m", "nara", "worker"])
+
+    def start_api(self) -> Child:
+        host, port = self.settings.api_host, self.settings.api_port
+        require_free_port(host, port, f"API ({self.api_url})")
+        self.step(f"API on {self.api_url}")
+        argv = [sys.executable, "-m", "nara", "api", "--host", host, "--port", str(port)]
+        return self.add_child("api", argv)
+
+    # -- shutdown ---------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Stop everything this stack started, newest first. Safe to call twice."""
+        if self.children:
+            self.console.print("[bold]>[/] stopping API, worker and simulators")
+            stop_children(list(reversed(self.children)))
+            self.children.clear()
+        if self.temporal is not None:
+            if self.temporal.process is not None:
+                self.console.print("[bold]>[/] stopping the Temporal dev server")
+            self.temporal.stop()
+            self.temporal = None
+        if self.postgres is not None:
+            if not self.postgres.reused:
+                self.console.print("[bold]>[/] stopping PostgreSQL")
+            self.postgres.stop()
+            self.postgres = None

@@ -1,0 +1,213 @@
+"""The back office on loopback for a test module or a benchmark: one stack, one task queue.
+
+`running_stack` starts the partner simulators (fresh in-memory ledgers), a worker in this
+process (`build_worker`) and the API (`create_app`), all on a task queue of their own,
+against a database and a Temporal server the caller already has (see `servers`). The API
+runs in a thread of this process (as the integration tests do) or as `nara api` in a
+child process (production's shape, what the benchmarks use by default).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.client import Client
+
+from nara import embedded
+from nara.settings import Settings
+from nara.testing.servers import StackDidNotStart, partners, simulators
+
+if TYPE_CHECKING:
+    from nara.simulators.runner import ServerHandle
+
+ApiMode = Literal["thread", "process"]
+API_MODES: tuple[ApiMode, ...] = ("process", "thread")
+API_MODE_HELP = (
+    "process: `nara api` (uvicorn, create_app from the environment) as a child process, "
+    "as in production; thread: create_app(settings) under uvicorn in a thread of this "
+    "process, as tests/integration does (shares the GIL with the load generator and the "
+    "worker, which then distorts the numbers)"
+)
+
+
+@dataclass
+class ApiStack:
+    """A running stack: where the API and the simulators answer, and what it was given."""
+
+    api_url: str
+    guarantee_url: str
+    bank_url: str
+    settings: Settings
+    engine: AsyncEngine
+    """The worker's engine (the caller's, or one made for the stack)."""
+    client: Client
+    database_url: str
+    task_queue: str
+    api_mode: ApiMode
+
+
+def stack_settings(
+    database_url: str, client: Client, task_queue: str, *, time_scale: int, **overrides: Any
+) -> dict[str, Any]:
+    """Environment of an API on this database and Temporal server, on `task_queue`.
+
+    `overrides` are more settings by their environment names (`DB_POOL_SIZE=5`, ...).
+    """
+    values: dict[str, Any] = {
+        "NARA_ENV": "development",
+        "DATABASE_URL": database_url,
+        "TEMPORAL_ADDRESS": client.service_client.config.target_host,
+        "TEMPORAL_NAMESPACE": client.namespace,
+        "TEMPORAL_TASK_QUEUE": task_queue,
+        "NARA_TIME_SCALE": time_scale,
+    }
+    values.update(overrides)
+    return values
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def api_in_thread(settings: Settings, *, startup_timeout_s: float = 30.0) -> Iterator[ServerHandle]:
+    """`create_app(settings)` under uvicorn in a thread (its own event loop); `.url` is where."""
+    from nara.api.app import create_app
+    from nara.simulators.runner import serve_in_thread
+
+    try:
+        handle = serve_in_thread(create_app(settings), startup_timeout_s=startup_timeout_s)
+    except RuntimeError as error:
+        raise StackDidNotStart(f"the API did not start: {error}") from error
+    with handle:
+        yield handle
+
+
+@contextmanager
+def api_process(
+    values: Mapping[str, Any], *, workers: int = 1, timeout_s: float = 30.0
+) -> Iterator[str]:
+    """`nara api` on a free loopback port with `values` as its environment; its URL."""
+    port = _free_port()
+    env = {**os.environ, **{k: str(v) for k, v in values.items()}, "LOG_LEVEL": "WARNING"}
+    command = [str(embedded.tool_path("nara")), "api", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", str(workers)]
+    url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            command,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + timeout_s
+            while True:
+                if process.poll() is not None:
+                    log.seek(0)
+                    raise StackDidNotStart(
+                        f"`nara api` exited with {process.returncode}: "
+                        f"{log.read().decode(errors='replace')[-2000:]}"
+                    )
+                try:
+                    if httpx.get(f"{url}/health", timeout=2.0).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise StackDidNotStart(
+                        f"`nara api` did not answer {url}/health in {timeout_s} s"
+                    )
+                time.sleep(0.1)
+            yield url
+        finally:
+            embedded.stop_process_group(process, grace=10.0)
+
+
+@asynccontextmanager
+async def running_stack(
+    client: Client,
+    database_url: str,
+    *,
+    task_queue: str,
+    time_scale: int,
+    engine: AsyncEngine | None = None,
+    api: ApiMode = "thread",
+    api_workers: int = 1,
+    partner_timeout_s: float = 2.0,
+    **overrides: Any,
+) -> AsyncIterator[ApiStack]:
+    """Simulators, a worker and the API on `task_queue`, against this database and Temporal.
+
+    Args:
+        client: a client of the Temporal server to use (its address and namespace are
+            given to the API).
+        database_url: a migrated database (see `servers.fresh_database`).
+        task_queue: the worker's and the API's task queue; make it unique per stack.
+        time_scale: NARA_TIME_SCALE of the API and the workflows it starts.
+        engine: the worker's engine; None makes one with the settings' pool size.
+        api: "thread" or "process", see `API_MODE_HELP`.
+        api_workers: uvicorn workers of `nara api` (process mode only).
+        partner_timeout_s: the worker's timeout on partner calls.
+        overrides: more API settings by environment name (`DB_POOL_SIZE=5`, ...).
+    """
+    from nara.store.db import create_engine
+    from nara.workers.main import build_worker
+
+    with simulators() as (guarantee, bank_sim):
+        values = stack_settings(
+            database_url,
+            client,
+            task_queue,
+            time_scale=time_scale,
+            GUARANTEE_AGENCY_URL=guarantee.url,
+            BANK_URL=bank_sim.url,
+            **overrides,
+        )
+        settings = Settings(**values)
+        own_engine = engine is None
+        worker_engine = engine or create_engine(
+            database_url, pool_size=settings.db_pool_size, application_name="nara-stack-worker"
+        )
+        try:
+            async with partners(guarantee.url, bank_sim.url, timeout_s=partner_timeout_s) as p:
+                worker = build_worker(
+                    client, task_queue=task_queue, engine=worker_engine, partners=p
+                )
+                async with worker:
+                    with contextlib.ExitStack() as api_server:
+                        if api == "process":
+                            api_url = api_server.enter_context(
+                                api_process(values, workers=api_workers)
+                            )
+                        else:
+                            api_url = api_server.enter_context(api_in_thread(settings)).url
+                        yield ApiStack(
+                            api_url=api_url,
+                            guarantee_url=guarantee.url,
+                            bank_url=bank_sim.url,
+                            settings=settings,
+                            engine=worker_engine,
+                            client=client,
+                            database_url=database_url,
+                            task_queue=task_queue,
+                            api_mode=api,
+                        )
+        finally:
+            if own_engine:
+                await worker_engine.dispose()
