@@ -16,6 +16,7 @@ from fastapi import Depends, Header, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
+from nara.api.schemas.base import PersonId
 from nara.domain.enums import Role
 from nara.domain.errors import Forbidden, TemporalUnavailable, Unauthenticated
 from nara.services import actors
@@ -97,10 +98,11 @@ async def get_temporal_or_none(request: Request) -> Client | None:
 
 
 PersonHeader = Annotated[
-    str | None,
+    PersonId | None,
     Header(
         alias=PERSON_HEADER,
-        description="id of the person acting (stand-in for certificate login)",
+        description="id of the person acting (stand-in for certificate login): 1 to 40 "
+        "letters, digits, _, ., @ or -",
     ),
 ]
 

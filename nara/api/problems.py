@@ -200,6 +200,9 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         }
         if "input" in error and error["type"] != "missing":
             entry["value"] = _jsonable(error["input"])
+        rule = (error.get("ctx") or {}).get("rule")
+        if rule is not None:  # a documented rule the JSON Schema states only in words
+            entry["rule"] = str(rule)
         errors.append(entry)
     first = errors[0] if errors else {"field": "body", "message": "invalid", "accepted": "?"}
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid request"

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Response
 
 from nara.api.deps import ActorDep, SessionDep
 from nara.api.problems import PROBLEM_RESPONSES
+from nara.api.schemas.base import NoticeNumber
 from nara.api.schemas.bids import BidCreate, BidRead
 from nara.services import bids
 
@@ -24,7 +25,11 @@ router = APIRouter(prefix="/tenders", tags=["bids"], responses=PROBLEM_RESPONSES
     ),
 )
 async def submit_bid(
-    notice_no: str, body: BidCreate, response: Response, session: SessionDep, actor: ActorDep
+    notice_no: NoticeNumber,
+    body: BidCreate,
+    response: Response,
+    session: SessionDep,
+    actor: ActorDep,
 ) -> BidRead:
     bid = await bids.submit(
         session=session,

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from nara.api.deps import ActorDep, SessionDep, TemporalDep
 from nara.api.problems import PROBLEM_RESPONSES
+from nara.api.schemas.base import NoticeNumber
 from nara.api.schemas.decisions import (
     AwardOutcome,
     AwardRequest,
@@ -33,7 +34,7 @@ router = APIRouter(prefix="/tenders", responses=PROBLEM_RESPONSES)
     summary="Qualification review of the current candidate (officer)",
 )
 async def review_candidate(
-    notice_no: str,
+    notice_no: NoticeNumber,
     body: ReviewRequest,
     session: SessionDep,
     temporal: TemporalDep,
@@ -58,7 +59,7 @@ async def review_candidate(
     summary="Score every proposal of a negotiated tender (officer)",
 )
 async def score_proposals(
-    notice_no: str,
+    notice_no: NoticeNumber,
     body: ScoresRequest,
     session: SessionDep,
     temporal: TemporalDep,
@@ -81,7 +82,7 @@ async def score_proposals(
     summary="Approve the award to the candidate who passed review (officer)",
 )
 async def approve_award(
-    notice_no: str,
+    notice_no: NoticeNumber,
     body: AwardRequest,
     session: SessionDep,
     temporal: TemporalDep,
@@ -104,7 +105,7 @@ async def approve_award(
     summary="Post the performance guarantee (winner's agent)",
 )
 async def post_performance_guarantee(
-    notice_no: str,
+    notice_no: NoticeNumber,
     body: PerformanceGuaranteeRequest,
     session: SessionDep,
     temporal: TemporalDep,
@@ -128,7 +129,7 @@ async def post_performance_guarantee(
     summary="Sign the contract (officer for the agency, agent for the winner)",
 )
 async def sign_contract(
-    notice_no: str,
+    notice_no: NoticeNumber,
     body: SignRequest,
     session: SessionDep,
     temporal: TemporalDep,
@@ -152,7 +153,7 @@ async def sign_contract(
     summary="Claim a payment: advance, progress or final (contractor's agent)",
 )
 async def claim_payment(
-    notice_no: str,
+    notice_no: NoticeNumber,
     body: PaymentClaimRequest,
     session: SessionDep,
     temporal: TemporalDep,

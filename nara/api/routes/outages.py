@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from nara.api.deps import ActorDep, SessionDep, TemporalDep
 from nara.api.problems import PROBLEM_RESPONSES
+from nara.api.schemas.base import Id, Whole
 from nara.api.schemas.outages import OutageCreate, OutageDetail, OutagePage
 from nara.services.outages import declaring, reading, signals
 
@@ -55,8 +56,8 @@ async def declare_outage(
 @router.get("", response_model=OutagePage, summary="Declared outages, newest first")
 async def list_outages(
     session: SessionDep,
-    cursor: Annotated[int | None, Query(description="next_cursor of the previous page")] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[Id | None, Query(description="next_cursor of the previous page")] = None,
+    limit: Annotated[int, Whole(1, 200, text=True), Query()] = 50,
 ) -> OutagePage:
     return OutagePage.model_validate(
         await reading.list(session=session, cursor=cursor, limit=limit)
@@ -68,5 +69,5 @@ async def list_outages(
     response_model=OutageDetail,
     summary="One outage: who declared it and the tenders it moved (times in KST)",
 )
-async def get_outage(outage_id: int, session: SessionDep) -> OutageDetail:
+async def get_outage(outage_id: Id, session: SessionDep) -> OutageDetail:
     return OutageDetail.model_validate(await reading.get(session=session, outage_id=outage_id))

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from nara.api.deps import ActorDep, MaybeTemporalDep, SessionDep, TemporalDep
 from nara.api.problems import PROBLEM_RESPONSES
+from nara.api.schemas.base import PaymentId
 from nara.api.schemas.payments import (
     InspectionRequest,
     InspectOutcome,
@@ -23,7 +24,7 @@ router = APIRouter(prefix="/payments", tags=["payments"], responses=PROBLEM_RESP
     summary="A payment: its record and the live workflow status",
 )
 async def get_payment(
-    payment_id: str, session: SessionDep, temporal: MaybeTemporalDep, actor: ActorDep
+    payment_id: PaymentId, session: SessionDep, temporal: MaybeTemporalDep, actor: ActorDep
 ) -> PaymentDetail:
     detail = await payments.get(
         session=session, temporal=temporal, actor=actor, payment_id=payment_id
@@ -37,7 +38,7 @@ async def get_payment(
     summary="Accept or reject the delivered work (inspector of the agency)",
 )
 async def inspect_payment(
-    payment_id: str,
+    payment_id: PaymentId,
     body: InspectionRequest,
     session: SessionDep,
     temporal: TemporalDep,
@@ -61,7 +62,7 @@ async def inspect_payment(
     summary="Retry a transfer the bank refused, after fixing the cause (operator)",
 )
 async def retry_payment(
-    payment_id: str, session: SessionDep, temporal: TemporalDep, actor: ActorDep
+    payment_id: PaymentId, session: SessionDep, temporal: TemporalDep, actor: ActorDep
 ) -> RetryAccepted:
     accepted = await payments.retry(
         session=session, temporal=temporal, actor=actor, payment_id=payment_id
