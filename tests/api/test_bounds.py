@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
 from nara.api.schemas.base import (
@@ -25,6 +27,7 @@ from nara.api.schemas.bids import BidCreate
 from nara.api.schemas.decisions import PaymentClaimRequest
 from nara.api.schemas.registry import PersonCreate
 from nara.api.schemas.tenders import CancelRequest, ExtendDeadlineRequest, TenderCreate
+from nara.services.tenders.schedule_check import STRETCHED, _stretch
 
 
 class _Fields(BaseModel):
@@ -200,3 +203,18 @@ def test_a_bid_at_the_ceiling_is_taken() -> None:
         }
     )
     assert bid.price == MAX_KRW
+
+
+@given(
+    ahead=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=365 * 75)),
+    more=st.timedeltas(min_value=timedelta(microseconds=1), max_value=timedelta(days=365)),
+    scale=st.integers(min_value=2, max_value=10**9),
+)
+def test_stretched_time_never_overflows_and_keeps_the_order(
+    ahead: timedelta, more: timedelta, scale: int
+) -> None:
+    """NARA_TIME_SCALE > 1 stretches the time to a deadline: up to 2100, it stays a date."""
+    now = datetime(2026, 5, 1, tzinfo=UTC)
+    first, second = _stretch(now, now + ahead, scale), _stretch(now, now + ahead + more, scale)
+    assert now <= first < second
+    assert first - now <= max(ahead * 1, STRETCHED + ahead)
