@@ -66,7 +66,11 @@ def problem_response(
 
 
 def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, str | int | float | bool):
+    if isinstance(value, str):
+        # A refused value is echoed back; a lone surrogate (JSON "\ud800") cannot be encoded
+        # in UTF-8, so it is shown escaped instead of failing the answer.
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if value is None or isinstance(value, int | float | bool):
         return value
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
@@ -148,6 +152,7 @@ def accepted_values(error: dict[str, Any]) -> str:
         "bool_type": "true or false",
         "bool_parsing": "true or false",
         "string_type": "text",
+        "string_unicode": "valid Unicode text (no lone surrogate such as \\ud800)",
         "decimal_parsing": "a number",
         "decimal_type": "a number",
         "list_type": "a list",
@@ -189,14 +194,15 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = []
     for error in exc.errors():
-        path = field_path(tuple(error.get("loc", ())))
-        message = str(error.get("msg", "invalid"))
+        # Field names and messages can hold what the client sent (an unknown key): escaped.
+        path = _jsonable(field_path(tuple(error.get("loc", ()))))
+        message = _jsonable(str(error.get("msg", "invalid")))
         if message.startswith("Value error, "):
             message = message.removeprefix("Value error, ")
         entry: dict[str, Any] = {
             "field": path,
             "message": message,
-            "accepted": accepted_values(error),
+            "accepted": _jsonable(accepted_values(error)),
         }
         if "input" in error and error["type"] != "missing":
             entry["value"] = _jsonable(error["input"])
