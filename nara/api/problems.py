@@ -300,17 +300,40 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected)
 
 
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {
-        "description": description,
-        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
-    for status, description in (
-        (401, "No or unknown X-Nara-Person header"),
-        (403, "The person may not do this"),
-        (404, "Unknown resource"),
-        (409, "Conflicts with the current state (wrong phase, deadline passed, ...)"),
-        (422, "Invalid request or a broken procurement rule"),
-        (503, "A dependency (database, Temporal) is unavailable"),
-    )
+_PROBLEM_DESCRIPTIONS = {
+    400: "The body is not JSON this API can read (not UTF-8, nested too deeply)",
+    401: "No or unknown X-Nara-Person header",
+    403: "The person may not do this",
+    404: "Unknown resource",
+    409: "Conflicts with the current state (wrong phase, deadline passed, ...)",
+    422: "Invalid request (`errors` names each field and what it accepts) or a broken "
+    "procurement rule (`rule`, `value`, `accepted`, `suggestion`)",
+    500: "Unexpected failure; nothing was changed",
+    503: "A dependency (database, Temporal) is unavailable; retry",
 }
+_PROBLEM_HEADERS: dict[int, dict[str, Any]] = {
+    401: {
+        "WWW-Authenticate": {
+            "description": "how to say who is acting",
+            "schema": {"type": "string"},
+            "required": True,
+        }
+    },
+    503: {"Retry-After": {"description": "seconds to wait", "schema": {"type": "string"}}},
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries for problem answers with these statuses."""
+    return {
+        status: {
+            "description": _PROBLEM_DESCRIPTIONS[status],
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            **({"headers": _PROBLEM_HEADERS[status]} if status in _PROBLEM_HEADERS else {}),
+        }
+        for status in statuses
+    }
+
+
+PROBLEM_RESPONSES = problem_responses(401, 403, 404, 409, 422, 500, 503)
+"""Every problem status but 400 (for callers that do not list their own)."""

@@ -1,5 +1,5 @@
-"""The bounds of every input, without servers: the field types of nara/api/schemas/base.py
-and the request schemas built from them."""
+"""The bounds of every input, without servers: the field types of nara/api/schemas/base.py,
+the request schemas built from them, and the OpenAPI document that states them."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
+from nara.api.app import create_app
 from nara.api.schemas.base import (
     MAX_KRW,
     BusinessNo,
@@ -28,6 +29,7 @@ from nara.api.schemas.decisions import PaymentClaimRequest
 from nara.api.schemas.registry import PersonCreate
 from nara.api.schemas.tenders import CancelRequest, ExtendDeadlineRequest, TenderCreate
 from nara.services.tenders.schedule_check import STRETCHED, _stretch
+from nara.settings import Settings
 
 
 class _Fields(BaseModel):
@@ -218,3 +220,72 @@ def test_stretched_time_never_overflows_and_keeps_the_order(
     first, second = _stretch(now, now + ahead, scale), _stretch(now, now + ahead + more, scale)
     assert now <= first < second
     assert first - now <= max(ahead * 1, STRETCHED + ahead)
+
+
+# --------------------------------------------------------------------------- the document
+
+
+@pytest.fixture(scope="module")
+def document() -> dict[str, Any]:
+    app = create_app(Settings(DATABASE_URL="postgresql://nobody@127.0.0.1:1/none"))
+    return app.openapi()
+
+
+def _operations(document: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (f"{method.upper()} {path}", operation)
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+    ]
+
+
+def test_every_operation_lists_the_statuses_it_can_answer(document: dict[str, Any]) -> None:
+    for label, operation in _operations(document):
+        statuses = set(operation["responses"])
+        if label == "GET /health":
+            assert statuses == {"200", "503"}
+            continue
+        assert {"422", "500", "503"} <= statuses, label
+        if "requestBody" in operation:
+            assert "400" in statuses, f"{label}: unparseable JSON is answered 400"
+        headers = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
+        if "X-Nara-Person" in headers:
+            assert {"401", "403"} <= statuses, label
+            assert "WWW-Authenticate" in operation["responses"]["401"]["headers"]
+    replayed = {
+        "POST /tenders",
+        "POST /tenders/{notice_no}/bids",
+        "POST /outages",
+        "POST /agencies",
+        "POST /businesses",
+        "POST /people",
+        "POST /businesses/{business_no}/agents",
+    }
+    for label, operation in _operations(document):
+        if label in replayed:
+            assert {"200", "201"} <= set(operation["responses"]), label
+
+
+def test_the_problem_schema_declares_the_members_errors_carry(document: dict[str, Any]) -> None:
+    problem = document["components"]["schemas"]["Problem"]
+    assert problem["additionalProperties"] is True
+    members = {"errors", "rule", "value", "accepted", "suggestion", "field", "fix", "incident"}
+    assert members <= set(problem["properties"])
+    assert "FieldProblem" in document["components"]["schemas"]
+
+
+def test_parameters_are_never_null_and_state_their_bounds(document: dict[str, Any]) -> None:
+    for label, operation in _operations(document):
+        for parameter in operation.get("parameters", []):
+            schema = parameter["schema"]
+            assert {"type": "null"} not in schema.get("anyOf", []), (label, parameter["name"])
+            if schema.get("type") == "string" and parameter["name"] not in ("phase", "category"):
+                assert "pattern" in schema or "format" in schema, (label, parameter["name"])
+            if schema.get("type") == "integer":
+                assert "minimum" in schema and "maximum" in schema, (label, parameter["name"])
+
+
+def test_who_needs_an_agency_is_in_the_schema(document: dict[str, Any]) -> None:
+    person = document["components"]["schemas"]["PersonCreate"]
+    officers = next(b for b in person["oneOf"] if "officer" in str(b))
+    assert "agency_code" in officers["required"]

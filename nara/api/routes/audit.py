@@ -7,12 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from nara.api.deps import ActorDep, SessionDep
-from nara.api.problems import PROBLEM_RESPONSES
+from nara.api.problems import problem_responses
 from nara.api.schemas.audit import AuditEventPage, ChainCheckRead
 from nara.api.schemas.base import BIGINT_MAX, Text, Whole
 from nara.services import audit_log
 
-router = APIRouter(prefix="/audit", tags=["audit"], responses=PROBLEM_RESPONSES)
+router = APIRouter(
+    prefix="/audit", tags=["audit"], responses=problem_responses(401, 403, 422, 500, 503)
+)
 
 
 @router.get("/events", response_model=AuditEventPage, summary="Audit events in chain order")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from nara.api.deps import ActorDep, SessionDep, TemporalDep
-from nara.api.problems import PROBLEM_RESPONSES
+from nara.api.problems import problem_responses
 from nara.api.schemas.base import NoticeNumber
 from nara.api.schemas.decisions import (
     AwardOutcome,
@@ -24,7 +24,9 @@ from nara.api.schemas.decisions import (
 from nara.domain.enums import PaymentKind
 from nara.services import decisions
 
-router = APIRouter(prefix="/tenders", responses=PROBLEM_RESPONSES)
+router = APIRouter(
+    prefix="/tenders", responses=problem_responses(400, 401, 403, 404, 409, 422, 500, 503)
+)
 
 
 @router.post(

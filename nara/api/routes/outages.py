@@ -7,18 +7,22 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from nara.api.deps import ActorDep, SessionDep, TemporalDep
-from nara.api.problems import PROBLEM_RESPONSES
+from nara.api.problems import problem_responses
 from nara.api.schemas.base import Id, Whole
 from nara.api.schemas.outages import OutageCreate, OutageDetail, OutagePage
 from nara.services.outages import declaring, reading, signals
 
-router = APIRouter(prefix="/outages", tags=["outages"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/outages", tags=["outages"], responses=problem_responses(422, 500, 503))
 
 
 @router.post(
     "",
     response_model=OutageDetail,
     status_code=201,
+    responses={
+        200: {"model": OutageDetail, "description": "this window was declared before"},
+        **problem_responses(400, 401, 403, 409),
+    },
     summary="Declare an outage (operator); the deadlines it caught move",
     description=(
         "For an outage that has ended (`recovered_at` at most 2 minutes ahead of the server "
@@ -67,6 +71,7 @@ async def list_outages(
 @router.get(
     "/{outage_id}",
     response_model=OutageDetail,
+    responses=problem_responses(404),
     summary="One outage: who declared it and the tenders it moved (times in KST)",
 )
 async def get_outage(outage_id: Id, session: SessionDep) -> OutageDetail:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from nara.api.deps import ActorDep, MaybeTemporalDep, SessionDep, TemporalDep
-from nara.api.problems import PROBLEM_RESPONSES
+from nara.api.problems import problem_responses
 from nara.api.schemas.base import PaymentId
 from nara.api.schemas.payments import (
     InspectionRequest,
@@ -15,7 +15,11 @@ from nara.api.schemas.payments import (
 )
 from nara.services import payments
 
-router = APIRouter(prefix="/payments", tags=["payments"], responses=PROBLEM_RESPONSES)
+router = APIRouter(
+    prefix="/payments",
+    tags=["payments"],
+    responses=problem_responses(401, 403, 404, 422, 500, 503),
+)
 
 
 @router.get(
@@ -35,6 +39,7 @@ async def get_payment(
 @router.post(
     "/{payment_id}/inspection",
     response_model=InspectOutcome,
+    responses=problem_responses(400, 409),
     summary="Accept or reject the delivered work (inspector of the agency)",
 )
 async def inspect_payment(
@@ -59,6 +64,7 @@ async def inspect_payment(
     "/{payment_id}/retry",
     response_model=RetryAccepted,
     status_code=202,
+    responses=problem_responses(409),
     summary="Retry a transfer the bank refused, after fixing the cause (operator)",
 )
 async def retry_payment(

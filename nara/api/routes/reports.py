@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from nara.api.deps import SessionDep
-from nara.api.problems import PROBLEM_RESPONSES
+from nara.api.problems import problem_responses
 from nara.api.schemas.base import Day
 from nara.api.schemas.reports import WeeklyReport
 from nara.services import reports
 
-router = APIRouter(prefix="/reports", tags=["reports"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/reports", tags=["reports"], responses=problem_responses(422, 500, 503))
 
 
 @router.get(

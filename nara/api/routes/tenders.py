@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 
 from nara.api.deps import ActorDep, MaybeTemporalDep, SessionDep, SettingsDep, TemporalDep
-from nara.api.problems import PROBLEM_RESPONSES
+from nara.api.problems import problem_responses
 from nara.api.schemas.base import AgencyCode, Code, NoticeNumber, Whole
 from nara.api.schemas.tenders import (
     CancelAccepted,
@@ -28,13 +28,17 @@ IdempotencyKey = Annotated[
     Code(r"[!-~]{8,80}", what="an Idempotency-Key", accepted="8 to 80 visible ASCII characters"),
 ]
 
-router = APIRouter(prefix="/tenders", tags=["tenders"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/tenders", tags=["tenders"], responses=problem_responses(422, 500, 503))
 
 
 @router.post(
     "",
     response_model=TenderRead,
     status_code=201,
+    responses={
+        200: {"model": TenderRead, "description": "the tender this Idempotency-Key announced"},
+        **problem_responses(400, 401, 403, 409),
+    },
     summary="Announce a tender (officer); starts its workflow",
     description=(
         "Checks the announcement rules in force today (notice period, deadline on the hour, "
@@ -113,6 +117,7 @@ async def list_tenders(
 @router.get(
     "/{notice_no}",
     response_model=TenderDetail,
+    responses=problem_responses(404),
     summary="One tender: the database record and the live workflow status",
 )
 async def get_tender(
@@ -125,6 +130,7 @@ async def get_tender(
 @router.post(
     "/{notice_no}/extend",
     response_model=ScheduleChange,
+    responses=problem_responses(400, 401, 403, 404, 409),
     summary="Extend the bid deadline while bidding is open (officer)",
 )
 async def extend_deadline(
@@ -153,6 +159,7 @@ async def extend_deadline(
     "/{notice_no}/cancel",
     response_model=CancelAccepted,
     status_code=202,
+    responses=problem_responses(400, 401, 403, 404, 409),
     summary="Cancel a tender before its contract (officer)",
 )
 async def cancel_tender(
