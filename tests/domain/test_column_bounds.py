@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
-from sqlalchemy import ARRAY, BigInteger, Numeric
-from sqlalchemy.schema import Column
+from sqlalchemy import ARRAY, BigInteger, ColumnElement, Numeric
 
 from nara.api.schemas.base import MAX_KRW
 from nara.domain import calendar, evaluation, guarantees
@@ -31,10 +31,10 @@ from nara.store.tables import Award, Bid, Guarantee, OpeningResult, Payment, Rev
 BIGINT_MAX = 2**63 - 1
 DAYS = st.dates(min_value=BASELINE, max_value=date(2030, 12, 31))
 SEEDS = st.integers(min_value=0, max_value=2**62 - 1)  # workflow.random().getrandbits(62)
-PICKS = st.lists(st.integers(1, 15), min_size=2, max_size=2, unique=True).map(tuple)
+PICKS = st.tuples(st.integers(1, 15), st.integers(1, 15)).filter(lambda pick: pick[0] != pick[1])
 
 
-def _fits(column: Column[object], value: Decimal | int) -> None:
+def _fits(column: ColumnElement[Any], value: Decimal | int) -> None:
     """`value` can be stored in `column` (or in an element of an array column)."""
     kind = column.type.item_type if isinstance(column.type, ARRAY) else column.type
     if isinstance(kind, Numeric) and not isinstance(kind, BigInteger):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -17,7 +18,7 @@ from tests.integration.support import ApiStack, announce, as_, ok, register, ten
 
 
 async def _post(
-    http: httpx.AsyncClient, path: str, body: dict, headers: dict[str, str] | None = None
+    http: httpx.AsyncClient, path: str, body: dict[str, Any], headers: dict[str, str] | None = None
 ) -> httpx.Response:
     """POST `body` as ASCII JSON, so lone surrogates travel as escapes like a hostile client's."""
     content = json.dumps(body, ensure_ascii=True)
@@ -25,10 +26,10 @@ async def _post(
     return await http.post(path, content=content, headers=headers)
 
 
-def _invalid(response: httpx.Response, field: str) -> dict:
+def _invalid(response: httpx.Response, field: str) -> dict[str, Any]:
     assert response.status_code == 422, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
-    body = response.json()
+    body: dict[str, Any] = response.json()
     assert body["field"] == field, body
     return body
 
@@ -115,7 +116,7 @@ async def test_rules_that_keep_rates_and_openings_inside_their_columns(stack: Ap
         first, second = cast.businesses
         ceiling = 100_000_000 * BID_PRICE_CEILING
 
-        def bid(business: str, price: int) -> dict:
+        def bid(business: str, price: int) -> dict[str, Any]:
             return {
                 "business_no": business,
                 "price": price,
