@@ -17,7 +17,7 @@ from pathlib import Path
 from rich.console import Console
 
 from nara import embedded
-from nara.settings import Settings
+from nara.settings import Settings, reveal
 from nara.stack.panel import browser_url, redact
 from nara.stack.processes import STYLES, Child, stop_children
 from nara.stack.readiness import StackError, host_port, require_free_port
@@ -57,7 +57,7 @@ class Stack:
 
     def start_postgres(self) -> None:
         if self.settings.database_url:
-            self.database_url = self.settings.database_url
+            self.database_url = reveal(self.settings.database_url) or ""
             self.step("PostgreSQL: using DATABASE_URL")
             return
         self.step(f"PostgreSQL: embedded, data in {self.var_dir / 'postgres'}")
