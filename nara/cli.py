@@ -167,15 +167,28 @@ def demo_command(
     """Play a busy procurement week through the public API, and print its report.
 
     Agencies announce tenders, businesses bid, officers approve, winners post guarantees,
-    contracts are signed and payments made. Needs a running stack (`nara dev --no-demo`).
+    contracts are signed and payments made. Needs a running stack (`nara dev --no-demo`)
+    and the simulators' admin token: SIMULATOR_ADMIN_TOKEN, else the one `nara dev` keeps
+    in NARA_VAR_DIR/simulators/admin-token.
     """
     from nara.demo import run_demo
     from nara.logs import configure_logging
+    from nara.stack.admin_token import existing_admin_token
 
     configure_logging()
     settings = get_settings()
+    token = existing_admin_token(settings, settings.var_dir)
+    if token is None:
+        typer.echo(
+            "the demo opens bank accounts and arms a bank fault, which needs the simulators' "
+            "admin token: set SIMULATOR_ADMIN_TOKEN, or start the stack with "
+            "`nara dev --no-demo`, which keeps it in NARA_VAR_DIR/simulators/admin-token",
+            err=True,
+        )
+        raise typer.Exit(1)
     kwargs: dict[str, Any] = {
-        "api_url": api_url or f"http://{settings.api_host}:{settings.api_port}"
+        "api_url": api_url or f"http://{settings.api_host}:{settings.api_port}",
+        "simulator_admin_token": token.value,
     }
     if tenders is not None:
         kwargs["tenders"] = tenders

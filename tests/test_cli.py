@@ -41,7 +41,7 @@ def test_top_level_help_lists_every_command() -> None:
         (["dev"], ["--no-demo", "--exit-after-demo", "--tenders", "Ctrl-C", "DATABASE_URL"]),
         (["worker"], ["TEMPORAL_ADDRESS"]),
         (["api"], ["--host", "--port", "/docs"]),
-        (["demo"], ["--tenders", "--api-url"]),
+        (["demo"], ["--tenders", "--api-url", "SIMULATOR_ADMIN_TOKEN"]),
         (["db"], ["upgrade"]),
         (["db", "upgrade"], ["--database-url", "DATABASE_URL", "head"]),
         (["temporal", "setup"], ["search attributes", "--wait"]),
