@@ -18,6 +18,7 @@ from rich.console import Console
 
 from nara import embedded
 from nara.settings import Settings, reveal
+from nara.simulators.admin import check_admin_token
 from nara.stack.admin_token import ENV_VAR, AdminToken, admin_token
 from nara.stack.panel import browser_url, redact
 from nara.stack.processes import STYLES, Child, stop_children
@@ -142,6 +143,10 @@ class Stack:
     def start_simulators(self) -> list[Child]:
         """Both simulators, their admin token in their environment (never on the command line)."""
         self.admin_token = token = admin_token(self.settings, self.var_dir)
+        try:
+            check_admin_token(token.value)
+        except ValueError as exc:
+            raise StackError(f"{token.source}: {exc}") from exc
         self.step(f"simulators' admin token: {token.source}")
         started = []
         for kind, url in (

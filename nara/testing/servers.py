@@ -148,14 +148,19 @@ async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
 
 
 @contextmanager
-def simulators(*, hang_ms: int = 1_000) -> Iterator[tuple[ServerHandle, ServerHandle]]:
-    """The guarantee-agency and bank simulators (in-memory ledgers) on loopback ports."""
+def simulators(
+    *, hang_ms: int = 1_000, admin_token: str = SIMULATOR_ADMIN_TOKEN
+) -> Iterator[tuple[ServerHandle, ServerHandle]]:
+    """The guarantee-agency and bank simulators (in-memory ledgers) on loopback ports; their
+    admin routes answer to `admin_headers(admin_token)`."""
     from nara.simulators import bank, guarantee_agency
     from nara.simulators.runner import serve_in_thread
 
     with (
-        serve_in_thread(guarantee_agency.create_app(hang_ms=hang_ms)) as guarantee,
-        serve_in_thread(bank.create_app(hang_ms=hang_ms)) as bank_sim,
+        serve_in_thread(
+            guarantee_agency.create_app(admin_token=admin_token, hang_ms=hang_ms)
+        ) as guarantee,
+        serve_in_thread(bank.create_app(admin_token=admin_token, hang_ms=hang_ms)) as bank_sim,
     ):
         yield guarantee, bank_sim
 
