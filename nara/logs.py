@@ -1,4 +1,9 @@
-"""structlog set-up: readable in the terminal, JSON in production."""
+"""structlog set-up: readable in the terminal, JSON in production.
+
+Tracebacks are rendered without local variables in every format: locals hold request
+bodies, sessions and the settings (database URL, API keys), and rendering them made one
+error thousands of lines long.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +20,22 @@ def configure_logging(level: str | None = None, fmt: str | None = None) -> None:
     settings = get_settings()
     level_name = (level or settings.log_level).upper()
     fmt = fmt or settings.effective_log_format
-    renderer: structlog.typing.Processor = (
-        structlog.processors.JSONRenderer()
+    rendering: list[structlog.typing.Processor] = (
+        [
+            structlog.processors.ExceptionRenderer(
+                structlog.tracebacks.ExceptionDictTransformer(show_locals=False, max_frames=30)
+            ),
+            structlog.processors.JSONRenderer(),
+        ]
         if fmt == "json"
-        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        else [
+            structlog.dev.ConsoleRenderer(
+                colors=sys.stderr.isatty(),
+                exception_formatter=structlog.dev.RichTracebackFormatter(
+                    show_locals=False, max_frames=30
+                ),
+            )
+        ]
     )
     shared: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
@@ -35,7 +52,7 @@ def configure_logging(level: str | None = None, fmt: str | None = None) -> None:
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,
-            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *rendering],
         )
     )
     root = logging.getLogger()

@@ -6,12 +6,18 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    """Process settings, read from the environment (and `.env` if present)."""
+    """Process settings, read from the environment (and `.env` if present).
+
+    Secrets (`DATABASE_URL` carries a password, `TEMPORAL_API_KEY`,
+    `SIMULATOR_ADMIN_TOKEN`) are `SecretStr`:
+    printed or logged, they read `**********`; `reveal` gives the value to the one call
+    that connects.
+    """
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
@@ -21,7 +27,7 @@ class Settings(BaseSettings):
     var_dir: Path = Field(
         Path("var"), alias="NARA_VAR_DIR", description="state of the embedded stack"
     )
-    database_url: str | None = Field(
+    database_url: SecretStr | None = Field(
         None,
         alias="DATABASE_URL",
         description="PostgreSQL URL; unset means the embedded server under var/",
@@ -33,7 +39,7 @@ class Settings(BaseSettings):
     )
     temporal_namespace: str = Field("default", alias="TEMPORAL_NAMESPACE")
     temporal_task_queue: str = Field("nara-tenders", alias="TEMPORAL_TASK_QUEUE")
-    temporal_api_key: str | None = Field(None, alias="TEMPORAL_API_KEY")
+    temporal_api_key: SecretStr | None = Field(None, alias="TEMPORAL_API_KEY")
     temporal_tls: bool = Field(False, alias="TEMPORAL_TLS")
     temporal_tls_cert: Path | None = Field(None, alias="TEMPORAL_TLS_CERT")
     temporal_tls_key: Path | None = Field(None, alias="TEMPORAL_TLS_KEY")
@@ -43,6 +49,13 @@ class Settings(BaseSettings):
     api_port: int = Field(8000, alias="NARA_API_PORT")
     guarantee_agency_url: str = Field("http://127.0.0.1:8101", alias="GUARANTEE_AGENCY_URL")
     bank_url: str = Field("http://127.0.0.1:8102", alias="BANK_URL")
+    simulator_admin_token: SecretStr | None = Field(
+        None,
+        alias="SIMULATOR_ADMIN_TOKEN",
+        description="bearer token of the partner simulators' admin routes (/_faults, "
+        "/_ledger, bank POST /accounts); unset: `nara dev` and `nara simulators` keep one "
+        "in NARA_VAR_DIR/simulators/admin-token",
+    )
     partner_timeout_s: float = Field(5.0, alias="PARTNER_TIMEOUT_S")
     db_pool_size: int = Field(10, alias="DB_POOL_SIZE")
     late_interest_rate_bp: int = Field(
@@ -81,6 +94,11 @@ class Settings(BaseSettings):
     @property
     def effective_log_format(self) -> str:
         return self.log_format or ("json" if self.env == "production" else "console")
+
+
+def reveal(secret: SecretStr | None) -> str | None:
+    """The plain value of a secret setting, for the one call that needs it (never to log)."""
+    return secret.get_secret_value() if secret is not None else None
 
 
 @lru_cache

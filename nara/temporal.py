@@ -6,7 +6,7 @@ from temporalio.client import Client, TLSConfig
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from nara.contracts.search import SEARCH_ATTRIBUTES
-from nara.settings import Settings, get_settings
+from nara.settings import Settings, get_settings, reveal
 
 
 async def connect(settings: Settings | None = None, *, address: str | None = None) -> Client:
@@ -26,7 +26,7 @@ async def connect(settings: Settings | None = None, *, address: str | None = Non
         namespace=settings.temporal_namespace,
         data_converter=pydantic_data_converter,
         tls=tls,
-        api_key=settings.temporal_api_key,
+        api_key=reveal(settings.temporal_api_key),
     )
 
 

@@ -42,7 +42,7 @@ LAYERS: dict[str, tuple[set[str], str]] = {
         "use cases; workflow classes only as typed references to start, update, query",
     ),
     "api": (
-        {"services", "domain", "store", "temporal"} | _BASE,
+        {"services", "domain", "store", "temporal", "problem_json"} | _BASE,
         "HTTP to service calls and back (store only for the engine and session)",
     ),
     "workers": (

@@ -29,7 +29,7 @@ from nara.api.routes import (
 )
 from nara.api.schemas.base import ApiModel
 from nara.logs import get_logger
-from nara.settings import Settings, get_settings
+from nara.settings import Settings, get_settings, reveal
 from nara.store.db import create_engine, session_factory
 
 TAGS = [
@@ -135,7 +135,9 @@ def create_app(
                 "or point DATABASE_URL at PostgreSQL"
             )
         engine = create_engine(
-            settings.database_url, pool_size=settings.db_pool_size, application_name="nara-api"
+            reveal(settings.database_url) or "",
+            pool_size=settings.db_pool_size,
+            application_name="nara-api",
         )
         app.state.sessions = session_factory(engine)
         app.state.temporal = TemporalGateway(settings, temporal_client)

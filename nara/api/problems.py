@@ -25,8 +25,10 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.service import RPCError
 
+from nara.api.incidents import IncidentMiddleware, incident_response
 from nara.domain import errors
 from nara.domain.errors import NaraError, Unauthenticated
+from nara.problem_json import problem_body, problem_json_response
 
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger("nara.api")
@@ -49,20 +51,20 @@ def problem_response(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
-    body: dict[str, Any] = {
-        "type": problem_type(code),
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "instance": request.url.path,
-        "code": code,
-    }
-    if field is not None:
-        body["field"] = field
-    if fix is not None:
-        body["fix"] = fix
-    body.update({key: value for key, value in extra.items() if key not in body})
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    """The problem JSON answer to `request` (built by the project's one builder)."""
+    reserved = {"type", "title", "status", "detail", "instance", "code", "field", "fix"}
+    body = problem_body(
+        type=problem_type(code),
+        title=title,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        code=code,
+        field=field,
+        fix=fix,
+        **{key: value for key, value in extra.items() if key not in reserved},
+    )
+    return problem_json_response(body, headers=headers)
 
 
 def _jsonable(value: Any) -> Any:
@@ -279,15 +281,7 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unexpected error", path=request.url.path, error=repr(exc))
-    return problem_response(
-        request,
-        status=500,
-        code="internal",
-        title="Internal error",
-        detail="the server failed unexpectedly; nothing was changed",
-        fix="retry; if it keeps failing, tell the operators the time and this path",
-    )
+    return incident_response(request.url.path, exc)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -297,7 +291,9 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RPCError, _temporal_unreachable)
     app.add_exception_handler(DBAPIError, _database_error)
-    app.add_exception_handler(Exception, _unexpected)
+    # Anything else is answered by IncidentMiddleware (see nara.api.incidents): a handler
+    # for Exception would run in Starlette's outermost middleware, which re-raises.
+    app.add_middleware(IncidentMiddleware)
 
 
 _PROBLEM_DESCRIPTIONS = {

@@ -1,4 +1,8 @@
-"""Command line: `python -m nara.simulators {guarantee,bank} [--port N] [--ledger PATH]`."""
+"""Command line: `python -m nara.simulators {guarantee,bank} [--port N] [--ledger PATH]`.
+
+The admin token comes from SIMULATOR_ADMIN_TOKEN (or `--admin-token`); without one the
+simulator refuses to start.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from pathlib import Path
 import uvicorn
 from fastapi import FastAPI
 
+from nara.settings import get_settings, reveal
 from nara.simulators import bank, guarantee_agency
 
 _SIMULATORS: dict[str, tuple[Callable[..., FastAPI], int]] = {
@@ -20,15 +25,20 @@ _SIMULATORS: dict[str, tuple[Callable[..., FastAPI], int]] = {
 _EPILOG = """\
 Every simulator also serves:
   GET /health             liveness
-  GET /_ledger            every ledger row (for tests and the demo report)
+  GET /_ledger            every ledger row (for tests and the demo report)   [admin]
   POST|GET|DELETE /_faults arm, list, clear faults: latency, timeout, error_5xx,
-                          outage, commit_then_timeout (see nara/simulators/faults.py)
+                          outage, commit_then_timeout (see nara/simulators/faults.py)  [admin]
   GET /docs               the OpenAPI docs
+The bank's POST /accounts is an admin route too. Admin routes answer 401 unless the
+request carries `Authorization: Bearer <admin token>`; the simulator does not start
+without a token (SIMULATOR_ADMIN_TOKEN, or --admin-token).
 
 examples:
+  export SIMULATOR_ADMIN_TOKEN=$(python -c 'import secrets; print(secrets.token_urlsafe(32))')
   python -m nara.simulators bank --ledger var/bank.sqlite3
   python -m nara.simulators guarantee --port 9101
   curl -X POST localhost:8102/_faults -H 'content-type: application/json' \\
+       -H "Authorization: Bearer $SIMULATOR_ADMIN_TOKEN" \\
        -d '{"mode": "commit_then_timeout", "path_prefix": "/transfers", "count": 1}'
 """
 
@@ -71,6 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="how long injected timeouts hang when a fault gives no hang_ms (default: %(default)s)",
     )
     parser.add_argument(
+        "--admin-token",
+        default=None,
+        metavar="TOKEN",
+        help="bearer token of the admin routes (default: SIMULATOR_ADMIN_TOKEN; prefer it, "
+        "a command line is visible to other users of the machine)",
+    )
+    parser.add_argument(
         "--log-level",
         default="info",
         choices=["critical", "error", "warning", "info", "debug"],
@@ -80,9 +97,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     create_app, default_port = _SIMULATORS[args.simulator]
-    app = create_app(args.ledger, hang_ms=args.hang_ms)
+    token = args.admin_token or reveal(get_settings().simulator_admin_token)
+    try:
+        app = create_app(args.ledger, admin_token=token, hang_ms=args.hang_ms)
+    except ValueError as exc:  # no usable admin token: the admin routes are never open
+        parser.error(str(exc))
     # A request hanging in an injected timeout must not hold up Ctrl-C or SIGTERM for 30 s.
     uvicorn.run(
         app,

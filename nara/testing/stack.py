@@ -17,7 +17,7 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
@@ -26,7 +26,13 @@ from temporalio.client import Client
 
 from nara import embedded
 from nara.settings import Settings
-from nara.testing.servers import StackDidNotStart, partners, simulators
+from nara.testing.servers import (
+    SIMULATOR_ADMIN_TOKEN,
+    StackDidNotStart,
+    admin_headers,
+    partners,
+    simulators,
+)
 
 if TYPE_CHECKING:
     from nara.simulators.runner import ServerHandle
@@ -55,6 +61,13 @@ class ApiStack:
     database_url: str
     task_queue: str
     api_mode: ApiMode
+    simulator_admin_token: str = field(default=SIMULATOR_ADMIN_TOKEN, repr=False)
+    """What the simulators' admin routes (`/_faults`, `/_ledger`, `POST /accounts`) need."""
+
+    @property
+    def simulator_admin_headers(self) -> dict[str, str]:
+        """`Authorization: Bearer <simulator_admin_token>`, for a client of a simulator."""
+        return admin_headers(self.simulator_admin_token)
 
 
 def stack_settings(

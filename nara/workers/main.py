@@ -19,7 +19,7 @@ from nara.activities.payment import PaymentSteps
 from nara.logs import configure_logging, get_logger
 from nara.partners.bank import BankClient
 from nara.partners.guarantee import GuaranteeAgencyClient
-from nara.settings import Settings, get_settings
+from nara.settings import Settings, get_settings, reveal
 from nara.store.db import create_engine, session_factory
 from nara.temporal import connect, missing_search_attributes
 from nara.workflows.payment import PaymentWorkflow
@@ -124,7 +124,7 @@ async def run_worker(settings: Settings | None = None) -> None:
             "DATABASE_URL is not set; run the whole stack with `nara dev`, "
             "or point DATABASE_URL at PostgreSQL"
         )
-    engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+    engine = create_engine(reveal(settings.database_url) or "", pool_size=settings.db_pool_size)
     worker = build_worker(
         client,
         task_queue=settings.temporal_task_queue,

@@ -142,7 +142,10 @@ async def register(
                 json={"id": person, "name": person, "role": role, "agency_code": cast.agency_code},
             )
         )
-    async with httpx.AsyncClient(base_url=stack.bank_url) as bank:
+    # opening accounts is an admin route of the bank simulator
+    async with httpx.AsyncClient(
+        base_url=stack.bank_url, headers=stack.simulator_admin_headers
+    ) as bank:
         await ok(
             await bank.post(
                 "/accounts",
