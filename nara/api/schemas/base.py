@@ -9,8 +9,8 @@ and their reasons are listed in docs/architecture.md, "Bounds".
 - `Text(max)`: a line of text (`Text(max, lines=True)`: several lines), 1 (or
   `min_length`) to `max` characters, no control character (NUL, ...) and no lone
   surrogate, which PostgreSQL could not store;
-- `Code(pattern, max)`: an identifier matching a pattern (agency codes, person ids,
-  notice numbers, payment ids);
+- `Code(pattern)`: an identifier whose whole value matches a pattern (`AgencyCode`,
+  `PersonId`, `NoticeNumber`, `PaymentId`);
 - `Whole(lo, hi)`: a whole number in a range (`Money`: 1 KRW to `MAX_KRW`);
 - `Score`: points from 0 to 100, kept to 4 decimals as stored;
 - `Moment`: a date-time with a time zone within `EARLIEST`..`LATEST`; `Deadline` also at
@@ -87,11 +87,6 @@ class Checked:
         return json_schema
 
 
-def documented(**keywords: Any) -> Checked:
-    """Metadata that only adds JSON Schema keywords."""
-    return Checked(keywords=tuple(keywords.items()))
-
-
 def rule_error(violation: RuleViolation) -> PydanticCustomError:
     """A domain rule violation as a pydantic error, so the 422 names the field and the fix."""
     return PydanticCustomError(
@@ -127,7 +122,7 @@ def _refused(value: str, lines: bool) -> tuple[int, str] | None:
     return None
 
 
-def _text_check(min_length: int, max_length: int, lines: bool) -> Any:
+def _text_check(min_length: int, max_length: int, lines: bool) -> Callable[[str], str]:
     what = "lines of text" if lines else "text"
     without = "tab, newline and " if lines else ""
     accepted = (

@@ -59,7 +59,7 @@ class ScoresRequest(ApiModel):
         max_length=MAX_PROPOSALS,
         description="business no -> technical points out of the technical weight (80 by "
         "default; rule score), 0 to 100 kept to 4 decimals; every business that bid, and "
-        "no other (rule scores-cover-bidders)",
+        "no other (rule one-score-per-proposal)",
     )
 
 
