@@ -304,7 +304,7 @@ _PROBLEM_DESCRIPTIONS = {
     409: "Conflicts with the current state (wrong phase, deadline passed, ...)",
     422: "Invalid request (`errors` names each field and what it accepts) or a broken "
     "procurement rule (`rule`, `value`, `accepted`, `suggestion`)",
-    500: "Unexpected failure; nothing was changed",
+    500: "Unexpected failure: nothing was changed; `incident` names it for the operators",
     503: "A dependency (database, Temporal) is unavailable; retry",
 }
 _PROBLEM_HEADERS: dict[int, dict[str, Any]] = {
