@@ -62,7 +62,8 @@ class Settings(BaseSettings):
         1200,
         ge=0,
         le=10_000,
-        alias="LATE_INTEREST_RATE_BP", description="annual late interest, basis points"
+        alias="LATE_INTEREST_RATE_BP",
+        description="annual late interest, basis points",
     )
     time_scale: int = Field(
         1,
