@@ -14,7 +14,6 @@ its proposals are ranked once their technical scores are in
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -29,6 +28,7 @@ from nara.domain.reserve_prices import (
     draw_reserve_prices,
     predetermined_price,
 )
+from nara.domain.signals import BidTraces, Signal, shared_traces
 
 
 class BidStatus(StrEnum):
@@ -47,13 +47,29 @@ class SealedBid:
         business_no: The bidding business; one bid per business.
         price: The bid price in KRW.
         reserve_picks: The two reserve-price bands (1-15) the bidder picked.
-        agent_id: The person who submitted it (for the proxy-bidding flag).
+        agent_id: The person who submitted it.
+        passkey_credential_id, certificate_fingerprint, client_address: What it was sent
+            with (None when not recorded); with `agent_id`, the traces competing bids
+            must not share (`nara.domain.signals`).
     """
 
     business_no: str
     price: int
     reserve_picks: tuple[int, int]
     agent_id: str
+    passkey_credential_id: str | None = None
+    certificate_fingerprint: str | None = None
+    client_address: str | None = None
+
+    @property
+    def traces(self) -> BidTraces:
+        return BidTraces(
+            business_no=self.business_no,
+            agent_id=self.agent_id,
+            passkey_credential_id=self.passkey_credential_id,
+            certificate_fingerprint=self.certificate_fingerprint,
+            client_address=self.client_address,
+        )
 
 
 @dataclass(frozen=True)
@@ -97,7 +113,8 @@ class Opening:
         lower_limit_rate: 낙찰하한율 in percent; None for a negotiated tender.
         ranking: Candidates and bids below the limit; None for a negotiated tender.
         bids: Every bid with its rate, status and rank, in the order given.
-        flags: Warning signs for the officer (one agent bidding for several businesses).
+        signals: Warning signs for the officer: competing bids that share an agent, a
+            passkey, a certificate or an address (`signals.shared_traces`).
     """
 
     draw: ReserveDraw
@@ -105,7 +122,12 @@ class Opening:
     lower_limit_rate: Decimal | None
     ranking: Ranking | None
     bids: tuple[OpenedBid, ...]
-    flags: tuple[str, ...]
+    signals: tuple[Signal, ...]
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        """The signals in words, one line each."""
+        return tuple(signal.describe() for signal in self.signals)
 
     @property
     def bid_count(self) -> int:
@@ -128,16 +150,6 @@ class Opening:
     @property
     def below_limit_count(self) -> int:
         return sum(1 for bid in self.bids if bid.status is BidStatus.BELOW_LIMIT)
-
-
-def proxy_bidding_flags(bids: Sequence[SealedBid]) -> tuple[str, ...]:
-    """One agent bidding for several competing businesses on one tender is a warning sign."""
-    per_agent = Counter(bid.agent_id for bid in bids)
-    return tuple(
-        f"agent {agent} submitted bids for {count} competing businesses"
-        for agent, count in sorted(per_agent.items())
-        if count > 1
-    )
 
 
 def open_bids(
@@ -201,5 +213,5 @@ def open_bids(
         lower_limit_rate=rate,
         ranking=ranking,
         bids=opened,
-        flags=proxy_bidding_flags(bids),
+        signals=shared_traces(bid.traces for bid in bids),
     )

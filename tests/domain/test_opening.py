@@ -29,7 +29,6 @@ from nara.domain.opening import (
     OpeningTerms,
     SealedBid,
     open_bids,
-    proxy_bidding_flags,
 )
 from nara.domain.ranking import meets_lower_limit
 from nara.domain.rules import BN, M
@@ -328,6 +327,7 @@ def test_a_worked_opening() -> None:
     assert status["B08"] == (BidStatus.CANDIDATE, 10, Decimal("97.365"))
     assert {status["B03"][1], status["B04"][1]} == {3, 4}  # the tie lottery decides
     assert opening.flags == ("agent agent-7 submitted bids for 3 competing businesses",)
+    assert opening.signals[0].business_nos == ("B05", "B06", "B08")
 
 
 def test_a_negotiated_tender_is_opened_but_not_ranked() -> None:
@@ -419,14 +419,3 @@ def test_the_predetermined_price_is_the_mean_of_four_drawn_prices(
     assert sum(chosen) / 4 <= opening.predetermined.price < sum(chosen) / 4 + 1
     assert min(prices) <= opening.predetermined.price <= max(prices)
     assert sum(opening.predetermined.pick_counts) == 2 * opening.bid_count
-
-
-@given(st.lists(st.sampled_from(["p1", "p2", "p3"]), max_size=12))
-def test_proxy_bidding_flags_name_each_agent_with_several_bids(agents: list[str]) -> None:
-    bids = [SealedBid(f"B{n:02d}", 100, (1, 2), agent) for n, agent in enumerate(agents)]
-    counts = Counter(agents)
-    assert proxy_bidding_flags(bids) == tuple(
-        f"agent {a} submitted bids for {counts[a]} competing businesses"
-        for a in sorted(counts)
-        if counts[a] > 1
-    )
