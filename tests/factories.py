@@ -136,8 +136,11 @@ async def place_bid(
     price: int,
     picks: tuple[int, int] = (3, 9),
     guarantee_cert: str | None = None,
+    certificate_fingerprint: str | None = None,
+    client_address: str | None = None,
 ) -> None:
-    """Insert a sealed bid row as the bidding path would (the tender must exist)."""
+    """Insert a sealed bid row as the bidding path would (the tender must exist), with
+    what it was sent with when given."""
     async with async_sessionmaker(engine).begin() as s:
         tender = await tender_row(s, notice)
         assert tender is not None and tender.bidding_open
@@ -150,5 +153,7 @@ async def place_bid(
                 price=price,
                 reserve_picks=list(picks),
                 bid_guarantee_cert=guarantee_cert,
+                certificate_fingerprint=certificate_fingerprint,
+                client_address=client_address,
             )
         )

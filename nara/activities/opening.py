@@ -3,6 +3,7 @@ read a ranked candidate. Opening and scoring are stored once; a retry reads them
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -55,6 +56,8 @@ class OpeningSteps:
                             price=b.price,
                             reserve_picks=(b.reserve_picks[0], b.reserve_picks[1]),
                             agent_id=b.agent_id,
+                            certificate_fingerprint=b.certificate_fingerprint,
+                            client_address=b.client_address,
                         )
                         for b in sealed
                     ],
@@ -86,6 +89,15 @@ class OpeningSteps:
                     "flags": list(opened.flags),
                 },
             )
+            for signal in opened.signals:  # one event per sign of lent certificates
+                await audit.record(
+                    session,
+                    actor="workflow",
+                    entity=audit.tender_entity(t.notice_no),
+                    action="signal-raised",
+                    key=f"{t.notice_no}:signal:{signal.trace.value}:{_digest(signal.value)}",
+                    payload=signal.as_dict(),
+                )
             return _summary(result, sealed)
 
     @implements(declared.rank_negotiated)
@@ -159,6 +171,11 @@ class OpeningSteps:
                     bid_guarantee_cert=bid.bid_guarantee_cert,
                 )
             )
+
+
+def _digest(value: str) -> str:
+    """A short stand-in for a long value (a credential id) in an audit key."""
+    return hashlib.sha256(value.encode()).hexdigest()[:16]
 
 
 def _one_score_per_proposal(

@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nara.domain.opening import Opening
-from nara.store.tables import Bid, OpeningResult
+from nara.domain.signals import Signal
+from nara.store.tables import Bid, BusinessAgent, OpeningResult
 
 
 async def insert(
@@ -23,8 +24,12 @@ async def insert(
     price: int,
     reserve_picks: Sequence[int],
     bid_guarantee_cert: str | None,
+    certificate_fingerprint: str | None = None,
+    certificate_serial: str | None = None,
+    client_address: str | None = None,
 ) -> Bid | None:
-    """Store a sealed bid; None if this business or client key already bid on the tender."""
+    """Store a sealed bid with what it was sent with; None if this business or client key
+    already bid on the tender."""
     inserted = await session.execute(
         pg_insert(Bid)
         .values(
@@ -35,6 +40,9 @@ async def insert(
             price=price,
             reserve_picks=[*reserve_picks],
             bid_guarantee_cert=bid_guarantee_cert,
+            certificate_fingerprint=certificate_fingerprint,
+            certificate_serial=certificate_serial,
+            client_address=client_address,
         )
         .on_conflict_do_nothing()
         .returning(Bid)
@@ -49,6 +57,25 @@ async def find_by_client_key(
     return (
         await session.execute(
             select(Bid).where(Bid.tender_id == tender_id, Bid.client_key == client_key)
+        )
+    ).scalar_one_or_none()
+
+
+async def find_competing(
+    session: AsyncSession, *, tender_id: uuid.UUID, business_no: str, person_id: str
+) -> Bid | None:
+    """A bid on the tender for another business that `person_id` sent or is an agent of."""
+    agent_of = select(BusinessAgent.business_no).where(BusinessAgent.person_id == person_id)
+    return (
+        await session.execute(
+            select(Bid)
+            .where(
+                Bid.tender_id == tender_id,
+                Bid.business_no != business_no,
+                or_(Bid.agent_id == person_id, Bid.business_no.in_(agent_of)),
+            )
+            .order_by(Bid.submitted_at)
+            .limit(1)
         )
     ).scalar_one_or_none()
 
@@ -122,8 +149,16 @@ async def insert_opening(
         lower_limit_rate=opening.lower_limit_rate,
         lottery_seed=lottery_seed,
         candidate_count=opening.candidate_count,
-        flags={"signals": [*opening.flags]},
+        flags={
+            "signals": [*opening.flags],
+            "shared": [signal.as_dict() for signal in opening.signals],
+        },
     )
     session.add(result)
     await session.flush()
     return result
+
+
+def signals_of(result: OpeningResult) -> tuple[Signal, ...]:
+    """The signals an opening stored (none for openings from before they were kept)."""
+    return tuple(Signal.from_dict(data) for data in result.flags.get("shared", []))

@@ -158,6 +158,11 @@ class Bid(Base):
     status: Mapped[str] = mapped_column(
         String(16), default="sealed"
     )  # sealed | candidate | below_limit
+    # What the bid was sent with (None for bids from before these records, and for
+    # in-process callers without a session): the traces of `nara.domain.signals`.
+    certificate_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    certificate_serial: Mapped[str | None] = mapped_column(String(64))
+    client_address: Mapped[str | None] = mapped_column(String(64))
 
 
 class OpeningResult(Base):

@@ -66,8 +66,10 @@ async def bid(
     business: str,
     price: int,
     picks: tuple[int, int] = (3, 9),
+    **sent_with: str,
 ) -> str:
-    """Issue a bid guarantee at the agency and place the sealed bid; returns the certificate."""
+    """Issue a bid guarantee at the agency and place the sealed bid; returns the certificate.
+    `sent_with`: the bid's `certificate_fingerprint` and `client_address`, if any."""
     cert = await partners.guarantee_agency.issue(
         kind="bid",
         reference=NoticeNo.parse(terms.notice_no).base,
@@ -84,6 +86,7 @@ async def bid(
         price=price,
         picks=picks,
         guarantee_cert=cert.certificate_no,
+        **sent_with,
     )
     return cert.certificate_no
 
