@@ -14,13 +14,14 @@ from nara.api.schemas.tenders import (
     CancelRequest,
     ExtendDeadlineRequest,
     ScheduleChange,
+    SignalsRead,
     TenderCreate,
     TenderDetail,
     TenderPage,
     TenderRead,
 )
 from nara.domain.enums import Category, Phase
-from nara.services.tenders import announcing, reading, scheduling
+from nara.services.tenders import announcing, bid_signals, reading, scheduling
 from nara.services.tenders.models import TenderDraft
 
 IdempotencyKey = Annotated[
@@ -174,3 +175,22 @@ async def cancel_tender(
     )
     await session.commit()
     return CancelAccepted.model_validate(accepted)
+
+
+@router.get(
+    "/{notice_no}/signals",
+    response_model=SignalsRead,
+    responses=problem_responses(401, 403, 404),
+    summary="Signs of lent certificates the opening found (officer of the agency, auditor)",
+    description=(
+        "Competing bids on this tender that shared the agent who sent them, the passkey "
+        "that confirmed them, the certificate of the session or the client network "
+        "address. Found when the bids are opened (each one is also an audit event "
+        "`signal-raised`); before the opening the list is empty and `opened_at` is null."
+    ),
+)
+async def list_signals(
+    notice_no: NoticeNumber, session: SessionDep, actor: ActorDep
+) -> SignalsRead:
+    report = await bid_signals.list(session=session, actor=actor, notice_no=notice_no)
+    return SignalsRead.model_validate(report)

@@ -20,6 +20,7 @@ from nara.api.schemas.base import (
     refuse,
 )
 from nara.domain.enums import AgencyKind, Category, Method, PaymentKind, PaymentState, Phase, Role
+from nara.domain.signals import Trace
 
 Reason = Annotated[str, Text(500, lines=True)]
 _AHEAD = f"at most {HORIZON.days} days ahead (rule deadline-horizon)"
@@ -177,4 +178,26 @@ class ScheduleChange(ReadModel):
 
 class CancelAccepted(ReadModel):
     notice_no: str
+    note: str
+
+
+class SignalRead(ReadModel):
+    """Competing businesses whose bids shared one value of one trace."""
+
+    trace: Trace = Field(
+        description="what they shared: `agent` (who sent the bids), `passkey` (the "
+        "credential that confirmed them), `certificate` (its SHA-256 fingerprint) or "
+        "`address` (the client network address)"
+    )
+    value: str
+    business_nos: list[str] = Field(description="the businesses, two or more")
+    text: str
+
+
+class SignalsRead(ReadModel):
+    """The signs of lent certificates the opening found."""
+
+    notice_no: str
+    opened_at: datetime | None = Field(description="null: not opened yet, nothing compared")
+    signals: list[SignalRead]
     note: str
