@@ -3,6 +3,11 @@ database clock whether bidding is still open (DESIGN.md section 3). Bids never g
 
 `close_bidding` flips the row under `FOR UPDATE`; a bid holds it `FOR SHARE`, so a bid
 either commits before the close (and is counted) or sees the tender closed.
+
+No lent certificates: a person may be agent of several businesses, but bids for only one
+of those competing on a tender (rule `one-bidder-per-agent`). The check runs under the
+locks, after the audit head: that lock is exclusive, so of two bids racing to break the
+rule the second sees the first.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from nara.domain import ranking
 from nara.domain.clock import SEOUL
 from nara.domain.enums import Phase
-from nara.domain.errors import DeadlinePassed, DuplicateBid, WrongPhase
+from nara.domain.errors import DeadlinePassed, DuplicateBid, RuleViolation, WrongPhase
 from nara.services.actors import Actor, require_agent
 from nara.services.base import ServiceModel
 from nara.services.locks import lock_audit_head
@@ -102,6 +107,28 @@ def _require_open(tender: Tender, now: datetime) -> None:
         )
 
 
+async def _require_no_competitor(
+    session: AsyncSession, tender: Tender, actor: Actor, business_no: str
+) -> None:
+    """RuleViolation if the actor sent, or is an agent of, a competing bid on the tender."""
+    other = await bids.find_competing(
+        session, tender_id=tender.id, business_no=business_no, person_id=actor.id
+    )
+    if other is None:
+        return
+    how = "sent a bid for" if other.agent_id == actor.id else "is an agent of"
+    raise RuleViolation(
+        rule="one-bidder-per-agent",
+        field="business_no",
+        value=business_no,
+        accepted="a business none of whose competitors on this tender you act for",
+        message=f"{actor.id} {how} business {other.business_no}, which bid on "
+        f"{tender.notice_no}: a person may act for only one of the businesses competing on "
+        "a tender",
+        fix="each competing business bids through an agent of its own",
+    )
+
+
 async def submit(
     *, session: AsyncSession, actor: Actor, notice_no: str, draft: BidDraft
 ) -> BidView:
@@ -121,6 +148,7 @@ async def submit(
     await lock_audit_head(session)
     tender = await tender_row(session=session, notice_no=notice_no, lock="share")
     _require_open(tender, await clock.now(session))
+    await _require_no_competitor(session, tender, actor, draft.business_no)
 
     bid = await bids.insert(
         session,
