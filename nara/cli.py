@@ -150,7 +150,7 @@ def api(
         port=port or settings.api_port,
         workers=workers,
         log_config=None,  # keep our structlog set-up
-        proxy_headers=True,
+        proxy_headers=False,  # the app believes X-Forwarded-For of TRUSTED_PROXIES only
     )
 
 

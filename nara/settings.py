@@ -56,6 +56,13 @@ class Settings(BaseSettings):
         "/_ledger, bank POST /accounts); unset: `nara dev` and `nara simulators` keep one "
         "in NARA_VAR_DIR/simulators/admin-token",
     )
+    trusted_proxies: str | None = Field(
+        None,
+        alias="TRUSTED_PROXIES",
+        description="comma-separated addresses or networks of the reverse proxies in front "
+        "of the API, or `*`; only a request from one of them may name its client with "
+        "X-Forwarded-For. Unset: no header is believed, the client is the connection's peer",
+    )
     partner_timeout_s: float = Field(5.0, alias="PARTNER_TIMEOUT_S")
     db_pool_size: int = Field(10, alias="DB_POOL_SIZE")
     late_interest_rate_bp: int = Field(

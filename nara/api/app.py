@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic import ConfigDict, Field
 from temporalio.client import Client
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from nara.api.deps import TemporalGateway
 from nara.api.problems import install_problem_handlers
@@ -157,6 +158,10 @@ def create_app(
     )
     app.state.settings = settings
     install_problem_handlers(app)
+    if settings.trusted_proxies:
+        # Outermost, so every layer (incidents, sessions, bids) sees the real client. Only
+        # the listed proxies are believed: X-Forwarded-For from anyone else is ignored.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     for module in (tenders, bids, decisions, payments, reports, outages, audit, registry, health):
         app.include_router(module.router)
 

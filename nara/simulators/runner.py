@@ -79,7 +79,12 @@ def serve_in_thread(
     url = f"http://[{host}]:{port}" if family == socket.AF_INET6 else f"http://{host}:{port}"
     # log_config=None: leave the process's logging alone (uvicorn would reconfigure it).
     config = uvicorn.Config(
-        app, log_config=None, log_level="warning", lifespan="on", timeout_graceful_shutdown=1
+        app,
+        log_config=None,
+        log_level="warning",
+        lifespan="on",
+        timeout_graceful_shutdown=1,
+        proxy_headers=False,  # the client is the connection's peer (see TRUSTED_PROXIES)
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(
