@@ -251,6 +251,10 @@ class TemporalDevServer:
                 self.stop()
                 raise EmbeddedError(f"Temporal dev server did not open {self.address} in time")
             time.sleep(0.1)
+        # The port opens before the frontend serves gRPC: wait until a client connects.
+        if not frontend_answers(self.address, deadline=deadline):
+            self.stop()
+            raise EmbeddedError(f"Temporal dev server at {self.address} did not answer in time")
 
     def stop(self, grace: float = 10.0) -> None:
         """Terminate the server's process group, then kill it after `grace` seconds."""
@@ -270,6 +274,29 @@ class TemporalDevServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def frontend_answers(address: str, *, deadline: float) -> bool:
+    """True once a Temporal client connects to `address` (its system info answers).
+
+    Runs the client in a thread of its own, so callers inside an event loop can use it.
+    """
+    import asyncio
+    import concurrent.futures
+
+    from temporalio.client import Client
+
+    async def connect() -> None:
+        await Client.connect(address)
+
+    while time.monotonic() < deadline:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            try:
+                pool.submit(asyncio.run, connect()).result(timeout=5)
+                return True
+            except Exception:  # not serving yet: RPC errors, RuntimeError, timeouts
+                time.sleep(0.2)
+    return False
 
 
 def stop_process_group(process: subprocess.Popen[bytes], grace: float = 10.0) -> int | None:
