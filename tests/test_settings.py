@@ -26,3 +26,11 @@ def test_the_connecting_call_gets_the_value() -> None:
     assert PASSWORD in (reveal(settings.database_url) or "")
     assert reveal(settings.temporal_api_key) == API_KEY
     assert reveal(Settings().temporal_api_key) is None
+
+
+def test_the_simulator_admin_token_is_a_secret_too() -> None:
+    token = "simulator-admin-token-0123456789"
+    settings = Settings(SIMULATOR_ADMIN_TOKEN=token)
+    for text in (repr(settings), str(settings), settings.model_dump_json()):
+        assert token not in text
+    assert reveal(settings.simulator_admin_token) == token

@@ -16,7 +16,7 @@ from nara.demo.plan import SEVEN_DAYS_S, plan_week
 from nara.demo.progress import Board
 from nara.demo.report import DemoReport, contract_totals, print_report
 from nara.demo.script import Week
-from nara.settings import get_settings
+from nara.settings import get_settings, reveal
 
 MIN_TIME_SCALE = 1_000  # below this a 7-day notice period takes over ten minutes
 
@@ -31,6 +31,7 @@ async def run_demo(
     console: Console | None = None,
     seed: int | None = None,
     fault_hang_ms: int = 1_500,
+    simulator_admin_token: str | None = None,
 ) -> DemoReport:
     """Play the week against a running stack and print its report.
 
@@ -41,8 +42,20 @@ async def run_demo(
         guarantee_url, bank_url: the partner simulators (default: from the settings).
         time_scale: the compression the deadlines are planned for; the API's own
             NARA_TIME_SCALE (from /health) wins when it differs.
+        simulator_admin_token: the bank simulator's admin token, for opening the cast's
+            accounts and arming its fault (default: SIMULATOR_ADMIN_TOKEN).
+
+    Raises:
+        DemoError: no admin token, or the stack did not play along.
     """
     settings = get_settings()
+    admin_token = simulator_admin_token or reveal(settings.simulator_admin_token)
+    if not admin_token:
+        raise DemoError(
+            "the demo opens bank accounts and arms a bank fault, which needs the "
+            "simulators' admin token: set SIMULATOR_ADMIN_TOKEN, or let `nara dev` run "
+            "the demo (it keeps the token in NARA_VAR_DIR/simulators/admin-token)"
+        )
     console = console or Console()
     started = time.monotonic()
     limits = httpx.Limits(max_connections=50, max_keepalive_connections=50)
@@ -53,7 +66,7 @@ async def run_demo(
         ) as guarantee_http,
         httpx.AsyncClient(base_url=bank_url or settings.bank_url, timeout=30.0) as bank_http,
     ):
-        api, bank = Api(http), Bank(bank_http)
+        api, bank = Api(http), Bank(bank_http, admin_token=admin_token)
         scale = await _time_scale(api, default=time_scale)
         week = Week(
             api=api,

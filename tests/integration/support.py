@@ -200,7 +200,10 @@ async def register(
     )
     for someone, role in ((cast.officer, "officer"), (cast.inspector, "inspector")):
         await person(http, stack, role, agency_code=cast.agency_code, person_id=someone)
-    async with httpx.AsyncClient(base_url=stack.bank_url) as bank:
+    # opening accounts is an admin route of the bank simulator
+    async with httpx.AsyncClient(
+        base_url=stack.bank_url, headers=stack.simulator_admin_headers
+    ) as bank:
         await ok(
             await bank.post(
                 "/accounts",
