@@ -38,8 +38,10 @@ LAYERS: dict[str, tuple[set[str], str]] = {
         "the I/O a workflow asks for, through repositories and partner clients",
     ),
     "services": (
-        {"domain", "contracts", "store", "workflows", "temporal"} | _BASE,
-        "use cases; workflow classes only as typed references to start, update, query",
+        {"domain", "contracts", "store", "workflows", "temporal", "partners"} | _BASE,
+        "use cases; workflow classes only as typed references to start, update, query; "
+        "partners only for the certificate authority's CRL (value-moving partner calls are "
+        "activities)",
     ),
     "api": (
         {"services", "domain", "store", "temporal", "problem_json"} | _BASE,
@@ -54,7 +56,12 @@ LAYERS: dict[str, tuple[set[str], str]] = {
         "stand-ins for the partners: share only the wire models of the clients",
     ),
     "problem_json": (set(), "the RFC 9457 body builder, shared by the API and simulators"),
-    "demo": ({"domain"} | _BASE, "plays a week through the public HTTP API only"),
+    "demo": ({"domain", "wallet"} | _BASE, "plays a week through the public HTTP API only"),
+    "wallet": (
+        {"domain", "partners"},
+        "the person's side of identity (key, certificate from the CA, login by challenge): "
+        "HTTP only, no server code",
+    ),
     "embedded": ({"contracts"} | _BASE, "embedded PostgreSQL and Temporal binaries"),
 }
 

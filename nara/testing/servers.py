@@ -7,6 +7,8 @@
   the pydantic data converter and the project's search attributes.
 - The guarantee-agency and bank simulators (in-memory ledgers) on loopback ports, and the
   worker's clients of them (`partners`), all with this process's `SIMULATOR_ADMIN_TOKEN`.
+- The certificate authority simulator with a root of its own in a temporary directory
+  (`certificate_authority`), with the same admin token.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -163,6 +166,31 @@ def simulators(
         serve_in_thread(bank.create_app(admin_token=admin_token, hang_ms=hang_ms)) as bank_sim,
     ):
         yield guarantee, bank_sim
+
+
+@dataclass(frozen=True)
+class CertificateAuthoritySim:
+    """A running CA simulator: where it answers, its root (what the API trusts), its token."""
+
+    url: str
+    root_pem: Path
+    admin_token: str
+
+
+@contextmanager
+def certificate_authority(
+    *, admin_token: str = SIMULATOR_ADMIN_TOKEN
+) -> Iterator[CertificateAuthoritySim]:
+    """The CA simulator on a loopback port, its root made in a temporary directory."""
+    from nara.simulators import ca
+    from nara.simulators.authority import ROOT_CERT
+    from nara.simulators.runner import serve_in_thread
+
+    with tempfile.TemporaryDirectory(prefix="nara-test-ca-") as tmp:
+        directory = Path(tmp) / "ca"
+        app = ca.create_app(ca_dir=directory, admin_token=admin_token, hang_ms=1_000)
+        with serve_in_thread(app) as sim:
+            yield CertificateAuthoritySim(sim.url, directory / ROOT_CERT, admin_token)
 
 
 @asynccontextmanager

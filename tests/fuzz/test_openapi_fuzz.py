@@ -1,7 +1,7 @@
 """Schemathesis over the OpenAPI document, against the real stack: the API keeps its contract.
 
 Every operation of the document gets a bounded number of generated requests, valid
-(positive) and invalid (negative), some sent as a suitable registered person and aimed at
+(positive) and invalid (negative), some sent with the session of a suitable person and aimed at
 tenders, payments and outages that exist; every answer goes through all of schemathesis's
 checks (no 5xx, the status, content type, headers and body the document declares, invalid
 data refused, valid data accepted). Failures are collected over the whole run and listed
@@ -44,6 +44,7 @@ from tests.integration.support import (
     as_,
     contracted,
     ok,
+    person,
     register,
 )
 
@@ -54,7 +55,7 @@ Operation = APIOperation[Any, Any, Any, Any]
 
 SEED = int(os.environ.get("NARA_FUZZ_SEED", "20260701"))
 EXAMPLES = int(os.environ.get("NARA_FUZZ_EXAMPLES", "40"))
-PERSON = "X-Nara-Person"
+PERSON = "Authorization"  # a secured operation's bearer token, which schemathesis also fuzzes
 
 # Who may act on each operation; the fuzzer sends one of them (or a generated header).
 ACTS = {
@@ -159,9 +160,8 @@ class Run:
 async def _world(http: httpx.AsyncClient, stack: ApiStack) -> World:
     cast: Cast = await register(http, stack, businesses=3)
     tag = uuid.uuid4().hex[:6]
-    operator, auditor = f"operator-{tag}", f"auditor-{tag}"
-    for person, role in ((operator, "operator"), (auditor, "auditor")):
-        await ok(await http.post("/people", json={"id": person, "name": person, "role": role}))
+    operator = await person(http, stack, "operator")
+    auditor = await person(http, stack, "auditor")
     bidding = (await announce(http, cast, notice_s=900))["notice_no"]
     notice, _, winner = await contracted(http, stack, cast)
     claim = await ok(
@@ -270,8 +270,8 @@ def _strategy(operation: Operation, mode: GenerationMode, world: World) -> st.Se
             operation.as_strategy(generation_mode=mode, **fixed)
             for fixed in world.extremes.get(operation.label, [])
         )
-    for person in people[:2]:
-        headers = {PERSON: person} if PERSON in header_names else None
+    for someone in people[:2]:
+        headers = as_(someone) if PERSON in header_names else None
         if mode is GenerationMode.NEGATIVE:
             if headers and others:
                 options.append(operation.as_strategy(generation_mode=mode, headers=headers))

@@ -14,7 +14,17 @@ import httpx
 import pytest
 
 from nara.domain.ranking import BID_PRICE_CEILING
-from tests.integration.support import ApiStack, announce, as_, ok, register, tender_body, wait_for
+from tests.integration.support import (
+    ApiStack,
+    announce,
+    as_,
+    ok,
+    operator,
+    person,
+    register,
+    tender_body,
+    wait_for,
+)
 
 
 async def _post(
@@ -53,8 +63,7 @@ async def test_paths_and_queries_out_of_bounds_are_422(
     stack: ApiStack, path: str, field: str
 ) -> None:
     async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as http:
-        auditor = f"auditor-{uuid.uuid4().hex[:6]}"  # the audit log is read by auditors
-        await ok(await http.post("/people", json={"id": auditor, "name": "A", "role": "auditor"}))
+        auditor = await person(http, stack, "auditor")  # the audit log is read by auditors
         body = _invalid(await http.get(path, headers=as_(auditor)), field)
         assert body["errors"][0]["accepted"]
 
@@ -62,7 +71,7 @@ async def test_paths_and_queries_out_of_bounds_are_422(
 async def test_bodies_out_of_bounds_are_422_naming_the_range(stack: ApiStack) -> None:
     async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as http:
         cast = await register(http, stack, businesses=1)
-        officer = as_(cast.officer)
+        officer, op = as_(cast.officer), await operator(http, stack)
         body = _invalid(
             await http.post("/tenders", headers=officer, json=tender_body(estimated_price=2**63)),
             "estimated_price",
@@ -87,9 +96,9 @@ async def test_bodies_out_of_bounds_are_422_naming_the_range(stack: ApiStack) ->
         assert "730 days" in body["errors"][0]["accepted"]
         for text in ("nul\x00", "bell\x07", "\ud800"):  # sent as JSON escapes: \u0000, ...
             _invalid(await _post(http, "/tenders", tender_body(title=text), officer), "title")
-            person = {"id": f"p-{uuid.uuid4().hex[:6]}", "name": text, "role": "auditor"}
-            _invalid(await _post(http, "/people", person), "name")
-        surrogate_key = await _post(http, "/agencies", {"code": "A1", "name": "A", "\udfff": 1})
+            someone = {"id": f"p-{uuid.uuid4().hex[:6]}", "name": text, "role": "auditor"}
+            _invalid(await _post(http, "/people", someone, op), "name")
+        surrogate_key = await _post(http, "/agencies", {"code": "A1", "name": "A", "\udfff": 1}, op)
         assert surrogate_key.status_code == 422, surrogate_key.text
         assert surrogate_key.json()["errors"][0]["value"] == "\\udfff"  # escaped, not a 500
         assert "no lone surrogate" in surrogate_key.json()["fix"]
