@@ -150,6 +150,7 @@ async def submit(
     _require_open(tender, await clock.now(session))
     await _require_no_competitor(session, tender, actor, draft.business_no)
 
+    sent = actor.auth  # None only for trusted in-process callers (benchmarks)
     bid = await bids.insert(
         session,
         tender_id=tender.id,
@@ -159,6 +160,9 @@ async def submit(
         price=draft.price,
         reserve_picks=draft.reserve_picks,
         bid_guarantee_cert=draft.bid_guarantee_cert,
+        certificate_fingerprint=sent.certificate_fingerprint if sent else None,
+        certificate_serial=sent.certificate_serial if sent else None,
+        client_address=sent.client_address if sent else None,
     )
     if bid is None:
         # A concurrent request won: the same client key (answer it) or the same business.
@@ -179,6 +183,11 @@ async def submit(
         action="bid-submitted",
         idempotency_key=f"{notice_no}:bid:{draft.business_no}",
         # Sealed: the audit log records that a bid was made, not its price or picks.
-        payload={"business_no": draft.business_no, "bid_id": str(bid.id)},
+        payload={
+            "business_no": draft.business_no,
+            "bid_id": str(bid.id),
+            "certificate_fingerprint": bid.certificate_fingerprint,
+            "client_address": bid.client_address,
+        },
     )
     return _read(bid, tender, replayed=False)
