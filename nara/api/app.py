@@ -10,11 +10,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from pydantic import ConfigDict, Field
 from temporalio.client import Client
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from nara.api import access
 from nara.api.deps import TemporalGateway
 from nara.api.problems import install_problem_handlers
 from nara.api.routes import (
@@ -165,6 +166,8 @@ def create_app(
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        # Every route runs the access gate first: its rule in nara.api.access.RULES.
+        dependencies=[Depends(access.authorize)],
     )
     app.state.settings = settings
     install_problem_handlers(app)
@@ -185,6 +188,7 @@ def create_app(
         health,
     ):
         app.include_router(module.router)
+    access.require_rules(app)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

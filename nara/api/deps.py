@@ -21,7 +21,7 @@ from temporalio.client import Client
 
 from nara.domain.errors import TemporalUnavailable, Unauthenticated
 from nara.services.actors import AUTHORIZATION, Actor
-from nara.services.identity import Verifier, sessions
+from nara.services.identity import Verifier
 from nara.settings import Settings
 from nara.temporal import connect
 
@@ -114,8 +114,8 @@ def get_verifier(request: Request) -> Verifier:
 
 
 def client_address(request: Request) -> str | None:
-    """The request's client address. Behind a trusted proxy (uvicorn's `--proxy-headers`
-    with `--forwarded-allow-ips`, on by default for loopback) it is the real client's."""
+    """The request's client address: the peer of its connection, never a header. Only a
+    proxy listed in TRUSTED_PROXIES may name the real client (X-Forwarded-For)."""
     return request.client.host if request.client else None
 
 
@@ -150,22 +150,18 @@ def get_writer(request: Request) -> async_sessionmaker[AsyncSession]:
     return factory
 
 
-async def get_actor(
-    request: Request,
-    session: Annotated[AsyncSession, Depends(get_session)],
-    token: Annotated[str, Depends(get_token)],
-    verifier: Annotated[Verifier, Depends(get_verifier)],
-) -> Actor:
-    """The person of the request's session, with `auth` (session, certificate, business,
-    client address). Read in the request's own database session (FastAPI hands the route
-    the same one); a touch or an ending commits apart (`sessions.resolve`)."""
-    return await sessions.resolve(
-        session=session,
-        writer=get_writer(request),
-        verifier=verifier,
-        token=token,
-        client_address=client_address(request),
-    )
+async def get_actor(request: Request) -> Actor:
+    """The person the access gate let through (`nara.api.access.authorize`, which every
+    route runs first: it read the session, with `auth`, and checked the route's rule).
+    A route reached without it answers 401: it fails closed."""
+    actor = getattr(getattr(request.state, "access", None), "actor", None)
+    if not isinstance(actor, Actor):
+        raise Unauthenticated(
+            f"this needs a session: send the {AUTHORIZATION} header",
+            field=AUTHORIZATION,
+            fix=_LOGIN_FIX,
+        )
+    return actor
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]

@@ -114,18 +114,28 @@ def _challenge(exc: Unauthenticated) -> str:
     return 'Bearer realm="nara"'
 
 
+def _log_denial(request: Request, exc: NaraError) -> None:
+    """One line per refused request (401, 403): the route, who asked as which role, and
+    why; never a token or a body. `route` and `who` are set by the access gate."""
+    state = request.state
+    structlog.get_logger("nara.access").info(
+        "request denied",
+        route=getattr(state, "route", f"{request.method} {request.url.path}"),
+        path=request.url.path,
+        role=getattr(state, "who", "anonymous"),
+        person=getattr(state, "person", None),
+        status=http_status(type(exc)),
+        code=exc.code,
+        reason=exc.extra.get("missing") or exc.extra.get("reason") or exc.code,
+        client=request.client.host if request.client else None,
+    )
+
+
 async def _nara_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, NaraError)
     headers = {"WWW-Authenticate": _challenge(exc)} if isinstance(exc, Unauthenticated) else None
     if isinstance(exc, Unauthenticated | Forbidden):
-        log.info(
-            "request denied",
-            method=request.method,
-            path=request.url.path,
-            code=exc.code,
-            reason=exc.extra.get("reason"),
-            client=request.client.host if request.client else None,
-        )
+        _log_denial(request, exc)
     return problem_response(
         request,
         status=http_status(type(exc)),

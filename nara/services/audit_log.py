@@ -12,7 +12,10 @@ from nara.services.actors import Actor, require_role
 from nara.services.base import ServiceModel
 from nara.store import audit, audit_reads
 
-READERS = (Role.AUDITOR, Role.OPERATOR)
+READERS = (Role.AUDITOR,)
+"""Who reads the events: they name who bid before the opening, which operators never see."""
+CHECKERS = (Role.AUDITOR, Role.OPERATOR)
+"""Who may recompute the chain (an answer of counts and hashes only)."""
 
 
 class AuditEntry(ServiceModel):
@@ -52,7 +55,7 @@ async def list_events(
 
 async def verify(*, session: AsyncSession, actor: Actor) -> ChainReport:
     """Recompute every hash from the first event; name the first that does not match."""
-    require_role(actor, *READERS, doing="verify the audit chain")
+    require_role(actor, *CHECKERS, doing="verify the audit chain")
     check = await audit.verify(session)
     return ChainReport(
         events=check.events,

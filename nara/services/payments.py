@@ -85,6 +85,23 @@ async def _ref(session: AsyncSession, payment_id: str) -> _PaymentRef:
     return _PaymentRef(payment_id=payment_id, contract=row[0], tender=row[1], seq=seq)
 
 
+class PaymentParties(ServiceModel):
+    """Whose a payment is: the buying agency, and the businesses that may read it."""
+
+    agency_code: str
+    business_nos: list[str]  # the contractor, and the payment's subcontractor if any
+
+
+async def parties(*, session: AsyncSession, payment_id: str) -> PaymentParties:
+    """The agency and businesses of a payment (NotFound without its contract)."""
+    ref = await _ref(session, payment_id)
+    payment = await payments.find(session, contract_no=ref.contract.contract_no, seq=ref.seq)
+    businesses = [ref.contract.business_no]
+    if payment is not None and payment.subcontractor_no:
+        businesses.append(payment.subcontractor_no)
+    return PaymentParties(agency_code=ref.tender.agency_code, business_nos=businesses)
+
+
 async def _may_read(
     session: AsyncSession, actor: Actor, ref: _PaymentRef, payment: Payment | None
 ) -> None:

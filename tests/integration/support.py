@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
@@ -387,3 +388,21 @@ async def contracted(
     await ok(await http.post(f"/tenders/{notice}/sign", headers=officer, json={}))
     await wait_for(http, notice, "contracted")
     return notice, contract_no, winner
+
+
+async def footprint(engine: AsyncEngine) -> dict[str, Any]:
+    """Every table's row count and the audit chain's head: what a refused request must
+    leave as it found it."""
+    async with engine.connect() as conn:
+        names = (
+            await conn.execute(
+                text(
+                    "select tablename from pg_tables where schemaname = 'public' "
+                    "and tablename <> 'alembic_version' order by 1"
+                )
+            )
+        ).scalars()
+        counts = " union all ".join(f"select '{n}', count(*) from \"{n}\"" for n in names)
+        found: dict[str, Any] = {row[0]: row[1] for row in await conn.execute(text(counts))}
+        found["audit head"] = await conn.scalar(text("select last_hash from audit_head"))
+    return found

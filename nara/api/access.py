@@ -1,0 +1,413 @@
+"""Who may do what: one rule for every route of the API, checked before the route runs.
+
+`RULES` is the authorization matrix. For each route (method and path) it lists the roles
+that may call it, each held to a scope:
+
+- officers and inspectors act only on their own agency's tenders and contracts;
+- a supplier agent only for the businesses that registered them (their bids, receipts,
+  contracts and claims);
+- operators run the system (outages, transfers, health, the chain check) and never see
+  sealed content (the audit events, which name who bid before the opening);
+- auditors read everything and change nothing;
+- anonymous callers read the public notices and, after the opening, the results.
+
+`authorize` is a dependency of the whole application: `create_app` installs it and
+refuses to start while a route has no rule (`require_rules`), so no route can forget it.
+It runs before the parameters and body are validated and before the route opens a
+transaction, so a refusal writes nothing: 401 without a session (`missing: session`),
+403 for another role (`missing: role`), another agency (`missing: agency`) or a
+business the person is no agent of (`missing: agent`), in problem JSON naming who may.
+Every refusal is logged by `nara.api.problems` with the route, the role and the reason.
+
+Services keep their own checks (the CLI and the benchmarks call them without HTTP); this
+table is what the API answers by. `matrix_markdown()` is the table of
+docs/architecture.md, and tests/integration/test_access_matrix.py sends a real request
+for every (route, role) pair.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import fastapi.routing
+from fastapi import FastAPI, Request
+from fastapi.dependencies.utils import request_params_to_args
+from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute
+
+from nara.api.deps import (
+    SessionDep,
+    VerifierDep,
+    client_address,
+    get_token,
+    get_writer,
+)
+from nara.domain.errors import Forbidden, RuleViolation, Unauthenticated
+from nara.domain.identifiers import validate_business_no
+from nara.services import scopes
+from nara.services.actors import AUTHORIZATION, Actor
+from nara.services.identity import sessions
+
+
+class Who(StrEnum):
+    """The columns of the matrix: the five roles of `Role`, and nobody logged in."""
+
+    ANONYMOUS = "anonymous"
+    OFFICER = "officer"
+    INSPECTOR = "inspector"
+    SUPPLIER = "supplier"
+    OPERATOR = "operator"
+    AUDITOR = "auditor"
+
+
+class Scope(StrEnum):
+    """What an allowed role is held to, besides its role."""
+
+    ANY = "any"
+    OWN = "own"  # their own session and passkeys: the services act on the caller only
+    TENDER_AGENCY = "tender-agency"  # the agency of the tender in the path
+    PAYMENT_AGENCY = "payment-agency"  # the agency of the payment's contract in the path
+    BODY_AGENCY = "body-agency"  # the agency the body announces for (`agency_code`, if sent)
+    BODY_BUSINESS = "body-business"  # an agent of the business in the body (`business_no`)
+    PATH_BUSINESS = "path-business"  # an agent of the business in the path
+    PAYMENT_PARTY = "payment-party"  # an agent of the payment's contractor or subcontractor
+
+
+CELL = {
+    Scope.ANY: "yes",
+    Scope.OWN: "own",
+    Scope.TENDER_AGENCY: "agency",
+    Scope.PAYMENT_AGENCY: "agency",
+    Scope.BODY_AGENCY: "agency",
+    Scope.BODY_BUSINESS: "agent",
+    Scope.PATH_BUSINESS: "agent",
+    Scope.PAYMENT_PARTY: "party",
+}
+"""How the table of docs/architecture.md writes each scope (its legend says more)."""
+
+_FOR = {
+    Scope.ANY: "",
+    Scope.OWN: "",
+    Scope.TENDER_AGENCY: "of the tender's agency",
+    Scope.PAYMENT_AGENCY: "of the contract's agency",
+    Scope.BODY_AGENCY: "of the agency announced for",
+    Scope.BODY_BUSINESS: "of the business in business_no",
+    Scope.PATH_BUSINESS: "of that business",
+    Scope.PAYMENT_PARTY: "of the contractor or its subcontractor",
+}
+_A = {
+    Who.ANONYMOUS: "anybody",
+    Who.OFFICER: "an officer",
+    Who.INSPECTOR: "an inspector",
+    Who.SUPPLIER: "an agent",
+    Who.OPERATOR: "an operator",
+    Who.AUDITOR: "an auditor",
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may call one route, and each one's scope; anybody else is refused."""
+
+    allowed: Mapping[Who, Scope]
+
+    @classmethod
+    def of(cls, **roles: Scope) -> Rule:
+        return cls({Who(name): scope for name, scope in roles.items()})
+
+    @property
+    def public(self) -> bool:
+        """Open to everybody: no session is asked for (or read)."""
+        return Who.ANONYMOUS in self.allowed
+
+    def words(self) -> list[str]:
+        """Who may, in words: `an officer of the tender's agency`, `an auditor`."""
+        return [f"{_A[who]} {_FOR[scope]}".strip() for who, scope in self.allowed.items()]
+
+    def only(self) -> str:
+        """`only an officer of the tender's agency or an auditor may`."""
+        return f"only {' or '.join(self.words())} may"
+
+
+PUBLIC = Rule({who: Scope.ANY for who in Who})
+SIGNED_IN = Rule({who: Scope.OWN for who in Who if who is not Who.ANONYMOUS})
+OFFICER_OF_TENDER = Rule.of(officer=Scope.TENDER_AGENCY)
+AGENT_IN_BODY = Rule.of(supplier=Scope.BODY_BUSINESS)
+
+RULES: dict[tuple[str, str], Rule] = {
+    # the document and health
+    ("GET", "/openapi.json"): PUBLIC,
+    ("GET", "/docs"): PUBLIC,
+    ("GET", "/docs/oauth2-redirect"): PUBLIC,
+    ("GET", "/redoc"): PUBLIC,
+    ("GET", "/health"): PUBLIC,
+    # logging in and out
+    ("POST", "/auth/challenge"): PUBLIC,
+    ("POST", "/auth/login"): PUBLIC,
+    ("POST", "/auth/logout"): SIGNED_IN,
+    ("GET", "/auth/whoami"): SIGNED_IN,
+    # tenders: public notices; the agency's officers act on them
+    ("GET", "/tenders"): PUBLIC,
+    ("GET", "/tenders/{notice_no}"): PUBLIC,
+    ("POST", "/tenders"): Rule.of(officer=Scope.BODY_AGENCY),
+    ("POST", "/tenders/{notice_no}/extend"): OFFICER_OF_TENDER,
+    ("POST", "/tenders/{notice_no}/cancel"): OFFICER_OF_TENDER,
+    ("POST", "/tenders/{notice_no}/review"): OFFICER_OF_TENDER,
+    ("POST", "/tenders/{notice_no}/scores"): OFFICER_OF_TENDER,
+    ("POST", "/tenders/{notice_no}/award"): OFFICER_OF_TENDER,
+    ("GET", "/tenders/{notice_no}/signals"): Rule.of(
+        officer=Scope.TENDER_AGENCY, auditor=Scope.ANY
+    ),
+    # the businesses' side: bids, guarantees, signatures, claims
+    ("POST", "/tenders/{notice_no}/bids"): AGENT_IN_BODY,
+    ("POST", "/tenders/{notice_no}/performance-guarantee"): AGENT_IN_BODY,
+    ("POST", "/tenders/{notice_no}/sign"): Rule.of(
+        officer=Scope.TENDER_AGENCY, supplier=Scope.BODY_BUSINESS
+    ),
+    ("POST", "/tenders/{notice_no}/payments"): AGENT_IN_BODY,
+    # payments
+    ("GET", "/payments/{payment_id}"): Rule.of(
+        officer=Scope.PAYMENT_AGENCY,
+        inspector=Scope.PAYMENT_AGENCY,
+        supplier=Scope.PAYMENT_PARTY,
+        operator=Scope.ANY,
+        auditor=Scope.ANY,
+    ),
+    ("POST", "/payments/{payment_id}/inspection"): Rule.of(inspector=Scope.PAYMENT_AGENCY),
+    ("POST", "/payments/{payment_id}/retry"): Rule.of(operator=Scope.ANY),
+    # figures, outages, the audit log
+    ("GET", "/reports/weekly"): PUBLIC,
+    ("GET", "/outages"): PUBLIC,
+    ("GET", "/outages/{outage_id}"): PUBLIC,
+    ("POST", "/outages"): Rule.of(operator=Scope.ANY),
+    ("GET", "/audit/events"): Rule.of(auditor=Scope.ANY),
+    ("GET", "/audit/verify"): Rule.of(operator=Scope.ANY, auditor=Scope.ANY),
+    # the registry
+    ("POST", "/agencies"): Rule.of(operator=Scope.ANY),
+    ("POST", "/businesses"): Rule.of(operator=Scope.ANY),
+    ("POST", "/people"): Rule.of(operator=Scope.ANY),
+    ("POST", "/businesses/{business_no}/agents"): Rule.of(
+        operator=Scope.ANY, supplier=Scope.PATH_BUSINESS
+    ),
+}
+
+_LOGIN = (
+    "log in (POST /auth/challenge, sign the nonce with your certificate's key, POST "
+    "/auth/login; `nara login` does this) and send Authorization: Bearer <token>"
+)
+
+
+@dataclass(frozen=True)
+class Access:
+    """What the gate let through: the route, as whom, and the person (None: public)."""
+
+    route: str
+    who: Who
+    actor: Actor | None
+
+
+def _served(app: FastAPI) -> Iterator[tuple[BaseRoute, set[str]]]:
+    """Every route the application serves, with its methods: the routes of included
+    routers too (FastAPI 0.165 keeps those behind `iter_route_contexts`)."""
+    contexts = getattr(fastapi.routing, "iter_route_contexts", None)
+    if contexts is None:  # older FastAPI: include_router copies the routes into the app
+        for route in app.routes:
+            yield route, set(getattr(route, "methods", None) or ())
+        return
+    for context in contexts(app.routes):
+        yield context.original_route, set(context.methods or ())
+
+
+def _path_of(route: BaseRoute) -> str:
+    """The path a rule is keyed by, as the gate sees it (`scope["route"].path`)."""
+    return str(getattr(route, "path", ""))
+
+
+def endpoints(app: FastAPI, *, api: bool | None = None) -> list[tuple[str, str]]:
+    """Every (method, path) the application answers, in the order of its routes; only
+    the API routes (`api=True`, the gate guards them) or only the others (`api=False`)."""
+    found: list[tuple[str, str]] = []
+    for route, methods in _served(app):
+        if api is not None and isinstance(route, APIRoute) is not api:
+            continue
+        found.extend((m, _path_of(route)) for m in sorted(methods) if m != "HEAD")
+    return found
+
+
+def require_rules(app: FastAPI) -> None:
+    """Refuse an application with a route that has no rule, or a public rule for a route
+    the gate cannot guard (the document's routes are not API routes)."""
+    missing = [f"{m} {p}" for m, p in endpoints(app) if (m, p) not in RULES]
+    unguarded = [
+        f"{m} {p}" for m, p in endpoints(app, api=False) if not RULES.get((m, p), PUBLIC).public
+    ]
+    if missing or unguarded:
+        raise RuntimeError(
+            "every route needs a rule in nara.api.access.RULES: "
+            + ", ".join(missing + [f"{u} (not guarded: make it public)" for u in unguarded])
+        )
+
+
+async def authorize(request: Request, session: SessionDep, verifier: VerifierDep) -> Access:
+    """The gate of every route: its rule, the caller's session, role and scope."""
+    route = request.scope.get("route")
+    path = route.path if isinstance(route, APIRoute) else request.url.path
+    name = f"{request.method} {path}"
+    request.state.route, request.state.who = name, Who.ANONYMOUS.value
+    rule = RULES.get((request.method, path))
+    if rule is None:  # `require_rules` keeps such an app from starting; fail closed anyway
+        raise Forbidden(
+            f"{name} has no access rule, so nobody may call it",
+            field=AUTHORIZATION,
+            fix="this is a fault of the server: tell the operators",
+            missing="rule",
+        )
+    if rule.public:
+        return _grant(request, Access(name, Who.ANONYMOUS, None))
+    if request.headers.get(AUTHORIZATION) is None:
+        raise Unauthenticated(
+            f"{name} needs a session: {rule.only()}",
+            field=AUTHORIZATION,
+            fix=_LOGIN,
+            missing="session",
+            allowed=rule.words(),
+        )
+    actor = await sessions.resolve(
+        session=session,
+        writer=get_writer(request),
+        verifier=verifier,
+        token=await get_token(request, None),
+        client_address=client_address(request),
+    )
+    who = Who(actor.role.value)
+    request.state.who, request.state.person = who.value, actor.id
+    scope = rule.allowed.get(who)
+    if scope is None:
+        raise Forbidden(
+            f"{actor.describe()} may not call {name}: {rule.only()}",
+            field=AUTHORIZATION,
+            fix=f"log in as {' or '.join(rule.words())}",
+            missing="role",
+            allowed=rule.words(),
+        )
+    await _hold(scope, request, session, actor, rule)
+    return _grant(request, Access(name, who, actor))
+
+
+def _grant(request: Request, access: Access) -> Access:
+    request.state.access = access
+    return access
+
+
+async def _hold(
+    scope: Scope, request: Request, session: SessionDep, actor: Actor, rule: Rule
+) -> None:
+    """Forbidden unless the actor is within `scope` for this request. A parameter that is
+    malformed is not looked up: the route's validation refuses it (422) before it runs."""
+    name = request.state.route
+    if scope in (Scope.ANY, Scope.OWN):
+        return
+    if scope is Scope.BODY_AGENCY:
+        code = (await _body(request)).get("agency_code")
+        if isinstance(code, str) and code != actor.agency_code:
+            raise _outside(actor, name, rule, f"it announces for agency {code}", "agency")
+        return
+    if scope in (Scope.BODY_BUSINESS, Scope.PATH_BUSINESS):
+        raw = (
+            (await _body(request)).get("business_no")
+            if scope is Scope.BODY_BUSINESS
+            else _path(request).get("business_no")
+        )
+        business = _business_no(raw)
+        if business is not None and not await scopes.is_agent(
+            session=session, person_id=actor.id, business_nos=[business]
+        ):
+            raise _outside(
+                actor,
+                name,
+                rule,
+                f"{actor.id} is not an agent of business {business}",
+                "agent",
+                field="business_no",
+                fix=f"ask {business} to register you with POST /businesses/{business}/agents",
+            )
+        return
+    params = _path(request)
+    if scope is Scope.TENDER_AGENCY:
+        if (notice := params.get("notice_no")) is not None:
+            agency = await scopes.tender_agency(session=session, notice_no=str(notice))
+            if agency != actor.agency_code:
+                raise _outside(actor, name, rule, f"{notice} is agency {agency}'s", "agency")
+        return
+    if (payment := params.get("payment_id")) is None:
+        return
+    parties = await scopes.payment_parties(session=session, payment_id=str(payment))
+    if scope is Scope.PAYMENT_AGENCY and parties.agency_code != actor.agency_code:
+        raise _outside(actor, name, rule, f"it is agency {parties.agency_code}'s", "agency")
+    if scope is Scope.PAYMENT_PARTY and not await scopes.is_agent(
+        session=session, person_id=actor.id, business_nos=parties.business_nos
+    ):
+        raise _outside(actor, name, rule, f"{actor.id} is no agent of its contractor", "agent")
+
+
+def _outside(
+    actor: Actor,
+    name: str,
+    rule: Rule,
+    why: str,
+    missing: str,
+    *,
+    field: str = AUTHORIZATION,
+    fix: str | None = None,
+) -> Forbidden:
+    return Forbidden(
+        f"{actor.describe()} may not call {name} here: {why}; {rule.only()}",
+        field=field,
+        fix=fix or f"log in as {' or '.join(rule.words())}",
+        missing=missing,
+        allowed=rule.words(),
+    )
+
+
+def _path(request: Request) -> dict[str, Any]:
+    """The path parameters as the route will see them, or none if one is malformed."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return {}
+    values, errors = request_params_to_args(route.dependant.path_params, request.path_params)
+    return {} if errors else values
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    """The JSON object of the body (read once: FastAPI reads it from the same cache)."""
+    if not await request.body():
+        return {}
+    try:
+        body = await request.json()
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _business_no(raw: object) -> str | None:
+    if not isinstance(raw, str):
+        return None
+    try:
+        return validate_business_no(raw)
+    except RuleViolation:
+        return None
+
+
+def matrix_markdown() -> str:
+    """The matrix as the Markdown table of docs/architecture.md ("Who may do what")."""
+    lines = [
+        "| route | " + " | ".join(who.value for who in Who) + " |",
+        "| --- | " + " | ".join("---" for _ in Who) + " |",
+    ]
+    for (method, path), rule in RULES.items():
+        cells = [CELL[rule.allowed[who]] if who in rule.allowed else "-" for who in Who]
+        lines.append(f"| `{method} {path}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
