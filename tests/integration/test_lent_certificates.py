@@ -1,0 +1,262 @@
+"""No lent certificates, through the public API on the real stack: a bid from a person who
+is no agent of the business, and a competing second bid by one agent, are refused with a
+clear answer and store nothing (also when the two bids race); every bid records its
+certificate and client address (the connection's peer, not X-Forwarded-For);
+the opening flags competing bids that share one, and `GET /tenders/{n}/signals` shows
+them to the agency's officers and auditors only."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import httpx
+from sqlalchemy import select, update
+
+from nara.store.tables import Bid, Tender
+from tests.integration.support import (
+    ApiStack,
+    Cast,
+    announce,
+    api_settings,
+    as_,
+    bid,
+    footprint,
+    ok,
+    operator,
+    person,
+    register,
+    serve_api,
+    sessions,
+    wait_for,
+)
+
+
+async def _bids_of(stack: ApiStack, notice: str) -> list[Bid]:
+    async with sessions(stack.engine)() as s:
+        return list(
+            (
+                await s.execute(
+                    select(Bid)
+                    .join(Tender, Tender.id == Bid.tender_id)
+                    .where(Tender.notice_no == notice)
+                    .order_by(Bid.submitted_at)
+                )
+            ).scalars()
+        )
+
+
+async def _also_agent(http: httpx.AsyncClient, stack: ApiStack, agent: str, business: str) -> None:
+    """An operator registers `agent` as an agent of `business` too."""
+    await ok(
+        await http.post(
+            f"/businesses/{business}/agents",
+            headers=await operator(http, stack),
+            json={"person_id": agent},
+        )
+    )
+
+
+async def _signed(
+    http: httpx.AsyncClient, stack: ApiStack, cast: Cast, notice: str, business: str, agent: str
+) -> httpx.Response:
+    """A bid for `business` sent by `agent`."""
+    body = {
+        "business_no": business,
+        "price": 90_000_000,
+        "reserve_picks": [2, 7],
+        "bid_guarantee_cert": None,
+        "client_key": uuid.uuid4().hex,
+    }
+    return await http.post(f"/tenders/{notice}/bids", json=body, headers=as_(agent))
+
+
+async def test_a_bid_from_a_person_who_is_not_the_business_agent_is_refused(
+    stack: ApiStack,
+) -> None:
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=60) as http:
+        cast = await register(http, stack, businesses=2)
+        mine, theirs = cast.businesses
+        notice = (await announce(http, cast, notice_s=60))["notice_no"]
+        await wait_for(http, notice, "bidding")
+        before = await footprint(stack.engine)
+
+        refused = await _signed(http, stack, cast, notice, theirs, cast.agents[mine])
+
+        assert refused.status_code == 403, refused.text
+        problem = refused.json()
+        assert (problem["code"], problem["missing"], problem["field"]) == (
+            "forbidden",
+            "agent",
+            "business_no",
+        )
+        assert f"is not an agent of business {theirs}" in problem["detail"]
+        assert await footprint(stack.engine) == before
+        assert await _bids_of(stack, notice) == []
+
+
+async def test_a_competing_second_bid_by_the_same_agent_is_refused_naming_the_rule(
+    stack: ApiStack,
+) -> None:
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=60) as http:
+        cast = await register(http, stack, businesses=3)
+        first, second, third = cast.businesses
+        broker = cast.agents[first]
+        await _also_agent(http, stack, broker, second)
+        await _also_agent(http, stack, broker, third)
+        notice = (await announce(http, cast, notice_s=60))["notice_no"]
+        await wait_for(http, notice, "bidding")
+        await ok(await _signed(http, stack, cast, notice, first, broker), 201)
+        before = await footprint(stack.engine)
+
+        refused = await _signed(http, stack, cast, notice, second, broker)
+
+        assert refused.status_code == 422, refused.text
+        problem = refused.json()
+        assert (problem["code"], problem["rule"], problem["field"], problem["value"]) == (
+            "rule-violation",
+            "one-bidder-per-agent",
+            "business_no",
+            second,
+        )
+        assert f"{broker} sent a bid for business {first}" in problem["detail"]
+        assert problem["fix"]
+        assert await footprint(stack.engine) == before
+
+        # A business the broker represents bid through its own agent: the broker may not
+        # bid against it either (and learns nothing they could not see as its agent).
+        other = await register(http, stack, businesses=1)
+        rival = other.businesses[0]
+        await _also_agent(http, stack, other.agents[rival], first)
+        notice = (await announce(http, cast, notice_s=60))["notice_no"]
+        await wait_for(http, notice, "bidding")
+        await ok(await _signed(http, stack, cast, notice, third, cast.agents[third]), 201)
+        await _also_agent(http, stack, other.agents[rival], third)
+        refused = await _signed(http, stack, cast, notice, rival, other.agents[rival])
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["rule"] == "one-bidder-per-agent"
+        assert f"is an agent of business {third}" in refused.json()["detail"]
+        assert [b.business_no for b in await _bids_of(stack, notice)] == [third]
+
+
+async def test_two_competing_bids_sent_at_once_by_one_agent_are_not_both_taken(
+    stack: ApiStack,
+) -> None:
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=60) as http:
+        cast = await register(http, stack, businesses=2)
+        first, second = cast.businesses
+        broker = cast.agents[first]
+        await _also_agent(http, stack, broker, second)
+        notice = (await announce(http, cast, notice_s=60))["notice_no"]
+        await wait_for(http, notice, "bidding")
+
+        answers = await asyncio.gather(
+            *(_signed(http, stack, cast, notice, no, broker) for no in (first, second))
+        )
+
+        assert sorted(a.status_code for a in answers) == [201, 422], [a.text for a in answers]
+        assert len(await _bids_of(stack, notice)) == 1
+
+
+async def _bid_from(
+    stack: ApiStack, cast: Cast, notice: str, business: str, address: str, **headers: str
+) -> httpx.Response:
+    """A bid sent from the loopback address `address` (the connection's own)."""
+    transport = httpx.AsyncHTTPTransport(local_address=address)
+    async with httpx.AsyncClient(
+        base_url=stack.api_url, timeout=60, transport=transport, headers=headers
+    ) as http:
+        return await bid(http, stack, cast, notice, business, 90_000_000)
+
+
+async def test_a_bid_records_its_credentials_and_the_connections_address(
+    stack: ApiStack,
+) -> None:
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=60) as http:
+        cast = await register(http, stack, businesses=2)
+        first, second = cast.businesses
+        notice = (await announce(http, cast, notice_s=60))["notice_no"]
+        await wait_for(http, notice, "bidding")
+        forged = {"X-Forwarded-For": "203.0.113.9"}
+        await ok(await _bid_from(stack, cast, notice, first, "127.0.0.2", **forged), 201)
+        whoami = await ok(await http.get("/auth/whoami", headers=as_(cast.agents[first])))
+        (recorded,) = await _bids_of(stack, notice)
+        assert recorded.client_address == "127.0.0.2"  # not the header's
+        assert recorded.certificate_fingerprint == whoami["certificate_fingerprint"]
+        assert recorded.certificate_serial == whoami["certificate_serial"]
+
+        # Behind a proxy the API is told to trust, the header names the client.
+        settings = api_settings(stack, TRUSTED_PROXIES="127.0.0.0/8")
+        with serve_api(settings) as proxied:
+            transport = httpx.AsyncHTTPTransport(local_address="127.0.0.3")
+            async with httpx.AsyncClient(
+                base_url=proxied.url, timeout=60, transport=transport, headers=forged
+            ) as behind:
+                await ok(await bid(behind, stack, cast, notice, second, 91_000_000), 201)
+        assert [b.client_address for b in await _bids_of(stack, notice)] == [
+            "127.0.0.2",
+            "203.0.113.9",
+        ]
+
+
+async def test_the_opening_flags_shared_credentials_and_addresses_for_the_agency(
+    stack: ApiStack,
+) -> None:
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=60) as http:
+        cast = await register(http, stack, businesses=3)
+        rival = await register(http, stack, businesses=1)
+        auditor = await person(http, stack, "auditor")
+        a, b, c = cast.businesses
+        notice = (await announce(http, cast))["notice_no"]
+        await wait_for(http, notice, "bidding")
+        await ok(await _bid_from(stack, cast, notice, a, "127.0.0.2"), 201)
+        await ok(await _bid_from(stack, cast, notice, b, "127.0.0.3"), 201)
+        await ok(await _bid_from(stack, cast, notice, c, "127.0.0.3"), 201)
+        sealed = await ok(await http.get(f"/tenders/{notice}/signals", headers=as_(cast.officer)))
+        assert (sealed["opened_at"], sealed["signals"]) == (None, [])
+        # The API refuses to make bids that share a certificate (one credential, one
+        # person; one bidder per agent): rows from before those rules may.
+        recorded = {x.business_no: x for x in await _bids_of(stack, notice)}
+        async with sessions(stack.engine)() as s:
+            await s.execute(
+                update(Bid)
+                .where(Bid.id == recorded[c].id)
+                .values(certificate_fingerprint=recorded[a].certificate_fingerprint)
+            )
+            await s.commit()
+
+        await wait_for(http, notice, "evaluating")
+
+        expected: list[dict[str, Any]] = [
+            {"trace": "certificate", "business_nos": sorted([a, c])},
+            {"trace": "address", "value": "127.0.0.3", "business_nos": sorted([b, c])},
+        ]
+        for reader in (cast.officer, auditor):
+            report = await ok(await http.get(f"/tenders/{notice}/signals", headers=as_(reader)))
+            assert report["opened_at"] is not None
+            got = report["signals"]
+            assert [{k: s[k] for k in e} for s, e in zip(got, expected, strict=True)] == expected
+            assert got[0]["value"] == recorded[a].certificate_fingerprint
+            assert got[1]["text"] == "address 127.0.0.3 sent bids for 2 competing businesses"
+        events = await ok(
+            await http.get(
+                "/audit/events", headers=as_(auditor), params={"entity": f"tender:{notice}"}
+            )
+        )
+        raised = [e["payload"] for e in events["items"] if e["action"] == "signal-raised"]
+        assert [(p["trace"], p["business_nos"]) for p in raised] == [
+            (e["trace"], e["business_nos"]) for e in expected
+        ]
+        (opened,) = [e["payload"] for e in events["items"] if e["action"] == "bids-opened"]
+        assert len(opened["flags"]) == len(expected)
+
+        for who, status in (
+            (rival.officer, 403),
+            (cast.agents[a], 403),
+            (cast.inspector, 403),
+            (stack.operator, 403),
+            (None, 401),
+        ):
+            refused = await http.get(f"/tenders/{notice}/signals", headers=as_(who) if who else {})
+            assert refused.status_code == status, (who, refused.text)
