@@ -15,7 +15,7 @@ from pydantic import ConfigDict, Field
 from temporalio.client import Client
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from nara.api import access
+from nara.api import access, gate
 from nara.api.deps import TemporalGateway
 from nara.api.problems import install_problem_handlers
 from nara.api.routes import (
@@ -49,7 +49,10 @@ TAGS = [
         "(operators, or an agent of that business).",
     },
     {"name": "outages", "description": "Operators declare outages; deadlines move by rule."},
-    {"name": "audit", "description": "The hash-chained audit log (auditors, operators)."},
+    {
+        "name": "audit",
+        "description": "The hash-chained audit log: auditors read it; operators verify the chain.",
+    },
     {"name": "auth", "description": "Login by a signed challenge; sessions; whoami."},
     {"name": "operations", "description": "Health."},
 ]
@@ -64,7 +67,9 @@ in by challenge: `POST /auth/challenge` {person_id} gives a single-use nonce; si
 certificate to `POST /auth/login`, which answers a session token. Send it on every
 request as `Authorization: Bearer <token>` (`nara login` does all this). The person's
 role (officer, inspector, supplier, operator, auditor) and agency decide what they may
-do; a supplier acts only for businesses that registered them as agent.
+do; a supplier acts only for businesses that registered them as agent. Every route has
+one access rule (the table "Who may do what" in docs/architecture.md): a refusal is 401
+without a session, 403 otherwise, and says what is `missing` and who is `allowed`.
 
 **Errors** are `application/problem+json` (RFC 9457) with `type`, `title`, `status`,
 `detail`, `field` (what was wrong) and `fix` (what to do).
@@ -113,6 +118,14 @@ class Problem(ApiModel):
     partner: str | None = Field(None, description="partner errors: which partner answered")
     http_status: int | None = Field(None, description="partner errors: the partner's status")
     incident: str | None = Field(None, description="internal: the id to tell the operators")
+    missing: str | None = Field(
+        None,
+        description="401/403 from the access rules: what the caller lacks, `session`, `role`, "
+        "`agency` or `agent`",
+    )
+    allowed: list[str] | None = Field(
+        None, description="401/403 from the access rules: who may call the route, in words"
+    )
 
 
 def _parameters_are_never_null(document: dict[str, Any]) -> None:
@@ -167,7 +180,7 @@ def create_app(
         openapi_tags=TAGS,
         lifespan=lifespan,
         # Every route runs the access gate first: its rule in nara.api.access.RULES.
-        dependencies=[Depends(access.authorize)],
+        dependencies=[Depends(gate.authorize)],
     )
     app.state.settings = settings
     install_problem_handlers(app)

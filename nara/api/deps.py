@@ -151,7 +151,7 @@ def get_writer(request: Request) -> async_sessionmaker[AsyncSession]:
 
 
 async def get_actor(request: Request) -> Actor:
-    """The person the access gate let through (`nara.api.access.authorize`, which every
+    """The person the access gate let through (`nara.api.gate.authorize`, which every
     route runs first: it read the session, with `auth`, and checked the route's rule).
     A route reached without it answers 401: it fails closed."""
     actor = getattr(getattr(request.state, "access", None), "actor", None)

@@ -1,4 +1,4 @@
-"""The audit log, for auditors and operators."""
+"""The audit log: auditors read the events, operators and auditors verify the chain."""
 
 from __future__ import annotations
 
