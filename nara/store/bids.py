@@ -23,6 +23,7 @@ async def insert(
     price: int,
     reserve_picks: Sequence[int],
     bid_guarantee_cert: str | None,
+    passkey_credential_id: str | None = None,
 ) -> Bid | None:
     """Store a sealed bid; None if this business or client key already bid on the tender."""
     inserted = await session.execute(
@@ -35,6 +36,7 @@ async def insert(
             price=price,
             reserve_picks=[*reserve_picks],
             bid_guarantee_cert=bid_guarantee_cert,
+            passkey_credential_id=passkey_credential_id,
         )
         .on_conflict_do_nothing()
         .returning(Bid)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
+from nara.store import passkey_tables  # noqa: F401  (its tables join Base.metadata)
 from nara.store.tables import Base
 
 config = context.config
