@@ -54,6 +54,21 @@ class Settings(BaseSettings):
     late_interest_rate_bp: int = Field(
         1200, alias="LATE_INTEREST_RATE_BP", description="annual late interest, basis points"
     )
+    ca_url: str = Field(
+        "http://127.0.0.1:8103",
+        alias="CA_URL",
+        description="the certificate authority whose CRL is checked at login and per request",
+    )
+    trusted_ca_certs: str | None = Field(
+        None,
+        alias="TRUSTED_CA_CERTS",
+        description="PEM file(s) of the trusted root CAs, separated by the path separator; "
+        "unset: NARA_VAR_DIR/ca/root.pem (the CA simulator's root)",
+    )
+    crl_max_age_s: float = Field(30.0, gt=0, alias="CRL_MAX_AGE_S")
+    login_challenge_ttl_s: int = Field(60, ge=1, alias="LOGIN_CHALLENGE_TTL_S")
+    session_ttl_s: int = Field(8 * 3600, ge=1, alias="SESSION_TTL_S")
+    session_idle_s: int = Field(30 * 60, ge=1, alias="SESSION_IDLE_S")
     time_scale: int = Field(
         1,
         ge=1,
@@ -105,6 +120,7 @@ class Settings(BaseSettings):
                 for name, value in (
                     ("DATABASE_URL", self.database_url),
                     ("TEMPORAL_ADDRESS", self.temporal_address),
+                    ("TRUSTED_CA_CERTS", self.trusted_ca_certs),
                 )
                 if not value
             ]

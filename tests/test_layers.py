@@ -41,8 +41,10 @@ LAYERS: dict[str, tuple[set[str], str]] = {
         "the I/O a workflow asks for, through repositories and partner clients",
     ),
     "services": (
-        {"domain", "contracts", "store", "workflows", "temporal"} | _BASE,
-        "use cases; workflow classes only as typed references to start, update, query",
+        {"domain", "contracts", "store", "workflows", "temporal", "partners"} | _BASE,
+        "use cases; workflow classes only as typed references to start, update, query; "
+        "partners only for the certificate authority's CRL (value-moving partner calls are "
+        "activities)",
     ),
     "api": (
         {"services", "domain", "store", "temporal", "problem_json"} | _BASE,
@@ -57,11 +59,11 @@ LAYERS: dict[str, tuple[set[str], str]] = {
         "stand-ins for the partners: share only the wire models of the clients",
     ),
     "problem_json": (set(), "the RFC 9457 body builder, shared by the API and simulators"),
-    "demo": ({"domain"} | _BASE, "plays a week through the public HTTP API only"),
-    # The person's side: what a supplier's own device does (the software authenticator).
+    "demo": ({"domain", "wallet"} | _BASE, "plays a week through the public HTTP API only"),
     "wallet": (
-        {"domain"} | _BASE,
-        "the person's tools, over HTTP only: never imported by a server room",
+        {"domain", "partners"},
+        "the person's side of identity (key, certificate from the CA, login by challenge, "
+        "the software passkey authenticator): HTTP only, never imported by a server room",
     ),
     "embedded": ({"contracts"} | _BASE, "embedded PostgreSQL and Temporal binaries"),
 }

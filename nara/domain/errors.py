@@ -65,6 +65,39 @@ class Unauthenticated(NaraError):
     code, title = "unauthenticated", "Who are you?"
 
 
+class CertificateRefused(Unauthenticated):
+    """A certificate does not prove who the person is; `reason` names which check failed
+    (a `nara.domain.identity.CertificateProblem` value: expired, revoked, foreign-ca, ...)."""
+
+    code, title = "certificate-refused", "The certificate was refused"
+
+
+class LoginRefused(Unauthenticated):
+    """A login by challenge failed; `reason` names why (a `LoginProblem` value)."""
+
+    code, title = "login-refused", "The login was refused"
+
+
+class SessionEnded(Unauthenticated):
+    """The bearer token names no live session; `reason` says why (a `SessionEnd` value)."""
+
+    code, title = "session-ended", "The session is not valid"
+
+
+class CredentialTaken(Forbidden):
+    """A certificate or key already enrolled for another person: one credential, one person."""
+
+    code, title = "credential-taken", "This credential belongs to another person"
+
+
+class TrustUnavailable(NaraError):
+    """Certificates cannot be checked now: no trusted root is configured, or the CA's
+    revocation list cannot be read or trusted. No login is accepted until they can."""
+
+    code, title = "trust-unavailable", "Certificates cannot be checked now"
+    retryable = True
+
+
 class Conflict(NaraError):
     code, title = "conflict", "Conflict with the current state"
 

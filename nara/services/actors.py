@@ -1,28 +1,59 @@
 """Who is acting, and what they may do: roles, agencies and agent links.
 
-A stand-in for certificate login: a person's registered row gives the role and the agency;
-a supplier acts for a business only when the business registered them as its agent.
+A request's actor comes from its session (`nara.services.identity.sessions.resolve`):
+the person who logged in with their certificate, their registered role and agency, and
+how they proved it (`Authentication`). A supplier acts for a business only when the
+business registered them as its agent.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nara.domain.enums import Role
-from nara.domain.errors import Forbidden, Unauthenticated
+from nara.domain.errors import Forbidden, NotFound
 from nara.store import registry
+
+AUTHORIZATION = "Authorization"
+"""The header that carries the session (`Bearer <token>`): the field a refusal names."""
+
+
+@dataclass(frozen=True)
+class Authentication:
+    """How the person behind a request proved who they are, and where the request came from.
+
+    The facts later rules need (a bid records its credential and address; signals of
+    lent certificates compare them): the session, the certificate it was opened with, the
+    business that certificate is bound to, and the request's client address.
+    """
+
+    session_id: uuid.UUID
+    method: str
+    """"certificate" (login by challenge); passkey logins will add their own."""
+    certificate_fingerprint: str
+    """SHA-256 of the certificate's DER, lower-case hex."""
+    certificate_serial: str
+    """The CA's serial, lower-case hex."""
+    business_no: str | None
+    """The business a business-use certificate is bound to; None for a personal one."""
+    client_address: str | None
+    """This request's client address (`request.client.host`: behind a trusted proxy,
+    uvicorn's proxy headers make it the real client's)."""
 
 
 @dataclass(frozen=True)
 class Actor:
-    """The person behind a request (a stand-in for certificate login)."""
+    """The person behind a request, and (for a request) how they proved it."""
 
     id: str
     name: str
     role: Role
     agency_code: str | None
+    auth: Authentication | None = None
+    """None only for trusted in-process callers (the CLI, a benchmark calling services)."""
 
     def describe(self) -> str:
         where = f" of agency {self.agency_code}" if self.agency_code else ""
@@ -30,13 +61,14 @@ class Actor:
 
 
 async def get_actor(*, session: AsyncSession, person_id: str) -> Actor:
-    """The person with this id; Unauthenticated when there is none."""
+    """The person with this id, for a trusted in-process caller (the CLI, a benchmark that
+    calls services directly); requests get theirs from a session. NotFound if none."""
     person = await registry.find_person(session, person_id=person_id)
     if person is None:
-        raise Unauthenticated(
+        raise NotFound(
             f"no person {person_id!r} is registered",
-            field="X-Nara-Person",
-            fix="send the id of a registered person (POST /people registers one)",
+            field="person_id",
+            fix="register the person first (`nara people add`, or POST /people)",
         )
     return Actor(id=person.id, name=person.name, role=person.role, agency_code=person.agency_code)
 
@@ -47,8 +79,8 @@ def require_role(actor: Actor, *roles: Role, doing: str) -> None:
         wanted = " or ".join(r.value for r in roles)
         raise Forbidden(
             f"{actor.describe()} cannot {doing}: only a {wanted} can",
-            field="X-Nara-Person",
-            fix=f"act as a {wanted}",
+            field=AUTHORIZATION,
+            fix=f"log in as a {wanted}",
         )
 
 
@@ -57,8 +89,8 @@ def require_agency(actor: Actor, agency_code: str, *, doing: str) -> None:
     if actor.agency_code != agency_code:
         raise Forbidden(
             f"{actor.describe()} cannot {doing}: it belongs to agency {agency_code}",
-            field="X-Nara-Person",
-            fix=f"act as a person of agency {agency_code}",
+            field=AUTHORIZATION,
+            fix=f"log in as a person of agency {agency_code}",
         )
 
 
