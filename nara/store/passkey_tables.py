@@ -14,6 +14,7 @@ from sqlalchemy import BigInteger, ForeignKey, LargeBinary, String, Text, Unique
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from nara.store import identity_tables  # noqa: F401  (person_certificate, a foreign key)
 from nara.store.tables import Base, _now
 
 
@@ -33,7 +34,9 @@ class Passkey(Base):
     sign_count: Mapped[int] = mapped_column(BigInteger)
     user_handle: Mapped[bytes] = mapped_column(LargeBinary)
     aaguid: Mapped[str] = mapped_column(String(36))
-    certificate_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    certificate_fingerprint: Mapped[str | None] = mapped_column(
+        ForeignKey("person_certificate.fingerprint")
+    )
     """The certificate of the login that enrolled it: a passkey login opens its session
     on this certificate, so revoking the certificate also ends passkey sessions."""
     created_at: Mapped[datetime] = _now()

@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nara.store.identity_tables import AuthSession
 from nara.store.passkey_tables import Passkey, PasskeyChallenge
 
 _PURGE_AFTER = timedelta(minutes=10)
@@ -163,3 +164,14 @@ async def advance_sign_count(session: AsyncSession, *, passkey_id: uuid.UUID, to
         .returning(Passkey.id)
     )
     return moved is not None
+
+
+async def end_sessions(session: AsyncSession, *, passkey_id: uuid.UUID, reason: str) -> int:
+    """End every open session a passkey login opened with this passkey; how many."""
+    ended = await session.scalars(
+        update(AuthSession)
+        .where(AuthSession.passkey_id == passkey_id, AuthSession.ended_at.is_(None))
+        .values(ended_at=func.clock_timestamp(), end_reason=reason)
+        .returning(AuthSession.id)
+    )
+    return len(ended.all())

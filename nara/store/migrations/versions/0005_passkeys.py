@@ -1,4 +1,5 @@
-"""passkeys: enrolled WebAuthn credentials, their challenges, and the passkey of each bid
+"""passkeys: enrolled WebAuthn credentials, their challenges, the passkey of each bid,
+and how each session was opened (certificate or passkey)
 
 Revision ID: 0005
 Revises: 0004
@@ -35,6 +36,7 @@ def upgrade() -> None:
         sa.Column("last_used_at", _tz(), nullable=True),
         sa.Column("removed_at", _tz(), nullable=True),
         sa.ForeignKeyConstraint(["person_id"], ["person.id"]),
+        sa.ForeignKeyConstraint(["certificate_fingerprint"], ["person_certificate.fingerprint"]),
         sa.PrimaryKeyConstraint("id"),
         # One credential, one person, forever (a removed passkey keeps its row).
         sa.UniqueConstraint("credential_id", name="uq_passkey_credential_id"),
@@ -55,9 +57,16 @@ def upgrade() -> None:
     op.create_index("ix_passkey_challenge_expires_at", "passkey_challenge", ["expires_at"])
 
     op.add_column("bid", sa.Column("passkey_credential_id", sa.Text(), nullable=True))
+    op.add_column(
+        "auth_session",
+        sa.Column("method", sa.String(length=16), server_default="certificate", nullable=False),
+    )
+    op.add_column("auth_session", sa.Column("passkey_id", postgresql.UUID(), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("auth_session", "passkey_id")
+    op.drop_column("auth_session", "method")
     op.drop_column("bid", "passkey_credential_id")
     op.drop_table("passkey_challenge")
     op.drop_table("passkey")
