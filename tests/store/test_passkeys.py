@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nara.domain.bid_document import BidDocument
 from nara.domain.enums import Role
-from nara.domain.errors import NotFound, PasskeyRefused
-from nara.services.actors import Actor
+from nara.domain.errors import CredentialTaken, NotFound, PasskeyRefused
+from nara.services.actors import Actor, Authentication
 from nara.services.passkeys import assertions, enrolment
 from nara.services.passkeys.models import (
     PasskeyAssertion,
@@ -235,10 +235,12 @@ async def test_another_persons_passkey_confirms_nothing_and_cannot_be_enrolled_a
         await _confirm(db_session, broker, lent, DOCUMENT)
     assert _refusal(caught) == ("not-yours", "passkey_assertion")
 
-    with pytest.raises(PasskeyRefused) as caught:
+    with pytest.raises(CredentialTaken) as taken:
         await _enrol(db_session, broker, device, reuse=credential_id)
-    assert _refusal(caught)[0] == "not-yours"
-    assert caught.value.extra["rule"] == "one-passkey-one-person"
+    assert (taken.value.extra["rule"], taken.value.field) == (
+        "one-passkey-one-person",
+        "credential",
+    )
     assert await enrolment.list_mine(session=db_session, actor=broker) == []
 
     with pytest.raises(PasskeyRefused) as caught:
@@ -343,3 +345,22 @@ async def test_a_registration_made_on_another_origin_is_refused(
         await _enrol(db_session, actor, SoftwareAuthenticator(), origin="https://nara.example")
     assert _refusal(caught) == ("wrong-origin", "credential")
     assert await enrolment.list_mine(session=db_session, actor=actor) == []
+
+
+async def test_a_passkey_login_cannot_enrol_passkeys(db_session: AsyncSession) -> None:
+    person = await _person(db_session)
+    by_passkey = replace(
+        person,
+        auth=Authentication(
+            session_id=uuid.uuid4(),
+            method="passkey",
+            certificate_fingerprint="0" * 64,
+            certificate_serial="01",
+            business_no=None,
+            client_address="127.0.0.1",
+        ),
+    )
+    with pytest.raises(PasskeyRefused) as caught:
+        await _enrol(db_session, by_passkey, SoftwareAuthenticator())
+    assert _refusal(caught)[0] == "needs-certificate-login"
+    assert "certificate" in str(caught.value.fix)

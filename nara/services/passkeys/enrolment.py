@@ -22,7 +22,8 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from nara.domain.errors import NotFound, PasskeyRefused
+from nara.domain.errors import CredentialTaken, NotFound, PasskeyRefused
+from nara.domain.identity import SessionEnd
 from nara.domain.passkeys import (
     CHALLENGE_BYTES,
     ONE_PASSKEY_ONE_PERSON,
@@ -123,17 +124,29 @@ async def enrol(
     challenge_id: uuid.UUID,
     credential: RegistrationCredential,
     name: str,
-    certificate_fingerprint: str | None = None,
 ) -> PasskeyView:
     """Enrol the credential for the actor, answering their registration challenge. Caller
     commits; the challenge is used up (and committed) by any answer, right or wrong.
 
+    The passkey remembers the certificate of the actor's login: a passkey login opens its
+    sessions on that certificate. A passkey login cannot enrol passkeys (a lost passkey
+    must not be able to make more).
+
     Raises:
-        PasskeyRefused: 403; `reason` names the check (challenge-unknown, -expired,
-            -used; wrong-origin, wrong-relying-party, not-user-verified, invalid;
-            already-enrolled), or `rule` one-passkey-one-person when the credential is
-            another person's.
+        PasskeyRefused: 403; `reason` names the check (needs-certificate-login;
+            challenge-unknown, -expired, -used; wrong-origin, wrong-relying-party,
+            not-user-verified, invalid; already-enrolled).
+        CredentialTaken: 403, the credential is another person's (`rule`
+            one-passkey-one-person).
     """
+    if actor.auth is not None and actor.auth.method != "certificate":
+        raise _refused(
+            PasskeyProblem.NEEDS_CERTIFICATE,
+            f"a passkey is enrolled from a certificate login; this session was opened with "
+            f"a {actor.auth.method}",
+            fix="log in with your certificate (POST /auth/challenge, POST /auth/login), then "
+            "enrol the passkey",
+        )
     challenge = await _challenge(session, actor, challenge_id)
     try:
         registered = checks.registration(credential.as_webauthn(), challenge=challenge, rp=rp)
@@ -152,17 +165,18 @@ async def enrol(
         sign_count=registered.sign_count,
         user_handle=user_handle(actor.id),
         aaguid=registered.aaguid,
-        certificate_fingerprint=certificate_fingerprint,
+        certificate_fingerprint=actor.auth.certificate_fingerprint if actor.auth else None,
     )
     if row is None:
         owner = await store.find(session, credential_id=credential_id)
         assert owner is not None  # the insert conflicted on this credential id
         if owner.person_id != actor.id:
-            raise _refused(
-                PasskeyProblem.NOT_YOURS,
+            raise CredentialTaken(
                 f"this passkey is enrolled for another person; a passkey belongs to one "
                 f"person and is never lent (rule {ONE_PASSKEY_ONE_PERSON})",
+                field=FIELD,
                 fix="make a new passkey on your own authenticator",
+                reason=PasskeyProblem.NOT_YOURS.value,
                 rule=ONE_PASSKEY_ONE_PERSON,
             )
         raise _refused(
@@ -190,8 +204,8 @@ async def list_mine(*, session: AsyncSession, actor: Actor) -> Sequence[PasskeyV
 
 
 async def remove(*, session: AsyncSession, actor: Actor, passkey_id: uuid.UUID) -> PasskeyView:
-    """Stop accepting one of the actor's passkeys (its credential stays bound to them).
-    Caller commits. NotFound unless it is theirs and in use."""
+    """Stop accepting one of the actor's passkeys (its credential stays bound to them) and
+    end the sessions its logins opened. Caller commits. NotFound unless theirs and in use."""
     await lock_audit_head(session)
     row = await store.remove(session, person_id=actor.id, passkey_id=passkey_id)
     if row is None:
@@ -200,6 +214,7 @@ async def remove(*, session: AsyncSession, actor: Actor, passkey_id: uuid.UUID) 
             field="passkey_id",
             fix="GET /passkeys lists yours",
         )
+    await store.end_sessions(session, passkey_id=row.id, reason=SessionEnd.PASSKEY_REMOVED.value)
     await audit.append(
         session,
         actor=actor.id,
