@@ -17,6 +17,7 @@ from nara.api.deps import TemporalGateway
 from nara.api.problems import install_problem_handlers
 from nara.api.routes import (
     audit,
+    auth,
     bids,
     decisions,
     health,
@@ -28,6 +29,7 @@ from nara.api.routes import (
 )
 from nara.api.schemas.base import ApiModel
 from nara.logs import get_logger
+from nara.services.identity import Verifier
 from nara.settings import Settings, get_settings, reveal
 from nara.store.db import create_engine, session_factory
 
@@ -40,10 +42,12 @@ TAGS = [
     {"name": "reports", "description": "Weekly figures from PostgreSQL."},
     {
         "name": "registry",
-        "description": "Agencies, businesses, people, agents (operators; open in development).",
+        "description": "Agencies, businesses, people (operators); a business's agents "
+        "(operators, or an agent of that business).",
     },
     {"name": "outages", "description": "Operators declare outages; deadlines move by rule."},
     {"name": "audit", "description": "The hash-chained audit log (auditors, operators)."},
+    {"name": "auth", "description": "Login by a signed challenge; sessions; whoami."},
     {"name": "operations", "description": "Health."},
 ]
 
@@ -51,9 +55,13 @@ DESCRIPTION = """
 The back office of a national e-procurement system: every tender is a Temporal
 workflow, PostgreSQL is the system of record for business data.
 
-**Identity** (stand-in until certificate login): send `X-Nara-Person: <person id>`.
-The person's role (officer, inspector, supplier, operator, auditor) and agency decide
-what they may do; a supplier acts only for businesses that registered them as agent.
+**Identity**: every person holds a certificate from a trusted certificate authority. Log
+in by challenge: `POST /auth/challenge` {person_id} gives a single-use nonce; sign
+`b"nara-login\\0" + nonce` with the certificate's key (ECDSA-SHA256) and send it with the
+certificate to `POST /auth/login`, which answers a session token. Send it on every
+request as `Authorization: Bearer <token>` (`nara login` does all this). The person's
+role (officer, inspector, supplier, operator, auditor) and agency decide what they may
+do; a supplier acts only for businesses that registered them as agent.
 
 **Errors** are `application/problem+json` (RFC 9457) with `type`, `title`, `status`,
 `detail`, `field` (what was wrong) and `fix` (what to do).
@@ -93,12 +101,14 @@ def create_app(
             application_name="nara-api",
         )
         app.state.sessions = session_factory(engine)
+        app.state.identity = Verifier.from_settings(settings)
         app.state.temporal = TemporalGateway(settings, temporal_client)
         if await app.state.temporal.connect() is None:
             log.warning("temporal unreachable at start-up", error=app.state.temporal.last_error)
         try:
             yield
         finally:
+            await app.state.identity.aclose()
             await engine.dispose()
 
     app = FastAPI(
@@ -110,7 +120,18 @@ def create_app(
     )
     app.state.settings = settings
     install_problem_handlers(app)
-    for module in (tenders, bids, decisions, payments, reports, outages, audit, registry, health):
+    for module in (
+        auth,
+        tenders,
+        bids,
+        decisions,
+        payments,
+        reports,
+        outages,
+        audit,
+        registry,
+        health,
+    ):
         app.include_router(module.router)
 
     def openapi() -> dict[str, Any]:

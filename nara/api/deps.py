@@ -1,29 +1,40 @@
 """Dependencies of the routes: settings, a database session, Temporal, and who is calling.
 
-Identity is a stand-in until certificate login lands: the `X-Nara-Person` header names
-a registered person, whose row gives the role and the agency. A supplier acts for a
-business only when the business registered them as its agent (checked per request).
+Who is calling comes from a session only: `Authorization: Bearer <token>`, the token of
+`POST /auth/login` (login by a signed challenge with the person's certificate). No header
+names a person. A missing or malformed header is 401 naming the header and the fix, with
+`WWW-Authenticate: Bearer`; an ended session is 401 saying why (`SessionEnded`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
-from nara.domain.enums import Role
-from nara.domain.errors import Forbidden, TemporalUnavailable, Unauthenticated
-from nara.services import actors
-from nara.services.actors import Actor
+from nara.domain.errors import TemporalUnavailable, Unauthenticated
+from nara.services.actors import AUTHORIZATION, Actor
+from nara.services.identity import Verifier, sessions
 from nara.settings import Settings
 from nara.temporal import connect
 
-PERSON_HEADER = "X-Nara-Person"
+_TOKEN = re.compile(r"[A-Za-z0-9_\-]{16,200}")
+_LOGIN_FIX = (
+    "log in (POST /auth/challenge, sign the nonce with your certificate's key, POST "
+    "/auth/login; `nara login` does this) and send Authorization: Bearer <token>"
+)
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="session",
+    description="The token of POST /auth/login: `Authorization: Bearer <token>`.",
+)
 
 
 class TemporalGateway:
@@ -96,52 +107,58 @@ async def get_temporal_or_none(request: Request) -> Client | None:
     return await gateway.connect()
 
 
-PersonHeader = Annotated[
-    str | None,
-    Header(
-        alias=PERSON_HEADER,
-        description="id of the person acting (stand-in for certificate login)",
-    ),
-]
+def get_verifier(request: Request) -> Verifier:
+    """The trusted roots, the CA's revocation list and the session policy of this process."""
+    verifier: Verifier = request.app.state.identity
+    return verifier
+
+
+def client_address(request: Request) -> str | None:
+    """The request's client address. Behind a trusted proxy (uvicorn's `--proxy-headers`
+    with `--forwarded-allow-ips`, on by default for loopback) it is the real client's."""
+    return request.client.host if request.client else None
+
+
+async def get_token(
+    request: Request,
+    _: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> str:
+    """The bearer token of the request; 401 when the header is missing or malformed."""
+    header = request.headers.get(AUTHORIZATION)
+    if header is None:
+        raise Unauthenticated(
+            f"this needs a session: send the {AUTHORIZATION} header",
+            field=AUTHORIZATION,
+            fix=_LOGIN_FIX,
+        )
+    scheme, _space, token = header.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not _TOKEN.fullmatch(token):
+        raise Unauthenticated(
+            f"the {AUTHORIZATION} header is malformed: it must be `Bearer <token>` with the "
+            "token of POST /auth/login",
+            field=AUTHORIZATION,
+            fix=_LOGIN_FIX,
+        )
+    return token
 
 
 async def get_actor(
-    session: Annotated[AsyncSession, Depends(get_session)], person_id: PersonHeader = None
+    request: Request,
+    token: Annotated[str, Depends(get_token)],
+    verifier: Annotated[Verifier, Depends(get_verifier)],
 ) -> Actor:
-    """The calling person; 401 when the header is missing or names nobody."""
-    if not person_id:
-        raise Unauthenticated(
-            f"this needs the {PERSON_HEADER} header naming who is acting",
-            field=PERSON_HEADER,
-            fix=f"send {PERSON_HEADER}: <person id>",
+    """The person of the request's session, with `auth` (session, certificate, business,
+    client address). The session is read in a session of its own, which commits its
+    last-seen time (or its end) whatever the request does next."""
+    factory: async_sessionmaker[AsyncSession] = request.app.state.sessions
+    async with factory() as session:
+        return await sessions.resolve(
+            session=session,
+            verifier=verifier,
+            token=token,
+            client_address=client_address(request),
         )
-    return await actors.get_actor(session=session, person_id=person_id)
-
-
-async def get_registrar(
-    session: Annotated[AsyncSession, Depends(get_session)],
-    settings: Annotated[Settings, Depends(get_settings)],
-    person_id: PersonHeader = None,
-) -> str:
-    """Who may register agencies, businesses and people: an operator; in development also
-    anyone without a header (bootstrap). Returns the actor id for the audit log."""
-    if not person_id:
-        if settings.env == "development":
-            return "bootstrap"
-        raise Unauthenticated(
-            f"registering needs an operator: send {PERSON_HEADER}",
-            field=PERSON_HEADER,
-            fix=f"send {PERSON_HEADER}: <operator id>",
-        )
-    actor = await actors.get_actor(session=session, person_id=person_id)
-    if actor.role is not Role.OPERATOR:
-        raise Forbidden(
-            f"{actor.describe()} cannot register agencies, businesses or people: only an "
-            "operator can",
-            field=PERSON_HEADER,
-            fix="ask an operator",
-        )
-    return actor.id
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
@@ -149,4 +166,6 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 TemporalDep = Annotated[Client, Depends(get_temporal)]
 MaybeTemporalDep = Annotated[Client | None, Depends(get_temporal_or_none)]
 ActorDep = Annotated[Actor, Depends(get_actor)]
-RegistrarDep = Annotated[str, Depends(get_registrar)]
+TokenDep = Annotated[str, Depends(get_token)]
+VerifierDep = Annotated[Verifier, Depends(get_verifier)]
+ClientAddressDep = Annotated[str | None, Depends(client_address)]

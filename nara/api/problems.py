@@ -27,7 +27,7 @@ from temporalio.service import RPCError
 
 from nara.api.incidents import IncidentMiddleware, incident_response
 from nara.domain import errors
-from nara.domain.errors import NaraError, Unauthenticated
+from nara.domain.errors import Forbidden, NaraError, SessionEnded, Unauthenticated
 from nara.problem_json import problem_body, problem_json_response
 
 PROBLEM_JSON = "application/problem+json"
@@ -93,6 +93,7 @@ HTTP_STATUS: dict[type[NaraError], int] = {
     errors.ProcessFailed: 500,
     errors.PartnerUnavailable: 503,
     errors.TemporalUnavailable: 503,
+    errors.TrustUnavailable: 503,
 }
 
 
@@ -101,13 +102,26 @@ def http_status(error: type[NaraError]) -> int:
     return next(HTTP_STATUS[cls] for cls in error.__mro__ if cls in HTTP_STATUS)
 
 
+def _challenge(exc: Unauthenticated) -> str:
+    """The `WWW-Authenticate` of a 401 (RFC 6750): a bearer session; an ended or unknown
+    one is an `invalid_token`."""
+    if isinstance(exc, SessionEnded):
+        return 'Bearer realm="nara", error="invalid_token"'
+    return 'Bearer realm="nara"'
+
+
 async def _nara_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, NaraError)
-    headers = (
-        {"WWW-Authenticate": 'NaraPerson realm="nara", header="X-Nara-Person"'}
-        if isinstance(exc, Unauthenticated)
-        else None
-    )
+    headers = {"WWW-Authenticate": _challenge(exc)} if isinstance(exc, Unauthenticated) else None
+    if isinstance(exc, Unauthenticated | Forbidden):
+        log.info(
+            "request denied",
+            method=request.method,
+            path=request.url.path,
+            code=exc.code,
+            reason=exc.extra.get("reason"),
+            client=request.client.host if request.client else None,
+        )
     return problem_response(
         request,
         status=http_status(type(exc)),
@@ -293,7 +307,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
     }
     for status, description in (
-        (401, "No or unknown X-Nara-Person header"),
+        (401, "No session: the Authorization header is missing, malformed or its session ended"),
         (403, "The person may not do this"),
         (404, "Unknown resource"),
         (409, "Conflicts with the current state (wrong phase, deadline passed, ...)"),

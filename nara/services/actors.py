@@ -74,6 +74,13 @@ async def get_actor(*, session: AsyncSession, person_id: str) -> Actor:
     return Actor(id=person.id, name=person.name, role=person.role, agency_code=person.agency_code)
 
 
+def console(name: str = "console") -> Actor:
+    """The operator at the console: `nara people add` and set-up code that writes with
+    DATABASE_URL in hand, where there is no session (holding the database is the proof).
+    Its id (`console:<name>`) names it in the audit log; it is no registered person."""
+    return Actor(id=f"console:{name}", name=name, role=Role.OPERATOR, agency_code=None)
+
+
 def require_role(actor: Actor, *roles: Role, doing: str) -> None:
     """Forbidden unless the actor has one of `roles`."""
     if actor.role not in roles:

@@ -2,6 +2,11 @@
 
 Creates are idempotent by natural key: sending the same record again answers the
 existing one; sending a different record under an existing key is a conflict.
+
+Who may register: agencies, businesses and people, an operator; a business's agents, an
+operator or an agent that business already has (a business manages its own agents once
+an operator registered the first). The first operator of a new installation comes from
+the console (`nara people add --role operator`), which acts as `actors.console()`.
 """
 
 from __future__ import annotations
@@ -12,7 +17,8 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nara.domain.enums import AgencyKind, Role
-from nara.domain.errors import Conflict, NotFound
+from nara.domain.errors import Conflict, Forbidden, NotFound
+from nara.services.actors import AUTHORIZATION, Actor, require_role
 from nara.services.base import Created, ServiceModel
 from nara.store import audit, registry
 
@@ -70,13 +76,14 @@ def _answer(
 async def create_agency(
     *,
     session: AsyncSession,
-    actor_id: str,
+    actor: Actor,
     code: str,
     name: str,
     kind: AgencyKind,
     account_no: str | None,
 ) -> Created[AgencyView]:
-    """Register an agency (idempotent by code)."""
+    """Register an agency (idempotent by code); operators only."""
+    require_role(actor, Role.OPERATOR, doing="register agencies")
     values: dict[str, Any] = {"name": name, "kind": kind, "account_no": account_no}
     created = _answer(
         await registry.insert_agency(session, code=code, **values),
@@ -87,7 +94,7 @@ async def create_agency(
     if created.created:
         await audit.append(
             session,
-            actor=actor_id,
+            actor=actor.id,
             entity=f"agency:{code}",
             action="registered",
             idempotency_key=f"agency:{code}:registered",
@@ -99,13 +106,14 @@ async def create_agency(
 async def create_business(
     *,
     session: AsyncSession,
-    actor_id: str,
+    actor: Actor,
     business_no: str,
     name: str,
     account_no: str | None,
     region: str | None,
 ) -> Created[BusinessView]:
-    """Register a business (idempotent by registration number)."""
+    """Register a business (idempotent by registration number); operators only."""
+    require_role(actor, Role.OPERATOR, doing="register businesses")
     values: dict[str, Any] = {"name": name, "account_no": account_no, "region": region}
     created = _answer(
         await registry.insert_business(session, business_no=business_no, **values),
@@ -116,7 +124,7 @@ async def create_business(
     if created.created:
         await audit.append(
             session,
-            actor=actor_id,
+            actor=actor.id,
             entity=f"business:{business_no}",
             action="registered",
             idempotency_key=f"business:{business_no}:registered",
@@ -128,13 +136,15 @@ async def create_business(
 async def create_person(
     *,
     session: AsyncSession,
-    actor_id: str,
+    actor: Actor,
     person_id: str,
     name: str,
     role: Role,
     agency_code: str | None,
 ) -> Created[PersonView]:
-    """Register a person (idempotent by id); officers and inspectors name their agency."""
+    """Register a person (idempotent by id); officers and inspectors name their agency.
+    Operators only."""
+    require_role(actor, Role.OPERATOR, doing="register people")
     if agency_code is not None and await registry.find_agency(session, code=agency_code) is None:
         raise NotFound(
             f"no agency {agency_code}",
@@ -151,7 +161,7 @@ async def create_person(
     if created.created:
         await audit.append(
             session,
-            actor=actor_id,
+            actor=actor.id,
             entity=f"person:{person_id}",
             action="registered",
             idempotency_key=f"person:{person_id}:registered",
@@ -161,9 +171,20 @@ async def create_person(
 
 
 async def create_agent(
-    *, session: AsyncSession, actor_id: str, business_no: str, person_id: str
+    *, session: AsyncSession, actor: Actor, business_no: str, person_id: str
 ) -> Created[AgentLink]:
-    """Register a supplier as an agent of a business (idempotent)."""
+    """Register a supplier as an agent of a business (idempotent); an operator or an agent
+    of that business."""
+    if actor.role is not Role.OPERATOR and (
+        actor.role is not Role.SUPPLIER
+        or await registry.find_agent(session, business_no=business_no, person_id=actor.id) is None
+    ):
+        raise Forbidden(
+            f"{actor.describe()} cannot register agents of business {business_no}: only an "
+            "operator or an agent of that business can",
+            field=AUTHORIZATION,
+            fix=f"ask an operator or an agent of {business_no}",
+        )
     if await registry.find_business(session, business_no=business_no) is None:
         raise NotFound(
             f"no business {business_no}",
@@ -192,7 +213,7 @@ async def create_agent(
     if created.created:
         await audit.append(
             session,
-            actor=actor_id,
+            actor=actor.id,
             entity=f"business:{business_no}",
             action="agent-registered",
             idempotency_key=f"business:{business_no}:agent:{person_id}",

@@ -7,16 +7,20 @@
   the pydantic data converter and the project's search attributes.
 - The guarantee-agency and bank simulators (in-memory ledgers) on loopback ports, and the
   worker's clients of them (`partners`).
+- The certificate authority simulator with a root of its own in a temporary directory
+  (`certificate_authority`), whose admin token is this process's `SIMULATOR_ADMIN_TOKEN`.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,6 +34,16 @@ from nara.temporal import register_search_attributes
 if TYPE_CHECKING:  # imported where used: the unit tiers load this module and need neither
     from nara.simulators.runner import ServerHandle
     from nara.workers.main import Partners
+
+
+SIMULATOR_ADMIN_TOKEN = secrets.token_urlsafe(24)
+"""The admin token of the simulators this process starts for tests and benchmarks: random
+per process, so nothing outside it can arm their faults or open their accounts."""
+
+
+def admin_headers(token: str = SIMULATOR_ADMIN_TOKEN) -> dict[str, str]:
+    """The header a simulator's admin routes (`/_faults`, `/_ledger`, `POST /accounts`) need."""
+    return {"Authorization": f"Bearer {token}"}
 
 
 class StackDidNotStart(RuntimeError):
@@ -147,6 +161,31 @@ def simulators(*, hang_ms: int = 1_000) -> Iterator[tuple[ServerHandle, ServerHa
         serve_in_thread(bank.create_app(hang_ms=hang_ms)) as bank_sim,
     ):
         yield guarantee, bank_sim
+
+
+@dataclass(frozen=True)
+class CertificateAuthoritySim:
+    """A running CA simulator: where it answers, its root (what the API trusts), its token."""
+
+    url: str
+    root_pem: Path
+    admin_token: str
+
+
+@contextmanager
+def certificate_authority(
+    *, admin_token: str = SIMULATOR_ADMIN_TOKEN
+) -> Iterator[CertificateAuthoritySim]:
+    """The CA simulator on a loopback port, its root made in a temporary directory."""
+    from nara.simulators import ca
+    from nara.simulators.authority import ROOT_CERT
+    from nara.simulators.runner import serve_in_thread
+
+    with tempfile.TemporaryDirectory(prefix="nara-test-ca-") as tmp:
+        directory = Path(tmp) / "ca"
+        app = ca.create_app(directory, admin_token=admin_token, hang_ms=1_000)
+        with serve_in_thread(app) as sim:
+            yield CertificateAuthoritySim(sim.url, directory / ROOT_CERT, admin_token)
 
 
 @asynccontextmanager

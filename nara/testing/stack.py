@@ -1,10 +1,15 @@
 """The back office on loopback for a test module or a benchmark: one stack, one task queue.
 
-`running_stack` starts the partner simulators (fresh in-memory ledgers), a worker in this
-process (`build_worker`) and the API (`create_app`), all on a task queue of their own,
-against a database and a Temporal server the caller already has (see `servers`). The API
-runs in a thread of this process (as the integration tests do) or as `nara api` in a
-child process (production's shape, what the benchmarks use by default).
+`running_stack` starts the partner simulators (fresh in-memory ledgers), the certificate
+authority simulator (a fresh root, which the API trusts), a worker in this process
+(`build_worker`) and the API (`create_app`), all on a task queue of their own, against a
+database and a Temporal server the caller already has (see `servers`). The API runs in a
+thread of this process (as the integration tests do) or as `nara api` in a child process
+(production's shape, what the benchmarks use by default).
+
+Nobody is logged in: the stack registers one operator (`ApiStack.operator`) from the
+console, and callers log people in as they would, with a `nara.wallet.Keyring` on the
+stack's CA (`ApiStack.keyring()`).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
@@ -26,10 +32,16 @@ from temporalio.client import Client
 
 from nara import embedded
 from nara.settings import Settings
-from nara.testing.servers import StackDidNotStart, partners, simulators
+from nara.testing.servers import (
+    StackDidNotStart,
+    certificate_authority,
+    partners,
+    simulators,
+)
 
 if TYPE_CHECKING:
     from nara.simulators.runner import ServerHandle
+    from nara.wallet.keyring import Keyring
 
 ApiMode = Literal["thread", "process"]
 API_MODES: tuple[ApiMode, ...] = ("process", "thread")
@@ -55,6 +67,16 @@ class ApiStack:
     database_url: str
     task_queue: str
     api_mode: ApiMode
+    ca_url: str
+    ca_admin_token: str
+    operator: str
+    """An operator registered from the console: log them in to register everyone else."""
+
+    def keyring(self) -> Keyring:
+        """A keyring on the stack's CA: certificates for people, then their logins."""
+        from nara.wallet.keyring import Keyring
+
+        return Keyring(self.ca_url, admin_token=self.ca_admin_token)
 
 
 def stack_settings(
@@ -166,10 +188,12 @@ async def running_stack(
         partner_timeout_s: the worker's timeout on partner calls.
         overrides: more API settings by environment name (`DB_POOL_SIZE=5`, ...).
     """
+    from nara.domain.enums import Role
+    from nara.stack.people import add_person
     from nara.store.db import create_engine
     from nara.workers.main import build_worker
 
-    with simulators() as (guarantee, bank_sim):
+    with simulators() as (guarantee, bank_sim), certificate_authority() as ca:
         values = stack_settings(
             database_url,
             client,
@@ -177,6 +201,8 @@ async def running_stack(
             time_scale=time_scale,
             GUARANTEE_AGENCY_URL=guarantee.url,
             BANK_URL=bank_sim.url,
+            CA_URL=ca.url,
+            TRUSTED_CA_CERTS=str(ca.root_pem),
             **overrides,
         )
         settings = Settings(**values)
@@ -184,7 +210,15 @@ async def running_stack(
         worker_engine = engine or create_engine(
             database_url, pool_size=settings.db_pool_size, application_name="nara-stack-worker"
         )
+        operator = f"operator-{uuid.uuid4().hex[:8]}"
         try:
+            await add_person(
+                worker_engine,
+                person_id=operator,
+                name="Stack operator",
+                role=Role.OPERATOR,
+                by="testing",
+            )
             async with partners(guarantee.url, bank_sim.url, timeout_s=partner_timeout_s) as p:
                 worker = build_worker(
                     client, task_queue=task_queue, engine=worker_engine, partners=p
@@ -207,6 +241,9 @@ async def running_stack(
                             database_url=database_url,
                             task_queue=task_queue,
                             api_mode=api,
+                            ca_url=ca.url,
+                            ca_admin_token=ca.admin_token,
+                            operator=operator,
                         )
         finally:
             if own_engine:

@@ -1,4 +1,9 @@
-"""Acting out agencies, businesses and their people through the public API."""
+"""Acting out agencies, businesses and their people through the public API.
+
+Everyone logs in as a person would: a key certified by the stack's CA, a signed challenge,
+a session token (`login`); `as_(person)` is then the `Authorization: Bearer` header of
+their session. The stack's operator (registered from the console) registers the rest.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from nara.settings import Settings
 from nara.simulators.runner import ServerHandle
 from nara.testing import stack as shared
 from nara.testing.stack import ApiStack
+from nara.wallet.keyring import Keyring
 from tests.factories import business_no
 from tests.support import (
     eventually,
@@ -32,23 +38,33 @@ NOTICE_S = 8.0
 """Seconds from announcement to deadline in these tests (7 days and a bit at TIME_SCALE)."""
 DB_POOL_SIZE = 5
 """The API's pool in these tests: several APIs and the suite share one PostgreSQL."""
+CRL_MAX_AGE_S = 0.5
+"""The API re-reads the CA's revocation list this often (a revocation shows at once)."""
+
+_keyrings: dict[str, Keyring] = {}
+_headers: dict[str, dict[str, str]] = {}
 
 
 def new_queue(prefix: str) -> str:
     return f"test-{prefix}-{uuid.uuid4().hex[:8]}"
 
 
-def api_settings(
-    database_url: str, env: WorkflowEnvironment, task_queue: str, **overrides: Any
-) -> Settings:
-    """Settings of an API talking to the test database and the dev server on `task_queue`."""
+def api_settings(stack: ApiStack, **overrides: Any) -> Settings:
+    """Settings of another API beside `stack`'s: the same database, Temporal, task queue
+    and certificate authority (its sessions work there too), changed by `overrides`."""
     time_scale = overrides.pop("time_scale", TIME_SCALE)
     values = shared.stack_settings(
-        database_url,
-        env.client,
-        task_queue,
+        stack.database_url,
+        stack.client,
+        stack.task_queue,
         time_scale=time_scale,
-        **{"DB_POOL_SIZE": DB_POOL_SIZE, **overrides},
+        **{
+            "DB_POOL_SIZE": DB_POOL_SIZE,
+            "CRL_MAX_AGE_S": CRL_MAX_AGE_S,
+            "CA_URL": stack.ca_url,
+            "TRUSTED_CA_CERTS": stack.settings.trusted_ca_certs,
+            **overrides,
+        },
     )
     return Settings(**values)
 
@@ -81,6 +97,7 @@ async def running_stack(
         api="thread",
         partner_timeout_s=partner_timeout_s,
         DB_POOL_SIZE=DB_POOL_SIZE,
+        CRL_MAX_AGE_S=CRL_MAX_AGE_S,
     ) as stack:
         yield stack
 
@@ -97,8 +114,52 @@ class Cast:
     agents: dict[str, str] = field(default_factory=dict)
 
 
+def keyring(stack: ApiStack) -> Keyring:
+    """The stack's people's keys, certificates and sessions."""
+    if stack.api_url not in _keyrings:
+        _keyrings[stack.api_url] = stack.keyring()
+    return _keyrings[stack.api_url]
+
+
+async def login(
+    http: httpx.AsyncClient, stack: ApiStack, person: str, *, business_no: str | None = None
+) -> dict[str, str]:
+    """Log `person` in as they would (a certificate from the stack's CA on first use, a
+    signed challenge); their `Authorization` header, also `as_(person)` from now on."""
+    session = await keyring(stack).login(http, person, business_no=business_no)
+    _headers[person] = session.headers
+    return session.headers
+
+
 def as_(person: str) -> dict[str, str]:
-    return {"X-Nara-Person": person}
+    """The `Authorization: Bearer` header of `person`'s session (`login` first)."""
+    try:
+        return _headers[person]
+    except KeyError:
+        raise KeyError(f"{person} has not logged in: await login(http, stack, person)") from None
+
+
+async def operator(http: httpx.AsyncClient, stack: ApiStack) -> dict[str, str]:
+    """The stack operator's header, logging them in the first time."""
+    return _headers.get(stack.operator) or await login(http, stack, stack.operator)
+
+
+async def person(
+    http: httpx.AsyncClient,
+    stack: ApiStack,
+    role: str,
+    *,
+    agency_code: str | None = None,
+    person_id: str | None = None,
+) -> str:
+    """A new person with `role`, registered by the operator and logged in; their id."""
+    person_id = person_id or f"{role}-{uuid.uuid4().hex[:8]}"
+    body: dict[str, Any] = {"id": person_id, "name": person_id, "role": role}
+    if agency_code:
+        body["agency_code"] = agency_code
+    await ok(await http.post("/people", json=body, headers=await operator(http, stack)))
+    await login(http, stack, person_id)
+    return person_id
 
 
 async def ok(response: httpx.Response, *statuses: int) -> Any:
@@ -124,9 +185,11 @@ async def register(
         inspector=f"inspector-{tag}",
         agency_account=f"AG-{tag}",
     )
+    op = await operator(http, stack)
     await ok(
         await http.post(
             "/agencies",
+            headers=op,
             json={
                 "code": cast.agency_code,
                 "name": f"Agency {tag}",
@@ -135,13 +198,8 @@ async def register(
             },
         )
     )
-    for person, role in ((cast.officer, "officer"), (cast.inspector, "inspector")):
-        await ok(
-            await http.post(
-                "/people",
-                json={"id": person, "name": person, "role": role, "agency_code": cast.agency_code},
-            )
-        )
+    for someone, role in ((cast.officer, "officer"), (cast.inspector, "inspector")):
+        await person(http, stack, role, agency_code=cast.agency_code, person_id=someone)
     async with httpx.AsyncClient(base_url=stack.bank_url) as bank:
         await ok(
             await bank.post(
@@ -160,13 +218,19 @@ async def register(
             await ok(
                 await http.post(
                     "/businesses",
+                    headers=op,
                     json={"business_no": no, "name": f"Business {tag} {i}", "account_no": account},
                 )
             )
             await ok(
-                await http.post("/people", json={"id": agent, "name": agent, "role": "supplier"})
+                await http.post(
+                    "/people", headers=op, json={"id": agent, "name": agent, "role": "supplier"}
+                )
             )
-            await ok(await http.post(f"/businesses/{no}/agents", json={"person_id": agent}))
+            await ok(
+                await http.post(f"/businesses/{no}/agents", headers=op, json={"person_id": agent})
+            )
+            await login(http, stack, agent, business_no=no)
             if bank_accounts:
                 await ok(
                     await bank.post(

@@ -18,6 +18,8 @@ from tests.integration.support import (
     as_,
     bid,
     ok,
+    operator,
+    person,
     register,
     serve_api,
     sessions,
@@ -82,7 +84,11 @@ async def test_bad_input_is_refused_naming_the_field(stack: ApiStack) -> None:
         assert body["errors"][0]["value"] == -5
 
         body = _problem(
-            await http.post("/businesses", json={"business_no": "1234567890", "name": "Typo Ltd"}),
+            await http.post(
+                "/businesses",
+                headers=await operator(http, stack),
+                json={"business_no": "1234567890", "name": "Typo Ltd"},
+            ),
             422,
             "invalid-request",
         )
@@ -109,32 +115,18 @@ async def test_unknown_tender_and_unknown_people(stack: ApiStack) -> None:
         response = await bid(http, stack, cast, FAKE_NOTICE, no, 1_000)
         _problem(response, 404, "not-found")
 
-        problem = _problem(
-            await http.post(
-                f"/tenders/{FAKE_NOTICE}/review", json={"business_no": no, "capability_score": 50}
-            ),
-            401,
-            "unauthenticated",
+        review = {"business_no": no, "capability_score": 50}
+        missing = await http.post(f"/tenders/{FAKE_NOTICE}/review", json=review)
+        problem = _problem(missing, 401, "unauthenticated")
+        assert problem["field"] == "Authorization" and "POST /auth/login" in problem["fix"]
+        assert missing.headers["WWW-Authenticate"] == 'Bearer realm="nara"'
+        unknown = await http.post(
+            f"/tenders/{FAKE_NOTICE}/review",
+            headers={"Authorization": "Bearer " + "x" * 43},
+            json=review,
         )
-        assert problem["field"] == "X-Nara-Person"
-        assert (
-            "WWW-Authenticate"
-            in (
-                await http.post(
-                    f"/tenders/{FAKE_NOTICE}/review",
-                    json={"business_no": no, "capability_score": 50},
-                )
-            ).headers
-        )
-        _problem(
-            await http.post(
-                f"/tenders/{FAKE_NOTICE}/review",
-                headers=as_("nobody-x"),
-                json={"business_no": no, "capability_score": 50},
-            ),
-            401,
-            "unauthenticated",
-        )
+        assert _problem(unknown, 401, "session-ended")["reason"] == "unknown"
+        assert 'error="invalid_token"' in unknown.headers["WWW-Authenticate"]
 
 
 async def test_a_bid_is_answered_once_per_client_key_and_business(stack: ApiStack) -> None:
@@ -205,16 +197,8 @@ async def test_deadline_phase_officer_and_candidate_are_enforced(stack: ApiStack
         cast = await register(http, stack, businesses=3)
         rival = await register(http, stack, businesses=0)
         low, high, late = cast.businesses
-        await ok(
-            await http.post(
-                "/people",
-                json={
-                    "id": f"{cast.officer}-2",
-                    "name": "Second officer",
-                    "role": "officer",
-                    "agency_code": cast.agency_code,
-                },
-            )
+        await person(
+            http, stack, "officer", agency_code=cast.agency_code, person_id=f"{cast.officer}-2"
         )
         notice = (await announce(http, cast))["notice_no"]
         await wait_for(http, notice, "bidding")
@@ -381,12 +365,7 @@ async def test_a_failed_create_leaves_nothing_behind(
         )
 
     # Temporal refuses the start (no such namespace): the tender row and audit event go too.
-    broken = api_settings(
-        database_url,
-        dev_env,
-        stack.settings.temporal_task_queue,
-        TEMPORAL_NAMESPACE="no-such-namespace",
-    )
+    broken = api_settings(stack, TEMPORAL_NAMESPACE="no-such-namespace")
     lost_title = f"Never announced {uuid.uuid4().hex[:6]}"
     with serve_api(broken) as api:
         async with httpx.AsyncClient(base_url=api.url, timeout=30) as http:
@@ -414,39 +393,24 @@ async def test_a_failed_create_leaves_nothing_behind(
         )
 
 
-async def test_registration_is_idempotent_and_operator_only_in_production(
-    stack: ApiStack, dev_env: WorkflowEnvironment, database_url: str
-) -> None:
+async def test_registration_is_idempotent_and_for_operators(stack: ApiStack) -> None:
     tag = uuid.uuid4().hex[:6]
     agency = {"code": f"R{tag}", "name": "Registry test agency", "kind": "local"}
     async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as http:
-        await ok(await http.post("/agencies", json=agency), 201)
-        await ok(await http.post("/agencies", json=agency), 200)
+        op = await operator(http, stack)
+        await ok(await http.post("/agencies", headers=op, json=agency), 201)
+        await ok(await http.post("/agencies", headers=op, json=agency), 200)
         body = _problem(
-            await http.post("/agencies", json={**agency, "kind": "national"}), 409, "conflict"
+            await http.post("/agencies", headers=op, json={**agency, "kind": "national"}),
+            409,
+            "conflict",
         )
         assert body["field"] == "kind"
-        await ok(
-            await http.post(
-                "/people", json={"id": f"op-{tag}", "name": "Operator", "role": "operator"}
-            ),
-            201,
-        )
-        await ok(
-            await http.post(
-                "/people",
-                json={
-                    "id": f"off-{tag}",
-                    "name": "Officer",
-                    "role": "officer",
-                    "agency_code": agency["code"],
-                },
-            ),
-            201,
-        )
+        officer = await person(http, stack, "officer", agency_code=agency["code"])
         body = _problem(
             await http.post(
                 "/people",
+                headers=op,
                 json={
                     "id": f"sup-{tag}",
                     "name": "S",
@@ -458,18 +422,8 @@ async def test_registration_is_idempotent_and_operator_only_in_production(
             "invalid-request",
         )
         assert "businesses/{business_no}/agents" in body["detail"]
-        _problem(
-            await http.post("/agencies", headers=as_(f"off-{tag}"), json=agency), 403, "forbidden"
+        body = _problem(
+            await http.post("/agencies", headers=as_(officer), json=agency), 403, "forbidden"
         )
-
-    production = api_settings(
-        database_url,
-        dev_env,
-        stack.settings.temporal_task_queue,
-        NARA_ENV="production",
-        time_scale=1,
-    )
-    with serve_api(production) as api:
-        async with httpx.AsyncClient(base_url=api.url, timeout=30) as http:
-            _problem(await http.post("/agencies", json=agency), 401, "unauthenticated")
-            await ok(await http.post("/agencies", headers=as_(f"op-{tag}"), json=agency), 200)
+        assert body["field"] == "Authorization" and "operator" in body["detail"]
+        _problem(await http.post("/agencies", json=agency), 401, "unauthenticated")

@@ -15,6 +15,7 @@ from tests.integration.support import (
     contracted,
     issue_guarantee,
     ok,
+    person,
     register,
     sessions,
     wait_for,
@@ -179,10 +180,7 @@ async def test_operator_retries_a_transfer_the_bank_refused(stack: ApiStack) -> 
     async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as http:
         # The businesses' accounts are on file with us but unknown to the bank.
         cast = await register(http, stack, businesses=2, bank_accounts=False)
-        operator = f"operator-{cast.agency_code}"
-        await ok(
-            await http.post("/people", json={"id": operator, "name": "On call", "role": "operator"})
-        )
+        operator = await person(http, stack, "operator")
         notice, _, winner = await contracted(http, stack, cast)
         claim = await ok(
             await http.post(

@@ -9,7 +9,7 @@ import httpx
 from temporalio.testing import WorkflowEnvironment
 
 from nara.api.app import create_app
-from tests.integration.support import ApiStack, announce, api_settings, ok, register
+from tests.integration.support import ApiStack, announce, api_settings, as_, ok, register
 
 
 async def test_tenders_are_listed_by_filter_a_page_at_a_time(stack: ApiStack) -> None:
@@ -66,9 +66,7 @@ async def test_without_temporal_reads_degrade_and_writes_refuse(
         cast = await register(http, stack, businesses=0)
         notice = (await announce(http, cast, notice_s=60))["notice_no"]
 
-    settings = api_settings(
-        database_url, dev_env, stack.settings.temporal_task_queue, TEMPORAL_ADDRESS="127.0.0.1:9"
-    )
+    settings = api_settings(stack, TEMPORAL_ADDRESS="127.0.0.1:9")
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
@@ -84,7 +82,7 @@ async def test_without_temporal_reads_degrade_and_writes_refuse(
 
             refused = await http.post(
                 "/tenders",
-                headers={"X-Nara-Person": cast.officer},
+                headers=as_(cast.officer),
                 json={
                     "title": "x",
                     "category": "goods",

@@ -65,9 +65,7 @@ async def _announce_on_the_real_clock(
     officer_id: str,
     full_hour: datetime,
 ) -> None:
-    real_clock = api_settings(
-        database_url, dev_env, stack.settings.temporal_task_queue, time_scale=1
-    )
+    real_clock = api_settings(stack, time_scale=1)
     with serve_api(real_clock) as api:
         async with httpx.AsyncClient(base_url=api.url, timeout=30) as http:
             officer = as_(officer_id)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
-
 import httpx
 
-from tests.integration.support import ApiStack, announce, as_, ok, register, wait_for
+from tests.integration.support import ApiStack, announce, as_, ok, person, register, wait_for
 
 
 async def test_auditor_reads_a_tenders_events_and_verifies_the_chain(stack: ApiStack) -> None:
@@ -14,10 +12,7 @@ async def test_auditor_reads_a_tenders_events_and_verifies_the_chain(stack: ApiS
         cast = await register(http, stack, businesses=1)
         tender = await announce(http, cast)
         await wait_for(http, tender["notice_no"], "bidding")
-        auditor = f"auditor-{uuid.uuid4().hex[:8]}"
-        await ok(
-            await http.post("/people", json={"id": auditor, "name": auditor, "role": "auditor"})
-        )
+        auditor = await person(http, stack, "auditor")
 
         page = await ok(
             await http.get(

@@ -25,6 +25,7 @@ from tests.integration.support import (
     Cast,
     as_,
     ok,
+    person,
     register,
     sessions,
     wait_for,
@@ -38,10 +39,8 @@ def _at(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
-async def _operator(http: httpx.AsyncClient) -> str:
-    person = f"operator-{uuid.uuid4().hex[:8]}"
-    await ok(await http.post("/people", json={"id": person, "name": person, "role": "operator"}))
-    return person
+async def _operator(http: httpx.AsyncClient, stack: ApiStack) -> str:
+    return await person(http, stack, "operator")
 
 
 async def _announce(
@@ -93,7 +92,7 @@ async def _rows(stack: ApiStack, *notices: str) -> dict[str, tuple[datetime, dat
 async def test_declared_outage_moves_caught_deadlines_once(stack: ApiStack) -> None:
     async with httpx.AsyncClient(base_url=stack.api_url, timeout=60) as http:
         cast = await register(http, stack, businesses=0)
-        operator = await _operator(http)
+        operator = await _operator(http, stack)
         t0 = datetime.now().astimezone()
         soon, sooner = t0 + timedelta(seconds=40), t0 + timedelta(seconds=9)
         closing = await _announce(http, cast, sooner, t0 + HOUR)
@@ -225,7 +224,7 @@ async def test_declared_outage_moves_caught_deadlines_once(stack: ApiStack) -> N
 async def test_only_operators_declare_and_bad_windows_name_the_field(stack: ApiStack) -> None:
     async with httpx.AsyncClient(base_url=stack.api_url, timeout=60) as http:
         cast = await register(http, stack, businesses=0)
-        operator = as_(await _operator(http))
+        operator = as_(await _operator(http, stack))
         start = datetime.now().astimezone() - timedelta(days=30)
         good = {
             "started_at": start.isoformat(),
@@ -235,7 +234,7 @@ async def test_only_operators_declare_and_bad_windows_name_the_field(stack: ApiS
 
         refused = await http.post("/outages", json=good, headers=as_(cast.officer))
         assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
-        assert refused.json()["field"] == "X-Nara-Person" and "operator" in refused.json()["detail"]
+        assert refused.json()["field"] == "Authorization" and "operator" in refused.json()["detail"]
         assert (await http.post("/outages", json=good)).status_code == 401
 
         async def problem(body: dict[str, Any], status: int = 422) -> dict[str, Any]:

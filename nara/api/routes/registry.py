@@ -1,10 +1,13 @@
-"""Registry: agencies, businesses, people and agent links (idempotent by natural key)."""
+"""Registry: agencies, businesses, people and agent links (idempotent by natural key).
+
+Operators register agencies, businesses and people; a business's agents are registered by
+an operator or by an agent of that business (checked by `nara.services.registry`)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from nara.api.deps import RegistrarDep, SessionDep
+from nara.api.deps import ActorDep, SessionDep
 from nara.api.problems import PROBLEM_RESPONSES
 from nara.api.schemas.base import BusinessNo
 from nara.api.schemas.registry import (
@@ -30,14 +33,14 @@ def _status(response: Response, created: bool) -> None:
     "/agencies",
     response_model=AgencyRead,
     status_code=201,
-    summary="Register an agency (200 if already registered)",
+    summary="Register an agency (operator; 200 if already registered)",
 )
 async def create_agency(
-    body: AgencyCreate, response: Response, session: SessionDep, registrar: RegistrarDep
+    body: AgencyCreate, response: Response, session: SessionDep, actor: ActorDep
 ) -> AgencyRead:
     created = await registry.create_agency(
         session=session,
-        actor_id=registrar,
+        actor=actor,
         code=body.code,
         name=body.name,
         kind=body.kind,
@@ -52,14 +55,14 @@ async def create_agency(
     "/businesses",
     response_model=BusinessRead,
     status_code=201,
-    summary="Register a business (200 if already registered)",
+    summary="Register a business (operator; 200 if already registered)",
 )
 async def create_business(
-    body: BusinessCreate, response: Response, session: SessionDep, registrar: RegistrarDep
+    body: BusinessCreate, response: Response, session: SessionDep, actor: ActorDep
 ) -> BusinessRead:
     created = await registry.create_business(
         session=session,
-        actor_id=registrar,
+        actor=actor,
         business_no=body.business_no,
         name=body.name,
         account_no=body.account_no,
@@ -74,14 +77,14 @@ async def create_business(
     "/people",
     response_model=PersonRead,
     status_code=201,
-    summary="Register a person with a role (200 if already registered)",
+    summary="Register a person with a role (operator; 200 if already registered)",
 )
 async def create_person(
-    body: PersonCreate, response: Response, session: SessionDep, registrar: RegistrarDep
+    body: PersonCreate, response: Response, session: SessionDep, actor: ActorDep
 ) -> PersonRead:
     created = await registry.create_person(
         session=session,
-        actor_id=registrar,
+        actor=actor,
         person_id=body.id,
         name=body.name,
         role=body.role,
@@ -96,17 +99,18 @@ async def create_person(
     "/businesses/{business_no}/agents",
     response_model=AgentRead,
     status_code=201,
-    summary="Register a supplier as an agent of a business (200 if already one)",
+    summary="Register a supplier as an agent of a business (operator or one of its agents; "
+    "200 if already one)",
 )
 async def create_agent(
     business_no: BusinessNo,
     body: AgentCreate,
     response: Response,
     session: SessionDep,
-    registrar: RegistrarDep,
+    actor: ActorDep,
 ) -> AgentRead:
     created = await registry.create_agent(
-        session=session, actor_id=registrar, business_no=business_no, person_id=body.person_id
+        session=session, actor=actor, business_no=business_no, person_id=body.person_id
     )
     await session.commit()
     _status(response, created.created)
