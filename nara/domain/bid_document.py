@@ -9,7 +9,8 @@ server expects is different.
 
 Canonical JSON (the rules of RFC 8785 for the values used here: strings, integers,
 lists): keys sorted, no whitespace, UTF-8, no escaping beyond what JSON requires.
-`reserve_picks` is sorted, since the two picks are a set ([11, 3] is the bid [3, 11]).
+`reserve_picks` is sorted, since the two picks are a set ([11, 3] is the bid [3, 11]), and
+`business_no` is written 123-45-67890 however it was sent.
 `kind` and `version` make the bytes of a bid mean a bid and nothing else, and let a later
 version (a sealed payload in place of the price) coexist with this one.
 
@@ -23,10 +24,14 @@ Pure: no I/O, no framework.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from nara.domain.errors import RuleViolation
+from nara.domain.identifiers import validate_business_no
 
 KIND = "nara-bid"
 VERSION = 1
@@ -54,7 +59,11 @@ class BidDocument:
         client_key: str,
         bid_guarantee_cert: str | None = None,
     ) -> BidDocument:
-        """The document of a bid as the supplier sends it (picks in any order)."""
+        """The document of a bid as the supplier sends it: picks in any order, the business
+        number with or without its hyphens (the document holds it as 123-45-67890)."""
+        # Not a business number: the bid is refused for that, not for its hash.
+        with contextlib.suppress(RuleViolation):
+            business_no = validate_business_no(business_no)
         return cls(
             notice_no=notice_no,
             business_no=business_no,

@@ -28,10 +28,10 @@ def test_the_canonical_form_is_sorted_compact_json() -> None:
     assert bid_challenge(BID) == hashlib.sha256(canonical_bytes(BID)).digest()
 
 
-def test_the_two_reserve_picks_are_a_set() -> None:
+def test_the_two_reserve_picks_are_a_set_and_the_business_no_has_one_form() -> None:
     same = BidDocument.of(
         notice_no=BID.notice_no,
-        business_no=BID.business_no,
+        business_no="2208162517",
         price=BID.price,
         reserve_picks=[3, 11],
         client_key=BID.client_key,
