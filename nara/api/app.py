@@ -22,6 +22,7 @@ from nara.api.routes import (
     decisions,
     health,
     outages,
+    passkeys,
     payments,
     registry,
     reports,
@@ -47,7 +48,12 @@ TAGS = [
     },
     {"name": "outages", "description": "Operators declare outages; deadlines move by rule."},
     {"name": "audit", "description": "The hash-chained audit log (auditors, operators)."},
-    {"name": "auth", "description": "Login by a signed challenge; sessions; whoami."},
+    {"name": "auth", "description": "Login by a signed challenge or a passkey; sessions."},
+    {
+        "name": "passkeys",
+        "description": "Passkeys (FIDO2/WebAuthn), the fingerprint step: enrol from a "
+        "certificate login; every bid carries one's assertion over the bid document.",
+    },
     {"name": "operations", "description": "Health."},
 ]
 
@@ -62,6 +68,15 @@ certificate to `POST /auth/login`, which answers a session token. Send it on eve
 request as `Authorization: Bearer <token>` (`nara login` does all this). The person's
 role (officer, inspector, supplier, operator, auditor) and agency decide what they may
 do; a supplier acts only for businesses that registered them as agent.
+
+**Passkeys** (the fingerprint step, WebAuthn): enrol one from a certificate login
+(`POST /passkeys/registration/options`, `navigator.credentials.create()`,
+`POST /passkeys/registration`); it then logs you in as well (`POST /auth/passkey/options`,
+`navigator.credentials.get()`, `POST /auth/passkey`). Every bid carries
+`passkey_assertion`: an assertion whose challenge is the SHA-256 of the bid document, the
+canonical JSON (keys sorted, no spaces, UTF-8) of `{"kind": "nara-bid", "version": 1,
+"notice_no", "business_no" (123-45-67890), "price", "reserve_picks" (sorted),
+"client_key", "bid_guarantee_cert"}`, so the fingerprint confirms that bid and no other.
 
 **Errors** are `application/problem+json` (RFC 9457) with `type`, `title`, `status`,
 `detail`, `field` (what was wrong) and `fix` (what to do).
@@ -120,8 +135,10 @@ def create_app(
     )
     app.state.settings = settings
     install_problem_handlers(app)
+    app.include_router(passkeys.login_router)
     for module in (
         auth,
+        passkeys,
         tenders,
         bids,
         decisions,
