@@ -192,6 +192,14 @@ class SoftwareAuthenticator:
         whose = f" of {user_name}" if user_name else ""
         raise AuthenticatorError(f"this authenticator holds no passkey{whose} for {rp_id!r}")
 
+    def rp_id_of(self, user_name: str | None = None) -> str:
+        """The relying party of the newest passkey held (of `user_name` when given)."""
+        for credential in reversed(self._credentials):
+            if user_name is None or credential.user_name == user_name:
+                return credential.rp_id
+        whose = f" of {user_name}" if user_name else ""
+        raise AuthenticatorError(f"this authenticator holds no passkey{whose}")
+
     def get(
         self,
         options: Mapping[str, Any],
