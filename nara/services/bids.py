@@ -11,12 +11,15 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nara.domain.bid_document import BidDocument
 from nara.domain.clock import SEOUL
 from nara.domain.enums import Phase
 from nara.domain.errors import DeadlinePassed, DuplicateBid, WrongPhase
 from nara.services.actors import Actor, require_agent
 from nara.services.base import ServiceModel
 from nara.services.locks import lock_audit_head
+from nara.services.passkeys import assertions as passkeys
+from nara.services.passkeys.models import PasskeyAssertion, RelyingParty
 from nara.services.registry import get_business
 from nara.services.tenders.reading import tender_row
 from nara.store import audit, bids, clock
@@ -31,6 +34,19 @@ class BidDraft(ServiceModel):
     reserve_picks: list[int]  # two different reserve prices, numbered 1-15
     bid_guarantee_cert: str | None
     client_key: str  # sending the same key again answers the first bid
+    passkey_assertion: PasskeyAssertion | None = None
+    """The bidder's fingerprint: an assertion over this bid's document (required)."""
+
+    def document(self, notice_no: str) -> BidDocument:
+        """What the passkey assertion must confirm."""
+        return BidDocument.of(
+            notice_no=notice_no,
+            business_no=self.business_no,
+            price=self.price,
+            reserve_picks=self.reserve_picks,
+            client_key=self.client_key,
+            bid_guarantee_cert=self.bid_guarantee_cert,
+        )
 
 
 class BidView(ServiceModel):
@@ -43,6 +59,7 @@ class BidView(ServiceModel):
     reserve_picks: list[int]
     bid_guarantee_cert: str | None
     client_key: str
+    passkey_credential_id: str | None
     submitted_at: datetime
     status: str
     replayed: bool  # this answers an earlier submission
@@ -61,6 +78,7 @@ def _read(bid: Bid, tender: Tender, *, replayed: bool) -> BidView:
         reserve_picks=list(bid.reserve_picks),
         bid_guarantee_cert=bid.bid_guarantee_cert,
         client_key=bid.client_key,
+        passkey_credential_id=bid.passkey_credential_id,
         submitted_at=bid.submitted_at,
         status=bid.status,
         replayed=replayed,
@@ -102,9 +120,15 @@ def _require_open(tender: Tender, now: datetime) -> None:
 
 
 async def submit(
-    *, session: AsyncSession, actor: Actor, notice_no: str, draft: BidDraft
+    *, session: AsyncSession, rp: RelyingParty, actor: Actor, notice_no: str, draft: BidDraft
 ) -> BidView:
-    """Accept a sealed bid, or answer the earlier one with the same client key. Caller commits."""
+    """Accept a sealed bid, or answer the earlier one with the same client key. Caller commits.
+
+    A new bid needs the actor's passkey assertion over its document (PasskeyRefused, 403
+    naming `passkey_assertion`, otherwise); the signature is checked before any lock, the
+    counter moves after them, in the bid's transaction. A repeat of an earlier client key
+    answers the earlier bid without asking for the fingerprint again (a client's retry).
+    """
     tender = await tender_row(session=session, notice_no=notice_no)
     await require_agent(session=session, actor=actor, business_no=draft.business_no)
     await get_business(session=session, business_no=draft.business_no)
@@ -115,10 +139,18 @@ async def submit(
         return _replay(earlier, tender, draft)
     # Refuse early without locks (a snapshot read never waits); then decide under the locks.
     _require_open(tender, await clock.now(session))
+    confirmation = await passkeys.confirm_bid(
+        session=session,
+        rp=rp,
+        actor=actor,
+        document=draft.document(tender.notice_no),
+        assertion=draft.passkey_assertion,
+    )
 
     await lock_audit_head(session)
     tender = await tender_row(session=session, notice_no=notice_no, lock="share")
     _require_open(tender, await clock.now(session))
+    await passkeys.record_bid_use(session, confirmation)
 
     bid = await bids.insert(
         session,
@@ -129,6 +161,7 @@ async def submit(
         price=draft.price,
         reserve_picks=draft.reserve_picks,
         bid_guarantee_cert=draft.bid_guarantee_cert,
+        passkey_credential_id=confirmation.credential_id,
     )
     if bid is None:
         # A concurrent request won: the same client key (answer it) or the same business.
@@ -149,6 +182,10 @@ async def submit(
         action="bid-submitted",
         idempotency_key=f"{notice_no}:bid:{draft.business_no}",
         # Sealed: the audit log records that a bid was made, not its price or picks.
-        payload={"business_no": draft.business_no, "bid_id": str(bid.id)},
+        payload={
+            "business_no": draft.business_no,
+            "bid_id": str(bid.id),
+            "passkey_credential_id": confirmation.credential_id,
+        },
     )
     return _read(bid, tender, replayed=False)

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from nara.api.schemas.base import ApiModel, BusinessNo, ReadModel
+from nara.api.schemas.passkeys import PasskeyAssertionBody
 
 Pick = Annotated[int, Field(ge=1, le=15, strict=True)]
 
@@ -26,6 +27,11 @@ class BidCreate(ApiModel):
         min_length=8,
         max_length=80,
         description="chosen by the client; sending the same key again answers the first bid",
+    )
+    passkey_assertion: PasskeyAssertionBody | None = Field(
+        None,
+        description="required: the bidder's passkey assertion (PublicKeyCredential.toJSON() of "
+        "navigator.credentials.get()) whose challenge is the SHA-256 of this bid's document",
     )
 
     @field_validator("reserve_picks")
@@ -50,6 +56,9 @@ class BidRead(ReadModel):
     reserve_picks: list[int]
     bid_guarantee_cert: str | None
     client_key: str
+    passkey_credential_id: str | None = Field(
+        description="the passkey whose assertion confirmed the bid"
+    )
     submitted_at: datetime
     status: str
     replayed: bool = Field(False, description="true when this answers an earlier submission")
