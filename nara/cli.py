@@ -167,15 +167,28 @@ def demo_command(
     """Play a busy procurement week through the public API, and print its report.
 
     Agencies announce tenders, businesses bid, officers approve, winners post guarantees,
-    contracts are signed and payments made. Needs a running stack (`nara dev --no-demo`).
+    contracts are signed and payments made. Needs a running stack (`nara dev --no-demo`)
+    and the simulators' admin token: SIMULATOR_ADMIN_TOKEN, else the one `nara dev` keeps
+    in NARA_VAR_DIR/simulators/admin-token.
     """
     from nara.demo import run_demo
     from nara.logs import configure_logging
+    from nara.stack.admin_token import existing_admin_token
 
     configure_logging()
     settings = get_settings()
+    token = existing_admin_token(settings, settings.var_dir)
+    if token is None:
+        typer.echo(
+            "the demo opens bank accounts and arms a bank fault, which needs the simulators' "
+            "admin token: set SIMULATOR_ADMIN_TOKEN, or start the stack with "
+            "`nara dev --no-demo`, which keeps it in NARA_VAR_DIR/simulators/admin-token",
+            err=True,
+        )
+        raise typer.Exit(1)
     kwargs: dict[str, Any] = {
-        "api_url": api_url or f"http://{settings.api_host}:{settings.api_port}"
+        "api_url": api_url or f"http://{settings.api_host}:{settings.api_port}",
+        "simulator_admin_token": token.value,
     }
     if tenders is not None:
         kwargs["tenders"] = tenders
@@ -248,28 +261,52 @@ def temporal_setup(
 
 
 def _simulator(
-    kind: str, default_url: str, host: str | None, port: int | None, ledger: Path | None
+    kind: str,
+    default_url: str,
+    host: str | None,
+    port: int | None,
+    ledger: Path | None,
+    admin_token: str | None,
 ) -> None:
     from urllib.parse import urlsplit
+
+    from nara.stack.admin_token import ENV_VAR
+    from nara.stack.admin_token import admin_token as kept_token
 
     if importlib.util.find_spec("nara.simulators.__main__") is None:
         typer.echo("the simulators are not installed in this version", err=True)
         raise typer.Exit(1)
+    settings = get_settings()
     url = urlsplit(default_url)
-    ledger = ledger or get_settings().var_dir / "simulators" / f"{kind}.sqlite3"
+    ledger = ledger or settings.var_dir / "simulators" / f"{kind}.sqlite3"
     ledger.parent.mkdir(parents=True, exist_ok=True)
+    if admin_token:
+        token, source = admin_token, "--admin-token"
+    else:
+        kept = kept_token(settings, settings.var_dir)
+        token, source = kept.value, kept.source
+    typer.echo(f"admin routes need Authorization: Bearer <token>; the token: {source}", err=True)
     argv = [sys.executable, "-m", "nara.simulators", kind,
             "--host", host or url.hostname or "127.0.0.1",
             "--port", str(port or url.port or 0),
             "--ledger", str(ledger)]  # fmt: skip
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execv(sys.executable, argv)  # the simulator owns this process (and its signals) now
+    # the token goes in the environment: a command line is visible to every local user
+    env = {**os.environ, ENV_VAR: token}
+    os.execve(sys.executable, argv, env)  # the simulator owns this process (and its signals)
 
 
 _HOST = typer.Option(help="Interface to bind [default: from the service URL setting].")
 _PORT = typer.Option(help="Port [default: from the service URL setting].")
 _LEDGER = typer.Option(help="SQLite ledger file [default: var/simulators/<name>.sqlite3].")
+_ADMIN_TOKEN = typer.Option(
+    help="Bearer token of the admin routes (/_faults, /_ledger, bank POST /accounts) "
+    "[default: SIMULATOR_ADMIN_TOKEN, else the token kept in "
+    "NARA_VAR_DIR/simulators/admin-token, made on first use]. Prefer the setting: a "
+    "command line is visible to other users of the machine.",
+    show_default=False,
+)
 
 
 @simulators_app.command("guarantee")
@@ -277,12 +314,14 @@ def simulators_guarantee(
     host: Annotated[str | None, _HOST] = None,
     port: Annotated[int | None, _PORT] = None,
     ledger: Annotated[Path | None, _LEDGER] = None,
+    admin_token: Annotated[str | None, _ADMIN_TOKEN] = None,
 ) -> None:
     """Guarantee-agency simulator: bid, performance, advance-payment and defect guarantees.
 
     Listens where GUARANTEE_AGENCY_URL points; honours idempotency keys; faults on demand.
+    The admin routes need the admin token (SIMULATOR_ADMIN_TOKEN or --admin-token).
     """
-    _simulator("guarantee", get_settings().guarantee_agency_url, host, port, ledger)
+    _simulator("guarantee", get_settings().guarantee_agency_url, host, port, ledger, admin_token)
 
 
 @simulators_app.command("bank")
@@ -290,12 +329,15 @@ def simulators_bank(
     host: Annotated[str | None, _HOST] = None,
     port: Annotated[int | None, _PORT] = None,
     ledger: Annotated[Path | None, _LEDGER] = None,
+    admin_token: Annotated[str | None, _ADMIN_TOKEN] = None,
 ) -> None:
     """Bank simulator: account checks and transfers for contract and subcontract payments.
 
     Listens where BANK_URL points; honours idempotency keys; faults on demand.
+    The admin routes (faults, ledger, opening accounts) need the admin token
+    (SIMULATOR_ADMIN_TOKEN or --admin-token).
     """
-    _simulator("bank", get_settings().bank_url, host, port, ledger)
+    _simulator("bank", get_settings().bank_url, host, port, ledger, admin_token)
 
 
 def main() -> None:

@@ -14,7 +14,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     """Process settings, read from the environment (and `.env` if present).
 
-    Secrets (`DATABASE_URL` carries a password, `TEMPORAL_API_KEY`) are `SecretStr`:
+    Secrets (`DATABASE_URL` carries a password, `TEMPORAL_API_KEY`,
+    `SIMULATOR_ADMIN_TOKEN`) are `SecretStr`:
     printed or logged, they read `**********`; `reveal` gives the value to the one call
     that connects.
     """
@@ -49,6 +50,13 @@ class Settings(BaseSettings):
     api_port: int = Field(8000, alias="NARA_API_PORT")
     guarantee_agency_url: str = Field("http://127.0.0.1:8101", alias="GUARANTEE_AGENCY_URL")
     bank_url: str = Field("http://127.0.0.1:8102", alias="BANK_URL")
+    simulator_admin_token: SecretStr | None = Field(
+        None,
+        alias="SIMULATOR_ADMIN_TOKEN",
+        description="bearer token of the partner simulators' admin routes (/_faults, "
+        "/_ledger, bank POST /accounts); unset: `nara dev` and `nara simulators` keep one "
+        "in NARA_VAR_DIR/simulators/admin-token",
+    )
     partner_timeout_s: float = Field(5.0, alias="PARTNER_TIMEOUT_S")
     db_pool_size: int = Field(10, alias="DB_POOL_SIZE")
     late_interest_rate_bp: int = Field(

@@ -6,6 +6,7 @@ import contextlib
 import importlib.util
 import os
 import re
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -40,13 +41,19 @@ def test_top_level_help_lists_every_command() -> None:
         (["dev"], ["--no-demo", "--exit-after-demo", "--tenders", "Ctrl-C", "DATABASE_URL"]),
         (["worker"], ["TEMPORAL_ADDRESS"]),
         (["api"], ["--host", "--port", "/docs"]),
-        (["demo"], ["--tenders", "--api-url"]),
+        (["demo"], ["--tenders", "--api-url", "SIMULATOR_ADMIN_TOKEN"]),
         (["db"], ["upgrade"]),
         (["db", "upgrade"], ["--database-url", "DATABASE_URL", "head"]),
         (["temporal", "setup"], ["search attributes", "--wait"]),
         (["simulators"], ["guarantee", "bank"]),
-        (["simulators", "guarantee"], ["--port", "--ledger", "GUARANTEE_AGENCY_URL"]),
-        (["simulators", "bank"], ["--port", "--ledger", "BANK_URL"]),
+        (
+            ["simulators", "guarantee"],
+            ["--port", "--ledger", "GUARANTEE_AGENCY_URL", "--admin-token", "SIMULATOR_ADMIN"],
+        ),
+        (
+            ["simulators", "bank"],
+            ["--port", "--ledger", "BANK_URL", "--admin-token", "SIMULATOR_ADMIN_TOKEN"],
+        ),
     ],
 )
 def test_each_command_explains_itself(args: list[str], expected: list[str]) -> None:
@@ -138,6 +145,7 @@ def test_nara_dev_brings_the_stack_up_and_leaves_nothing_running(
         "COLUMNS": "200",
     }
     env.pop("TEMPORAL_ADDRESS", None)
+    env.pop("SIMULATOR_ADMIN_TOKEN", None)
     result = subprocess.run(
         [sys.executable, "-m", "nara", "dev", "--no-demo", "--exit-after-demo"],
         capture_output=True,
@@ -154,3 +162,12 @@ def test_nara_dev_brings_the_stack_up_and_leaves_nothing_running(
     assert _processes_of(var_dir) == []
     assert (var_dir / "temporal.db").exists()
     assert {p.name for p in (var_dir / "logs").iterdir()} >= {"worker.log", "api.log"}
+
+    # The simulators' admin token: made private in var/, shown by where it is, never by value.
+    token_file = var_dir / "simulators" / "admin-token"
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+    token = token_file.read_text().strip()
+    assert "Bearer token in" in result.stdout  # then the path, perhaps folded
+    assert token not in result.stdout + result.stderr
+    for log in (var_dir / "logs").iterdir():
+        assert token not in log.read_text(errors="replace"), f"the admin token is in {log}"

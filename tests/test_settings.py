@@ -42,6 +42,7 @@ def test_passkeys_are_scoped_to_the_origin_they_are_used_on() -> None:
         "NARA_ENV": "production",
         "DATABASE_URL": "postgresql://db/nara",
         "TEMPORAL_ADDRESS": "temporal:7233",
+        "TRUSTED_CA_CERTS": "/etc/nara/ca.pem",
     }
     assert Settings(**production).webauthn_origin == "http://localhost:8000"
     with pytest.raises(ValidationError, match="WEBAUTHN_ORIGIN on https"):
@@ -50,3 +51,11 @@ def test_passkeys_are_scoped_to_the_origin_they_are_used_on() -> None:
             WEBAUTHN_RP_ID="nara.example",
             WEBAUTHN_ORIGIN="http://nara.example",
         )
+
+
+def test_the_simulator_admin_token_is_a_secret_too() -> None:
+    token = "simulator-admin-token-0123456789"
+    settings = Settings(SIMULATOR_ADMIN_TOKEN=token)
+    for text in (repr(settings), str(settings), settings.model_dump_json()):
+        assert token not in text
+    assert reveal(settings.simulator_admin_token) == token

@@ -7,16 +7,31 @@ from typing import Any
 
 import httpx
 
+from nara.wallet import LoginFailed
+from nara.wallet.keyring import Keyring
+
 
 class DemoError(RuntimeError):
     """The demo could not go on; the message says where and what to look at."""
 
 
 class Api:
-    """The public API as people use it: one HTTP call, the person in the header."""
+    """The public API as people use it: one HTTP call, with the person's session.
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    Every person of the cast logs in as they would (`login`): a key certified by the CA
+    (the keyring plays the CA's registration desk), a signed challenge, a session token.
+    """
+
+    def __init__(self, http: httpx.AsyncClient, keyring: Keyring) -> None:
         self.http = http
+        self.keyring = keyring
+
+    async def login(self, person: str, *, business_no: str | None = None) -> None:
+        """Log `person` in; DemoError says why the API or the CA refused."""
+        try:
+            await self.keyring.login(self.http, person, business_no=business_no)
+        except LoginFailed as error:
+            raise DemoError(f"{person} could not log in: {error}") from error
 
     async def call(
         self,
@@ -28,7 +43,7 @@ class Api:
         ok: Sequence[int] = (200, 201, 202),
     ) -> Any:
         """Make one call; its JSON body, or DemoError with the problem's title and detail."""
-        headers = {"X-Nara-Person": person} if person else {}
+        headers = self.keyring.headers(person) if person else {}
         try:
             response = await self.http.request(method, path, json=json, headers=headers)
         except httpx.HTTPError as error:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nara.demo.api import Api
+from nara.demo.api import Api, DemoError
 from nara.demo.partners import Bank
 from nara.domain.identifiers import business_no_check_digit
 
@@ -91,23 +91,28 @@ def business_no(i: int) -> str:
     return f"{digits[:3]}-{digits[3:5]}-{digits[5:]}"
 
 
-async def register(cast: Cast, *, api: Api, bank: Bank) -> None:
-    """Agencies, their officers and inspectors, businesses and agents, bank accounts."""
-    await api.call(
-        "POST",
-        "/people",
-        json={"id": OPERATOR, "name": "Demo operator", "role": "operator"},
-    )
+async def register(cast: Cast, *, api: Api, bank: Bank, operator: str = OPERATOR) -> None:
+    """The operator logs in and registers agencies, their officers and inspectors,
+    businesses and agents; everyone logs in; the bank opens their accounts."""
+    try:
+        await api.login(operator)
+    except DemoError as error:
+        raise DemoError(
+            f"{error}. The demo's operator is registered from the console: `nara people add "
+            f"--role operator --id {operator} --name 'Demo operator'` (`nara dev` and "
+            "`nara demo` do this)"
+        ) from error
     for agency in cast.agencies:
-        await _register_agency(agency, api=api, bank=bank)
+        await _register_agency(agency, api=api, bank=bank, operator=operator)
     for business in cast.businesses:
-        await _register_business(business, api=api, bank=bank)
+        await _register_business(business, api=api, bank=bank, operator=operator)
 
 
-async def _register_agency(agency: Agency, *, api: Api, bank: Bank) -> None:
+async def _register_agency(agency: Agency, *, api: Api, bank: Bank, operator: str) -> None:
     await api.call(
         "POST",
         "/agencies",
+        person=operator,
         json={
             "code": agency.code,
             "name": agency.name,
@@ -119,6 +124,7 @@ async def _register_agency(agency: Agency, *, api: Api, bank: Bank) -> None:
         await api.call(
             "POST",
             "/people",
+            person=operator,
             json={
                 "id": person,
                 "name": f"{role.title()} of {agency.name}",
@@ -126,13 +132,15 @@ async def _register_agency(agency: Agency, *, api: Api, bank: Bank) -> None:
                 "agency_code": agency.code,
             },
         )
+        await api.login(person)
     await bank.open_account(agency.account, agency.code, AGENCY_BALANCE)
 
 
-async def _register_business(business: Business, *, api: Api, bank: Bank) -> None:
+async def _register_business(business: Business, *, api: Api, bank: Bank, operator: str) -> None:
     await api.call(
         "POST",
         "/businesses",
+        person=operator,
         json={
             "business_no": business.no,
             "name": business.name,
@@ -142,7 +150,15 @@ async def _register_business(business: Business, *, api: Api, bank: Bank) -> Non
     await api.call(
         "POST",
         "/people",
+        person=operator,
         json={"id": business.agent, "name": f"Agent of {business.name}", "role": "supplier"},
     )
-    await api.call("POST", f"/businesses/{business.no}/agents", json={"person_id": business.agent})
+    await api.call(
+        "POST",
+        f"/businesses/{business.no}/agents",
+        person=operator,
+        json={"person_id": business.agent},
+    )
+    # A business-use certificate: bound to the business's registration number.
+    await api.login(business.agent, business_no=business.no)
     await bank.open_account(business.account, business.no, 0)

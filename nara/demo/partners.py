@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -48,28 +49,45 @@ class GuaranteeAgency:
 
 
 class Bank:
-    """Opens the cast's accounts and sets the double-payment trap."""
+    """Opens the cast's accounts and sets the double-payment trap.
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    Both use the simulator's admin routes (`POST /accounts`, `/_faults`, `/_ledger`), so
+    the bank is given its admin token; it goes with those calls only.
+    """
+
+    def __init__(self, http: httpx.AsyncClient, *, admin_token: str) -> None:
         self.http = http
         self.transfers_before = 0
         self.hang_ms = 0
+        self._admin = {"Authorization": f"Bearer {admin_token}"}
 
     async def open_account(self, account_no: str, holder: str, balance: int) -> None:
         response = await self.http.post(
-            "/accounts", json={"account_no": account_no, "holder": holder, "balance": balance}
+            "/accounts",
+            headers=self._admin,
+            json={"account_no": account_no, "holder": holder, "balance": balance},
         )
         if response.status_code not in (200, 201):
             raise DemoError(f"the bank refused account {account_no}: {response.text[:200]}")
 
+    async def _ledger(self) -> dict[str, list[dict[str, Any]]]:
+        response = await self.http.get("/_ledger", headers=self._admin)
+        if response.status_code != 200:
+            raise DemoError(f"could not read the bank's ledger: {response.text[:200]}")
+        ledger: dict[str, list[dict[str, Any]]] = response.json()
+        return ledger
+
     async def arm_fault(self, hang_ms: int) -> None:
         """The next transfer commits, then hangs and answers 504: the double-payment trap."""
-        ledger = (await self.http.get("/_ledger")).json()
+        ledger = await self._ledger()
         self.hang_ms = hang_ms
         self.transfers_before = len(ledger["transfers"])
-        await self.http.delete("/_faults")
+        cleared = await self.http.delete("/_faults", headers=self._admin)
+        if cleared.status_code != 204:
+            raise DemoError(f"could not clear the bank's faults: {cleared.text[:200]}")
         response = await self.http.post(
             "/_faults",
+            headers=self._admin,
             json={
                 "mode": "commit_then_timeout",
                 "path_prefix": "/transfers",
@@ -83,7 +101,7 @@ class Bank:
 
     async def fault(self) -> BankFault | None:
         """What the armed fault hit, or None if no transfer was made since arming it."""
-        transfers = (await self.http.get("/_ledger")).json()["transfers"]
+        transfers = (await self._ledger())["transfers"]
         if len(transfers) <= self.transfers_before:
             return None
         hit = transfers[self.transfers_before]

@@ -10,13 +10,14 @@ import httpx
 from rich.console import Console
 
 from nara.demo.api import Api, DemoError
-from nara.demo.cast import Cast, register
+from nara.demo.cast import OPERATOR, Cast, register
 from nara.demo.partners import Bank, GuaranteeAgency
 from nara.demo.plan import SEVEN_DAYS_S, plan_week
 from nara.demo.progress import Board
 from nara.demo.report import DemoReport, contract_totals, print_report
 from nara.demo.script import Week
-from nara.settings import get_settings
+from nara.settings import get_settings, reveal
+from nara.wallet.keyring import Keyring
 
 MIN_TIME_SCALE = 1_000  # below this a 7-day notice period takes over ten minutes
 
@@ -31,6 +32,9 @@ async def run_demo(
     console: Console | None = None,
     seed: int | None = None,
     fault_hang_ms: int = 1_500,
+    simulator_admin_token: str | None = None,
+    ca_url: str | None = None,
+    operator: str = OPERATOR,
 ) -> DemoReport:
     """Play the week against a running stack and print its report.
 
@@ -41,8 +45,25 @@ async def run_demo(
         guarantee_url, bank_url: the partner simulators (default: from the settings).
         time_scale: the compression the deadlines are planned for; the API's own
             NARA_TIME_SCALE (from /health) wins when it differs.
+        simulator_admin_token: the simulators' admin token, for opening the cast's bank
+            accounts, arming the bank's fault and having the CA certify the cast's keys
+            (default: SIMULATOR_ADMIN_TOKEN).
+        ca_url: the certificate authority (default: CA_URL).
+        operator: an operator registered from the console (`nara people add`); the
+            demo logs in as them to register everyone else.
+
+    Raises:
+        DemoError: no admin token, or the stack did not play along.
     """
     settings = get_settings()
+    admin_token = simulator_admin_token or reveal(settings.simulator_admin_token)
+    if not admin_token:
+        raise DemoError(
+            "the demo opens bank accounts, arms a bank fault and has the CA certify its "
+            "people's keys, which needs the simulators' admin token: set "
+            "SIMULATOR_ADMIN_TOKEN, or let `nara dev` run the demo (it keeps the token in "
+            "NARA_VAR_DIR/simulators/admin-token)"
+        )
     console = console or Console()
     started = time.monotonic()
     limits = httpx.Limits(max_connections=50, max_keepalive_connections=50)
@@ -52,8 +73,9 @@ async def run_demo(
             base_url=guarantee_url or settings.guarantee_agency_url, timeout=30.0
         ) as guarantee_http,
         httpx.AsyncClient(base_url=bank_url or settings.bank_url, timeout=30.0) as bank_http,
+        Keyring(ca_url or settings.ca_url, admin_token=admin_token) as keyring,
     ):
-        api, bank = Api(http), Bank(bank_http)
+        api, bank = Api(http, keyring), Bank(bank_http, admin_token=admin_token)
         scale = await _time_scale(api, default=time_scale)
         week = Week(
             api=api,
@@ -63,7 +85,7 @@ async def run_demo(
             board=Board(console),
         )
         _print_intro(console, week.cast, tenders=tenders, scale=scale)
-        await register(week.cast, api=api, bank=bank)
+        await register(week.cast, api=api, bank=bank, operator=operator)
         await bank.arm_fault(fault_hang_ms)
         plans = plan_week(tenders=tenders, time_scale=scale, cast=week.cast, rng=week.rng)
         with week.board:

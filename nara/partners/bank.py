@@ -2,7 +2,8 @@
 
 Rejection codes (`PartnerRejected.extra["code"]`): invalid-account, insufficient-funds,
 invalid-amount, account-exists, account-not-found, transfer-not-found,
-idempotency-key-reused, invalid-request. The client never retries; see `nara.partners`.
+idempotency-key-reused, invalid-request, and from a simulator's admin route (`open_account`)
+admin-token-required, admin-token-invalid. The client never retries; see `nara.partners`.
 
 After a `PartnerUnavailable` from `transfer`, the money may or may not have moved. Either
 retry with the same idempotency key (the bank answers the original transfer if there
@@ -71,9 +72,12 @@ class BankClient(PartnerClient):
     partner = "bank"
 
     async def open_account(self, *, account_no: str, holder: str, balance: int = 0) -> Account:
-        """Open an account; opening it again for the same holder answers the existing one."""
+        """Open an account; opening it again for the same holder answers the existing one.
+
+        An admin route of the simulator: the client needs its `admin_token`.
+        """
         body = self._input(AccountOpen, account_no=account_no, holder=holder, balance=balance)
-        response = await self._call("POST", "/accounts", body=body)
+        response = await self._call("POST", "/accounts", body=body, admin=True)
         return Account.model_validate(response.json())
 
     async def get_account(self, account_no: str) -> Account:

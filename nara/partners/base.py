@@ -37,17 +37,26 @@ class PartnerClient:
         base_url: e.g. `http://127.0.0.1:8102`.
         timeout_s: the whole-request timeout; past it the call raises `PartnerUnavailable`.
         http: a shared `httpx.AsyncClient` (left open by `aclose`); None makes a private one.
+        admin_token: the partner simulators' admin token (`SIMULATOR_ADMIN_TOKEN`), sent as
+            `Authorization: Bearer` on admin calls only (`BankClient.open_account`); a real
+            partner has no such routes, so production clients leave it None.
     """
 
     partner: ClassVar[str] = "partner"
 
     def __init__(
-        self, base_url: str, timeout_s: float = 5.0, http: httpx.AsyncClient | None = None
+        self,
+        base_url: str,
+        timeout_s: float = 5.0,
+        http: httpx.AsyncClient | None = None,
+        *,
+        admin_token: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout_s = timeout_s
         self._http = http if http is not None else httpx.AsyncClient()
         self._owns_http = http is None
+        self._admin_token = admin_token
 
     async def aclose(self) -> None:
         if self._owns_http:
@@ -82,9 +91,16 @@ class PartnerClient:
         body: BaseModel | None = None,
         params: dict[str, str] | None = None,
         idempotency_key: str | None = None,
+        admin: bool = False,
     ) -> httpx.Response:
-        """Send one request; return a 2xx answer or raise the translated error."""
+        """Send one request; return a 2xx answer or raise the translated error.
+
+        `admin` marks a simulator's admin route: the admin token goes with it, if the
+        client has one (without, the simulator answers 401, a `PartnerRejected`).
+        """
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key is not None else {}
+        if admin and self._admin_token is not None:
+            headers["Authorization"] = f"Bearer {self._admin_token}"
         try:
             response = await self._http.request(
                 method,

@@ -25,7 +25,6 @@ from datetime import datetime
 from typing import Literal
 from urllib.parse import quote
 
-import httpx
 from pydantic import Field
 
 from nara.partners.base import PartnerClient, PartnerModel
@@ -93,20 +92,11 @@ class RevocationRequest(PartnerModel):
 class CertificateAuthorityClient(PartnerClient):
     """Typed client of a certificate authority; one HTTP request per call, no retries.
 
-    Args:
-        base_url, timeout_s: as for every partner client.
-        admin_token: the bearer token of the CA's admin calls (issue, revoke); None for a
-            client that only reads the CRL and the root.
+    `admin_token` (the simulators' admin token) goes with issue and revoke only; a client
+    that reads the CRL and the root needs none.
     """
 
     partner = "certificate authority"
-
-    def __init__(
-        self, base_url: str, timeout_s: float = 5.0, *, admin_token: str | None = None
-    ) -> None:
-        headers = {"Authorization": f"Bearer {admin_token}"} if admin_token else {}
-        super().__init__(base_url, timeout_s, http=httpx.AsyncClient(headers=headers))
-        self._owns_http = True
 
     async def issue(
         self,
@@ -128,7 +118,7 @@ class CertificateAuthorityClient(PartnerClient):
             not_after=not_after,
             valid_days=valid_days,
         )
-        response = await self._call("POST", "/certificates", body=body)
+        response = await self._call("POST", "/certificates", body=body, admin=True)
         return IssuedCertificate.model_validate(response.json())
 
     async def certificate(self, serial: str) -> IssuedCertificate:
@@ -141,7 +131,7 @@ class CertificateAuthorityClient(PartnerClient):
         """Revoke a certificate (admin); revoking it again answers the first revocation."""
         body = self._input(RevocationRequest, reason=reason)
         response = await self._call(
-            "POST", f"/certificates/{quote(serial, safe='')}/revoke", body=body
+            "POST", f"/certificates/{quote(serial, safe='')}/revoke", body=body, admin=True
         )
         return IssuedCertificate.model_validate(response.json())
 

@@ -1,7 +1,7 @@
 """Bank simulator: accounts, transfers and their ledger, with idempotency keys and fault injection.
 
 Endpoints:
-    POST /accounts, GET /accounts/{account_no}
+    POST /accounts (admin token: a real bank opens accounts elsewhere), GET /accounts/{account_no}
     POST /transfers (Idempotency-Key), GET /transfers/{transfer_id},
     GET /transfers?idempotency_key=... | ?reference=...
     plus /_faults, /_ledger and /health from `nara.simulators.base`.
@@ -17,6 +17,7 @@ from fastapi import FastAPI, Header
 from fastapi.responses import JSONResponse
 
 from nara.partners.bank import Account, AccountOpen, Transfer, TransferList, TransferRequest
+from nara.simulators.admin import ADMIN_ONLY
 from nara.simulators.base import new_simulator_app, outcome_response
 from nara.simulators.ledger import Ledger, utc_now
 from nara.simulators.problems import Problem
@@ -49,13 +50,19 @@ _TRANSFER_COLUMNS = (
 )
 
 
-def create_app(ledger_path: Path | None = None, *, hang_ms: int = 30_000) -> FastAPI:
+def create_app(
+    ledger_path: Path | None = None, *, admin_token: str, hang_ms: int = 30_000
+) -> FastAPI:
     """The bank simulator.
 
     Args:
         ledger_path: SQLite file that keeps accounts and transfers across restarts;
             None keeps them in memory.
+        admin_token: the bearer token of the admin routes (SIMULATOR_ADMIN_TOKEN).
         hang_ms: how long injected timeouts hang unless the fault says otherwise.
+
+    Raises:
+        ValueError: no usable admin token (see `nara.simulators.admin`).
     """
     ledger = Ledger(ledger_path, SCHEMA)
     app = new_simulator_app(
@@ -64,11 +71,19 @@ def create_app(ledger_path: Path | None = None, *, hang_ms: int = 30_000) -> Fas
         ledger=ledger,
         ledger_tables=("accounts", "transfers"),
         hang_ms=hang_ms,
+        admin_token=admin_token,
     )
 
-    @app.post("/accounts", status_code=201, response_model=Account, tags=["accounts"])
+    @app.post(
+        "/accounts",
+        status_code=201,
+        response_model=Account,
+        tags=["accounts"],
+        dependencies=ADMIN_ONLY,
+    )
     def open_account(request: AccountOpen) -> JSONResponse:
-        """Open an account; the same account for the same holder answers the existing one (200)."""
+        """Open an account (admin token); the same account for the same holder answers the
+        existing one (200)."""
         with ledger.transaction() as conn:
             row = conn.execute(
                 "SELECT * FROM accounts WHERE account_no = ?", (request.account_no,)

@@ -8,24 +8,24 @@ Endpoints:
     GET /ca.pem: the root certificate
     plus /_faults, /_ledger and /health from `nara.simulators.base`.
 
-Admin calls need `Authorization: Bearer <admin token>`: the token stands in for the
-registration desk where a real CA checks a person's papers before certifying a key, so
-nobody on the network can mint a certificate in another person's name. The profile of
+Issue and revoke are admin routes (`nara.simulators.admin`: `Authorization: Bearer <the
+simulators' admin token>`): the token stands in for the registration desk where a real CA
+checks a person's papers before certifying a key, so nobody on the network can mint a
+certificate in another person's name. The profile of
 what is issued is described in `nara.partners.ca`.
 """
 
 from __future__ import annotations
 
-import secrets
 import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from fastapi import Depends, FastAPI, Header
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 
 from nara.partners.ca import (
@@ -34,6 +34,7 @@ from nara.partners.ca import (
     IssuedCertificate,
     RevocationRequest,
 )
+from nara.simulators.admin import ADMIN_ONLY
 from nara.simulators.authority import (
     CLOCK_SKEW,
     CertificateAuthority,
@@ -63,24 +64,24 @@ CREATE TABLE IF NOT EXISTS certificates (
 
 
 def create_app(
-    ca_dir: Path,
     ledger_path: Path | None = None,
     *,
-    admin_token: str,
+    ca_dir: Path,
+    admin_token: str | None,
     hang_ms: int = 30_000,
 ) -> FastAPI:
     """The CA simulator.
 
     Args:
-        ca_dir: where the root key and certificate live (made on first start).
         ledger_path: SQLite file of issued and revoked certificates; None keeps them in
             memory (then a restart forgets revocations, so `nara dev` always gives a file).
-        admin_token: the bearer token of issue and revoke.
+        ca_dir: where the root key and certificate live (made on first start).
+        admin_token: the bearer token of issue, revoke and the simulator's admin routes.
         hang_ms: how long injected timeouts hang unless the fault says otherwise.
+
+    Raises:
+        ValueError: no usable admin token (the CA never issues to anyone who asks).
     """
-    if len(admin_token) < 16:
-        raise ValueError("the CA simulator's admin token must be at least 16 characters")
-    authority, _ = CertificateAuthority.load_or_create(ca_dir)
     ledger = Ledger(ledger_path, SCHEMA)
     app = new_simulator_app(
         title="Certificate authority simulator",
@@ -88,32 +89,18 @@ def create_app(
         ledger=ledger,
         ledger_tables=("certificates",),
         hang_ms=hang_ms,
+        admin_token=admin_token or "",
     )
+    authority, _ = CertificateAuthority.load_or_create(ca_dir)
     app.state.authority = authority
     crl = _CrlCache(authority, ledger)
-
-    def admin(authorization: Annotated[str | None, Header()] = None) -> None:
-        scheme, _, token = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not secrets.compare_digest(
-            token.strip().encode(), admin_token.encode()
-        ):
-            raise Problem(
-                401,
-                "admin-token-required",
-                "issuing and revoking certificates needs the CA's admin token",
-                field="Authorization",
-                fix="send Authorization: Bearer <SIMULATOR_ADMIN_TOKEN>",
-                headers={"WWW-Authenticate": 'Bearer realm="nara-ca"'},
-            )
-
-    admin_only = [Depends(admin)]
 
     @app.post(
         "/certificates",
         status_code=201,
         response_model=IssuedCertificate,
         tags=["certificates"],
-        dependencies=admin_only,
+        dependencies=ADMIN_ONLY,
     )
     def issue(request: CertificateRequest) -> JSONResponse:
         """Certify the CSR's key for the person (the CSR's signature proves its key)."""
@@ -158,7 +145,7 @@ def create_app(
         "/certificates/{serial}/revoke",
         response_model=IssuedCertificate,
         tags=["certificates"],
-        dependencies=admin_only,
+        dependencies=ADMIN_ONLY,
     )
     def revoke(serial: str, request: RevocationRequest) -> dict[str, Any]:
         """Revoke a certificate; revoking it again answers the first revocation."""

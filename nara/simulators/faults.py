@@ -4,7 +4,11 @@ Faults are armed over HTTP (`POST /_faults`), so a test, the chaos suite or an o
 rehearsing an incident can break a running partner without restarting it:
 
     curl -X POST localhost:8102/_faults -H 'content-type: application/json' \
+         -H "Authorization: Bearer $SIMULATOR_ADMIN_TOKEN" \
          -d '{"mode": "commit_then_timeout", "path_prefix": "/transfers", "count": 1}'
+
+`/_faults` is an admin route: without the simulator's admin token nothing is armed,
+listed or cleared (see `nara.simulators.admin`).
 
 The first armed fault that matches a request (by path prefix and method) applies to it
 and uses up one of its `count`. Control paths (`/_faults`, `/_ledger`, `/health`, the

@@ -64,13 +64,19 @@ _CERTIFICATE_PREFIX = {
 _KST = timezone(timedelta(hours=9), "KST")  # validity dates are Korean calendar days
 
 
-def create_app(ledger_path: Path | None = None, *, hang_ms: int = 30_000) -> FastAPI:
+def create_app(
+    ledger_path: Path | None = None, *, admin_token: str, hang_ms: int = 30_000
+) -> FastAPI:
     """The guarantee agency simulator.
 
     Args:
         ledger_path: SQLite file that keeps certificates and claims across restarts;
             None keeps them in memory.
+        admin_token: the bearer token of the admin routes (SIMULATOR_ADMIN_TOKEN).
         hang_ms: how long injected timeouts hang unless the fault says otherwise.
+
+    Raises:
+        ValueError: no usable admin token (see `nara.simulators.admin`).
     """
     ledger = Ledger(ledger_path, SCHEMA)
     app = new_simulator_app(
@@ -79,6 +85,7 @@ def create_app(ledger_path: Path | None = None, *, hang_ms: int = 30_000) -> Fas
         ledger=ledger,
         ledger_tables=("guarantees", "claims"),
         hang_ms=hang_ms,
+        admin_token=admin_token,
     )
 
     def find(certificate_no: str) -> Guarantee | None:

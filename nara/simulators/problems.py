@@ -19,6 +19,7 @@ from nara.problem_json import problem_body, problem_json_response
 
 _TITLES = {
     400: "Bad request",
+    401: "Admin token required",
     404: "Not found",
     409: "Conflict",
     422: "The partner refused the request",

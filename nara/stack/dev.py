@@ -87,7 +87,13 @@ async def _demo_while_watching(stack: Stack, options: DevOptions) -> int:
     from nara.demo import run_demo
 
     # Our console: service log lines then print above the demo's progress bar.
-    play = functools.partial(run_demo, api_url=stack.api_url, console=stack.console)
+    assert stack.admin_token is not None  # the simulators are up
+    play = functools.partial(
+        run_demo,
+        api_url=stack.api_url,
+        console=stack.console,
+        simulator_admin_token=stack.admin_token.value,
+    )
     playing = play() if options.tenders is None else play(tenders=options.tenders)
     demo = asyncio.ensure_future(playing)
     watch = asyncio.ensure_future(first_exit(stack.children))

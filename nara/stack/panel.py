@@ -29,7 +29,10 @@ def redact(url: str) -> str:
 
 
 def panel(stack: Stack) -> Panel:
-    """The "is up" panel: API, docs, Temporal, PostgreSQL, partners, logs, time scale."""
+    """The "is up" panel: API, docs, Temporal, PostgreSQL, partners, logs, time scale.
+
+    The simulators' admin token shows as where it is kept, never as its value.
+    """
     settings = stack.settings
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
@@ -41,6 +44,8 @@ def panel(stack: Stack) -> Panel:
     table.add_row("PostgreSQL", redact(stack.database_url))
     table.add_row("Guarantee agency", f"{settings.guarantee_agency_url} (simulator)")
     table.add_row("Bank", f"{settings.bank_url} (simulator)")
+    if stack.admin_token is not None:
+        table.add_row("Simulator admin", f"Bearer token in {stack.admin_token.source}")
     table.add_row("Logs", f"{stack.logs_dir}/*.log")
     if stack.time_scale != 1:
         table.add_row("Time scale", f"notice periods run {stack.time_scale:,}x faster")

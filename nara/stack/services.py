@@ -18,6 +18,8 @@ from rich.console import Console
 
 from nara import embedded
 from nara.settings import Settings, reveal
+from nara.simulators.admin import check_admin_token
+from nara.stack.admin_token import ENV_VAR, AdminToken, admin_token
 from nara.stack.panel import browser_url, redact
 from nara.stack.processes import STYLES, Child, stop_children
 from nara.stack.readiness import StackError, host_port, require_free_port
@@ -40,6 +42,8 @@ class Stack:
     time_scale: int = DEMO_TIME_SCALE
     postgres: embedded.EmbeddedPostgres | None = None
     temporal: embedded.TemporalDevServer | None = None
+    admin_token: AdminToken | None = None
+    """The simulators' admin token, once `start_simulators` has found or made it."""
     children: list[Child] = field(default_factory=list)
 
     @property
@@ -112,6 +116,7 @@ class Stack:
 
     def child_env(self) -> dict[str, str]:
         env = dict(os.environ)
+        env.pop(ENV_VAR, None)  # only the simulators get it (`start_simulators`)
         env.update(
             DATABASE_URL=self.database_url,
             TEMPORAL_ADDRESS=self.temporal_address,
@@ -121,11 +126,12 @@ class Stack:
         )
         return env
 
-    def add_child(self, name: str, argv: list[str]) -> Child:
+    def add_child(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> Child:
+        """Start `argv` as the child `name`, with `child_env` plus `env`."""
         child = Child(
             name=name,
             argv=argv,
-            env=self.child_env(),
+            env={**self.child_env(), **(env or {})},
             log_path=self.logs_dir / f"{name}.log",
             console=self.console,
             style=STYLES[len(self.children) % len(STYLES)],
@@ -135,6 +141,13 @@ class Stack:
         return child
 
     def start_simulators(self) -> list[Child]:
+        """Both simulators, their admin token in their environment (never on the command line)."""
+        self.admin_token = token = admin_token(self.settings, self.var_dir)
+        try:
+            check_admin_token(token.value)
+        except ValueError as exc:
+            raise StackError(f"{token.source}: {exc}") from exc
+        self.step(f"simulators' admin token: {token.source}")
         started = []
         for kind, url in (
             ("guarantee", self.settings.guarantee_agency_url),
@@ -147,7 +160,7 @@ class Stack:
             self.step(f"{kind} simulator on {url}, ledger {ledger}")
             argv = [sys.executable, "-m", "nara.simulators", kind]
             argv += ["--host", host, "--port", str(port), "--ledger", str(ledger)]
-            started.append(self.add_child(kind, argv))
+            started.append(self.add_child(kind, argv, env=token.env()))
         return started
 
     def start_worker(self) -> Child:

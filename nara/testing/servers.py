@@ -6,9 +6,9 @@
 - Temporal: the time-skipping test server or the dev server (real visibility), both with
   the pydantic data converter and the project's search attributes.
 - The guarantee-agency and bank simulators (in-memory ledgers) on loopback ports, and the
-  worker's clients of them (`partners`).
+  worker's clients of them (`partners`), all with this process's `SIMULATOR_ADMIN_TOKEN`.
 - The certificate authority simulator with a root of its own in a temporary directory
-  (`certificate_authority`), whose admin token is this process's `SIMULATOR_ADMIN_TOKEN`.
+  (`certificate_authority`), with the same admin token.
 """
 
 from __future__ import annotations
@@ -151,14 +151,19 @@ async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
 
 
 @contextmanager
-def simulators(*, hang_ms: int = 1_000) -> Iterator[tuple[ServerHandle, ServerHandle]]:
-    """The guarantee-agency and bank simulators (in-memory ledgers) on loopback ports."""
+def simulators(
+    *, hang_ms: int = 1_000, admin_token: str = SIMULATOR_ADMIN_TOKEN
+) -> Iterator[tuple[ServerHandle, ServerHandle]]:
+    """The guarantee-agency and bank simulators (in-memory ledgers) on loopback ports; their
+    admin routes answer to `admin_headers(admin_token)`."""
     from nara.simulators import bank, guarantee_agency
     from nara.simulators.runner import serve_in_thread
 
     with (
-        serve_in_thread(guarantee_agency.create_app(hang_ms=hang_ms)) as guarantee,
-        serve_in_thread(bank.create_app(hang_ms=hang_ms)) as bank_sim,
+        serve_in_thread(
+            guarantee_agency.create_app(admin_token=admin_token, hang_ms=hang_ms)
+        ) as guarantee,
+        serve_in_thread(bank.create_app(admin_token=admin_token, hang_ms=hang_ms)) as bank_sim,
     ):
         yield guarantee, bank_sim
 
@@ -183,23 +188,30 @@ def certificate_authority(
 
     with tempfile.TemporaryDirectory(prefix="nara-test-ca-") as tmp:
         directory = Path(tmp) / "ca"
-        app = ca.create_app(directory, admin_token=admin_token, hang_ms=1_000)
+        app = ca.create_app(ca_dir=directory, admin_token=admin_token, hang_ms=1_000)
         with serve_in_thread(app) as sim:
             yield CertificateAuthoritySim(sim.url, directory / ROOT_CERT, admin_token)
 
 
 @asynccontextmanager
 async def partners(
-    guarantee_url: str, bank_url: str, *, timeout_s: float = 2.0
+    guarantee_url: str,
+    bank_url: str,
+    *,
+    timeout_s: float = 2.0,
+    admin_token: str = SIMULATOR_ADMIN_TOKEN,
 ) -> AsyncIterator[Partners]:
-    """The worker's clients of the two partners, closed at the end."""
+    """The worker's clients of the two partners, closed at the end; they carry the
+    simulators' admin token, so set-up code can open bank accounts through them."""
     from nara.partners.bank import BankClient
     from nara.partners.guarantee import GuaranteeAgencyClient
     from nara.workers.main import Partners
 
     clients = Partners(
-        guarantee_agency=GuaranteeAgencyClient(guarantee_url, timeout_s=timeout_s),
-        bank=BankClient(bank_url, timeout_s=timeout_s),
+        guarantee_agency=GuaranteeAgencyClient(
+            guarantee_url, timeout_s=timeout_s, admin_token=admin_token
+        ),
+        bank=BankClient(bank_url, timeout_s=timeout_s, admin_token=admin_token),
     )
     try:
         yield clients

@@ -23,7 +23,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
@@ -33,7 +33,9 @@ from temporalio.client import Client
 from nara import embedded
 from nara.settings import Settings
 from nara.testing.servers import (
+    SIMULATOR_ADMIN_TOKEN,
     StackDidNotStart,
+    admin_headers,
     certificate_authority,
     partners,
     simulators,
@@ -68,9 +70,16 @@ class ApiStack:
     task_queue: str
     api_mode: ApiMode
     ca_url: str
-    ca_admin_token: str
     operator: str
     """An operator registered from the console: log them in to register everyone else."""
+    simulator_admin_token: str = field(default=SIMULATOR_ADMIN_TOKEN, repr=False)
+    """What the simulators' admin routes (`/_faults`, `/_ledger`, `POST /accounts`, the
+    CA's issue and revoke) need."""
+
+    @property
+    def simulator_admin_headers(self) -> dict[str, str]:
+        """`Authorization: Bearer <simulator_admin_token>`, for a client of a simulator."""
+        return admin_headers(self.simulator_admin_token)
 
     def keyring(self) -> Keyring:
         """A keyring on the stack's CA: certificates for people, then their logins."""
@@ -78,7 +87,7 @@ class ApiStack:
 
         return Keyring(
             self.ca_url,
-            admin_token=self.ca_admin_token,
+            admin_token=self.simulator_admin_token,
             passkey_origin=self.settings.webauthn_origin,
         )
 
@@ -246,7 +255,6 @@ async def running_stack(
                             task_queue=task_queue,
                             api_mode=api,
                             ca_url=ca.url,
-                            ca_admin_token=ca.admin_token,
                             operator=operator,
                         )
         finally:

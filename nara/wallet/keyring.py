@@ -104,3 +104,9 @@ class Keyring:
 
     async def aclose(self) -> None:
         await self.ca.aclose()
+
+    async def __aenter__(self) -> Keyring:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.aclose()

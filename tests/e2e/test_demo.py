@@ -19,6 +19,9 @@ async def test_demo_week_completes_every_tender_and_never_pays_twice(stack: ApiS
         tenders=4,
         guarantee_url=stack.guarantee_url,
         bank_url=stack.bank_url,
+        simulator_admin_token=stack.simulator_admin_token,
+        ca_url=stack.ca_url,
+        operator=stack.operator,
         console=console,
         seed=7,
     )

@@ -3,7 +3,8 @@
 Everyone logs in as a person would: a key certified by the stack's CA, a signed challenge,
 a session token (`login`); `as_(person)` is then the `Authorization: Bearer` header of
 their session. Business agents also enrol a passkey on a software authenticator and
-confirm every bid with it (`bid`). The stack's operator (registered from the console) registers the rest.
+confirm every bid with it (`bid`). The stack's operator (registered from the console)
+registers the rest.
 """
 
 from __future__ import annotations
@@ -201,7 +202,10 @@ async def register(
     )
     for someone, role in ((cast.officer, "officer"), (cast.inspector, "inspector")):
         await person(http, stack, role, agency_code=cast.agency_code, person_id=someone)
-    async with httpx.AsyncClient(base_url=stack.bank_url) as bank:
+    # opening accounts is an admin route of the bank simulator
+    async with httpx.AsyncClient(
+        base_url=stack.bank_url, headers=stack.simulator_admin_headers
+    ) as bank:
         await ok(
             await bank.post(
                 "/accounts",

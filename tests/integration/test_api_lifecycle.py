@@ -150,7 +150,9 @@ async def test_tender_from_announcement_to_final_payment(stack: ApiStack) -> Non
         done = await wait_for(http, notice, "completed")
         assert done["live"]["paid_total"] == 88_000_000
 
-        async with httpx.AsyncClient(base_url=stack.bank_url) as bank:
+        async with httpx.AsyncClient(
+            base_url=stack.bank_url, headers=stack.simulator_admin_headers
+        ) as bank:
             accounts = {
                 no: (await bank.get(f"/accounts/BZ-{cast.agency_code[1:]}-{i}")).json()
                 for i, no in enumerate(cast.businesses)
@@ -215,7 +217,9 @@ async def test_operator_retries_a_transfer_the_bank_refused(stack: ApiStack) -> 
         refused = await http.post(f"/payments/{payment_id}/retry", headers=as_(cast.officer))
         assert refused.status_code == 403
 
-        async with httpx.AsyncClient(base_url=stack.bank_url) as bank:
+        async with httpx.AsyncClient(
+            base_url=stack.bank_url, headers=stack.simulator_admin_headers
+        ) as bank:
             await ok(
                 await bank.post(
                     "/accounts",

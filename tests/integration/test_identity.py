@@ -45,7 +45,7 @@ async def http(stack: ApiStack) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 async def ca(stack: ApiStack) -> AsyncIterator[CertificateAuthorityClient]:
-    client = CertificateAuthorityClient(stack.ca_url, admin_token=stack.ca_admin_token)
+    client = CertificateAuthorityClient(stack.ca_url, admin_token=stack.simulator_admin_token)
     yield client
     await client.aclose()
 

@@ -311,7 +311,7 @@ async def test_a_passkey_logs_in_on_its_certificate_until_removed_or_revoked(
     device = SoftwareAuthenticator()
     await enrol_passkey(http, as_(someone), device, origin=origin)
     await passkey_login(http, device, origin=origin)
-    ca = CertificateAuthorityClient(stack.ca_url, admin_token=stack.ca_admin_token)
+    ca = CertificateAuthorityClient(stack.ca_url, admin_token=stack.simulator_admin_token)
     try:
         await ca.revoke(certificate.serial)
     finally:

@@ -11,6 +11,7 @@ from nara.contracts.errors import to_application_error
 from nara.domain.errors import PartnerRejected, PartnerUnavailable
 from nara.partners.bank import BankClient, Transfer
 from nara.simulators.runner import ServerHandle
+from nara.testing.servers import SIMULATOR_ADMIN_TOKEN, admin_headers
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ async def pay(
 
 
 async def arm(http: httpx.AsyncClient, sim: ServerHandle, **fault: object) -> None:
-    response = await http.post(f"{sim.url}/_faults", json=fault)
+    response = await http.post(f"{sim.url}/_faults", json=fault, headers=admin_headers())
     assert response.status_code == 201, response.text
 
 
@@ -118,7 +119,7 @@ async def test_commit_then_timeout_then_a_retry_with_the_same_key_pays_once(
     assert happened is not None
     assert retried == happened
     assert await balances(bank) == (700_000, 300_000)
-    ledger = (await http.get(f"{bank_sim.url}/_ledger")).json()
+    ledger = (await http.get(f"{bank_sim.url}/_ledger", headers=admin_headers())).json()
     assert [t["transfer_id"] for t in ledger["transfers"]] == [retried.transfer_id]
 
 
@@ -185,7 +186,7 @@ async def test_closing_a_client_leaves_a_shared_pool_open(
     bank_sim: ServerHandle,
     http: httpx.AsyncClient,
 ) -> None:
-    async with BankClient(bank_sim.url, http=http) as bank:
+    async with BankClient(bank_sim.url, http=http, admin_token=SIMULATOR_ADMIN_TOKEN) as bank:
         await bank.open_account(account_no="a", holder="a")
 
     assert not http.is_closed
@@ -201,3 +202,48 @@ async def test_concurrent_retries_and_payments_keep_the_books_exact(bank: BankCl
     assert len({transfer.transfer_id for transfer in results[:10]}) == 1
     assert len({transfer.transfer_id for transfer in results}) == 21
     assert await balances(bank) == (1_000_000 - 21_000, 21_000)
+
+
+@pytest.mark.parametrize(
+    ("token", "code"),
+    [(None, "admin-token-required"), ("wrong-admin-token-0123456789", "admin-token-invalid")],
+)
+async def test_opening_an_account_without_the_admin_token_is_rejected(
+    bank_sim: ServerHandle, http: httpx.AsyncClient, token: str | None, code: str
+) -> None:
+    client = BankClient(bank_sim.url, timeout_s=0.5, http=http, admin_token=token)
+
+    with pytest.raises(PartnerRejected) as caught:
+        await client.open_account(account_no="agency", holder="Seoul City", balance=1_000)
+
+    assert caught.value.extra["code"] == code
+    assert caught.value.extra["http_status"] == 401
+    assert caught.value.field == "Authorization"
+    assert to_application_error(caught.value).non_retryable
+    with pytest.raises(PartnerRejected) as missing:
+        await client.get_account("agency")  # nothing was opened
+    assert missing.value.extra["code"] == "account-not-found"
+
+
+async def test_the_admin_token_goes_with_admin_calls_only(bank_sim: ServerHandle) -> None:
+    sent: dict[str, str | None] = {}
+
+    async def record(request: httpx.Request) -> None:
+        sent[f"{request.method} {request.url.path}"] = request.headers.get("Authorization")
+
+    async with (
+        httpx.AsyncClient(event_hooks={"request": [record]}) as http,
+        BankClient(bank_sim.url, http=http, admin_token=SIMULATOR_ADMIN_TOKEN) as bank,
+    ):
+        await bank.open_account(account_no="agency", holder="Seoul City", balance=1_000)
+        await bank.open_account(account_no="supplier", holder="Hangang Build")
+        await pay(bank, amount=100, key="k-admin-only")
+        await bank.get_account("supplier")
+        await bank.find_transfer("k-admin-only")
+
+    assert sent == {
+        "POST /accounts": f"Bearer {SIMULATOR_ADMIN_TOKEN}",
+        "POST /transfers": None,
+        "GET /accounts/supplier": None,
+        "GET /transfers": None,
+    }

@@ -8,6 +8,7 @@ import pytest
 from nara.domain.errors import PartnerRejected, PartnerUnavailable
 from nara.partners.guarantee import Guarantee, GuaranteeAgencyClient, GuaranteeKind
 from nara.simulators.runner import ServerHandle
+from nara.testing.servers import admin_headers
 
 NOTICE = "20260012345-00"
 BUSINESS = "123-45-67890"
@@ -97,6 +98,7 @@ async def test_a_claim_pays_once_per_key_and_spends_the_certificate(
     key = f"bid-guarantee-claim:{NOTICE}:{BUSINESS}"
     await http.post(
         f"{guarantee_sim.url}/_faults",
+        headers=admin_headers(),
         json={
             "mode": "commit_then_timeout",
             "path_prefix": "/guarantees",
@@ -121,7 +123,7 @@ async def test_a_claim_pays_once_per_key_and_spends_the_certificate(
     )
 
     assert claim.status == "paid"
-    ledger = (await http.get(f"{guarantee_sim.url}/_ledger")).json()
+    ledger = (await http.get(f"{guarantee_sim.url}/_ledger", headers=admin_headers())).json()
     assert [row["claim_id"] for row in ledger["claims"]] == [claim.claim_id]
     with pytest.raises(PartnerRejected) as caught:
         await guarantee_client.confirm(

@@ -26,7 +26,7 @@ ADMIN = {"Authorization": f"Bearer {TOKEN}"}
 
 @pytest.fixture
 def ca_sim(tmp_path: Path) -> Iterator[ServerHandle]:
-    sim = serve_in_thread(ca.create_app(tmp_path / "ca", admin_token=TOKEN, hang_ms=2_000))
+    sim = serve_in_thread(ca.create_app(ca_dir=tmp_path / "ca", admin_token=TOKEN, hang_ms=2_000))
     yield sim
     sim.stop(wait=False)
 
@@ -76,15 +76,25 @@ def test_an_agents_certificate_carries_the_business_number(ca_http: httpx.Client
 
 def test_issuing_and_revoking_need_the_admin_token(ca_http: httpx.Client) -> None:
     body = {"csr_pem": csr_pem(new_key(), "outsider"), "person_id": "operator-1"}
-    for headers in ({}, {"Authorization": "Bearer wrong-token-0123456789"}):
+    for headers, code in (
+        ({}, "admin-token-required"),
+        ({"Authorization": "Bearer wrong-token-0123456789"}, "admin-token-invalid"),
+    ):
         refused = ca_http.post("/certificates", json=body, headers=headers)
         assert refused.status_code == 401
         assert refused.headers["content-type"].startswith("application/problem+json")
-        assert refused.json()["code"] == "admin-token-required"
+        assert refused.json()["code"] == code
         assert refused.headers["www-authenticate"].startswith("Bearer")
     serial = _issue(ca_http, "officer-2").json()["serial"]
     assert ca_http.post(f"/certificates/{serial}/revoke", json={}).status_code == 401
-    assert ca_http.get("/_ledger").json()["certificates"][0]["revoked_at"] is None
+    ledger = ca_http.get("/_ledger", headers=ADMIN).json()["certificates"]
+    assert [row["person_id"] for row in ledger] == ["officer-2"]
+    assert ledger[0]["revoked_at"] is None
+
+
+def test_the_ca_never_starts_without_an_admin_token(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="admin token"):
+        ca.create_app(ca_dir=tmp_path / "ca", admin_token=None)
 
 
 def test_a_csr_not_signed_by_its_key_is_refused(ca_http: httpx.Client) -> None:
@@ -100,7 +110,7 @@ def test_a_csr_not_signed_by_its_key_is_refused(ca_http: httpx.Client) -> None:
         "/certificates", json={"csr_pem": tampered, "person_id": "officer-3"}, headers=ADMIN
     )
     assert refused.status_code == 422 and refused.json()["code"] == "invalid-csr"
-    assert ca_http.get("/_ledger").json()["certificates"] == []
+    assert ca_http.get("/_ledger", headers=ADMIN).json()["certificates"] == []
 
 
 def test_a_revoked_certificate_is_on_the_next_crl(ca_http: httpx.Client) -> None:

@@ -14,18 +14,19 @@ from nara.partners.bank import BankClient
 from nara.partners.guarantee import GuaranteeAgencyClient
 from nara.simulators import bank, guarantee_agency
 from nara.simulators.runner import ServerHandle, serve_in_thread
+from nara.testing.servers import SIMULATOR_ADMIN_TOKEN
 from nara.workers.main import Partners, build_worker
 
 
 @pytest.fixture(scope="session")
 def guarantee_sim() -> Iterator[ServerHandle]:
-    with serve_in_thread(guarantee_agency.create_app()) as sim:
+    with serve_in_thread(guarantee_agency.create_app(admin_token=SIMULATOR_ADMIN_TOKEN)) as sim:
         yield sim
 
 
 @pytest.fixture(scope="session")
 def bank_sim() -> Iterator[ServerHandle]:
-    with serve_in_thread(bank.create_app()) as sim:
+    with serve_in_thread(bank.create_app(admin_token=SIMULATOR_ADMIN_TOKEN)) as sim:
         yield sim
 
 
@@ -33,7 +34,7 @@ def bank_sim() -> Iterator[ServerHandle]:
 async def partners(guarantee_sim: ServerHandle, bank_sim: ServerHandle) -> AsyncIterator[Partners]:
     p = Partners(
         guarantee_agency=GuaranteeAgencyClient(guarantee_sim.url, timeout_s=2.0),
-        bank=BankClient(bank_sim.url, timeout_s=2.0),
+        bank=BankClient(bank_sim.url, timeout_s=2.0, admin_token=SIMULATOR_ADMIN_TOKEN),
     )
     yield p
     await p.guarantee_agency.aclose()

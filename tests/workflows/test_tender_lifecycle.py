@@ -15,6 +15,7 @@ from nara.contracts.tender import ClaimPayment
 from nara.domain.enums import Phase
 from nara.store import audit
 from nara.store.tables import Award, Contract, OpeningResult, Payment, Tender
+from nara.testing.servers import admin_headers
 from nara.workers.main import Partners
 from nara.workflows.payment import PaymentWorkflow
 from nara.workflows.tender import TenderWorkflow
@@ -171,6 +172,7 @@ async def test_bank_commit_then_timeout_pays_once(
     async with httpx.AsyncClient() as http:
         armed = await http.post(
             f"{bank_sim.url}/_faults",
+            headers=admin_headers(),
             json={
                 "mode": "commit_then_timeout",
                 "path_prefix": "/transfers",
