@@ -58,6 +58,7 @@ from nara.testing.servers import time_skipping_server as time_skipping_server
 from nara.testing.stack import API_MODE_HELP as API_MODE_HELP
 from nara.testing.stack import API_MODES as API_MODES
 from nara.testing.stack import ApiMode, ApiStack, running_stack
+from nara.wallet.keyring import Keyring
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "bench" / "results"
@@ -391,8 +392,28 @@ def problem(response: httpx.Response) -> str:
         return f"{response.status_code}: {response.text[:200]}"
 
 
+_keyrings: dict[str, Keyring] = {}
+_headers: dict[str, dict[str, str]] = {}
+
+
+async def login(
+    http: httpx.AsyncClient, stack: ApiStack, person: str, *, business_no: str | None = None
+) -> dict[str, str]:
+    """Log `person` in as they would (a key certified by the stack's CA, a signed
+    challenge); their `Authorization` header, also `as_(person)` from then on."""
+    if stack.api_url not in _keyrings:
+        _keyrings[stack.api_url] = stack.keyring()
+    session = await _keyrings[stack.api_url].login(http, person, business_no=business_no)
+    _headers[person] = session.headers
+    return session.headers
+
+
 def as_(person: str) -> dict[str, str]:
-    return {"X-Nara-Person": person}
+    """The `Authorization: Bearer` header of `person`'s session (`login` first)."""
+    try:
+        return _headers[person]
+    except KeyError:
+        raise KeyError(f"{person} has not logged in (login(http, stack, person))") from None
 
 
 async def expect(response: httpx.Response, *statuses: int) -> Any:
@@ -449,13 +470,15 @@ async def gather_limited(
 
 async def register_cast(
     http: httpx.AsyncClient,
+    stack: ApiStack,
     *,
     businesses: int,
     concurrency: int,
     on_business: Callable[[], None] | None = None,
 ) -> Cast:
     """An agency with an officer and an inspector, and businesses each with one supplier
-    agent, registered through the API (development: no operator header needed)."""
+    agent, registered through the API by the stack's operator; everyone logs in (agents
+    with their business's certificate)."""
     tag = uuid.uuid4().hex[:8]
     cast = Cast(
         agency_code=f"A{tag}",
@@ -464,9 +487,11 @@ async def register_cast(
         businesses=business_numbers(businesses, seed=int(tag, 16)),
         agents={},
     )
+    operator = await login(http, stack, stack.operator)
     await expect(
         await http.post(
             "/agencies",
+            headers=operator,
             json={
                 "code": cast.agency_code,
                 "name": f"Bench agency {tag}",
@@ -479,9 +504,11 @@ async def register_cast(
         await expect(
             await http.post(
                 "/people",
+                headers=operator,
                 json={"id": person, "name": person, "role": role, "agency_code": cast.agency_code},
             )
         )
+        await login(http, stack, person)
 
     async def one(index_and_no: tuple[int, str]) -> None:
         i, no = index_and_no
@@ -489,13 +516,21 @@ async def register_cast(
         await expect(
             await http.post(
                 "/businesses",
+                headers=operator,
                 json={"business_no": no, "name": f"Bench business {i}", "account_no": f"BZ-{i}"},
             )
         )
         await expect(
-            await http.post("/people", json={"id": agent, "name": agent, "role": "supplier"})
+            await http.post(
+                "/people",
+                headers=operator,
+                json={"id": agent, "name": agent, "role": "supplier"},
+            )
         )
-        await expect(await http.post(f"/businesses/{no}/agents", json={"person_id": agent}))
+        await expect(
+            await http.post(f"/businesses/{no}/agents", headers=operator, json={"person_id": agent})
+        )
+        await login(http, stack, agent, business_no=no)
         cast.agents[no] = agent
         if on_business:
             on_business()

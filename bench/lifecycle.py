@@ -35,7 +35,7 @@ async def _register(sessions: Any, partners: Any, businesses: int) -> dict[str, 
     """An agency, officer, inspector and businesses with agents, through the registry
     service (each write audited, as through the API); bank accounts at the simulator."""
     from nara.domain.enums import AgencyKind, Role
-    from nara.services import registry
+    from nara.services import actors, registry
 
     tag = uuid.uuid4().hex[:8]
     cast: dict[str, Any] = {
@@ -47,10 +47,11 @@ async def _register(sessions: Any, partners: Any, businesses: int) -> dict[str, 
         "agents": {},
         "accounts": {},
     }
+    bench = actors.console("bench")  # set-up with DATABASE_URL in hand: no session here
     async with sessions.begin() as s:
         await registry.create_agency(
             session=s,
-            actor_id="bench",
+            actor=bench,
             code=cast["agency"],
             name=f"Bench agency {tag}",
             kind=AgencyKind.NATIONAL,
@@ -59,7 +60,7 @@ async def _register(sessions: Any, partners: Any, businesses: int) -> dict[str, 
         for person, role in ((cast["officer"], Role.OFFICER), (cast["inspector"], Role.INSPECTOR)):
             await registry.create_person(
                 session=s,
-                actor_id="bench",
+                actor=bench,
                 person_id=person,
                 name=person,
                 role=role,
@@ -70,7 +71,7 @@ async def _register(sessions: Any, partners: Any, businesses: int) -> dict[str, 
             cast["agents"][no], cast["accounts"][no] = agent, account
             await registry.create_business(
                 session=s,
-                actor_id="bench",
+                actor=bench,
                 business_no=no,
                 name=f"Bench business {i}",
                 account_no=account,
@@ -78,15 +79,13 @@ async def _register(sessions: Any, partners: Any, businesses: int) -> dict[str, 
             )
             await registry.create_person(
                 session=s,
-                actor_id="bench",
+                actor=bench,
                 person_id=agent,
                 name=agent,
                 role=Role.SUPPLIER,
                 agency_code=None,
             )
-            await registry.create_agent(
-                session=s, actor_id="bench", business_no=no, person_id=agent
-            )
+            await registry.create_agent(session=s, actor=bench, business_no=no, person_id=agent)
     await partners.bank.open_account(
         account_no=cast["agency_account"], holder=cast["agency"], balance=10_000_000_000
     )

@@ -202,7 +202,7 @@ async def measure(args: Any) -> c.Outcome:
             stack_s = time.perf_counter() - t0
             bar.update(setup, advance=1, info=f"{stack_s:.1f} s")
             async with c.http_client(stack.api_url, max(args.concurrency, 8)) as http:
-                cast = await c.register_cast(http, businesses=max(bids_per), concurrency=2)
+                cast = await c.register_cast(http, stack, businesses=max(bids_per), concurrency=2)
 
                 # 1. start
                 starting = bar.add_task("announcing tenders", total=args.tenders, info="")

@@ -20,7 +20,20 @@ from nara.cli import app
 from nara.settings import Settings
 
 runner = CliRunner()
-COMMANDS = ["dev", "worker", "api", "demo", "db", "temporal", "simulators"]
+COMMANDS = [
+    "dev",
+    "worker",
+    "api",
+    "demo",
+    "login",
+    "whoami",
+    "logout",
+    "db",
+    "temporal",
+    "simulators",
+    "people",
+    "ca",
+]
 
 
 def _help(*args: str) -> str:
@@ -45,7 +58,15 @@ def test_top_level_help_lists_every_command() -> None:
         (["db"], ["upgrade"]),
         (["db", "upgrade"], ["--database-url", "DATABASE_URL", "head"]),
         (["temporal", "setup"], ["search attributes", "--wait"]),
-        (["simulators"], ["guarantee", "bank"]),
+        (["simulators"], ["guarantee", "bank", "ca"]),
+        (["simulators", "ca"], ["--ca-dir", "CA_URL", "TRUSTED_CA_CERTS", "--admin-token"]),
+        (["people", "add"], ["--id", "--role", "--agency", "operator", "DATABASE_URL"]),
+        (["ca"], ["init", "issue", "revoke"]),
+        (["ca", "issue"], ["--business", "--days", "wallet", "SIMULATOR_ADMIN_TOKEN"]),
+        (["ca", "revoke"], ["--reason", "CRL_MAX_AGE_S"]),
+        (["login"], ["challenge", "session.json", "0600", "--api-url"]),
+        (["whoami"], ["person", "role"]),
+        (["logout"], ["session"]),
         (
             ["simulators", "guarantee"],
             ["--port", "--ledger", "GUARANTEE_AGENCY_URL", "--admin-token", "SIMULATOR_ADMIN"],
@@ -132,7 +153,7 @@ def test_nara_dev_brings_the_stack_up_and_leaves_nothing_running(
     tmp_path: Path, database_url: str
 ) -> None:
     var_dir = tmp_path / "var"
-    ports = {name: _free_port() for name in ("temporal", "ui", "api", "guarantee", "bank")}
+    ports = {name: _free_port() for name in ("temporal", "ui", "api", "guarantee", "bank", "ca")}
     env = {
         **os.environ,
         "NARA_VAR_DIR": str(var_dir),
@@ -142,9 +163,11 @@ def test_nara_dev_brings_the_stack_up_and_leaves_nothing_running(
         "NARA_API_PORT": str(ports["api"]),
         "GUARANTEE_AGENCY_URL": f"http://127.0.0.1:{ports['guarantee']}",
         "BANK_URL": f"http://127.0.0.1:{ports['bank']}",
+        "CA_URL": f"http://127.0.0.1:{ports['ca']}",
         "COLUMNS": "200",
     }
     env.pop("TEMPORAL_ADDRESS", None)
+    env.pop("TRUSTED_CA_CERTS", None)
     env.pop("SIMULATOR_ADMIN_TOKEN", None)
     result = subprocess.run(
         [sys.executable, "-m", "nara", "dev", "--no-demo", "--exit-after-demo"],
@@ -161,7 +184,10 @@ def test_nara_dev_brings_the_stack_up_and_leaves_nothing_running(
         assert not embedded.port_open("127.0.0.1", port), f"{name} still listening on {port}"
     assert _processes_of(var_dir) == []
     assert (var_dir / "temporal.db").exists()
-    assert {p.name for p in (var_dir / "logs").iterdir()} >= {"worker.log", "api.log"}
+    assert {p.name for p in (var_dir / "logs").iterdir()} >= {"worker.log", "api.log", "ca.log"}
+    # The CA simulator's root, made in var/ca (its key private), is what the API trusted.
+    assert stat.S_IMODE((var_dir / "ca" / "root-key.pem").stat().st_mode) == 0o600
+    assert "Certificate authority" in result.stdout
 
     # The simulators' admin token: made private in var/, shown by where it is, never by value.
     token_file = var_dir / "simulators" / "admin-token"

@@ -47,11 +47,7 @@ async def run_dev(options: DevOptions, settings: Settings | None = None) -> int:
         stack.start_postgres()
         stack.migrate()
         await stack.start_temporal()
-        for child, url in zip(
-            stack.start_simulators(),
-            (settings.guarantee_agency_url, settings.bank_url),
-            strict=True,
-        ):
+        for child, (_, url) in zip(stack.start_simulators(), stack.simulator_urls, strict=True):
             await wait_for_http(child, f"{url.rstrip('/')}/health")
         worker = stack.start_worker()
         api = stack.start_api()
@@ -85,14 +81,18 @@ async def run_dev(options: DevOptions, settings: Settings | None = None) -> int:
 async def _demo_while_watching(stack: Stack, options: DevOptions) -> int:
     """Run the demo; if a service dies meanwhile, say which one instead of hanging."""
     from nara.demo import run_demo
+    from nara.demo.cast import OPERATOR
 
     # Our console: service log lines then print above the demo's progress bar.
     assert stack.admin_token is not None  # the simulators are up
+    await stack.add_demo_operator()
     play = functools.partial(
         run_demo,
         api_url=stack.api_url,
         console=stack.console,
         simulator_admin_token=stack.admin_token.value,
+        ca_url=stack.settings.ca_url,
+        operator=OPERATOR,
     )
     playing = play() if options.tenders is None else play(tenders=options.tenders)
     demo = asyncio.ensure_future(playing)

@@ -44,6 +44,9 @@ def panel(stack: Stack) -> Panel:
     table.add_row("PostgreSQL", redact(stack.database_url))
     table.add_row("Guarantee agency", f"{settings.guarantee_agency_url} (simulator)")
     table.add_row("Bank", f"{settings.bank_url} (simulator)")
+    table.add_row(
+        "Certificate authority", f"{settings.ca_url} (simulator), root {stack.trusted_ca_certs}"
+    )
     if stack.admin_token is not None:
         table.add_row("Simulator admin", f"Bearer token in {stack.admin_token.source}")
     table.add_row("Logs", f"{stack.logs_dir}/*.log")

@@ -19,6 +19,7 @@ from rich.console import Console
 from nara import embedded
 from nara.settings import Settings, reveal
 from nara.simulators.admin import check_admin_token
+from nara.simulators.authority import ROOT_CERT
 from nara.stack.admin_token import ENV_VAR, AdminToken, admin_token
 from nara.stack.panel import browser_url, redact
 from nara.stack.processes import STYLES, Child, stop_children
@@ -114,6 +115,16 @@ class Stack:
 
     # -- child processes --------------------------------------------------------------
 
+    @property
+    def ca_dir(self) -> Path:
+        """Where the CA simulator keeps its root key and certificate."""
+        return self.var_dir / "ca"
+
+    @property
+    def trusted_ca_certs(self) -> str:
+        """TRUSTED_CA_CERTS of the API: the setting, else the CA simulator's root."""
+        return self.settings.trusted_ca_certs or str(self.ca_dir / ROOT_CERT)
+
     def child_env(self) -> dict[str, str]:
         env = dict(os.environ)
         env.pop(ENV_VAR, None)  # only the simulators get it (`start_simulators`)
@@ -122,6 +133,7 @@ class Stack:
             TEMPORAL_ADDRESS=self.temporal_address,
             NARA_VAR_DIR=str(self.var_dir),
             NARA_TIME_SCALE=str(self.time_scale),
+            TRUSTED_CA_CERTS=self.trusted_ca_certs,
             PYTHONUNBUFFERED="1",
         )
         return env
@@ -141,7 +153,8 @@ class Stack:
         return child
 
     def start_simulators(self) -> list[Child]:
-        """Both simulators, their admin token in their environment (never on the command line)."""
+        """The guarantee agency, the bank and the certificate authority, their admin token in
+        their environment (never on the command line); the CA's root is kept in var/ca."""
         self.admin_token = token = admin_token(self.settings, self.var_dir)
         try:
             check_admin_token(token.value)
@@ -149,10 +162,7 @@ class Stack:
             raise StackError(f"{token.source}: {exc}") from exc
         self.step(f"simulators' admin token: {token.source}")
         started = []
-        for kind, url in (
-            ("guarantee", self.settings.guarantee_agency_url),
-            ("bank", self.settings.bank_url),
-        ):
+        for kind, url in self.simulator_urls:
             host, port = host_port(url)
             require_free_port(host, port, f"{kind} simulator ({url})")
             ledger = self.var_dir / "simulators" / f"{kind}.sqlite3"
@@ -160,8 +170,35 @@ class Stack:
             self.step(f"{kind} simulator on {url}, ledger {ledger}")
             argv = [sys.executable, "-m", "nara.simulators", kind]
             argv += ["--host", host, "--port", str(port), "--ledger", str(ledger)]
+            if kind == "ca":
+                argv += ["--ca-dir", str(self.ca_dir)]
             started.append(self.add_child(kind, argv, env=token.env()))
         return started
+
+    @property
+    def simulator_urls(self) -> list[tuple[str, str]]:
+        """(kind, URL) of each simulator, in start order."""
+        return [
+            ("guarantee", self.settings.guarantee_agency_url),
+            ("bank", self.settings.bank_url),
+            ("ca", self.settings.ca_url),
+        ]
+
+    async def add_demo_operator(self) -> None:
+        """Register the demo's operator from the console (there is no session yet)."""
+        from nara.demo.cast import OPERATOR
+        from nara.domain.enums import Role
+        from nara.stack.people import add_person_at
+
+        created = await add_person_at(
+            self.database_url,
+            person_id=OPERATOR,
+            name="Demo operator",
+            role=Role.OPERATOR,
+            by="nara-dev",
+        )
+        if created.created:
+            self.step(f"operator {OPERATOR} registered from the console")
 
     def start_worker(self) -> Child:
         self.step(f"worker on task queue {self.settings.temporal_task_queue}")

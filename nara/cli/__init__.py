@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
+from nara.cli import identity
 from nara.settings import get_settings
 
 app = typer.Typer(
@@ -29,7 +30,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="The database schema (Alembic migrations).", no_args_is_help=True)
 simulators_app = typer.Typer(
-    help="Partner simulators: a guarantee agency and a bank, as small HTTP services.",
+    help="Partner simulators: a guarantee agency, a bank and a certificate authority, as "
+    "small HTTP services.",
     no_args_is_help=True,
 )
 temporal_app = typer.Typer(
@@ -167,13 +169,18 @@ def demo_command(
     """Play a busy procurement week through the public API, and print its report.
 
     Agencies announce tenders, businesses bid, officers approve, winners post guarantees,
-    contracts are signed and payments made. Needs a running stack (`nara dev --no-demo`)
-    and the simulators' admin token: SIMULATOR_ADMIN_TOKEN, else the one `nara dev` keeps
-    in NARA_VAR_DIR/simulators/admin-token.
+    contracts are signed and payments made; everyone logs in with a certificate from the
+    CA (CA_URL). Needs a running stack (`nara dev --no-demo`) and the simulators' admin
+    token: SIMULATOR_ADMIN_TOKEN, else the one `nara dev` keeps in
+    NARA_VAR_DIR/simulators/admin-token. Registers the demo's operator from the console
+    first (DATABASE_URL, else the embedded database).
     """
     from nara.demo import run_demo
+    from nara.demo.cast import OPERATOR
+    from nara.domain.enums import Role
     from nara.logs import configure_logging
     from nara.stack.admin_token import existing_admin_token
+    from nara.stack.people import add_person_at
 
     configure_logging()
     settings = get_settings()
@@ -186,6 +193,10 @@ def demo_command(
             err=True,
         )
         raise typer.Exit(1)
+    with identity.database_url(settings) as url:
+        asyncio.run(
+            add_person_at(url, person_id=OPERATOR, name="Demo operator", role=Role.OPERATOR)
+        )
     kwargs: dict[str, Any] = {
         "api_url": api_url or f"http://{settings.api_host}:{settings.api_port}",
         "simulator_admin_token": token.value,
@@ -267,6 +278,7 @@ def _simulator(
     port: int | None,
     ledger: Path | None,
     admin_token: str | None,
+    extra: tuple[str, ...] = (),
 ) -> None:
     from urllib.parse import urlsplit
 
@@ -289,7 +301,7 @@ def _simulator(
     argv = [sys.executable, "-m", "nara.simulators", kind,
             "--host", host or url.hostname or "127.0.0.1",
             "--port", str(port or url.port or 0),
-            "--ledger", str(ledger)]  # fmt: skip
+            "--ledger", str(ledger), *extra]  # fmt: skip
     sys.stdout.flush()
     sys.stderr.flush()
     # the token goes in the environment: a command line is visible to every local user
@@ -338,6 +350,35 @@ def simulators_bank(
     (SIMULATOR_ADMIN_TOKEN or --admin-token).
     """
     _simulator("bank", get_settings().bank_url, host, port, ledger, admin_token)
+
+
+@simulators_app.command("ca")
+def simulators_ca(
+    host: Annotated[str | None, _HOST] = None,
+    port: Annotated[int | None, _PORT] = None,
+    ledger: Annotated[Path | None, _LEDGER] = None,
+    admin_token: Annotated[str | None, _ADMIN_TOKEN] = None,
+    ca_dir: Annotated[
+        Path | None, typer.Option(help="Root key and certificate [default: var/ca].")
+    ] = None,
+) -> None:
+    """Certificate-authority simulator: people's certificates, revocation, a signed CRL.
+
+    Listens where CA_URL points; its root (made on first start) is what the API trusts
+    (TRUSTED_CA_CERTS). Issuing and revoking need the admin token (SIMULATOR_ADMIN_TOKEN
+    or --admin-token); GET /crl and GET /ca.pem are open.
+    """
+    settings = get_settings()
+    directory = ca_dir or settings.var_dir / "ca"
+    _simulator("ca", settings.ca_url, host, port, ledger, admin_token, ("--ca-dir", str(directory)))
+
+
+# The person's side and development certificates (nara/cli/identity.py).
+app.add_typer(identity.people_app, name="people")
+app.add_typer(identity.ca_app, name="ca")
+app.command("login")(identity.login)
+app.command("whoami")(identity.whoami)
+app.command("logout")(identity.logout)
 
 
 def main() -> None:
