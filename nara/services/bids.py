@@ -19,6 +19,7 @@ from nara.services.actors import Actor, require_agent
 from nara.services.base import ServiceModel
 from nara.services.locks import lock_audit_head
 from nara.services.passkeys import assertions as passkeys
+from nara.services.passkeys.checks import Check
 from nara.services.passkeys.models import PasskeyAssertion, RelyingParty
 from nara.services.registry import get_business
 from nara.services.tenders.reading import tender_row
@@ -150,7 +151,17 @@ async def submit(
     await lock_audit_head(session)
     tender = await tender_row(session=session, notice_no=notice_no, lock="share")
     _require_open(tender, await clock.now(session))
-    await passkeys.record_bid_use(session, confirmation)
+    try:
+        await passkeys.record(session, confirmation)
+    except Check as failed:
+        # The same request sent twice at once: its twin took the counter and committed
+        # (the audit head lock we hold was theirs until then). Answer the twin's bid.
+        earlier = await bids.find_by_client_key(
+            session, tender_id=tender.id, client_key=draft.client_key
+        )
+        if earlier is not None:
+            return _replay(earlier, tender, draft)
+        raise passkeys.bid_refusal(failed) from None
 
     bid = await bids.insert(
         session,

@@ -4,6 +4,7 @@ stored."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -337,3 +338,23 @@ async def test_passkey_routes_need_a_session(stack: ApiStack, http: httpx.AsyncC
     ):
         response = await http.request(method, path, json={})
         assert _refused(response, 401, "unauthenticated")["field"] == "Authorization", path
+
+
+async def test_the_same_signed_bid_sent_twice_at_once_is_one_bid(
+    stack: ApiStack, http: httpx.AsyncClient
+) -> None:
+    """A client retrying at once sends the same bytes, assertion and all: the second copy
+    answers the first bid (200), never a refusal of its already-used counter."""
+    cast, notice = await _bidding(http, stack, 1)
+    (business,) = cast.businesses
+    agent = cast.agents[business]
+    body = keyring(stack).signed_bid(agent, notice, await _bid_body(stack, cast, notice, business))
+    for _ in range(3):
+        twins = await asyncio.gather(
+            *(http.post(f"/tenders/{notice}/bids", json=body, headers=as_(agent)) for _ in range(2))
+        )
+        assert sorted(r.status_code for r in twins) in ([200, 200], [200, 201]), [
+            r.text for r in twins
+        ]
+        assert len({r.json()["id"] for r in twins}) == 1
+    assert len(await _bids_on(stack, notice)) == 1
