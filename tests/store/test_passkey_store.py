@@ -46,30 +46,11 @@ async def _person(session: AsyncSession) -> Actor:
 
 
 def _credential(answer: dict) -> RegistrationCredential:
-    response = answer["response"]
-    return RegistrationCredential(
-        id=answer["id"],
-        raw_id=answer["rawId"],
-        response={
-            "client_data_json": response["clientDataJSON"],
-            "attestation_object": response["attestationObject"],
-            "transports": response["transports"],
-        },
-    )
+    return RegistrationCredential.from_webauthn(answer)
 
 
 def _assertion(answer: dict) -> PasskeyAssertion:
-    response = answer["response"]
-    return PasskeyAssertion(
-        id=answer["id"],
-        raw_id=answer["rawId"],
-        response={
-            "client_data_json": response["clientDataJSON"],
-            "authenticator_data": response["authenticatorData"],
-            "signature": response["signature"],
-            "user_handle": response["userHandle"],
-        },
-    )
+    return PasskeyAssertion.from_webauthn(answer)
 
 
 async def _enrol(

@@ -40,6 +40,22 @@ class RegistrationCredential(ServiceModel):
     type: str = "public-key"
     response: AttestationResponse
 
+    @classmethod
+    def from_webauthn(cls, credential: dict[str, Any]) -> RegistrationCredential:
+        """From WebAuthn's JSON (what a browser's or the software authenticator's
+        `create` gives), for in-process callers."""
+        response = credential["response"]
+        return cls(
+            id=credential["id"],
+            raw_id=credential["rawId"],
+            type=credential.get("type", "public-key"),
+            response=AttestationResponse(
+                client_data_json=response["clientDataJSON"],
+                attestation_object=response["attestationObject"],
+                transports=response.get("transports"),
+            ),
+        )
+
     def as_webauthn(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -68,6 +84,22 @@ class PasskeyAssertion(ServiceModel):
     raw_id: str
     type: str = "public-key"
     response: AssertionResponse
+
+    @classmethod
+    def from_webauthn(cls, credential: dict[str, Any]) -> PasskeyAssertion:
+        """From WebAuthn's JSON (what `get` gives), for in-process callers."""
+        response = credential["response"]
+        return cls(
+            id=credential["id"],
+            raw_id=credential["rawId"],
+            type=credential.get("type", "public-key"),
+            response=AssertionResponse(
+                client_data_json=response["clientDataJSON"],
+                authenticator_data=response["authenticatorData"],
+                signature=response["signature"],
+                user_handle=response.get("userHandle"),
+            ),
+        )
 
     def as_webauthn(self) -> dict[str, Any]:
         response = {
