@@ -59,6 +59,12 @@ async def enrol_passkey(
     return enrolled
 
 
+async def list_passkeys(http: httpx.AsyncClient, headers: Mapping[str, str]) -> list[Any]:
+    """`GET /passkeys`: the session's person's passkeys in use."""
+    found: list[Any] = await _json(await http.get("/passkeys", headers=dict(headers)))
+    return found
+
+
 async def passkey_login(
     http: httpx.AsyncClient,
     device: SoftwareAuthenticator,
