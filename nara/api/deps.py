@@ -145,22 +145,29 @@ async def get_token(
     return token
 
 
+def get_writer(request: Request) -> async_sessionmaker[AsyncSession]:
+    """Short database sessions of their own, for writes that must stick whatever the
+    request does (a session's last-seen time, its end)."""
+    factory: async_sessionmaker[AsyncSession] = request.app.state.sessions
+    return factory
+
+
 async def get_actor(
     request: Request,
+    session: Annotated[AsyncSession, Depends(get_session)],
     token: Annotated[str, Depends(get_token)],
     verifier: Annotated[Verifier, Depends(get_verifier)],
 ) -> Actor:
     """The person of the request's session, with `auth` (session, certificate, business,
-    client address). The session is read in a session of its own, which commits its
-    last-seen time (or its end) whatever the request does next."""
-    factory: async_sessionmaker[AsyncSession] = request.app.state.sessions
-    async with factory() as session:
-        return await sessions.resolve(
-            session=session,
-            verifier=verifier,
-            token=token,
-            client_address=client_address(request),
-        )
+    client address). Read in the request's own database session (FastAPI hands the route
+    the same one); a touch or an ending commits apart (`sessions.resolve`)."""
+    return await sessions.resolve(
+        session=session,
+        writer=get_writer(request),
+        verifier=verifier,
+        token=token,
+        client_address=client_address(request),
+    )
 
 
 def get_relying_party(request: Request) -> RelyingParty:
@@ -182,4 +189,5 @@ ActorDep = Annotated[Actor, Depends(get_actor)]
 TokenDep = Annotated[str, Depends(get_token)]
 VerifierDep = Annotated[Verifier, Depends(get_verifier)]
 ClientAddressDep = Annotated[str | None, Depends(client_address)]
+WriterDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_writer)]
 RelyingPartyDep = Annotated[RelyingParty, Depends(get_relying_party)]

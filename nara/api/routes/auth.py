@@ -6,7 +6,14 @@ import base64
 
 from fastapi import APIRouter, Response
 
-from nara.api.deps import ActorDep, ClientAddressDep, SessionDep, TokenDep, VerifierDep
+from nara.api.deps import (
+    ActorDep,
+    ClientAddressDep,
+    SessionDep,
+    TokenDep,
+    VerifierDep,
+    WriterDep,
+)
 from nara.api.problems import PROBLEM_RESPONSES
 from nara.api.schemas.auth import (
     ChallengeCreate,
@@ -108,6 +115,8 @@ async def logout(session: SessionDep, actor: ActorDep) -> Response:
     response_model=WhoAmIRead,
     summary="The session's person, role, certificate and expiry",
 )
-async def whoami(session: SessionDep, verifier: VerifierDep, token: TokenDep) -> WhoAmIRead:
-    view = await sessions.describe(session=session, verifier=verifier, token=token)
+async def whoami(
+    session: SessionDep, writer: WriterDep, verifier: VerifierDep, token: TokenDep
+) -> WhoAmIRead:
+    view = await sessions.describe(session=session, writer=writer, verifier=verifier, token=token)
     return WhoAmIRead.model_validate(view)

@@ -7,11 +7,19 @@ or the certificate's own expiry if sooner), the person was idle longer than SESS
 or the CA's revocation list (as this process last read it) lists its certificate; the
 last three end the session for good. A live session's last-seen time is written at most
 every `SessionPolicy.touch_after`, so most requests cost one read.
+
+The read runs in the caller's database session (the request's own, so authenticating
+costs no second connection); the rare writes (a touch, an ending) run and commit in a
+short session of their own from `writer`, so they stick whatever the request does next
+(a read-only request never commits, a refused one rolls back).
 """
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
+import uuid
+from typing import TypeAlias
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from nara.domain.errors import SessionEnded
 from nara.domain.identity import SessionEnd
@@ -41,9 +49,20 @@ def _ended(reason: SessionEnd) -> SessionEnded:
     )
 
 
-async def _live(session: AsyncSession, verifier: Verifier, token: str) -> store.SessionRow:
-    """The session row of a live token (touched if due); SessionEnded otherwise. Commits
-    what it writes (an ending, a touch), whatever the request does next."""
+Writer: TypeAlias = async_sessionmaker[AsyncSession]
+
+
+async def _end(writer: Writer, session_id: uuid.UUID, reason: SessionEnd) -> SessionEnded:
+    async with writer() as session:
+        await store.end_session(session, session_id, reason.value)
+        await session.commit()
+    return _ended(reason)
+
+
+async def _live(
+    session: AsyncSession, writer: Writer, verifier: Verifier, token: str
+) -> store.SessionRow:
+    """The session row of a live token (touched if due); SessionEnded otherwise."""
     found = await store.find_session(session, token_hash(token))
     if found is None:
         raise _ended(SessionEnd.UNKNOWN)
@@ -58,17 +77,21 @@ async def _live(session: AsyncSession, verifier: Verifier, token: str) -> store.
     elif row.certificate_serial in await verifier.revocations().for_session():
         ending = SessionEnd.CERTIFICATE_REVOKED
     if ending is not None:
-        await store.end_session(session, row.id, ending.value)
-        await session.commit()
-        raise _ended(ending)
+        raise await _end(writer, row.id, ending)
     if now - row.last_seen_at >= verifier.policy.touch_after:
-        await store.touch_session(session, row.id)
-        await session.commit()
+        async with writer() as touching:
+            await store.touch_session(touching, row.id)
+            await touching.commit()
     return found
 
 
 async def resolve(
-    *, session: AsyncSession, verifier: Verifier, token: str, client_address: str | None
+    *,
+    session: AsyncSession,
+    writer: Writer,
+    verifier: Verifier,
+    token: str,
+    client_address: str | None,
 ) -> Actor:
     """The person behind a bearer token, with how they proved it and where from.
 
@@ -76,7 +99,7 @@ async def resolve(
         SessionEnded: 401, `reason` says why (unknown, expired, idle, logged-out,
             certificate-revoked).
     """
-    found = await _live(session, verifier, token)
+    found = await _live(session, writer, verifier, token)
     row = found.session
     return Actor(
         id=row.person_id,
@@ -94,9 +117,11 @@ async def resolve(
     )
 
 
-async def describe(*, session: AsyncSession, verifier: Verifier, token: str) -> SessionView:
+async def describe(
+    *, session: AsyncSession, writer: Writer, verifier: Verifier, token: str
+) -> SessionView:
     """The session of a live token, as `GET /auth/whoami` shows it."""
-    found = await _live(session, verifier, token)
+    found = await _live(session, writer, verifier, token)
     row = found.session
     return SessionView(
         session_id=row.id,
