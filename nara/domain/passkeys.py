@@ -4,6 +4,12 @@ The server (`nara.services.passkeys`) checks registrations and assertions with t
 `webauthn` library; the person's side (`nara.wallet.passkeys`) makes them. Both name a
 refusal with a `PasskeyProblem`, carried as the `reason` of `PasskeyRefused` (a bid, an
 enrolment) or `PasskeyLoginRefused` (a passkey login). Pure: no cryptography, no I/O.
+
+The signature counter must strictly increase on every use, from any stored value:
+stricter than WebAuthn's default, which lets a counter stay at 0 forever. A bid's
+challenge is the hash of the bid rather than a server nonce, so the counter is what tells
+a fresh fingerprint from a copied assertion or a cloned authenticator (`REPLAYED`). The
+store applies it in one statement (`store.passkeys.advance_sign_count`).
 """
 
 from __future__ import annotations
@@ -59,13 +65,3 @@ class PasskeyProblem(StrEnum):
 def user_handle(person_id: str) -> bytes:
     """The WebAuthn user handle of a person: stable, and not their id in clear (16 bytes)."""
     return hashlib.sha256(b"nara-user\x00" + person_id.encode("utf-8")).digest()[:16]
-
-
-def sign_count_increases(stored: int, presented: int) -> bool:
-    """A signature counter must strictly increase on every use, from any stored value.
-
-    Stricter than WebAuthn's default, which lets a counter stay at 0 forever: a bid's
-    challenge is the hash of the bid rather than a server nonce, so the counter is what
-    tells a fresh fingerprint from a copied assertion or a cloned authenticator.
-    """
-    return presented > stored

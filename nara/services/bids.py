@@ -155,12 +155,12 @@ async def submit(
         await passkeys.record(session, confirmation)
     except Check as failed:
         # The same request sent twice at once: its twin took the counter and committed
-        # (the audit head lock we hold was theirs until then). Answer the twin's bid.
-        earlier = await bids.find_by_client_key(
+        # (it held the audit head lock we now hold until then). Answer the twin's bid.
+        twin = await bids.find_by_client_key(
             session, tender_id=tender.id, client_key=draft.client_key
         )
-        if earlier is not None:
-            return _replay(earlier, tender, draft)
+        if twin is not None:
+            return _replay(twin, tender, draft)
         raise passkeys.bid_refusal(failed) from None
 
     bid = await bids.insert(

@@ -4,9 +4,10 @@ A bid's assertion answers no server challenge: its challenge is the SHA-256 of t
 document (`nara.domain.bid_document`), which the server rebuilds from the bid it
 received. It passes only if it was made with a passkey enrolled for the acting person,
 on this origin and relying party, with the user verified (the fingerprint), and with a
-signature counter above the last one seen. `confirm` checks all of that without writing;
-`record_use` moves the counter forward, once, inside the transaction that stores the bid
-(after its locks), so a refused bid leaves the counter where it was.
+signature counter above the last one seen. `confirm_bid` checks all but the counter
+without writing; `record` judges the counter and moves it forward in one statement,
+inside the transaction that stores the bid (after its locks), so a refused bid leaves
+the counter where it was and of two assertions with one counter one wins.
 """
 
 from __future__ import annotations
@@ -83,7 +84,6 @@ async def verify(
         challenge=challenge,
         rp=rp,
         public_key=passkey.public_key,
-        sign_count=passkey.sign_count,
     )
     return Confirmation(
         passkey_id=passkey.id,
@@ -95,15 +95,17 @@ async def verify(
 
 
 async def record(session: AsyncSession, confirmation: Confirmation) -> None:
-    """Move the passkey's counter to the confirmed one; `checks.Check` (replayed) if another
-    assertion with that counter was recorded first."""
+    """Move the passkey's counter to the presented one, in one statement, if that is above
+    the last one seen (the rule of `domain.passkeys`); `checks.Check` (replayed)
+    otherwise: a replayed assertion, a copied authenticator, or the twin of a request that
+    got there first. The only place a counter is judged."""
     if not await store.advance_sign_count(
         session, passkey_id=confirmation.passkey_id, to=confirmation.sign_count
     ):
         raise checks.Check(
             PasskeyProblem.REPLAYED,
-            f"an assertion with signature counter {confirmation.sign_count} was already "
-            "used: a replayed assertion or a copied authenticator",
+            f"the passkey's signature counter {confirmation.sign_count} is not above the "
+            "last one seen: a replayed assertion or a copied authenticator",
         )
 
 

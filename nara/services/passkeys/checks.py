@@ -2,7 +2,7 @@
 
 Before handing a credential to the library, the checks that deserve their own answer
 are made here on the parsed client data and authenticator data (the ceremony type, the
-challenge, the origin, the relying party, user verification, the counter), so a refusal
+challenge, the origin, the relying party, user verification), so a refusal
 says which one failed; the library then verifies everything again, and the signature or
 attestation, and any refusal of its own is `invalid` with its words. `Check` carries a
 `PasskeyProblem`; the use cases turn it into the error of their catalogue.
@@ -24,7 +24,7 @@ from webauthn.helpers import (
 from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import AuthenticatorData
 
-from nara.domain.passkeys import PasskeyProblem, sign_count_increases
+from nara.domain.passkeys import PasskeyProblem
 from nara.services.passkeys.models import RelyingParty
 
 
@@ -133,19 +133,16 @@ def assertion(
     challenge: bytes,
     rp: RelyingParty,
     public_key: bytes,
-    sign_count: int,
 ) -> int:
     """Verify the answer of `navigator.credentials.get()` for `challenge`, made with the
-    passkey whose key and counter are given; the new counter."""
+    passkey whose key is given; the counter it presents.
+
+    The counter is not judged here: `assertions.record` moves it forward in one statement
+    or refuses (replayed), so the one decision is atomic and made under the caller's locks.
+    """
     response = credential["response"]
     _client_data(response["clientDataJSON"], ceremony="webauthn.get", challenge=challenge, rp=rp)
-    data = _authenticator_data(decode(response["authenticatorData"], "authenticatorData"), rp)
-    if not sign_count_increases(sign_count, data.sign_count):
-        raise Check(
-            PasskeyProblem.REPLAYED,
-            f"the passkey's signature counter is {data.sign_count}, not above the "
-            f"{sign_count} already seen: a replayed assertion or a copied authenticator",
-        )
+    _authenticator_data(decode(response["authenticatorData"], "authenticatorData"), rp)
     try:
         verified = verify_authentication_response(
             credential=credential,
@@ -153,7 +150,7 @@ def assertion(
             expected_rp_id=rp.rp_id,
             expected_origin=rp.origin,
             credential_public_key=public_key,
-            credential_current_sign_count=sign_count,
+            credential_current_sign_count=0,  # judged by `assertions.record`, atomically
             require_user_verification=True,
         )
     except (WebAuthnException, ValueError, KeyError, TypeError) as error:
