@@ -76,16 +76,12 @@ async def consume_challenge(session: AsyncSession, challenge_id: uuid.UUID) -> C
     return Consumed(found, "used" if found.used_at is not None else "expired")
 
 
-async def find_certificate(session: AsyncSession, fingerprint: str) -> PersonCertificate | None:
-    return await session.get(PersonCertificate, fingerprint)
-
-
-async def key_owners(session: AsyncSession, spki_sha256: str) -> set[str]:
-    """The people a public key is enrolled for (one, or none, while the rule holds)."""
+async def certificates_of_key(session: AsyncSession, spki_sha256: str) -> list[PersonCertificate]:
+    """Every certificate enrolled with this public key (one person's, while the rule holds)."""
     rows = await session.scalars(
-        select(PersonCertificate.person_id).where(PersonCertificate.spki_sha256 == spki_sha256)
+        select(PersonCertificate).where(PersonCertificate.spki_sha256 == spki_sha256)
     )
-    return set(rows)
+    return list(rows)
 
 
 async def lock_key(session: AsyncSession, spki_sha256: str) -> None:
@@ -95,6 +91,18 @@ async def lock_key(session: AsyncSession, spki_sha256: str) -> None:
         text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
         {"key": f"spki:{spki_sha256}"},
     )
+
+
+async def stamp_login(session: AsyncSession, fingerprint: str) -> PersonCertificate:
+    """Note a login with an enrolled certificate; its row."""
+    row: PersonCertificate | None = await session.scalar(
+        update(PersonCertificate)
+        .where(PersonCertificate.fingerprint == fingerprint)
+        .values(last_login_at=func.clock_timestamp())
+        .returning(PersonCertificate)
+    )
+    assert row is not None
+    return row
 
 
 async def enrol_certificate(
@@ -109,9 +117,8 @@ async def enrol_certificate(
     not_before: datetime,
     not_after: datetime,
 ) -> PersonCertificate:
-    """Record the certificate for the person (or answer the row already there), and stamp
-    this login."""
-    await session.execute(
+    """Record a certificate for the person, with this login (under `lock_key`)."""
+    row: PersonCertificate | None = await session.scalar(
         pg_insert(PersonCertificate)
         .values(
             fingerprint=fingerprint,
@@ -122,13 +129,8 @@ async def enrol_certificate(
             business_no=business_no,
             not_before=not_before,
             not_after=not_after,
+            last_login_at=func.clock_timestamp(),
         )
-        .on_conflict_do_nothing()
-    )
-    row: PersonCertificate | None = await session.scalar(
-        update(PersonCertificate)
-        .where(PersonCertificate.fingerprint == fingerprint)
-        .values(last_login_at=func.clock_timestamp())
         .returning(PersonCertificate)
     )
     assert row is not None

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 
 import httpx
 from sqlalchemy import func, select
-from temporalio.testing import WorkflowEnvironment
 
 from nara.store.tables import AuditEvent, Bid, Tender
 from tests.integration.support import (
@@ -333,7 +332,7 @@ async def test_extend_then_cancel(stack: ApiStack) -> None:
 
 
 async def test_a_failed_create_leaves_nothing_behind(
-    stack: ApiStack, dev_env: WorkflowEnvironment, database_url: str
+    stack: ApiStack,
 ) -> None:
     async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as http:
         cast = await register(http, stack, businesses=0)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 
 import httpx
-from temporalio.testing import WorkflowEnvironment
 
 from nara.api.app import create_app
 from tests.integration.support import ApiStack, announce, api_settings, as_, ok, register
@@ -60,7 +59,7 @@ async def test_weekly_report_and_health(stack: ApiStack) -> None:
 
 
 async def test_without_temporal_reads_degrade_and_writes_refuse(
-    stack: ApiStack, dev_env: WorkflowEnvironment, database_url: str
+    stack: ApiStack,
 ) -> None:
     async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as http:
         cast = await register(http, stack, businesses=0)

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 
 import httpx
 from sqlalchemy import text
-from temporalio.testing import WorkflowEnvironment
 
 from nara.domain.calendar import SEOUL
 from tests.integration.support import ApiStack, api_settings, as_, ok, register, serve_api, sessions
@@ -22,7 +21,7 @@ def _weekday_ten(days_ahead: int) -> datetime:
 
 
 async def test_real_clock_rules_deadline_on_the_hour_and_hourly_capacity(
-    stack: ApiStack, dev_env: WorkflowEnvironment, database_url: str
+    stack: ApiStack,
 ) -> None:
     async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as http:
         cast = await register(http, stack, businesses=0)
@@ -49,7 +48,7 @@ async def test_real_clock_rules_deadline_on_the_hour_and_hourly_capacity(
         await session.commit()
 
     try:
-        await _announce_on_the_real_clock(stack, dev_env, database_url, cast.officer, full_hour)
+        await _announce_on_the_real_clock(stack, cast.officer, full_hour)
     finally:
         async with sessions(stack.engine)() as session:
             await session.execute(
@@ -60,8 +59,6 @@ async def test_real_clock_rules_deadline_on_the_hour_and_hourly_capacity(
 
 async def _announce_on_the_real_clock(
     stack: ApiStack,
-    dev_env: WorkflowEnvironment,
-    database_url: str,
     officer_id: str,
     full_hour: datetime,
 ) -> None:

@@ -195,11 +195,18 @@ async def _check_business(session: AsyncSession, cert: VerifiedCertificate, role
 async def _enrol(
     session: AsyncSession, cert: VerifiedCertificate
 ) -> tuple[PersonCertificate, bool]:
-    """The certificate enrolled for its person: (row, enrolled by this login)."""
+    """The certificate enrolled for its person: (row, enrolled by this login).
+
+    A certificate already enrolled for this person (the usual login) costs one read and one
+    update; a new one is enrolled under a lock on its key, after checking again that no
+    other person holds that key.
+    """
+    enrolled = await store.certificates_of_key(session, cert.spki_sha256)
+    if any(c.fingerprint == cert.fingerprint for c in enrolled) and not _others(enrolled, cert):
+        return await store.stamp_login(session, cert.fingerprint), False
     await store.lock_key(session, cert.spki_sha256)
-    known = await store.find_certificate(session, cert.fingerprint)
-    others = await store.key_owners(session, cert.spki_sha256) - {cert.person_id}
-    if (known is not None and known.person_id != cert.person_id) or others:
+    enrolled = await store.certificates_of_key(session, cert.spki_sha256)
+    if _others(enrolled, cert):
         raise CredentialTaken(
             "this certificate's key is enrolled for another person; one credential "
             "belongs to one person",
@@ -207,6 +214,8 @@ async def _enrol(
             fix="each person logs in with a certificate and key of their own",
             reason="key-enrolled-for-another-person",
         )
+    if any(c.fingerprint == cert.fingerprint for c in enrolled):  # enrolled meanwhile
+        return await store.stamp_login(session, cert.fingerprint), False
     row = await store.enrol_certificate(
         session,
         fingerprint=cert.fingerprint,
@@ -218,18 +227,22 @@ async def _enrol(
         not_before=cert.not_before,
         not_after=cert.not_after,
     )
-    if known is None:
-        await audit.append(
-            session,
-            actor=cert.person_id,
-            entity=f"person:{cert.person_id}",
-            action="certificate-enrolled",
-            idempotency_key=f"person:{cert.person_id}:certificate:{cert.fingerprint}",
-            payload={
-                "serial": cert.serial,
-                "fingerprint": cert.fingerprint,
-                "issuer": cert.issuer,
-                "business_no": cert.business_no,
-            },
-        )
-    return row, known is None
+    await audit.append(
+        session,
+        actor=cert.person_id,
+        entity=f"person:{cert.person_id}",
+        action="certificate-enrolled",
+        idempotency_key=f"person:{cert.person_id}:certificate:{cert.fingerprint}",
+        payload={
+            "serial": cert.serial,
+            "fingerprint": cert.fingerprint,
+            "issuer": cert.issuer,
+            "business_no": cert.business_no,
+        },
+    )
+    return row, True
+
+
+def _others(enrolled: list[PersonCertificate], cert: VerifiedCertificate) -> bool:
+    """Whether anyone but the certificate's person holds its key."""
+    return any(c.person_id != cert.person_id for c in enrolled)
