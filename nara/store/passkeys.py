@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nara.store.identity_tables import AuthSession
+from nara.store.identity_tables import AuthSession, PersonCertificate
 from nara.store.passkey_tables import Passkey, PasskeyChallenge
 
 _PURGE_AFTER = timedelta(minutes=10)
@@ -175,3 +175,10 @@ async def end_sessions(session: AsyncSession, *, passkey_id: uuid.UUID, reason: 
         .returning(AuthSession.id)
     )
     return len(ended.all())
+
+
+async def enrolling_certificate(
+    session: AsyncSession, fingerprint: str | None
+) -> PersonCertificate | None:
+    """The enrolled certificate a passkey's enrolling login used, if it had one."""
+    return await session.get(PersonCertificate, fingerprint) if fingerprint else None

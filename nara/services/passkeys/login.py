@@ -121,10 +121,7 @@ async def login(
             field="assertion",
             fix=_FIX if failed.problem is PasskeyProblem.WRONG_DOCUMENT else "log in again",
         ) from None
-    fingerprint = confirmation.certificate_fingerprint
-    certificate = (
-        await identity_store.find_certificate(session, fingerprint) if fingerprint else None
-    )
+    certificate = await store.enrolling_certificate(session, confirmation.certificate_fingerprint)
     person = await registry.find_person(session, person_id=confirmation.person_id)
     if certificate is None or person is None:
         raise _refused(
