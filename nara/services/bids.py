@@ -126,8 +126,9 @@ async def submit(
     """Accept a sealed bid, or answer the earlier one with the same client key. Caller commits.
 
     A new bid needs the actor's passkey assertion over its document (PasskeyRefused, 403
-    naming `passkey_assertion`, otherwise); the signature is checked before any lock, the
-    counter moves after them, in the bid's transaction. A repeat of an earlier client key
+    naming `passkey_assertion`, otherwise); the signature is checked without locks, then
+    the counter moves (locking the passkey's row, before the audit head), in the bid's
+    transaction. A repeat of an earlier client key
     answers the earlier bid without asking for the fingerprint again (a client's retry).
     """
     tender = await tender_row(session=session, notice_no=notice_no)
@@ -147,21 +148,24 @@ async def submit(
         document=draft.document(tender.notice_no),
         assertion=draft.passkey_assertion,
     )
-
-    await lock_audit_head(session)
-    tender = await tender_row(session=session, notice_no=notice_no, lock="share")
-    _require_open(tender, await clock.now(session))
+    # The counter moves first: its row lock comes before the audit head in the one lock
+    # order, and the audit head's critical section (every writer waits for it) stays as
+    # short as it was. A bid refused later rolls the counter back with everything else.
     try:
         await passkeys.record(session, confirmation)
     except Check as failed:
         # The same request sent twice at once: its twin took the counter and committed
-        # (it held the audit head lock we now hold until then). Answer the twin's bid.
+        # (it held the passkey's row until then). Answer the twin's bid.
         twin = await bids.find_by_client_key(
             session, tender_id=tender.id, client_key=draft.client_key
         )
         if twin is not None:
             return _replay(twin, tender, draft)
         raise passkeys.bid_refusal(failed) from None
+
+    await lock_audit_head(session)
+    tender = await tender_row(session=session, notice_no=notice_no, lock="share")
+    _require_open(tender, await clock.now(session))
 
     bid = await bids.insert(
         session,

@@ -112,6 +112,13 @@ async def test_a_bid_confirmed_by_the_agents_passkey_records_it(
     assert row.passkey_credential_id == mine["credential_id"]
     assert await _counter(stack, mine["credential_id"]) == 1
 
+    # A second bid of the business passes the passkey (counter 2) but is refused under
+    # the locks: the counter goes back with everything else.
+    second = await bid(http, stack, cast, notice, business, 89_000_000)
+    assert _refused(second, 409, "duplicate-bid")
+    assert await _counter(stack, mine["credential_id"]) == 1
+    assert len(await _bids_on(stack, notice)) == 1
+
 
 async def test_a_bid_without_a_good_assertion_is_refused_and_nothing_is_stored(
     stack: ApiStack, http: httpx.AsyncClient

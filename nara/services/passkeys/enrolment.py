@@ -205,8 +205,10 @@ async def list_mine(*, session: AsyncSession, actor: Actor) -> Sequence[PasskeyV
 
 async def remove(*, session: AsyncSession, actor: Actor, passkey_id: uuid.UUID) -> PasskeyView:
     """Stop accepting one of the actor's passkeys (its credential stays bound to them) and
-    end the sessions its logins opened. Caller commits. NotFound unless theirs and in use."""
-    await lock_audit_head(session)
+    end the sessions its logins opened. Caller commits. NotFound unless theirs and in use.
+
+    The passkey's row is locked before the audit head, as a bid locks it (one lock order).
+    """
     row = await store.remove(session, person_id=actor.id, passkey_id=passkey_id)
     if row is None:
         raise NotFound(
