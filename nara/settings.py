@@ -60,7 +60,11 @@ class Settings(BaseSettings):
     partner_timeout_s: float = Field(5.0, alias="PARTNER_TIMEOUT_S")
     db_pool_size: int = Field(10, alias="DB_POOL_SIZE")
     late_interest_rate_bp: int = Field(
-        1200, alias="LATE_INTEREST_RATE_BP", description="annual late interest, basis points"
+        1200,
+        ge=0,
+        le=10_000,
+        alias="LATE_INTEREST_RATE_BP",
+        description="annual late interest, basis points",
     )
     ca_url: str = Field(
         "http://127.0.0.1:8103",

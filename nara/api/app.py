@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from pydantic import ConfigDict, Field
 from temporalio.client import Client
 
 from nara.api.deps import TemporalGateway
@@ -83,17 +84,63 @@ canonical JSON (keys sorted, no spaces, UTF-8) of `{"kind": "nara-bid", "version
 """
 
 
-class Problem(ApiModel):
-    """RFC 9457 problem details, as every error of this API is answered."""
+class FieldProblem(ApiModel):
+    """One refused field of an invalid request (the `errors` of a 422 `invalid-request`)."""
 
-    type: str
+    model_config = ConfigDict(extra="allow")
+
+    field: str = Field(description="where, e.g. `price`, `reserve_picks[1]`, `query.limit`")
+    message: str
+    accepted: str = Field(description="what the field accepts, in words, with its range")
+    value: Any = Field(None, description="the refused value (left out when it was missing)")
+    rule: str | None = Field(None, description="the rule, when the document states it in words")
+
+
+class Problem(ApiModel):
+    """RFC 9457 problem details, as every error of this API is answered.
+
+    Besides the members below, an error may carry more of its own (additional properties
+    are allowed): clients read the ones they know and ignore the rest.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="urn:nara:problem:<code>")
     title: str
     status: int
     detail: str
-    instance: str
-    code: str
-    field: str | None = None
-    fix: str | None = None
+    instance: str = Field(description="the request path")
+    code: str = Field(description="the kind of problem, e.g. `wrong-phase`, `invalid-request`")
+    field: str | None = Field(None, description="what was wrong")
+    fix: str | None = Field(None, description="what to do")
+    errors: list[FieldProblem] | None = Field(
+        None, description="invalid-request: every refused field"
+    )
+    rule: str | None = Field(None, description="rule-violation: the rule, e.g. `notice-period`")
+    value: Any = Field(None, description="rule-violation: the refused value")
+    accepted: str | None = Field(None, description="rule-violation: what would be accepted")
+    suggestion: Any = Field(None, description="rule-violation: a value that would pass, if any")
+    deadline: str | None = Field(None, description="deadline-passed: the bid deadline")
+    server_time: str | None = Field(None, description="deadline-passed: the database clock")
+    phase: str | None = Field(None, description="the tender's phase, when it decided")
+    partner: str | None = Field(None, description="partner errors: which partner answered")
+    http_status: int | None = Field(None, description="partner errors: the partner's status")
+    incident: str | None = Field(None, description="internal: the id to tell the operators")
+
+
+def _parameters_are_never_null(document: dict[str, Any]) -> None:
+    """A path, query or header parameter is text or absent, never JSON null: drop the
+    `null` branch FastAPI gives an optional parameter, so no client sends the text "null"."""
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                branches = [b for b in schema.get("anyOf", []) if b != {"type": "null"}]
+                if "anyOf" in schema and len(branches) == 1:
+                    del schema["anyOf"]
+                    schema.update(branches[0])
+                elif "anyOf" in schema:
+                    schema["anyOf"] = branches
 
 
 def create_app(
@@ -162,9 +209,11 @@ def create_app(
                 routes=app.routes,
                 tags=app.openapi_tags,
             )
-            schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = (
-                Problem.model_json_schema()
-            )
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+            components.update(problem.pop("$defs", {}))
+            components["Problem"] = problem
+            _parameters_are_never_null(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 

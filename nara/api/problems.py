@@ -68,7 +68,11 @@ def problem_response(
 
 
 def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, str | int | float | bool):
+    if isinstance(value, str):
+        # A refused value is echoed back; a lone surrogate (JSON "\ud800") cannot be encoded
+        # in UTF-8, so it is shown escaped instead of failing the answer.
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if value is None or isinstance(value, int | float | bool):
         return value
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
@@ -164,6 +168,7 @@ def accepted_values(error: dict[str, Any]) -> str:
         "bool_type": "true or false",
         "bool_parsing": "true or false",
         "string_type": "text",
+        "string_unicode": "valid Unicode text (no lone surrogate such as \\ud800)",
         "decimal_parsing": "a number",
         "decimal_type": "a number",
         "list_type": "a list",
@@ -205,17 +210,21 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = []
     for error in exc.errors():
-        path = field_path(tuple(error.get("loc", ())))
-        message = str(error.get("msg", "invalid"))
+        # Field names and messages can hold what the client sent (an unknown key): escaped.
+        path = _jsonable(field_path(tuple(error.get("loc", ()))))
+        message = _jsonable(str(error.get("msg", "invalid")))
         if message.startswith("Value error, "):
             message = message.removeprefix("Value error, ")
         entry: dict[str, Any] = {
             "field": path,
             "message": message,
-            "accepted": accepted_values(error),
+            "accepted": _jsonable(accepted_values(error)),
         }
         if "input" in error and error["type"] != "missing":
             entry["value"] = _jsonable(error["input"])
+        rule = (error.get("ctx") or {}).get("rule")
+        if rule is not None:  # a documented rule the JSON Schema states only in words
+            entry["rule"] = str(rule)
         errors.append(entry)
     first = errors[0] if errors else {"field": "body", "message": "invalid", "accepted": "?"}
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid request"
@@ -301,17 +310,41 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_middleware(IncidentMiddleware)
 
 
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {
-        "description": description,
-        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
-    for status, description in (
-        (401, "No session: the Authorization header is missing, malformed or its session ended"),
-        (403, "The person may not do this"),
-        (404, "Unknown resource"),
-        (409, "Conflicts with the current state (wrong phase, deadline passed, ...)"),
-        (422, "Invalid request or a broken procurement rule"),
-        (503, "A dependency (database, Temporal) is unavailable"),
-    )
+_PROBLEM_DESCRIPTIONS = {
+    400: "The body is not JSON this API can read (not UTF-8, nested too deeply)",
+    401: "No session: the Authorization header is missing, malformed or its session ended; "
+    "or a login refused (`reason` names the check)",
+    403: "The person may not do this",
+    404: "Unknown resource",
+    409: "Conflicts with the current state (wrong phase, deadline passed, ...)",
+    422: "Invalid request (`errors` names each field and what it accepts) or a broken "
+    "procurement rule (`rule`, `value`, `accepted`, `suggestion`)",
+    500: "Unexpected failure: nothing was changed; `incident` names it for the operators",
+    503: "A dependency (database, Temporal) is unavailable; retry",
 }
+_PROBLEM_HEADERS: dict[int, dict[str, Any]] = {
+    401: {
+        "WWW-Authenticate": {
+            "description": "Bearer: send the session token of POST /auth/login",
+            "schema": {"type": "string"},
+            "required": True,
+        }
+    },
+    503: {"Retry-After": {"description": "seconds to wait", "schema": {"type": "string"}}},
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries for problem answers with these statuses."""
+    return {
+        status: {
+            "description": _PROBLEM_DESCRIPTIONS[status],
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            **({"headers": _PROBLEM_HEADERS[status]} if status in _PROBLEM_HEADERS else {}),
+        }
+        for status in statuses
+    }
+
+
+PROBLEM_RESPONSES = problem_responses(401, 403, 404, 409, 422, 500, 503)
+"""Every problem status but 400 (for callers that do not list their own)."""

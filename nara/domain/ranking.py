@@ -15,6 +15,10 @@ from nara.domain.lottery import draw_number
 from nara.domain.rules import format_amount, rules_on
 
 RATE_PLACES = 3
+BID_PRICE_CEILING = 100
+"""A bid is at most this many times the tender's base amount: 10,000% and more than any
+real bid, it keeps every bid rate (about 10,310% at most) within the 8 integer digits of
+the `numeric(12, 4)` columns that store rates."""
 
 
 def _positive(value: int, field: str) -> None:
@@ -38,6 +42,25 @@ def bid_rate(*, price: int, predetermined_price: int) -> Decimal:
     _positive(predetermined_price, "predetermined_price")
     thousandths = price * 100 * 10**RATE_PLACES // predetermined_price
     return Decimal(thousandths).scaleb(-RATE_PLACES)
+
+
+def check_bid_price(*, price: int, base_amount: int) -> None:
+    """Refuse a bid above `BID_PRICE_CEILING` times the base amount (rule bid-price-ceiling)."""
+    _positive(price, "price")
+    _positive(base_amount, "base_amount")
+    ceiling = base_amount * BID_PRICE_CEILING
+    if price > ceiling:
+        raise RuleViolation(
+            rule="bid-price-ceiling",
+            field="price",
+            value=price,
+            accepted=f"at most {ceiling:,} KRW ({BID_PRICE_CEILING} x the base amount)",
+            suggestion=ceiling,
+            message=(
+                f"bid price {format_amount(price)} is more than {BID_PRICE_CEILING} times the"
+                f" base amount {format_amount(base_amount)}"
+            ),
+        )
 
 
 def lower_limit_rate(

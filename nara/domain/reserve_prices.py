@@ -93,10 +93,21 @@ def band_edges(base_amount: int, range_bp: int, band_count: int) -> tuple[Fracti
     return tuple(low + width * i for i in range(band_count + 1))
 
 
-def draw_reserve_prices(
-    *, base_amount: int, category: Category, agency_kind: AgencyKind, seed: int, on: date
-) -> ReserveDraw:
-    """Draw the 15 reserve prices for a tender announced on `on`."""
+def minimum_base_amount(*, category: Category, agency_kind: AgencyKind, on: date) -> int:
+    """The smallest base amount whose 15 bands are each at least one rounding unit wide."""
+    book = rules_on(on)
+    spec = book.reserve_prices(agency_kind=agency_kind)
+    unit = book.reserve_rounding(category=category).unit
+    return -(-unit * spec.band_count * 10_000 // (2 * spec.range_bp))
+
+
+def check_base_amount(
+    *, base_amount: int, category: Category, agency_kind: AgencyKind, on: date
+) -> None:
+    """Refuse a base amount the reserve prices cannot be drawn from (rule reserve-base-amount).
+
+    The announcement checks it, so that a tender never reaches its opening unable to open.
+    """
     if isinstance(base_amount, bool) or not isinstance(base_amount, int) or base_amount <= 0:
         raise RuleViolation(
             rule="reserve-base-amount",
@@ -105,12 +116,12 @@ def draw_reserve_prices(
             accepted="a positive whole number of KRW",
             message=f"base amount {base_amount!r} must be a positive whole number of KRW",
         )
-    book = rules_on(on)
-    spec = book.reserve_prices(agency_kind=agency_kind)
-    unit = book.reserve_rounding(category=category).unit
     # Every band must be at least one rounding unit wide, so that it holds a grid price.
-    smallest = -(-unit * spec.band_count * 10_000 // (2 * spec.range_bp))
+    smallest = minimum_base_amount(category=category, agency_kind=agency_kind, on=on)
     if base_amount < smallest:
+        book = rules_on(on)
+        spec = book.reserve_prices(agency_kind=agency_kind)
+        unit = book.reserve_rounding(category=category).unit
         raise RuleViolation(
             rule="reserve-base-amount",
             field="base_amount",
@@ -122,6 +133,16 @@ def draw_reserve_prices(
                 f" {smallest:,} KRW"
             ),
         )
+
+
+def draw_reserve_prices(
+    *, base_amount: int, category: Category, agency_kind: AgencyKind, seed: int, on: date
+) -> ReserveDraw:
+    """Draw the 15 reserve prices for a tender announced on `on`."""
+    check_base_amount(base_amount=base_amount, category=category, agency_kind=agency_kind, on=on)
+    book = rules_on(on)
+    spec = book.reserve_prices(agency_kind=agency_kind)
+    unit = book.reserve_rounding(category=category).unit
     edges = band_edges(base_amount, spec.range_bp, spec.band_count)
     bands: list[tuple[int, int]] = []
     prices: list[int] = []

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nara.domain import ranking
 from nara.domain.bid_document import BidDocument
 from nara.domain.clock import SEOUL
 from nara.domain.enums import Phase
@@ -139,6 +140,7 @@ async def submit(
     )
     if earlier is not None:
         return _replay(earlier, tender, draft)
+    ranking.check_bid_price(price=draft.price, base_amount=tender.base_amount)
     # Refuse early without locks (a snapshot read never waits); then decide under the locks.
     _require_open(tender, await clock.now(session))
     confirmation = await passkeys.confirm_bid(

@@ -29,7 +29,7 @@ from nara.contracts.tender import (
     SignOutcome,
 )
 from nara.domain.enums import PaymentKind, Role
-from nara.domain.errors import InvalidClaim, NaraError, WrongPhase
+from nara.domain.errors import InvalidClaim, RuleViolation, WrongPhase
 from nara.services import processes
 from nara.services.actors import (
     Actor,
@@ -162,9 +162,12 @@ async def sign(
         command = SignContract(person_id=actor.id, role=Role.OFFICER)
     else:
         if business_no is None:
-            raise NaraError(
-                "a supplier signs for a business: send business_no",
+            raise RuleViolation(
+                rule="supplier-signs-for-business",
                 field="business_no",
+                value=None,
+                accepted="the business registration number of the winner the supplier acts for",
+                message="a supplier signs for a business: send business_no",
                 fix="send the winner's business_no",
             )
         await require_agent(session=session, actor=actor, business_no=business_no)

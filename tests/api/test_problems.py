@@ -49,8 +49,12 @@ def _errors(**fields: object) -> list[dict]:
 
 
 def test_what_a_field_accepts_is_said_in_words() -> None:
-    assert accepted_values(_errors(price=0)[0]) == "a number greater than 0"
+    money = "a whole number of KRW from 1 to 1,000,000,000,000,000"
+    assert accepted_values(_errors(price=0)[0]) == money
+    assert accepted_values(_errors(price=10**15 + 1)[0]) == money
+    assert accepted_values(_errors(price=2**63)[0]) == money
     assert accepted_values(_errors(price=1.5)[0]) == "a whole number"
+    assert accepted_values(_errors(reserve_picks=[0, 3])[0]) == "a whole number from 1 to 15"
     assert accepted_values(_errors(reserve_picks=[1])[0]) == "at least 2 items"
     assert accepted_values(_errors(reserve_picks=[4, 4])[0]) == (
         "two different numbers from 1 to 15, e.g. [3, 11]"

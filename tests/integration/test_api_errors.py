@@ -73,13 +73,15 @@ async def test_bad_input_is_refused_naming_the_field(stack: ApiStack) -> None:
             "invalid-request",
         )
         assert [e["field"] for e in body["errors"]] == ["reserve_picks[0]", "reserve_picks[1]"]
-        assert body["errors"][0]["accepted"] == "a number of at least 1"
-        assert body["errors"][1]["accepted"] == "a number of at most 15"
+        assert body["errors"][0]["accepted"] == "a whole number from 1 to 15"
+        assert body["errors"][1]["accepted"] == "a whole number from 1 to 15"
 
         body = _problem(
             await http.post(url, headers=agent, json={**good, "price": -5}), 422, "invalid-request"
         )
-        assert body["field"] == "price" and body["fix"] == "send price as a number greater than 0"
+        assert body["field"] == "price" and body["fix"] == (
+            "send price as a whole number of KRW from 1 to 1,000,000,000,000,000"
+        )
         assert body["errors"][0]["value"] == -5
 
         body = _problem(

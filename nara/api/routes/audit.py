@@ -7,20 +7,27 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from nara.api.deps import ActorDep, SessionDep
-from nara.api.problems import PROBLEM_RESPONSES
+from nara.api.problems import problem_responses
 from nara.api.schemas.audit import AuditEventPage, ChainCheckRead
+from nara.api.schemas.base import BIGINT_MAX, Text, Whole
 from nara.services import audit_log
 
-router = APIRouter(prefix="/audit", tags=["audit"], responses=PROBLEM_RESPONSES)
+router = APIRouter(
+    prefix="/audit", tags=["audit"], responses=problem_responses(401, 403, 422, 500, 503)
+)
 
 
 @router.get("/events", response_model=AuditEventPage, summary="Audit events in chain order")
 async def list_events(
     session: SessionDep,
     actor: ActorDep,
-    entity: Annotated[str | None, Query(description="e.g. tender:20260000001-00")] = None,
-    after_id: Annotated[int, Query(ge=0, description="page after this event id")] = 0,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    entity: Annotated[
+        Annotated[str, Text(60)] | None, Query(description="e.g. tender:20260000001-00")
+    ] = None,
+    after_id: Annotated[
+        int, Whole(0, BIGINT_MAX, text=True), Query(description="page after this event id")
+    ] = 0,
+    limit: Annotated[int, Whole(1, 1000, text=True), Query()] = 100,
 ) -> AuditEventPage:
     page = await audit_log.list_events(
         session=session, actor=actor, entity=entity, after_id=after_id, limit=limit

@@ -14,7 +14,7 @@ from nara.api.deps import (
     VerifierDep,
     WriterDep,
 )
-from nara.api.problems import PROBLEM_RESPONSES
+from nara.api.problems import problem_responses
 from nara.api.schemas.auth import (
     ChallengeCreate,
     ChallengeRead,
@@ -26,13 +26,14 @@ from nara.api.schemas.registry import PersonRead
 from nara.services.identity import login as logins
 from nara.services.identity import sessions
 
-router = APIRouter(prefix="/auth", tags=["auth"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/auth", tags=["auth"], responses=problem_responses(500, 503))
 
 
 @router.post(
     "/challenge",
     response_model=ChallengeRead,
     status_code=201,
+    responses=problem_responses(400, 422),
     summary="Ask a single-use login challenge (anyone)",
     description=(
         "32 random bytes to sign with the key of your certificate, valid "
@@ -58,6 +59,7 @@ async def create_challenge(
     "/login",
     response_model=LoginRead,
     status_code=201,
+    responses=problem_responses(400, 401, 403, 422),
     summary="Log in with a signed challenge and a certificate; opens a session",
     description=(
         "The challenge is used up whatever the outcome. The certificate must chain to a "
@@ -102,6 +104,7 @@ async def create_login(
     "/logout",
     status_code=204,
     response_class=Response,
+    responses=problem_responses(401),
     summary="End this session: its token stops working at once",
 )
 async def logout(session: SessionDep, actor: ActorDep) -> Response:
@@ -113,6 +116,7 @@ async def logout(session: SessionDep, actor: ActorDep) -> Response:
 @router.get(
     "/whoami",
     response_model=WhoAmIRead,
+    responses=problem_responses(401),
     summary="The session's person, role, certificate and expiry",
 )
 async def whoami(

@@ -5,17 +5,22 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from nara.api.deps import ActorDep, RelyingPartyDep, SessionDep
-from nara.api.problems import PROBLEM_RESPONSES
+from nara.api.problems import problem_responses
+from nara.api.schemas.base import NoticeNumber
 from nara.api.schemas.bids import BidCreate, BidRead
 from nara.services import bids
 
-router = APIRouter(prefix="/tenders", tags=["bids"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/tenders", tags=["bids"], responses=problem_responses(422, 500, 503))
 
 
 @router.post(
     "/{notice_no}/bids",
     response_model=BidRead,
     status_code=201,
+    responses={
+        200: {"model": BidRead, "description": "the bid this client_key submitted first"},
+        **problem_responses(400, 401, 403, 404, 409),
+    },
     summary="Submit a sealed bid (supplier agent of the business)",
     description=(
         "Accepted only while bidding is open by the database clock (409 DeadlinePassed "
@@ -28,7 +33,7 @@ router = APIRouter(prefix="/tenders", tags=["bids"], responses=PROBLEM_RESPONSES
     ),
 )
 async def submit_bid(
-    notice_no: str,
+    notice_no: NoticeNumber,
     body: BidCreate,
     response: Response,
     session: SessionDep,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from nara.api.deps import ActorDep, SessionDep, TemporalDep
-from nara.api.problems import PROBLEM_RESPONSES
+from nara.api.problems import problem_responses
+from nara.api.schemas.base import NoticeNumber
 from nara.api.schemas.decisions import (
     AwardOutcome,
     AwardRequest,
@@ -23,7 +24,9 @@ from nara.api.schemas.decisions import (
 from nara.domain.enums import PaymentKind
 from nara.services import decisions
 
-router = APIRouter(prefix="/tenders", responses=PROBLEM_RESPONSES)
+router = APIRouter(
+    prefix="/tenders", responses=problem_responses(400, 401, 403, 404, 409, 422, 500, 503)
+)
 
 
 @router.post(
@@ -33,7 +36,7 @@ router = APIRouter(prefix="/tenders", responses=PROBLEM_RESPONSES)
     summary="Qualification review of the current candidate (officer)",
 )
 async def review_candidate(
-    notice_no: str,
+    notice_no: NoticeNumber,
     body: ReviewRequest,
     session: SessionDep,
     temporal: TemporalDep,
@@ -58,7 +61,7 @@ async def review_candidate(
     summary="Score every proposal of a negotiated tender (officer)",
 )
 async def score_proposals(
-    notice_no: str,
+    notice_no: NoticeNumber,
     body: ScoresRequest,
     session: SessionDep,
     temporal: TemporalDep,
@@ -81,7 +84,7 @@ async def score_proposals(
     summary="Approve the award to the candidate who passed review (officer)",
 )
 async def approve_award(
-    notice_no: str,
+    notice_no: NoticeNumber,
     body: AwardRequest,
     session: SessionDep,
     temporal: TemporalDep,
@@ -104,7 +107,7 @@ async def approve_award(
     summary="Post the performance guarantee (winner's agent)",
 )
 async def post_performance_guarantee(
-    notice_no: str,
+    notice_no: NoticeNumber,
     body: PerformanceGuaranteeRequest,
     session: SessionDep,
     temporal: TemporalDep,
@@ -128,7 +131,7 @@ async def post_performance_guarantee(
     summary="Sign the contract (officer for the agency, agent for the winner)",
 )
 async def sign_contract(
-    notice_no: str,
+    notice_no: NoticeNumber,
     body: SignRequest,
     session: SessionDep,
     temporal: TemporalDep,
@@ -152,7 +155,7 @@ async def sign_contract(
     summary="Claim a payment: advance, progress or final (contractor's agent)",
 )
 async def claim_payment(
-    notice_no: str,
+    notice_no: NoticeNumber,
     body: PaymentClaimRequest,
     session: SessionDep,
     temporal: TemporalDep,

@@ -7,17 +7,22 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from nara.api.deps import ActorDep, SessionDep, TemporalDep
-from nara.api.problems import PROBLEM_RESPONSES
+from nara.api.problems import problem_responses
+from nara.api.schemas.base import Id, Whole
 from nara.api.schemas.outages import OutageCreate, OutageDetail, OutagePage
 from nara.services.outages import declaring, reading, signals
 
-router = APIRouter(prefix="/outages", tags=["outages"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/outages", tags=["outages"], responses=problem_responses(422, 500, 503))
 
 
 @router.post(
     "",
     response_model=OutageDetail,
     status_code=201,
+    responses={
+        200: {"model": OutageDetail, "description": "this window was declared before"},
+        **problem_responses(400, 401, 403, 409),
+    },
     summary="Declare an outage (operator); the deadlines it caught move",
     description=(
         "For an outage that has ended (`recovered_at` at most 2 minutes ahead of the server "
@@ -55,8 +60,8 @@ async def declare_outage(
 @router.get("", response_model=OutagePage, summary="Declared outages, newest first")
 async def list_outages(
     session: SessionDep,
-    cursor: Annotated[int | None, Query(description="next_cursor of the previous page")] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[Id | None, Query(description="next_cursor of the previous page")] = None,
+    limit: Annotated[int, Whole(1, 200, text=True), Query()] = 50,
 ) -> OutagePage:
     return OutagePage.model_validate(
         await reading.list(session=session, cursor=cursor, limit=limit)
@@ -66,7 +71,8 @@ async def list_outages(
 @router.get(
     "/{outage_id}",
     response_model=OutageDetail,
+    responses=problem_responses(404),
     summary="One outage: who declared it and the tenders it moved (times in KST)",
 )
-async def get_outage(outage_id: int, session: SessionDep) -> OutageDetail:
+async def get_outage(outage_id: Id, session: SessionDep) -> OutageDetail:
     return OutageDetail.model_validate(await reading.get(session=session, outage_id=outage_id))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from nara.api.deps import ActorDep, MaybeTemporalDep, SessionDep, TemporalDep
-from nara.api.problems import PROBLEM_RESPONSES
+from nara.api.problems import problem_responses
+from nara.api.schemas.base import PaymentId
 from nara.api.schemas.payments import (
     InspectionRequest,
     InspectOutcome,
@@ -14,7 +15,11 @@ from nara.api.schemas.payments import (
 )
 from nara.services import payments
 
-router = APIRouter(prefix="/payments", tags=["payments"], responses=PROBLEM_RESPONSES)
+router = APIRouter(
+    prefix="/payments",
+    tags=["payments"],
+    responses=problem_responses(401, 403, 404, 422, 500, 503),
+)
 
 
 @router.get(
@@ -23,7 +28,7 @@ router = APIRouter(prefix="/payments", tags=["payments"], responses=PROBLEM_RESP
     summary="A payment: its record and the live workflow status",
 )
 async def get_payment(
-    payment_id: str, session: SessionDep, temporal: MaybeTemporalDep, actor: ActorDep
+    payment_id: PaymentId, session: SessionDep, temporal: MaybeTemporalDep, actor: ActorDep
 ) -> PaymentDetail:
     detail = await payments.get(
         session=session, temporal=temporal, actor=actor, payment_id=payment_id
@@ -34,10 +39,11 @@ async def get_payment(
 @router.post(
     "/{payment_id}/inspection",
     response_model=InspectOutcome,
+    responses=problem_responses(400, 409),
     summary="Accept or reject the delivered work (inspector of the agency)",
 )
 async def inspect_payment(
-    payment_id: str,
+    payment_id: PaymentId,
     body: InspectionRequest,
     session: SessionDep,
     temporal: TemporalDep,
@@ -58,10 +64,11 @@ async def inspect_payment(
     "/{payment_id}/retry",
     response_model=RetryAccepted,
     status_code=202,
+    responses=problem_responses(409),
     summary="Retry a transfer the bank refused, after fixing the cause (operator)",
 )
 async def retry_payment(
-    payment_id: str, session: SessionDep, temporal: TemporalDep, actor: ActorDep
+    payment_id: PaymentId, session: SessionDep, temporal: TemporalDep, actor: ActorDep
 ) -> RetryAccepted:
     accepted = await payments.retry(
         session=session, temporal=temporal, actor=actor, payment_id=payment_id

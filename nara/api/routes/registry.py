@@ -8,7 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from nara.api.deps import ActorDep, SessionDep
-from nara.api.problems import PROBLEM_RESPONSES
+from nara.api.problems import problem_responses
 from nara.api.schemas.base import BusinessNo
 from nara.api.schemas.registry import (
     AgencyCreate,
@@ -22,7 +22,9 @@ from nara.api.schemas.registry import (
 )
 from nara.services import registry
 
-router = APIRouter(tags=["registry"], responses=PROBLEM_RESPONSES)
+router = APIRouter(
+    tags=["registry"], responses=problem_responses(400, 401, 403, 409, 422, 500, 503)
+)
 
 
 def _status(response: Response, created: bool) -> None:
@@ -33,6 +35,9 @@ def _status(response: Response, created: bool) -> None:
     "/agencies",
     response_model=AgencyRead,
     status_code=201,
+    responses={
+        200: {"model": AgencyRead, "description": "already registered: the agency on record"}
+    },
     summary="Register an agency (operator; 200 if already registered)",
 )
 async def create_agency(
@@ -55,6 +60,9 @@ async def create_agency(
     "/businesses",
     response_model=BusinessRead,
     status_code=201,
+    responses={
+        200: {"model": BusinessRead, "description": "already registered: the business on record"}
+    },
     summary="Register a business (operator; 200 if already registered)",
 )
 async def create_business(
@@ -77,6 +85,10 @@ async def create_business(
     "/people",
     response_model=PersonRead,
     status_code=201,
+    responses={
+        200: {"model": PersonRead, "description": "already registered: the person on record"},
+        **problem_responses(404),
+    },
     summary="Register a person with a role (operator; 200 if already registered)",
 )
 async def create_person(
@@ -99,6 +111,10 @@ async def create_person(
     "/businesses/{business_no}/agents",
     response_model=AgentRead,
     status_code=201,
+    responses={
+        200: {"model": AgentRead, "description": "already registered: the agent link on record"},
+        **problem_responses(404),
+    },
     summary="Register a supplier as an agent of a business (operator or one of its agents; "
     "200 if already one)",
 )

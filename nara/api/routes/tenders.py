@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 
 from nara.api.deps import ActorDep, MaybeTemporalDep, SessionDep, SettingsDep, TemporalDep
-from nara.api.problems import PROBLEM_RESPONSES
+from nara.api.problems import problem_responses
+from nara.api.schemas.base import AgencyCode, Code, NoticeNumber, Whole
 from nara.api.schemas.tenders import (
     CancelAccepted,
     CancelRequest,
@@ -22,13 +23,22 @@ from nara.domain.enums import Category, Phase
 from nara.services.tenders import announcing, reading, scheduling
 from nara.services.tenders.models import TenderDraft
 
-router = APIRouter(prefix="/tenders", tags=["tenders"], responses=PROBLEM_RESPONSES)
+IdempotencyKey = Annotated[
+    str,
+    Code(r"[!-~]{8,80}", what="an Idempotency-Key", accepted="8 to 80 visible ASCII characters"),
+]
+
+router = APIRouter(prefix="/tenders", tags=["tenders"], responses=problem_responses(422, 500, 503))
 
 
 @router.post(
     "",
     response_model=TenderRead,
     status_code=201,
+    responses={
+        200: {"model": TenderRead, "description": "the tender this Idempotency-Key announced"},
+        **problem_responses(400, 401, 403, 409),
+    },
     summary="Announce a tender (officer); starts its workflow",
     description=(
         "Checks the announcement rules in force today (notice period, deadline on the hour, "
@@ -47,7 +57,12 @@ async def create_tender(
     settings: SettingsDep,
     actor: ActorDep,
     idempotency_key: Annotated[
-        str | None, Header(alias="Idempotency-Key", min_length=8, max_length=80)
+        IdempotencyKey | None,
+        Header(
+            alias="Idempotency-Key",
+            description="8 to 80 visible ASCII characters chosen by the client; a retry with "
+            "the same key answers the first announcement (200)",
+        ),
     ] = None,
 ) -> TenderRead:
     draft = TenderDraft(
@@ -81,10 +96,12 @@ async def create_tender(
 async def list_tenders(
     session: SessionDep,
     phase: Phase | None = None,
-    agency_code: str | None = None,
+    agency_code: AgencyCode | None = None,
     category: Category | None = None,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[
+        NoticeNumber | None, Query(description="next_cursor of the previous page")
+    ] = None,
+    limit: Annotated[int, Whole(1, 200, text=True), Query()] = 50,
 ) -> TenderPage:
     page = await reading.list(
         session=session,
@@ -100,10 +117,11 @@ async def list_tenders(
 @router.get(
     "/{notice_no}",
     response_model=TenderDetail,
+    responses=problem_responses(404),
     summary="One tender: the database record and the live workflow status",
 )
 async def get_tender(
-    notice_no: str, session: SessionDep, temporal: MaybeTemporalDep
+    notice_no: NoticeNumber, session: SessionDep, temporal: MaybeTemporalDep
 ) -> TenderDetail:
     detail = await reading.get(session=session, temporal=temporal, notice_no=notice_no)
     return TenderDetail.model_validate(detail)
@@ -112,10 +130,11 @@ async def get_tender(
 @router.post(
     "/{notice_no}/extend",
     response_model=ScheduleChange,
+    responses=problem_responses(400, 401, 403, 404, 409),
     summary="Extend the bid deadline while bidding is open (officer)",
 )
 async def extend_deadline(
-    notice_no: str,
+    notice_no: NoticeNumber,
     body: ExtendDeadlineRequest,
     session: SessionDep,
     temporal: TemporalDep,
@@ -140,10 +159,11 @@ async def extend_deadline(
     "/{notice_no}/cancel",
     response_model=CancelAccepted,
     status_code=202,
+    responses=problem_responses(400, 401, 403, 404, 409),
     summary="Cancel a tender before its contract (officer)",
 )
 async def cancel_tender(
-    notice_no: str,
+    notice_no: NoticeNumber,
     body: CancelRequest,
     session: SessionDep,
     temporal: TemporalDep,

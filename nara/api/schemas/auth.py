@@ -8,16 +8,18 @@ from typing import Annotated
 
 from pydantic import Field
 
-from nara.api.schemas.base import ApiModel, ReadModel
-from nara.api.schemas.registry import PersonId, PersonRead
+from nara.api.schemas.base import ApiModel, Code, PersonId, ReadModel, Text
+from nara.api.schemas.registry import PersonRead
 from nara.domain.enums import Role
 
-CertificatePem = Annotated[
+CertificatePem = Annotated[str, Text(20_000, lines=True)]
+"""A PEM certificate (intermediates may follow it); what is inside is the login's to check."""
+Signature = Annotated[
     str,
-    Field(
-        min_length=1,
-        max_length=20_000,
-        description="the person's certificate, PEM (intermediates may follow it)",
+    Code(
+        r"[A-Za-z0-9+/]{4,400}={0,2}",
+        what="a base64 signature",
+        accepted="base64 (standard alphabet) of a DER ECDSA signature, 4 to 400 characters",
     ),
 ]
 
@@ -36,12 +38,12 @@ class ChallengeRead(ReadModel):
 
 class LoginCreate(ApiModel):
     challenge_id: uuid.UUID
-    certificate: CertificatePem
-    signature: str = Field(
-        min_length=1,
-        max_length=400,
+    certificate: CertificatePem = Field(
+        description="the person's certificate, PEM (intermediates may follow it)"
+    )
+    signature: Signature = Field(
         description="base64 of the DER ECDSA-SHA256 signature over b'nara-login\\0' + nonce, "
-        "made with the certificate's key",
+        "made with the certificate's key"
     )
 
 

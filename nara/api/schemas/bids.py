@@ -6,26 +6,40 @@ from datetime import datetime
 from typing import Annotated
 
 from pydantic import Field, field_validator
-from pydantic_core import PydanticCustomError
 
-from nara.api.schemas.base import ApiModel, BusinessNo, ReadModel
+from nara.api.schemas.base import (
+    MAX_KRW,
+    ApiModel,
+    BusinessNo,
+    Money,
+    ReadModel,
+    Text,
+    Whole,
+    refuse,
+)
 from nara.api.schemas.passkeys import PasskeyAssertionBody
 
-Pick = Annotated[int, Field(ge=1, le=15, strict=True)]
+Pick = Annotated[int, Whole(1, 15)]
+ClientKey = Annotated[str, Text(80, min_length=8)]
+"""A key the client chooses so that a retried request answers the first one."""
+CertificateNo = Annotated[str, Text(40)]
 
 
 class BidCreate(ApiModel):
     business_no: BusinessNo = Field(description="the business the agent bids for")
-    price: int = Field(gt=0, strict=True, description="bid price, whole KRW")
+    price: Money = Field(
+        description=f"bid price, whole KRW from 1 to {MAX_KRW:,} and at most 100 times the "
+        "tender's base amount (rule bid-price-ceiling)"
+    )
     reserve_picks: list[Pick] = Field(
-        min_length=2, max_length=2, description="two different reserve prices, numbered 1-15"
+        min_length=2,
+        max_length=2,
+        description="two different reserve prices, numbered 1-15 (rule distinct-picks)",
     )
-    bid_guarantee_cert: str | None = Field(
-        None, max_length=40, description="bid guarantee certificate from a guarantee agency"
+    bid_guarantee_cert: CertificateNo | None = Field(
+        None, description="bid guarantee certificate from a guarantee agency"
     )
-    client_key: str = Field(
-        min_length=8,
-        max_length=80,
+    client_key: ClientKey = Field(
         description="chosen by the client; sending the same key again answers the first bid",
     )
     passkey_assertion: PasskeyAssertionBody | None = Field(
@@ -38,10 +52,11 @@ class BidCreate(ApiModel):
     @classmethod
     def _distinct(cls, picks: list[int]) -> list[int]:
         if len(set(picks)) != len(picks):
-            raise PydanticCustomError(
+            raise refuse(
                 "distinct_picks",
-                "reserve_picks must be two different numbers, got {picks}",
-                {"picks": picks, "accepted": "two different numbers from 1 to 15, e.g. [3, 11]"},
+                f"reserve_picks must be two different numbers, got {picks}",
+                "two different numbers from 1 to 15, e.g. [3, 11]",
+                "distinct-picks",
             )
         return picks
 

@@ -8,10 +8,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, Field, ValidationInfo, field_validator
-from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
-from nara.api.schemas.base import ApiModel, ReadModel
+from nara.api.schemas.base import ApiModel, Moment, ReadModel, Text, refuse
 from nara.domain.clock import SEOUL
 from nara.domain.enums import Phase
 
@@ -29,25 +28,27 @@ SignalState = Literal["pending", "sent", "failed", "superseded"]
 class OutageCreate(ApiModel):
     """An outage that has ended: when the site went down, when it came back, and why."""
 
-    started_at: AwareDatetime = Field(description="when the site went down, with a time zone")
-    recovered_at: AwareDatetime = Field(
-        description="when it was back; not in the future (a clock skew of 2 minutes is allowed)"
+    started_at: Moment = Field(
+        description="when the site went down, with a time zone (from 2000 up to 2100); at "
+        "most 7 days before recovered_at (rule outage-length)"
     )
-    reason: str = Field(min_length=1, max_length=500, description="what failed, for the notice")
+    recovered_at: Moment = Field(
+        description="when it was back: after started_at (rule outage-window) and not in the "
+        "future, a clock skew of 2 minutes allowed (rule outage-declared-after-recovery)"
+    )
+    reason: Annotated[str, Text(500, lines=True)] = Field(description="what failed, for the notice")
 
     @field_validator("recovered_at")
     @classmethod
     def _after_start(cls, value: datetime, info: ValidationInfo) -> datetime:
         started = info.data.get("started_at")
         if started is not None and value <= started:
-            raise PydanticCustomError(
+            raise refuse(
                 "outage_window",
-                "recovered_at {recovered} must come after started_at {started}",
-                {
-                    "recovered": value.isoformat(),
-                    "started": started.isoformat(),
-                    "accepted": f"a time after started_at {started.isoformat()}",
-                },
+                f"recovered_at {value.isoformat()} must come after started_at "
+                f"{started.isoformat()}",
+                f"a time after started_at {started.isoformat()}",
+                "outage-window",
             )
         return value
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, Strict
 
-from nara.api.schemas.base import ApiModel, ReadModel
+from nara.api.schemas.base import ApiModel, ReadModel, Text
 from nara.domain.enums import Role
 
 
 class InspectionRequest(ApiModel):
-    accepted: bool
-    note: str = Field("", max_length=2000)
+    accepted: Annotated[bool, Strict()]
+    note: Annotated[str, Text(2000, min_length=0, lines=True)] = ""
 
 
 class InspectOutcome(ReadModel):

@@ -6,30 +6,54 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, Strict, ValidationInfo, field_validator
 
-from nara.api.schemas.base import ApiModel, ReadModel
+from nara.api.schemas.base import (
+    HORIZON,
+    MAX_KRW,
+    AgencyCode,
+    ApiModel,
+    Deadline,
+    Money,
+    ReadModel,
+    Text,
+    refuse,
+)
 from nara.domain.enums import AgencyKind, Category, Method, PaymentKind, PaymentState, Phase, Role
 
-Krw = Annotated[int, Field(gt=0, strict=True, description="whole KRW")]
+Reason = Annotated[str, Text(500, lines=True)]
+_AHEAD = f"at most {HORIZON.days} days ahead (rule deadline-horizon)"
 
 
 class TenderCreate(ApiModel):
     """An announcement. The agency and its kind come from the officer's person record."""
 
-    title: str = Field(min_length=1, max_length=300)
-    description: str = Field("", max_length=20_000)
+    title: Annotated[str, Text(300)]
+    description: Annotated[str, Text(20_000, min_length=0, lines=True)] = ""
     category: Category
     method: Method = Method.GENERAL
-    estimated_price: Krw
-    base_amount: Krw | None = Field(
-        None, description="base of the reserve prices; defaults to the estimated price"
+    estimated_price: Money = Field(
+        description=f"whole KRW from 1 to {MAX_KRW:,}; the rule tables decide which prices "
+        "a category and method allow (rules lower-limit-rate, reserve-base-amount)"
     )
-    deadline: AwareDatetime = Field(description="bid deadline, with a time zone")
-    opening_at: AwareDatetime = Field(description="opening time, after the deadline")
-    urgent: bool = Field(False, description="urgent tenders have a shorter notice period")
-    region: str | None = Field(None, max_length=40)
-    agency_code: str | None = Field(
+    base_amount: Money | None = Field(
+        None,
+        description=f"base of the reserve prices, whole KRW from 1 to {MAX_KRW:,}; defaults "
+        "to the estimated price; large enough to split into 15 bands (rule "
+        "reserve-base-amount)",
+    )
+    deadline: Deadline = Field(
+        description=f"bid deadline, with a time zone, {_AHEAD}, after the notice period "
+        "(rules notice-period, deadline-on-the-hour, deadline-hour-capacity)"
+    )
+    opening_at: Deadline = Field(
+        description=f"opening time, after the deadline (rule opening-after-deadline), {_AHEAD}"
+    )
+    urgent: Annotated[bool, Strict()] = Field(
+        False, description="urgent tenders have a shorter notice period"
+    )
+    region: Annotated[str, Text(40)] | None = None
+    agency_code: AgencyCode | None = Field(
         None, description="optional; when sent it must be the officer's own agency"
     )
 
@@ -116,19 +140,32 @@ class TenderPage(ApiModel):
 
 
 class ExtendDeadlineRequest(ApiModel):
-    deadline: AwareDatetime
-    opening_at: AwareDatetime
-    reason: str = Field(min_length=1, max_length=500)
+    deadline: Deadline = Field(
+        description=f"the new deadline: later than the current one (rule extension-later), "
+        f"{_AHEAD}, after the notice period (rule notice-period)"
+    )
+    opening_at: Deadline = Field(
+        description=f"the new opening, after the new deadline (rule opening-after-deadline), "
+        f"{_AHEAD}"
+    )
+    reason: Reason
 
-    @model_validator(mode="after")
-    def _opening_after_deadline(self) -> ExtendDeadlineRequest:
-        if self.opening_at <= self.deadline:
-            raise ValueError("opening_at must come after deadline")
-        return self
+    @field_validator("opening_at")
+    @classmethod
+    def _opening_after_deadline(cls, opening_at: datetime, info: ValidationInfo) -> datetime:
+        deadline = info.data.get("deadline")
+        if deadline is not None and opening_at <= deadline:
+            raise refuse(
+                "opening_after_deadline",
+                "opening_at must come after deadline",
+                f"a time after the deadline {deadline.isoformat()}",
+                "opening-after-deadline",
+            )
+        return opening_at
 
 
 class CancelRequest(ApiModel):
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Reason
 
 
 class ScheduleChange(ReadModel):

@@ -25,7 +25,7 @@ from nara.contracts.search import (
     TENDER_PHASE,
 )
 from nara.contracts.tender import TenderInput, TenderTerms
-from nara.domain import ranking
+from nara.domain import ranking, reserve_prices
 from nara.domain.calendar import SEOUL
 from nara.domain.enums import Method, Phase, Role
 from nara.domain.errors import Conflict, Forbidden, TemporalUnavailable
@@ -93,6 +93,13 @@ async def create(
             estimated_price=draft.estimated_price,
             on=now.astimezone(SEOUL).date(),
         )
+    # ... and its reserve prices must be drawable at the opening.
+    reserve_prices.check_base_amount(
+        base_amount=draft.base_amount or draft.estimated_price,
+        category=draft.category,
+        agency_kind=agency.kind,
+        on=now.astimezone(SEOUL).date(),
+    )
     # Lock order: the audit head before the deadline-hour lock and the new tender row, as
     # every writer takes them (the announce activity upserts this row after the head).
     await lock_audit_head(session)

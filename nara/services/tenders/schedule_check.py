@@ -21,9 +21,19 @@ from nara.domain.rules import rules_on
 from nara.settings import Settings
 from nara.store import tenders
 
+STRETCHED = timedelta(days=3650)
+"""How far stretched time reaches: ten years, beyond any notice period. A time further
+ahead is moved on by its real remainder, so the order of two times is kept and the result
+stays far from datetime's year 9999 for any time the API accepts."""
+
 
 def _stretch(now: datetime, at: datetime, scale: int) -> datetime:
-    return now + (at - now) * scale
+    """`at` as far from `now` as `scale` times its real distance, up to STRETCHED."""
+    ahead = at - now
+    linear = STRETCHED / scale
+    if ahead <= linear:
+        return now + ahead * scale
+    return now + STRETCHED + (ahead - linear)
 
 
 def _shrink(now: datetime, at: datetime, scale: int) -> datetime:
