@@ -3,6 +3,7 @@ fingerprint over one bid document, and every way an assertion or enrolment is re
 
 from __future__ import annotations
 
+import base64
 import stat
 import uuid
 from dataclasses import replace
@@ -10,13 +11,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nara.domain.bid_document import BidDocument
 from nara.domain.enums import Role
 from nara.domain.errors import CredentialTaken, NotFound, PasskeyRefused
 from nara.services.actors import Actor, Authentication
-from nara.services.passkeys import assertions, enrolment
+from nara.services.passkeys import assertions, checks, enrolment
 from nara.services.passkeys.models import (
     PasskeyAssertion,
     PasskeyView,
@@ -345,3 +348,39 @@ async def test_a_passkey_login_cannot_enrol_passkeys(db_session: AsyncSession) -
         await _enrol(db_session, by_passkey, SoftwareAuthenticator())
     assert _refusal(caught)[0] == "needs-certificate-login"
     assert "certificate" in str(caught.value.fix)
+
+
+_piece = st.one_of(
+    st.binary(max_size=80).map(lambda b: base64.urlsafe_b64encode(b).decode().rstrip("=")),
+    st.text(max_size=20),
+    st.sampled_from(["", "A", "AA", "e30", "W10", "bnVsbA", "eyJ0eXBlIjo1fQ"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(client_data=_piece, authenticator_data=_piece, signature=_piece, attestation=_piece)
+def test_hostile_bytes_are_a_refusal_never_a_crash(
+    client_data: str, authenticator_data: str, signature: str, attestation: str
+) -> None:
+    """Whatever the bytes (bad base64, UTF-8, JSON, CBOR, fields of the wrong type), the
+    checks answer a `Check` (a 403 or 401 naming the reason), never another exception."""
+    assertion = {
+        "id": "AAAA",
+        "rawId": "AAAA",
+        "type": "public-key",
+        "response": {
+            "clientDataJSON": client_data,
+            "authenticatorData": authenticator_data,
+            "signature": signature,
+        },
+    }
+    with pytest.raises(checks.Check):
+        checks.assertion(assertion, challenge=b"x" * 32, rp=RP, public_key=b"\xa0")
+    registration = {
+        "id": "AAAA",
+        "rawId": "AAAA",
+        "type": "public-key",
+        "response": {"clientDataJSON": client_data, "attestationObject": attestation},
+    }
+    with pytest.raises(checks.Check):
+        checks.registration(registration, challenge=b"x" * 32, rp=RP)

@@ -13,7 +13,7 @@ from nara.api.deps import (
     SessionDep,
     VerifierDep,
 )
-from nara.api.problems import PROBLEM_RESPONSES
+from nara.api.problems import problem_responses
 from nara.api.schemas.auth import LoginRead
 from nara.api.schemas.passkeys import (
     CeremonyOptionsRead,
@@ -25,14 +25,17 @@ from nara.api.schemas.registry import PersonRead
 from nara.services.passkeys import enrolment
 from nara.services.passkeys import login as logins
 
-router = APIRouter(prefix="/passkeys", tags=["passkeys"], responses=PROBLEM_RESPONSES)
-login_router = APIRouter(prefix="/auth/passkey", tags=["auth"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/passkeys", tags=["passkeys"], responses=problem_responses(500, 503))
+login_router = APIRouter(
+    prefix="/auth/passkey", tags=["auth"], responses=problem_responses(500, 503)
+)
 
 
 @router.post(
     "/registration/options",
     response_model=CeremonyOptionsRead,
     status_code=201,
+    responses=problem_responses(401),
     summary="Start enrolling a passkey (from a certificate login)",
     description=(
         "A single-use registration challenge for you, valid `PASSKEY_CHALLENGE_TTL_S`, and "
@@ -52,6 +55,7 @@ async def registration_options(
     "/registration",
     response_model=PasskeyRead,
     status_code=201,
+    responses=problem_responses(400, 401, 403, 422),
     summary="Enrol a passkey: the answer of navigator.credentials.create()",
     description=(
         "The challenge is used up whatever the outcome. Refused (403 `passkey-refused`, "
@@ -77,7 +81,12 @@ async def enrol(
     return PasskeyRead.model_validate(passkey)
 
 
-@router.get("", response_model=list[PasskeyRead], summary="Your passkeys in use")
+@router.get(
+    "",
+    response_model=list[PasskeyRead],
+    responses=problem_responses(401),
+    summary="Your passkeys in use",
+)
 async def list_mine(session: SessionDep, actor: ActorDep) -> list[PasskeyRead]:
     return [
         PasskeyRead.model_validate(p)
@@ -88,6 +97,7 @@ async def list_mine(session: SessionDep, actor: ActorDep) -> list[PasskeyRead]:
 @router.delete(
     "/{passkey_id}",
     response_model=PasskeyRead,
+    responses=problem_responses(401, 404, 422),
     summary="Remove one of your passkeys; the sessions its logins opened end",
     description=(
         "The credential stays bound to you: it can never be enrolled again, by you or "
@@ -104,6 +114,7 @@ async def remove(passkey_id: uuid.UUID, session: SessionDep, actor: ActorDep) ->
     "/options",
     response_model=CeremonyOptionsRead,
     status_code=201,
+    responses=problem_responses(),
     summary="Ask a single-use passkey login challenge (anyone)",
     description=(
         "`public_key` holds the options for `navigator.credentials.get()`; they name no "
@@ -120,6 +131,7 @@ async def login_options(session: SessionDep, rp: RelyingPartyDep) -> CeremonyOpt
     "",
     response_model=LoginRead,
     status_code=201,
+    responses=problem_responses(400, 401, 422),
     summary="Log in with a passkey enrolled from a certificate login; opens a session",
     description=(
         "The same session as POST /auth/login, opened on the certificate that enrolled "

@@ -9,12 +9,23 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from nara.api.schemas.base import ApiModel, ReadModel
+from nara.api.schemas.base import ApiModel, Checked, Code, ReadModel, Text, Whole
 from nara.services.passkeys import models
 
-B64 = Annotated[str, Field(min_length=1, max_length=2_000, pattern=r"^[A-Za-z0-9_\-]+=*$")]
-"""Base64url (WebAuthn's encoding of bytes in JSON)."""
-B64Large = Annotated[str, Field(min_length=1, max_length=20_000, pattern=r"^[A-Za-z0-9_\-]+=*$")]
+
+def _base64url(max_length: int) -> Checked:
+    return Code(
+        rf"[A-Za-z0-9_-]{{1,{max_length}}}={{0,2}}",
+        what="base64url",
+        accepted=f"base64url (A-Z, a-z, 0-9, - and _), 1 to {max_length:,} characters",
+    )
+
+
+B64 = Annotated[str, _base64url(2_000)]
+"""Base64url (WebAuthn's encoding of bytes in JSON): ids, client data, a signature."""
+B64Large = Annotated[str, _base64url(20_000)]
+"""Base64url of an attestation object (a certificate chain may ride in it)."""
+Word = Annotated[str, Text(32)]
 
 
 class _Credential(ApiModel):
@@ -22,9 +33,12 @@ class _Credential(ApiModel):
     raw_id: B64 = Field(alias="rawId", description="the same id (WebAuthn sends both)")
     type: Literal["public-key"] = "public-key"
     client_extension_results: dict[str, Any] = Field(
-        default_factory=dict, alias="clientExtensionResults"
+        default_factory=dict,
+        alias="clientExtensionResults",
+        max_length=16,
+        description="ignored and never stored (no extension is asked for)",
     )
-    authenticator_attachment: str | None = Field(None, alias="authenticatorAttachment")
+    authenticator_attachment: Word | None = Field(None, alias="authenticatorAttachment")
 
 
 class AssertionResponseBody(ApiModel):
@@ -57,11 +71,13 @@ class PasskeyAssertionBody(_Credential):
 class AttestationResponseBody(ApiModel):
     client_data_json: B64 = Field(alias="clientDataJSON")
     attestation_object: B64Large = Field(alias="attestationObject")
-    transports: list[str] | None = None
+    transports: list[Word] | None = Field(None, max_length=8)
     # What browsers' toJSON() adds; the attestation object holds all of it already.
     authenticator_data: B64Large | None = Field(None, alias="authenticatorData")
     public_key: B64Large | None = Field(None, alias="publicKey")
-    public_key_algorithm: int | None = Field(None, alias="publicKeyAlgorithm")
+    public_key_algorithm: Annotated[int, Whole(-65_536, 65_536)] | None = Field(
+        None, alias="publicKeyAlgorithm"
+    )
 
 
 class RegistrationCredentialBody(_Credential):
@@ -94,7 +110,7 @@ class CeremonyOptionsRead(ReadModel):
 
 class PasskeyCreate(ApiModel):
     challenge_id: uuid.UUID = Field(description="of POST /passkeys/registration/options")
-    name: str = Field("passkey", min_length=1, max_length=80, description="yours to recognise it")
+    name: Annotated[str, Text(80)] = Field("passkey", description="yours to recognise it")
     credential: RegistrationCredentialBody
 
 

@@ -27,6 +27,10 @@ from webauthn.helpers.structs import AuthenticatorData
 from nara.domain.passkeys import PasskeyProblem
 from nara.services.passkeys.models import RelyingParty
 
+_UNREADABLE = (WebAuthnException, ValueError, TypeError, KeyError, AttributeError, IndexError)
+"""What reading hostile bytes can raise (bad base64, UTF-8, JSON, CBOR, a field of the
+wrong type): a malformed or invalid credential, never a server error."""
+
 
 class Check(Exception):
     """A failed check: which one (`problem`) and the words for it."""
@@ -51,14 +55,14 @@ def decode(value: str, what: str) -> bytes:
     """Bytes from base64url, or a `malformed` check naming what could not be read."""
     try:
         return base64url_to_bytes(value)
-    except (ValueError, TypeError) as error:
+    except _UNREADABLE as error:
         raise Check(PasskeyProblem.MALFORMED, f"{what} is not base64url: {error}") from None
 
 
 def _client_data(raw: str, *, ceremony: str, challenge: bytes, rp: RelyingParty) -> None:
     try:
         client_data = parse_client_data_json(decode(raw, "clientDataJSON"))
-    except WebAuthnException as error:
+    except _UNREADABLE as error:
         raise Check(PasskeyProblem.MALFORMED, f"clientDataJSON: {error}") from None
     if client_data.type != ceremony:
         raise Check(
@@ -80,7 +84,7 @@ def _client_data(raw: str, *, ceremony: str, challenge: bytes, rp: RelyingParty)
 def _authenticator_data(raw: bytes, rp: RelyingParty) -> AuthenticatorData:
     try:
         data = parse_authenticator_data(raw)
-    except (WebAuthnException, ValueError, IndexError) as error:
+    except _UNREADABLE as error:
         raise Check(PasskeyProblem.MALFORMED, f"authenticatorData: {error}") from None
     _scope_and_flags(data, rp)
     return data
@@ -106,7 +110,7 @@ def registration(credential: dict[str, Any], *, challenge: bytes, rp: RelyingPar
     _client_data(response["clientDataJSON"], ceremony="webauthn.create", challenge=challenge, rp=rp)
     try:
         attested = parse_attestation_object(decode(response["attestationObject"], "attestation"))
-    except (WebAuthnException, ValueError, IndexError, KeyError) as error:
+    except _UNREADABLE as error:
         raise Check(PasskeyProblem.MALFORMED, f"attestationObject: {error}") from None
     _scope_and_flags(attested.auth_data, rp)
     try:
@@ -117,7 +121,7 @@ def registration(credential: dict[str, Any], *, challenge: bytes, rp: RelyingPar
             expected_origin=rp.origin,
             require_user_verification=True,
         )
-    except (WebAuthnException, ValueError, KeyError, TypeError) as error:
+    except _UNREADABLE as error:
         raise Check(PasskeyProblem.INVALID, f"the registration did not verify: {error}") from None
     return Registered(
         credential_id=verified.credential_id,
@@ -153,6 +157,6 @@ def assertion(
             credential_current_sign_count=0,  # judged by `assertions.record`, atomically
             require_user_verification=True,
         )
-    except (WebAuthnException, ValueError, KeyError, TypeError) as error:
+    except _UNREADABLE as error:
         raise Check(PasskeyProblem.INVALID, f"the assertion did not verify: {error}") from None
     return verified.new_sign_count
