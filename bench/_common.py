@@ -401,11 +401,23 @@ async def login(
 ) -> dict[str, str]:
     """Log `person` in as they would (a key certified by the stack's CA, a signed
     challenge); their `Authorization` header, also `as_(person)` from then on."""
-    if stack.api_url not in _keyrings:
-        _keyrings[stack.api_url] = stack.keyring()
-    session = await _keyrings[stack.api_url].login(http, person, business_no=business_no)
+    session = await keyring(stack).login(http, person, business_no=business_no)
     _headers[person] = session.headers
     return session.headers
+
+
+def keyring(stack: ApiStack) -> Keyring:
+    """The stack's people's keys, certificates, sessions and passkeys."""
+    if stack.api_url not in _keyrings:
+        _keyrings[stack.api_url] = stack.keyring()
+    return _keyrings[stack.api_url]
+
+
+def signed_bid(
+    stack: ApiStack, person: str, notice_no: str, body: dict[str, Any]
+) -> dict[str, Any]:
+    """The bid body with `person`'s passkey assertion over exactly this bid."""
+    return keyring(stack).signed_bid(person, notice_no, body)
 
 
 def as_(person: str) -> dict[str, str]:
@@ -478,7 +490,7 @@ async def register_cast(
 ) -> Cast:
     """An agency with an officer and an inspector, and businesses each with one supplier
     agent, registered through the API by the stack's operator; everyone logs in (agents
-    with their business's certificate)."""
+    with their business's certificate, then enrol a passkey to confirm their bids)."""
     tag = uuid.uuid4().hex[:8]
     cast = Cast(
         agency_code=f"A{tag}",
@@ -531,6 +543,7 @@ async def register_cast(
             await http.post(f"/businesses/{no}/agents", headers=operator, json={"person_id": agent})
         )
         await login(http, stack, agent, business_no=no)
+        await keyring(stack).enrol_passkey(http, agent)
         cast.agents[no] = agent
         if on_business:
             on_business()

@@ -12,11 +12,14 @@ while it still counts as a legal notice period.
 Through the API, the stack's operator registers an agency with its officer and B businesses
 each with a supplier agent, and everyone logs in as a person would (a key certified by the
 CA simulator, a signed challenge, a bearer token that every later request carries, so every
-bid also resolves its session); then the officer announces one construction tender, waits
-for its workflow to open bidding, then submits B sealed bids (one per business) with C
-requests in flight:
-POST /tenders/{n}/bids, each a transaction that takes the audit-chain head and the tender
-row FOR SHARE, checks the database clock against the deadline and inserts the bid.
+bid also resolves its session), and every agent enrols a passkey on a software
+authenticator; then the officer announces one construction tender, waits for its workflow
+to open bidding, then submits B sealed bids (one per business) with C requests in flight:
+POST /tenders/{n}/bids, each with the agent's passkey assertion over that bid's document
+(signed before the clock starts), checked by the API (signature, origin, relying party,
+user verified, counter) before a transaction that takes the audit-chain head and the
+tender row FOR SHARE, moves the passkey's counter, checks the database clock against the
+deadline and inserts the bid.
 
 Run 1 sends B distinct bids. Run 2 announces a second tender and sends the same B bids
 plus replays: a share of requests (default 10%) repeat the client_key of another request
@@ -164,15 +167,31 @@ async def wait_bidding(http: httpx.AsyncClient, notice_no: str) -> float:
 
 
 async def submit_all(
-    http: httpx.AsyncClient, run: Run, requests: list[Request], concurrency: int, on_done: Any
+    http: httpx.AsyncClient,
+    stack: Any,
+    run: Run,
+    requests: list[Request],
+    concurrency: int,
+    on_done: Any,
 ) -> None:
+    # A retry resends the same bytes: one signed body per client key (signed by the
+    # agent's software authenticator, outside the measured time, as a browser would).
+    signed: dict[str, dict[str, Any]] = {}
+
     async def one(req: Request) -> None:
-        body = {
-            "business_no": req.business,
-            "price": req.price,
-            "reserve_picks": req.picks,
-            "client_key": req.client_key,
-        }
+        body = signed.get(req.client_key)
+        if body is None:
+            body = signed[req.client_key] = c.signed_bid(
+                stack,
+                req.agent,
+                run.notice_no,
+                {
+                    "business_no": req.business,
+                    "price": req.price,
+                    "reserve_picks": req.picks,
+                    "client_key": req.client_key,
+                },
+            )
         started = time.perf_counter()
         try:
             response = await http.post(
@@ -277,7 +296,12 @@ async def measure(args: Any) -> c.Outcome:
                     requests = plan(cast, replay_share=share, seed=len(runs))
                     task = bar.add_task(f"bids: {label}", total=len(requests), info="")
                     await submit_all(
-                        http, run, requests, args.concurrency, lambda t=task: bar.advance(t)
+                        http,
+                        stack,
+                        run,
+                        requests,
+                        args.concurrency,
+                        lambda t=task: bar.advance(t),
                     )
                     run.bids_in_db = await count_bids(stack.engine, run.notice_no)
                     bar.update(
@@ -330,7 +354,7 @@ async def measure(args: Any) -> c.Outcome:
         *rows_for(distinct, "distinct"),
         *rows_for(replayed, f"+{replay_count} replays"),
         (
-            "registration (3 writes, a certificate, a login)",
+            "registration (3 writes, a certificate, a login, a passkey)",
             f"{metrics['businesses_registered_per_s']:.0f} businesses/s",
         ),
         ("announcements retried after 503", str(announce_retries)),

@@ -2,7 +2,8 @@
 
 Each lifecycle is the one of tests/workflows/test_tender_lifecycle.py: a goods tender with a
 30-day notice period, three sealed bids (each with a bid guarantee from the guarantee-agency
-simulator, submitted through the bidding service `nara.services.bids.submit`), opening,
+simulator and the agent's passkey assertion from a software authenticator, submitted
+through the bidding service `nara.services.bids.submit`), opening,
 qualification review and award, the performance guarantee, both signatures, then three
 payments (advance, a progress payment with a subcontractor's direct share 30 days later,
 the final payment 30 more days later), each inspected and transferred by the bank simulator.
@@ -17,6 +18,7 @@ activities, the workflow tasks and the round trips.
 
 from __future__ import annotations
 
+import functools
 import random
 import statistics
 import sys
@@ -91,7 +93,41 @@ async def _register(sessions: Any, partners: Any, businesses: int) -> dict[str, 
     )
     for no in cast["businesses"]:
         await partners.bank.open_account(account_no=cast["accounts"][no], holder=no, balance=0)
+    cast["passkeys"] = {no: await _passkey(sessions, cast["agents"][no]) for no in cast["agents"]}
     return cast
+
+
+@functools.cache
+def _rp() -> Any:
+    """The relying party of the passkeys here (the settings' defaults)."""
+    from nara.services.passkeys import RelyingParty
+
+    return RelyingParty(rp_id="localhost", rp_name="Nara bench", origin="http://localhost:8000")
+
+
+async def _passkey(sessions: Any, agent: str) -> Any:
+    """A passkey for the agent on a software authenticator, enrolled through the passkey
+    service (registration options, the authenticator, enrolment); the authenticator."""
+    from nara.services import actors
+    from nara.services.passkeys import RegistrationCredential, enrolment
+    from nara.wallet.passkeys import SoftwareAuthenticator
+
+    device = SoftwareAuthenticator()
+    async with sessions() as s:
+        actor = await actors.get_actor(session=s, person_id=agent)
+        options = await enrolment.registration_options(session=s, rp=_rp(), actor=actor)
+        await s.commit()
+        answer = device.create(options.public_key, origin=_rp().origin)
+        await enrolment.enrol(
+            session=s,
+            rp=_rp(),
+            actor=actor,
+            challenge_id=options.challenge_id,
+            credential=RegistrationCredential.from_webauthn(answer),
+            name="bench",
+        )
+        await s.commit()
+    return device
 
 
 def _terms(cast: dict[str, Any], now: datetime) -> Any:
@@ -126,9 +162,12 @@ async def _bid(
     price: int,
     picks: tuple[int, int],
 ) -> None:
-    """A bid guarantee from the agency, then the sealed bid through the bidding service."""
+    """A bid guarantee from the agency, then the sealed bid through the bidding service,
+    confirmed with the agent's passkey."""
+    from nara.domain.bid_document import BidDocument
     from nara.domain.identifiers import NoticeNo
     from nara.services import actors, bids
+    from nara.services.passkeys import PasskeyAssertion
 
     cert = await partners.guarantee_agency.issue(
         kind="bid",
@@ -138,10 +177,23 @@ async def _bid(
         beneficiary=cast["agency"],
         idempotency_key=uuid.uuid4().hex,
     )
+    client_key = uuid.uuid4().hex
+    document = BidDocument.of(
+        notice_no=notice_no,
+        business_no=business,
+        price=price,
+        reserve_picks=picks,
+        client_key=client_key,
+        bid_guarantee_cert=cert.certificate_no,
+    )
+    signed = cast["passkeys"][business].confirm_bid(
+        document, rp_id=_rp().rp_id, origin=_rp().origin
+    )
     async with sessions() as s:
         actor = await actors.get_actor(session=s, person_id=cast["agents"][business])
         await bids.submit(
             session=s,
+            rp=_rp(),
             actor=actor,
             notice_no=notice_no,
             draft=bids.BidDraft(
@@ -149,7 +201,8 @@ async def _bid(
                 price=price,
                 reserve_picks=list(picks),
                 bid_guarantee_cert=cert.certificate_no,
-                client_key=uuid.uuid4().hex,
+                client_key=client_key,
+                passkey_assertion=PasskeyAssertion.from_webauthn(signed),
             ),
         )
         await s.commit()

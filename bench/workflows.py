@@ -9,7 +9,8 @@ simulators, one worker (`build_worker`) and the API (`nara api` by default).
    real deadlines fall on the hour (up to 1,500 per hour), and open 1 s later; the API
    checks the notice period on a compressed clock (NARA_TIME_SCALE). Measured: starts/s.
 2. Bidding: once every workflow has opened bidding, tender i gets PATTERN[i % len]
-   sealed bids through the API (default 0, 1 or 2 bids).
+   sealed bids through the API (default 0, 1 or 2 bids), each confirmed with the agent's
+   passkey (a software authenticator, enrolled after login).
 3. Closing: at the deadline every workflow closes bidding, opens the bids and either
    fails (no bid, or one bid in a competitive tender: recorded `failed`, re-announced as
    round 1 by a child workflow) or reaches `evaluating` (waits for the officer). Measured
@@ -109,19 +110,34 @@ async def phases(engine: Any, notices: list[str]) -> dict[str, str]:
         }
 
 
+_fingers: dict[str, asyncio.Lock] = {}
+
+
 async def bid(
-    http: httpx.AsyncClient, cast: c.Cast, notice_no: str, business: str, price: int, tally: Tally
+    http: httpx.AsyncClient,
+    stack: Any,
+    cast: c.Cast,
+    notice_no: str,
+    business: str,
+    price: int,
+    tally: Tally,
 ) -> None:
-    response = await http.post(
-        f"/tenders/{notice_no}/bids",
-        headers=c.as_(cast.agents[business]),
-        json={
-            "business_no": business,
-            "price": price,
-            "reserve_picks": [3, 11],
-            "client_key": uuid.uuid4().hex,
-        },
-    )
+    """A sealed bid, confirmed with the agent's passkey. One person confirms one bid at a
+    time: two assertions in flight at once could arrive out of counter order, and the
+    later counter would make the earlier one look replayed."""
+    agent = cast.agents[business]
+    body = {
+        "business_no": business,
+        "price": price,
+        "reserve_picks": [3, 11],
+        "client_key": uuid.uuid4().hex,
+    }
+    async with _fingers.setdefault(agent, asyncio.Lock()):
+        response = await http.post(
+            f"/tenders/{notice_no}/bids",
+            headers=c.as_(agent),
+            json=c.signed_bid(stack, agent, notice_no, body),
+        )
     if response.status_code != 201:
         tally.errors.append(f"POST /tenders/{{n}}/bids {c.problem(response)}")
 
@@ -239,7 +255,7 @@ async def measure(args: Any) -> c.Outcome:
                 ]
 
                 async def place(job: tuple[str, str, int]) -> None:
-                    await bid(http, cast, *job, tally)
+                    await bid(http, stack, cast, *job, tally)
                     bar.advance(bidding)
 
                 await c.gather_limited(jobs, args.concurrency, place)

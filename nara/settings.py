@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -94,8 +95,41 @@ class Settings(BaseSettings):
         description="demo only: notice periods are checked this many times faster than real "
         "time (the demo uses 20000: 7 days is 30 s); must be 1 in production",
     )
+    webauthn_rp_id: str = Field(
+        "localhost",
+        alias="WEBAUTHN_RP_ID",
+        description="relying party id of passkeys: the origin's host or a parent domain of it",
+    )
+    webauthn_rp_name: str = Field(
+        "Nara back office", alias="WEBAUTHN_RP_NAME", description="shown by authenticators"
+    )
+    webauthn_origin: str = Field(
+        "http://localhost:8000",
+        alias="WEBAUTHN_ORIGIN",
+        description="the web origin passkeys are used on (https in production)",
+    )
+    passkey_challenge_ttl_s: int = Field(
+        120, ge=5, alias="PASSKEY_CHALLENGE_TTL_S", description="passkey challenges expire"
+    )
     log_format: Literal["console", "json"] | None = Field(None, alias="LOG_FORMAT")
     log_level: str = Field("INFO", alias="LOG_LEVEL")
+
+    @model_validator(mode="after")
+    def _passkeys_scope_their_origin(self) -> Settings:
+        host = urlsplit(self.webauthn_origin).hostname or ""
+        rp_id = self.webauthn_rp_id
+        if not (host == rp_id or host.endswith(f".{rp_id}")):
+            raise ValueError(
+                f"WEBAUTHN_RP_ID {rp_id!r} must be the host of WEBAUTHN_ORIGIN "
+                f"{self.webauthn_origin!r} ({host!r}) or a parent domain of it"
+            )
+        secure = self.webauthn_origin.startswith("https://") or host == "localhost"
+        if self.env == "production" and not secure:
+            raise ValueError(
+                "NARA_ENV=production needs WEBAUTHN_ORIGIN on https (browsers offer passkeys "
+                f"only there, or on localhost), not {self.webauthn_origin!r}"
+            )
+        return self
 
     @model_validator(mode="after")
     def _production_needs_real_endpoints(self) -> Settings:

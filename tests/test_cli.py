@@ -33,6 +33,7 @@ COMMANDS = [
     "simulators",
     "people",
     "ca",
+    "passkey",
 ]
 
 
@@ -67,6 +68,10 @@ def test_top_level_help_lists_every_command() -> None:
         (["login"], ["challenge", "session.json", "0600", "--api-url"]),
         (["whoami"], ["person", "role"]),
         (["logout"], ["session"]),
+        (["passkey"], ["enrol", "list", "login"]),
+        (["passkey", "enrol"], ["--name", "WEBAUTHN_ORIGIN", "passkeys.json", "0600"]),
+        (["passkey", "list"], ["GET /passkeys"]),
+        (["passkey", "login"], ["POST /auth/passkey", "--api-url", "session.json"]),
         (
             ["simulators", "guarantee"],
             ["--port", "--ledger", "GUARANTEE_AGENCY_URL", "--admin-token", "SIMULATOR_ADMIN"],

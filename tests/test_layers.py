@@ -9,6 +9,9 @@ docs/architecture.md for the picture.
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -59,8 +62,8 @@ LAYERS: dict[str, tuple[set[str], str]] = {
     "demo": ({"domain", "wallet"} | _BASE, "plays a week through the public HTTP API only"),
     "wallet": (
         {"domain", "partners"},
-        "the person's side of identity (key, certificate from the CA, login by challenge): "
-        "HTTP only, no server code",
+        "the person's side of identity (key, certificate from the CA, login by challenge, "
+        "the software passkey authenticator): HTTP only, never imported by a server room",
     ),
     "embedded": ({"contracts"} | _BASE, "embedded PostgreSQL and Temporal binaries"),
 }
@@ -184,6 +187,50 @@ def test_workflows_do_not_import_settings_or_io() -> None:
         if module.split(".")[0] in io_modules
     ]
     assert not offenders, "\n".join(offenders)
+
+
+# Rooms that run in the back office's own processes (the API, the worker, the simulators).
+SERVER_ROOMS = {
+    "domain", "contracts", "store", "partners", "temporal", "workflows", "activities",
+    "services", "api", "workers", "simulators", "problem_json", "settings", "logs",
+    "embedded",
+}  # fmt: skip
+CLIENT_ONLY = "wallet"
+
+
+def test_no_server_room_may_import_the_persons_side() -> None:
+    """The software authenticator claims "user verified" without a sensor: a server that
+    could import it could vouch for a fingerprint nobody gave. No server room lists it."""
+    allowed = sorted(room for room in SERVER_ROOMS if CLIENT_ONLY in LAYERS[room][0])
+    assert not allowed, f"server rooms allowed to import {CLIENT_ONLY}: {allowed}"
+    assert not SERVER_ROOMS - set(LAYERS), sorted(SERVER_ROOMS - set(LAYERS))
+    reached = sorted(
+        f"{here} at {where[0]}"
+        for (here, there), where in _edges().items()
+        if there == CLIENT_ONLY and here in SERVER_ROOMS
+    )
+    assert not reached, f"server rooms import {CLIENT_ONLY}: {reached}"
+
+
+def test_the_server_processes_never_load_the_software_authenticator() -> None:
+    """Importing the API app and the worker (and everything they import) leaves nara.wallet
+    unloaded: the layer table holds for imports made at run time too."""
+    probe = (
+        "import sys, nara.api.app, nara.workers.main, nara.simulators.runner\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith('nara.wallet'))\n"
+        "assert not loaded, loaded\n"
+        "import nara.wallet.passkeys\n"
+        "assert 'nara.wallet.passkeys' in sys.modules\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=PACKAGE.parent,
+        env={**os.environ, "PYTHONPATH": str(PACKAGE.parent)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
 
 
 def test_a_forbidden_edge_is_caught(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from nara.api.routes import (
     decisions,
     health,
     outages,
+    passkeys,
     payments,
     registry,
     reports,
@@ -53,7 +54,12 @@ TAGS = [
         "name": "audit",
         "description": "The hash-chained audit log: auditors read it; operators verify the chain.",
     },
-    {"name": "auth", "description": "Login by a signed challenge; sessions; whoami."},
+    {"name": "auth", "description": "Login by a signed challenge or a passkey; sessions."},
+    {
+        "name": "passkeys",
+        "description": "Passkeys (FIDO2/WebAuthn), the fingerprint step: enrol from a "
+        "certificate login; every bid carries one's assertion over the bid document.",
+    },
     {"name": "operations", "description": "Health."},
 ]
 
@@ -70,6 +76,15 @@ role (officer, inspector, supplier, operator, auditor) and agency decide what th
 do; a supplier acts only for businesses that registered them as agent. Every route has
 one access rule (the table "Who may do what" in docs/architecture.md): a refusal is 401
 without a session, 403 otherwise, and says what is `missing` and who is `allowed`.
+
+**Passkeys** (the fingerprint step, WebAuthn): enrol one from a certificate login
+(`POST /passkeys/registration/options`, `navigator.credentials.create()`,
+`POST /passkeys/registration`); it then logs you in as well (`POST /auth/passkey/options`,
+`navigator.credentials.get()`, `POST /auth/passkey`). Every bid carries
+`passkey_assertion`: an assertion whose challenge is the SHA-256 of the bid document, the
+canonical JSON (keys sorted, no spaces, UTF-8) of `{"kind": "nara-bid", "version": 1,
+"notice_no", "business_no" (123-45-67890), "price", "reserve_picks" (sorted),
+"client_key", "bid_guarantee_cert"}`, so the fingerprint confirms that bid and no other.
 
 **Errors** are `application/problem+json` (RFC 9457) with `type`, `title`, `status`,
 `detail`, `field` (what was wrong) and `fix` (what to do).
@@ -188,8 +203,10 @@ def create_app(
         # Outermost, so every layer (incidents, sessions, bids) sees the real client. Only
         # the listed proxies are believed: X-Forwarded-For from anyone else is ignored.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+    app.include_router(passkeys.login_router)
     for module in (
         auth,
+        passkeys,
         tenders,
         bids,
         decisions,

@@ -12,6 +12,7 @@ import asyncio
 import re
 import time
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -22,6 +23,7 @@ from temporalio.client import Client
 from nara.domain.errors import TemporalUnavailable, Unauthenticated
 from nara.services.actors import AUTHORIZATION, Actor
 from nara.services.identity import Verifier
+from nara.services.passkeys import RelyingParty
 from nara.settings import Settings
 from nara.temporal import connect
 
@@ -164,6 +166,17 @@ async def get_actor(request: Request) -> Actor:
     return actor
 
 
+def get_relying_party(request: Request) -> RelyingParty:
+    """Who passkeys are made for and where they are used (the WEBAUTHN_* settings)."""
+    settings: Settings = request.app.state.settings
+    return RelyingParty(
+        rp_id=settings.webauthn_rp_id,
+        rp_name=settings.webauthn_rp_name,
+        origin=settings.webauthn_origin,
+        challenge_ttl=timedelta(seconds=settings.passkey_challenge_ttl_s),
+    )
+
+
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 TemporalDep = Annotated[Client, Depends(get_temporal)]
@@ -173,3 +186,4 @@ TokenDep = Annotated[str, Depends(get_token)]
 VerifierDep = Annotated[Verifier, Depends(get_verifier)]
 ClientAddressDep = Annotated[str | None, Depends(client_address)]
 WriterDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_writer)]
+RelyingPartyDep = Annotated[RelyingParty, Depends(get_relying_party)]

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from nara.cli import identity
+from nara.cli import identity, passkeys
 from nara.settings import get_settings
 
 app = typer.Typer(
@@ -379,6 +379,8 @@ app.add_typer(identity.ca_app, name="ca")
 app.command("login")(identity.login)
 app.command("whoami")(identity.whoami)
 app.command("logout")(identity.logout)
+# Development passkeys on a software authenticator (nara/cli/passkeys.py).
+app.add_typer(passkeys.passkey_app, name="passkey")
 
 
 def main() -> None:

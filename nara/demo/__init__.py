@@ -2,10 +2,11 @@
 
 Everything goes through HTTP exactly as users would: the demo plays the operators who
 register agencies and businesses, the officers who announce, review, award and sign,
-the suppliers' agents who get guarantees from the guarantee agency and bid, and the
-inspectors who accept the work. The bank simulator gets one armed fault: the first
-transfer is committed and then times out, and the worker's retry with the same
-idempotency key must not pay twice. At least one tender draws a single bid, fails and
+the suppliers' agents who get guarantees from the guarantee agency and bid (each bid
+confirmed with the agent's passkey, on a software authenticator, over that bid's
+document), and the inspectors who accept the work. The bank simulator gets one armed
+fault: the first transfer is committed and then times out, and the worker's retry with
+the same idempotency key must not pay twice. At least one tender draws a single bid, fails and
 is re-announced by its workflow; the demo bids on the new round.
 
 Deadlines are tens of seconds away: the API checks notice periods on a compressed clock

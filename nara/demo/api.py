@@ -20,6 +20,8 @@ class Api:
 
     Every person of the cast logs in as they would (`login`): a key certified by the CA
     (the keyring plays the CA's registration desk), a signed challenge, a session token.
+    Agents then enrol a passkey on a software authenticator (`enrol_passkey`) and confirm
+    every bid with it (`bid`), the fingerprint step of a real bidder.
     """
 
     def __init__(self, http: httpx.AsyncClient, keyring: Keyring) -> None:
@@ -32,6 +34,18 @@ class Api:
             await self.keyring.login(self.http, person, business_no=business_no)
         except LoginFailed as error:
             raise DemoError(f"{person} could not log in: {error}") from error
+
+    async def enrol_passkey(self, person: str) -> None:
+        """Give `person` a passkey, enrolled from their certificate session."""
+        try:
+            await self.keyring.enrol_passkey(self.http, person)
+        except LoginFailed as error:
+            raise DemoError(f"{person} could not enrol a passkey: {error}") from error
+
+    async def bid(self, person: str, notice: str, body: dict[str, Any]) -> Any:
+        """`POST /tenders/{notice}/bids`, confirmed with `person`'s passkey."""
+        signed = self.keyring.signed_bid(person, notice, body)
+        return await self.call("POST", f"/tenders/{notice}/bids", person=person, json=signed)
 
     async def call(
         self,

@@ -93,7 +93,8 @@ def business_no(i: int) -> str:
 
 async def register(cast: Cast, *, api: Api, bank: Bank, operator: str = OPERATOR) -> None:
     """The operator logs in and registers agencies, their officers and inspectors,
-    businesses and agents; everyone logs in; the bank opens their accounts."""
+    businesses and agents; everyone logs in; agents enrol a passkey; the bank opens their
+    accounts."""
     try:
         await api.login(operator)
     except DemoError as error:
@@ -161,4 +162,5 @@ async def _register_business(business: Business, *, api: Api, bank: Bank, operat
     )
     # A business-use certificate: bound to the business's registration number.
     await api.login(business.agent, business_no=business.no)
+    await api.enrol_passkey(business.agent)
     await bank.open_account(business.account, business.no, 0)

@@ -35,6 +35,7 @@ async def run_demo(
     simulator_admin_token: str | None = None,
     ca_url: str | None = None,
     operator: str = OPERATOR,
+    passkey_origin: str | None = None,
 ) -> DemoReport:
     """Play the week against a running stack and print its report.
 
@@ -51,6 +52,8 @@ async def run_demo(
         ca_url: the certificate authority (default: CA_URL).
         operator: an operator registered from the console (`nara people add`); the
             demo logs in as them to register everyone else.
+        passkey_origin: the API's WEBAUTHN_ORIGIN, where the agents' software
+            authenticators say they are (default: WEBAUTHN_ORIGIN).
 
     Raises:
         DemoError: no admin token, or the stack did not play along.
@@ -73,7 +76,11 @@ async def run_demo(
             base_url=guarantee_url or settings.guarantee_agency_url, timeout=30.0
         ) as guarantee_http,
         httpx.AsyncClient(base_url=bank_url or settings.bank_url, timeout=30.0) as bank_http,
-        Keyring(ca_url or settings.ca_url, admin_token=admin_token) as keyring,
+        Keyring(
+            ca_url or settings.ca_url,
+            admin_token=admin_token,
+            passkey_origin=passkey_origin or settings.webauthn_origin,
+        ) as keyring,
     ):
         api, bank = Api(http, keyring), Bank(bank_http, admin_token=admin_token)
         scale = await _time_scale(api, default=time_scale)

@@ -146,11 +146,10 @@ class TenderStory:
             beneficiary=self.plan.agency.code,
         )
         picks = self.week.rng.sample(range(1, 16), 2)
-        await self.api.call(
-            "POST",
-            f"/tenders/{self.notice}/bids",
-            person=business.agent,
-            json={
+        await self.api.bid(
+            business.agent,
+            self.notice,
+            {
                 "business_no": business.no,
                 "price": price,
                 "reserve_picks": picks,

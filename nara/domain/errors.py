@@ -222,6 +222,20 @@ class ProcessFailed(NaraError):
     code, title = "process-failed", "The tender process could not do this"
 
 
+class PasskeyRefused(Forbidden):
+    """A passkey registration or assertion does not prove what it must (a bid's assertion
+    for another document, origin or person; a replayed signature counter); `reason` names
+    the check (a `nara.domain.passkeys.PasskeyProblem` value)."""
+
+    code, title = "passkey-refused", "The passkey was refused"
+
+
+class PasskeyLoginRefused(Unauthenticated):
+    """A passkey login failed; `reason` names why (a `PasskeyProblem` value)."""
+
+    code, title = "passkey-login-refused", "The passkey login was refused"
+
+
 def catalogue() -> dict[str, type[NaraError]]:
     """Every error class by its name (the Temporal `ApplicationError` type)."""
     found: dict[str, type[NaraError]] = {}

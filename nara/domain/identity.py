@@ -61,3 +61,4 @@ class SessionEnd(StrEnum):
     IDLE = "idle"
     LOGGED_OUT = "logged-out"
     CERTIFICATE_REVOKED = "certificate-revoked"
+    PASSKEY_REMOVED = "passkey-removed"

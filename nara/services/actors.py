@@ -32,7 +32,8 @@ class Authentication:
 
     session_id: uuid.UUID
     method: str
-    """"certificate" (login by challenge); passkey logins will add their own."""
+    """"certificate" (login by challenge) or "passkey" (a passkey login, on the certificate
+    that enrolled the passkey)."""
     certificate_fingerprint: str
     """SHA-256 of the certificate's DER, lower-case hex."""
     certificate_serial: str

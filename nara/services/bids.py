@@ -17,12 +17,16 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nara.domain import ranking
+from nara.domain.bid_document import BidDocument
 from nara.domain.clock import SEOUL
 from nara.domain.enums import Phase
 from nara.domain.errors import DeadlinePassed, DuplicateBid, RuleViolation, WrongPhase
 from nara.services.actors import Actor, require_agent
 from nara.services.base import ServiceModel
 from nara.services.locks import lock_audit_head
+from nara.services.passkeys import assertions as passkeys
+from nara.services.passkeys.checks import Check
+from nara.services.passkeys.models import PasskeyAssertion, RelyingParty
 from nara.services.registry import get_business
 from nara.services.tenders.reading import tender_row
 from nara.store import audit, bids, clock
@@ -37,6 +41,19 @@ class BidDraft(ServiceModel):
     reserve_picks: list[int]  # two different reserve prices, numbered 1-15
     bid_guarantee_cert: str | None
     client_key: str  # sending the same key again answers the first bid
+    passkey_assertion: PasskeyAssertion | None = None
+    """The bidder's fingerprint: an assertion over this bid's document (required)."""
+
+    def document(self, notice_no: str) -> BidDocument:
+        """What the passkey assertion must confirm."""
+        return BidDocument.of(
+            notice_no=notice_no,
+            business_no=self.business_no,
+            price=self.price,
+            reserve_picks=self.reserve_picks,
+            client_key=self.client_key,
+            bid_guarantee_cert=self.bid_guarantee_cert,
+        )
 
 
 class BidView(ServiceModel):
@@ -49,6 +66,7 @@ class BidView(ServiceModel):
     reserve_picks: list[int]
     bid_guarantee_cert: str | None
     client_key: str
+    passkey_credential_id: str | None
     submitted_at: datetime
     status: str
     replayed: bool  # this answers an earlier submission
@@ -67,6 +85,7 @@ def _read(bid: Bid, tender: Tender, *, replayed: bool) -> BidView:
         reserve_picks=list(bid.reserve_picks),
         bid_guarantee_cert=bid.bid_guarantee_cert,
         client_key=bid.client_key,
+        passkey_credential_id=bid.passkey_credential_id,
         submitted_at=bid.submitted_at,
         status=bid.status,
         replayed=replayed,
@@ -130,9 +149,16 @@ async def _require_no_competitor(
 
 
 async def submit(
-    *, session: AsyncSession, actor: Actor, notice_no: str, draft: BidDraft
+    *, session: AsyncSession, rp: RelyingParty, actor: Actor, notice_no: str, draft: BidDraft
 ) -> BidView:
-    """Accept a sealed bid, or answer the earlier one with the same client key. Caller commits."""
+    """Accept a sealed bid, or answer the earlier one with the same client key. Caller commits.
+
+    A new bid needs the actor's passkey assertion over its document (PasskeyRefused, 403
+    naming `passkey_assertion`, otherwise); the signature is checked without locks, then
+    the counter moves (locking the passkey's row, before the audit head), in the bid's
+    transaction. A repeat of an earlier client key
+    answers the earlier bid without asking for the fingerprint again (a client's retry).
+    """
     tender = await tender_row(session=session, notice_no=notice_no)
     await require_agent(session=session, actor=actor, business_no=draft.business_no)
     await get_business(session=session, business_no=draft.business_no)
@@ -144,6 +170,27 @@ async def submit(
     ranking.check_bid_price(price=draft.price, base_amount=tender.base_amount)
     # Refuse early without locks (a snapshot read never waits); then decide under the locks.
     _require_open(tender, await clock.now(session))
+    confirmation = await passkeys.confirm_bid(
+        session=session,
+        rp=rp,
+        actor=actor,
+        document=draft.document(tender.notice_no),
+        assertion=draft.passkey_assertion,
+    )
+    # The counter moves first: its row lock comes before the audit head in the one lock
+    # order, and the audit head's critical section (every writer waits for it) stays as
+    # short as it was. A bid refused later rolls the counter back with everything else.
+    try:
+        await passkeys.record(session, confirmation)
+    except Check as failed:
+        # The same request sent twice at once: its twin took the counter and committed
+        # (it held the passkey's row until then). Answer the twin's bid.
+        twin = await bids.find_by_client_key(
+            session, tender_id=tender.id, client_key=draft.client_key
+        )
+        if twin is not None:
+            return _replay(twin, tender, draft)
+        raise passkeys.bid_refusal(failed) from None
 
     await lock_audit_head(session)
     tender = await tender_row(session=session, notice_no=notice_no, lock="share")
@@ -160,6 +207,7 @@ async def submit(
         price=draft.price,
         reserve_picks=draft.reserve_picks,
         bid_guarantee_cert=draft.bid_guarantee_cert,
+        passkey_credential_id=confirmation.credential_id,
         certificate_fingerprint=sent.certificate_fingerprint if sent else None,
         certificate_serial=sent.certificate_serial if sent else None,
         client_address=sent.client_address if sent else None,
@@ -186,6 +234,7 @@ async def submit(
         payload={
             "business_no": draft.business_no,
             "bid_id": str(bid.id),
+            "passkey_credential_id": confirmation.credential_id,
             "certificate_fingerprint": bid.certificate_fingerprint,
             "client_address": bid.client_address,
         },

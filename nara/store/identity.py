@@ -145,8 +145,11 @@ async def insert_session(
     certificate: PersonCertificate,
     client_address: str | None,
     ttl: timedelta,
+    method: str = "certificate",
+    passkey_id: uuid.UUID | None = None,
 ) -> AuthSession:
-    """A new session, ending at `ttl` from now or when the certificate expires, if sooner."""
+    """A new session, ending at `ttl` from now or when the certificate expires, if sooner.
+    A passkey login opens it on the certificate that enrolled the passkey."""
     now = func.clock_timestamp()
     row: AuthSession | None = await session.scalar(
         pg_insert(AuthSession)
@@ -160,6 +163,8 @@ async def insert_session(
             client_address=client_address,
             expires_at=func.least(now + ttl, certificate.not_after),
             last_seen_at=now,
+            method=method,
+            passkey_id=passkey_id,
         )
         .returning(AuthSession)
     )

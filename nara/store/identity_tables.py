@@ -68,3 +68,7 @@ class AuthSession(Base):
     last_seen_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
     end_reason: Mapped[str | None] = mapped_column(String(24))
+    method: Mapped[str] = mapped_column(String(16), server_default="certificate")
+    """How the session was opened: "certificate" (login by challenge) or "passkey"."""
+    passkey_id: Mapped[uuid.UUID | None] = mapped_column(UUID)
+    """The passkey a passkey login used (removing the passkey ends the session)."""

@@ -152,6 +152,8 @@ class Bid(Base):
     price: Mapped[int] = mapped_column(BigInteger)
     reserve_picks: Mapped[list[int]] = mapped_column(ARRAY(Integer))
     bid_guarantee_cert: Mapped[str | None] = mapped_column(String(40))
+    passkey_credential_id: Mapped[str | None] = mapped_column(Text)
+    """The passkey (credential id, base64url) whose assertion confirmed this bid."""
     submitted_at: Mapped[datetime] = _now()
     rank: Mapped[int | None] = mapped_column(Integer)
     bid_rate: Mapped[Decimal | None]

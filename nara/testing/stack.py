@@ -85,7 +85,11 @@ class ApiStack:
         """A keyring on the stack's CA: certificates for people, then their logins."""
         from nara.wallet.keyring import Keyring
 
-        return Keyring(self.ca_url, admin_token=self.simulator_admin_token)
+        return Keyring(
+            self.ca_url,
+            admin_token=self.simulator_admin_token,
+            passkey_origin=self.settings.webauthn_origin,
+        )
 
 
 def stack_settings(

@@ -8,7 +8,9 @@ somebody to the back office, over HTTP only, with no server code:
 - `login`: ask the CA to certify the key (`enrol`), then log in by challenge and get a
   session token (`login`), `whoami`, `logout`;
 - `token_file`: where `nara login` keeps the token between commands (mode 0600), and how
-  it is shown (never in full).
+  it is shown (never in full);
+- `passkeys`: a software passkey authenticator (the fingerprint step without a browser):
+  makes passkeys, answers passkey logins, confirms a bid document.
 
 The server's half is `nara.services.identity`; both agree on `nara.domain.identity`.
 """

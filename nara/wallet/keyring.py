@@ -7,17 +7,25 @@ and keeps their session tokens:
     keyring = Keyring(ca_url, admin_token=token)
     await keyring.login(http, "officer-1230000")
     await http.post("/tenders", json=..., headers=keyring.headers("officer-1230000"))
+
+A supplier's agent also gets a passkey on a software authenticator of their own
+(`enrol_passkey`, after a certificate login) and confirms every bid with it (`signed_bid`);
+`passkey_login` then logs them in without the certificate.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
+from typing import Any
 
 import httpx
 
 from nara.partners.ca import CertificateAuthorityClient
 from nara.wallet.keys import Credential
 from nara.wallet.login import Session, enrol, login
+from nara.wallet.passkey_api import enrol_passkey, passkey_login, signed_bid
+from nara.wallet.passkeys import SoftwareAuthenticator
 
 
 class Keyring:
@@ -28,10 +36,20 @@ class Keyring:
         admin_token: its admin token (issuing a certificate is an admin call).
     """
 
-    def __init__(self, ca_url: str, *, admin_token: str, timeout_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        ca_url: str,
+        *,
+        admin_token: str,
+        timeout_s: float = 10.0,
+        passkey_origin: str = "http://localhost:8000",
+    ) -> None:
         self.ca = CertificateAuthorityClient(ca_url, timeout_s, admin_token=admin_token)
+        self.passkey_origin = passkey_origin
+        """The back office's WEBAUTHN_ORIGIN (where a browser would be)."""
         self.credentials: dict[str, Credential] = {}
         self.sessions: dict[str, Session] = {}
+        self.authenticators: dict[str, SoftwareAuthenticator] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def credential(self, person_id: str, *, business_no: str | None = None) -> Credential:
@@ -59,6 +77,30 @@ class Keyring:
             return self.sessions[person_id].headers
         except KeyError:
             raise KeyError(f"{person_id} has not logged in (Keyring.login first)") from None
+
+    async def enrol_passkey(self, http: httpx.AsyncClient, person_id: str) -> dict[str, Any]:
+        """A passkey on the person's own software authenticator, enrolled from their
+        (certificate) session; the passkey as `GET /passkeys` shows it."""
+        device = self.authenticators.setdefault(person_id, SoftwareAuthenticator())
+        return await enrol_passkey(
+            http, self.headers(person_id), device, origin=self.passkey_origin
+        )
+
+    def signed_bid(self, person_id: str, notice_no: str, bid: Mapping[str, Any]) -> dict[str, Any]:
+        """The bid body with the person's fingerprint over exactly this bid."""
+        try:
+            device = self.authenticators[person_id]
+        except KeyError:
+            raise KeyError(f"{person_id} has no passkey (Keyring.enrol_passkey first)") from None
+        return signed_bid(device, notice_no, bid, origin=self.passkey_origin)
+
+    async def passkey_login(self, http: httpx.AsyncClient, person_id: str) -> Session:
+        """Log the person in with their passkey; their session (also `headers` from now)."""
+        session = await passkey_login(
+            http, self.authenticators[person_id], origin=self.passkey_origin
+        )
+        self.sessions[person_id] = session
+        return session
 
     async def aclose(self) -> None:
         await self.ca.aclose()

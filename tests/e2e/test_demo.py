@@ -22,6 +22,7 @@ async def test_demo_week_completes_every_tender_and_never_pays_twice(stack: ApiS
         simulator_admin_token=stack.simulator_admin_token,
         ca_url=stack.ca_url,
         operator=stack.operator,
+        passkey_origin=stack.settings.webauthn_origin,
         console=console,
         seed=7,
     )

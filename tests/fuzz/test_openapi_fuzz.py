@@ -79,6 +79,10 @@ ACTS = {
     "POST /businesses": "operator",
     "POST /people": "operator",
     "POST /businesses/{business_no}/agents": "operator",
+    "POST /passkeys/registration/options": "agent",
+    "POST /passkeys/registration": "agent",
+    "GET /passkeys": "agent",
+    "DELETE /passkeys/{passkey_id}": "agent",
 }
 
 

@@ -2,7 +2,9 @@
 
 Everyone logs in as a person would: a key certified by the stack's CA, a signed challenge,
 a session token (`login`); `as_(person)` is then the `Authorization: Bearer` header of
-their session. The stack's operator (registered from the console) registers the rest.
+their session. Business agents also enrol a passkey on a software authenticator and
+confirm every bid with it (`bid`). The stack's operator (registered from the console)
+registers the rest.
 """
 
 from __future__ import annotations
@@ -235,6 +237,7 @@ async def register(
                 await http.post(f"/businesses/{no}/agents", headers=op, json={"person_id": agent})
             )
             await login(http, stack, agent, business_no=no)
+            await keyring(stack).enrol_passkey(http, agent)
             if bank_accounts:
                 await ok(
                     await bank.post(
@@ -325,7 +328,8 @@ async def bid(
     picks: tuple[int, int] = (3, 9),
     client_key: str | None = None,
 ) -> httpx.Response:
-    """Issue a bid guarantee at the agency simulator and submit the bid."""
+    """Issue a bid guarantee at the agency simulator and submit the bid, confirmed with the
+    agent's passkey as a supplier would."""
     cert = await issue_guarantee(
         stack,
         kind="bid",
@@ -334,16 +338,18 @@ async def bid(
         amount=price // 20 + 1,
         agency_code=cast.agency_code,
     )
+    agent = cast.agents[business]
+    body = {
+        "business_no": business,
+        "price": price,
+        "reserve_picks": list(picks),
+        "bid_guarantee_cert": cert,
+        "client_key": client_key or uuid.uuid4().hex,
+    }
     return await http.post(
         f"/tenders/{notice_no}/bids",
-        json={
-            "business_no": business,
-            "price": price,
-            "reserve_picks": list(picks),
-            "bid_guarantee_cert": cert,
-            "client_key": client_key or uuid.uuid4().hex,
-        },
-        headers=as_(cast.agents[business]),
+        json=keyring(stack).signed_bid(agent, notice_no, body),
+        headers=as_(agent),
     )
 
 

@@ -18,6 +18,7 @@ from tests.integration.support import (
     ApiStack,
     announce,
     as_,
+    keyring,
     ok,
     operator,
     person,
@@ -126,12 +127,14 @@ async def test_rules_that_keep_rates_and_openings_inside_their_columns(stack: Ap
         ceiling = 100_000_000 * BID_PRICE_CEILING
 
         def bid(business: str, price: int) -> dict[str, Any]:
-            return {
+            """A bid confirmed with the agent's passkey, as a supplier sends it."""
+            body = {
                 "business_no": business,
                 "price": price,
                 "reserve_picks": [2, 9],
                 "client_key": uuid.uuid4().hex,
             }
+            return keyring(stack).signed_bid(cast.agents[business], notice, body)
 
         above = await http.post(
             f"/tenders/{notice}/bids", headers=as_(cast.agents[first]), json=bid(first, ceiling + 1)

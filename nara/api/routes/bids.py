@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from nara.api.deps import ActorDep, SessionDep
+from nara.api.deps import ActorDep, RelyingPartyDep, SessionDep
 from nara.api.problems import problem_responses
 from nara.api.schemas.base import NoticeNumber
 from nara.api.schemas.bids import BidCreate, BidRead
@@ -25,7 +25,11 @@ router = APIRouter(prefix="/tenders", tags=["bids"], responses=problem_responses
     description=(
         "Accepted only while bidding is open by the database clock (409 DeadlinePassed "
         "otherwise, naming the deadline and the server time). One bid per business (409 "
-        "DuplicateBid); the same `client_key` again answers the first bid with 200."
+        "DuplicateBid); the same `client_key` again answers the first bid with 200. "
+        "`passkey_assertion` is required: the bidder's passkey assertion whose challenge is "
+        "the SHA-256 of this bid's document (see the API description); without it, or for "
+        "another document, origin, person or a counter already seen, 403 `passkey-refused` "
+        "names the field and the `reason`, and nothing is stored."
     ),
 )
 async def submit_bid(
@@ -34,9 +38,11 @@ async def submit_bid(
     response: Response,
     session: SessionDep,
     actor: ActorDep,
+    rp: RelyingPartyDep,
 ) -> BidRead:
     bid = await bids.submit(
         session=session,
+        rp=rp,
         actor=actor,
         notice_no=notice_no,
         draft=bids.BidDraft(
@@ -45,6 +51,9 @@ async def submit_bid(
             reserve_picks=body.reserve_picks,
             bid_guarantee_cert=body.bid_guarantee_cert,
             client_key=body.client_key,
+            passkey_assertion=body.passkey_assertion.to_service()
+            if body.passkey_assertion
+            else None,
         ),
     )
     await session.commit()

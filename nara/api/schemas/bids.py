@@ -17,6 +17,7 @@ from nara.api.schemas.base import (
     Whole,
     refuse,
 )
+from nara.api.schemas.passkeys import PasskeyAssertionBody
 
 Pick = Annotated[int, Whole(1, 15)]
 ClientKey = Annotated[str, Text(80, min_length=8)]
@@ -40,6 +41,11 @@ class BidCreate(ApiModel):
     )
     client_key: ClientKey = Field(
         description="chosen by the client; sending the same key again answers the first bid",
+    )
+    passkey_assertion: PasskeyAssertionBody | None = Field(
+        None,
+        description="required: the bidder's passkey assertion (PublicKeyCredential.toJSON() of "
+        "navigator.credentials.get()) whose challenge is the SHA-256 of this bid's document",
     )
 
     @field_validator("reserve_picks")
@@ -65,6 +71,9 @@ class BidRead(ReadModel):
     reserve_picks: list[int]
     bid_guarantee_cert: str | None
     client_key: str
+    passkey_credential_id: str | None = Field(
+        description="the passkey whose assertion confirmed the bid"
+    )
     submitted_at: datetime
     status: str
     replayed: bool = Field(False, description="true when this answers an earlier submission")

@@ -35,6 +35,7 @@ _WORDS = {
     SessionEnd.IDLE: "the session ended after a time without requests",
     SessionEnd.LOGGED_OUT: "the session was logged out",
     SessionEnd.CERTIFICATE_REVOKED: "the certificate the session was opened with was revoked",
+    SessionEnd.PASSKEY_REMOVED: "the passkey the session was opened with was removed",
 }
 
 
@@ -107,7 +108,7 @@ async def resolve(
         agency_code=found.agency_code,
         auth=Authentication(
             session_id=row.id,
-            method="certificate",
+            method=row.method,
             certificate_fingerprint=row.certificate_fingerprint,
             certificate_serial=row.certificate_serial,
             business_no=row.business_no,

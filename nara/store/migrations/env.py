@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from nara.store import identity_tables  # noqa: F401  (its tables join Base.metadata)
+# Their tables join Base.metadata.
+from nara.store import identity_tables, passkey_tables  # noqa: F401
 from nara.store.tables import Base
 
 config = context.config

@@ -4,7 +4,7 @@ With the passkey credential (0005), what the signals of lent certificates compar
 (`nara.domain.signals`). Existing bids keep NULL: they were sent before the records.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-30 09:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
