@@ -136,6 +136,7 @@ async def place_bid(
     price: int,
     picks: tuple[int, int] = (3, 9),
     guarantee_cert: str | None = None,
+    passkey_credential_id: str | None = None,
     certificate_fingerprint: str | None = None,
     client_address: str | None = None,
 ) -> None:
@@ -153,6 +154,7 @@ async def place_bid(
                 price=price,
                 reserve_picks=list(picks),
                 bid_guarantee_cert=guarantee_cert,
+                passkey_credential_id=passkey_credential_id,
                 certificate_fingerprint=certificate_fingerprint,
                 client_address=client_address,
             )

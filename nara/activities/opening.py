@@ -56,6 +56,7 @@ class OpeningSteps:
                             price=b.price,
                             reserve_picks=(b.reserve_picks[0], b.reserve_picks[1]),
                             agent_id=b.agent_id,
+                            passkey_credential_id=b.passkey_credential_id,
                             certificate_fingerprint=b.certificate_fingerprint,
                             client_address=b.client_address,
                         )

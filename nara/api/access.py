@@ -130,11 +130,17 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/docs/oauth2-redirect"): PUBLIC,
     ("GET", "/redoc"): PUBLIC,
     ("GET", "/health"): PUBLIC,
-    # logging in and out
+    # logging in and out; one's own passkeys
     ("POST", "/auth/challenge"): PUBLIC,
     ("POST", "/auth/login"): PUBLIC,
+    ("POST", "/auth/passkey/options"): PUBLIC,
+    ("POST", "/auth/passkey"): PUBLIC,
     ("POST", "/auth/logout"): SIGNED_IN,
     ("GET", "/auth/whoami"): SIGNED_IN,
+    ("POST", "/passkeys/registration/options"): SIGNED_IN,
+    ("POST", "/passkeys/registration"): SIGNED_IN,
+    ("GET", "/passkeys"): SIGNED_IN,
+    ("DELETE", "/passkeys/{passkey_id}"): SIGNED_IN,
     # tenders: public notices; the agency's officers act on them
     ("GET", "/tenders"): PUBLIC,
     ("GET", "/tenders/{notice_no}"): PUBLIC,

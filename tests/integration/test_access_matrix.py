@@ -127,8 +127,16 @@ def _calls(w: World) -> dict[tuple[str, str], Call]:
         ("GET", "/health"): Call("/health"),
         ("POST", "/auth/challenge"): Call("/auth/challenge", allowed_body={"person_id": w.auditor}),
         ("POST", "/auth/login"): Call("/auth/login"),
+        ("POST", "/auth/passkey/options"): Call("/auth/passkey/options", allowed_body=None),
+        ("POST", "/auth/passkey"): Call("/auth/passkey"),
         ("POST", "/auth/logout"): Call("/auth/logout", allowed_body=None),
         ("GET", "/auth/whoami"): Call("/auth/whoami"),
+        ("POST", "/passkeys/registration/options"): Call(
+            "/passkeys/registration/options", allowed_body=None
+        ),
+        ("POST", "/passkeys/registration"): Call("/passkeys/registration"),
+        ("GET", "/passkeys"): Call("/passkeys"),
+        ("DELETE", "/passkeys/{passkey_id}"): Call(f"/passkeys/{uuid.uuid4()}"),
         ("GET", "/tenders"): Call("/tenders"),
         ("GET", "/tenders/{notice_no}"): Call(f"/tenders/{open_}"),
         ("POST", "/tenders"): Call(

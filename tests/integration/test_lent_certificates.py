@@ -1,7 +1,7 @@
 """No lent certificates, through the public API on the real stack: a bid from a person who
 is no agent of the business, and a competing second bid by one agent, are refused with a
 clear answer and store nothing (also when the two bids race); every bid records its
-certificate and client address (the connection's peer, not X-Forwarded-For);
+passkey, certificate and client address (the connection's peer, not X-Forwarded-For);
 the opening flags competing bids that share one, and `GET /tenders/{n}/signals` shows
 them to the agency's officers and auditors only."""
 
@@ -15,6 +15,8 @@ import httpx
 from sqlalchemy import select, update
 
 from nara.store.tables import Bid, Tender
+from nara.wallet.passkey_api import enrol_passkey, signed_bid
+from nara.wallet.passkeys import SoftwareAuthenticator
 from tests.integration.support import (
     ApiStack,
     Cast,
@@ -23,6 +25,7 @@ from tests.integration.support import (
     as_,
     bid,
     footprint,
+    keyring,
     ok,
     operator,
     person,
@@ -61,15 +64,22 @@ async def _also_agent(http: httpx.AsyncClient, stack: ApiStack, agent: str, busi
 async def _signed(
     http: httpx.AsyncClient, stack: ApiStack, cast: Cast, notice: str, business: str, agent: str
 ) -> httpx.Response:
-    """A bid for `business` sent by `agent`."""
-    body = {
+    """A bid for `business` sent (and confirmed with their passkey) by `agent`."""
+    return await http.post(
+        f"/tenders/{notice}/bids",
+        json=keyring(stack).signed_bid(agent, notice, _body(business)),
+        headers=as_(agent),
+    )
+
+
+def _body(business: str) -> dict[str, Any]:
+    return {
         "business_no": business,
         "price": 90_000_000,
         "reserve_picks": [2, 7],
         "bid_guarantee_cert": None,
         "client_key": uuid.uuid4().hex,
     }
-    return await http.post(f"/tenders/{notice}/bids", json=body, headers=as_(agent))
 
 
 async def test_a_bid_from_a_person_who_is_not_the_business_agent_is_refused(
@@ -148,11 +158,22 @@ async def test_two_competing_bids_sent_at_once_by_one_agent_are_not_both_taken(
         first, second = cast.businesses
         broker = cast.agents[first]
         await _also_agent(http, stack, broker, second)
+        # A second passkey of the broker's: the two bids do not wait for one counter, so
+        # only the rule can stop the second.
+        device = SoftwareAuthenticator()
+        origin = stack.settings.webauthn_origin
+        await enrol_passkey(http, as_(broker), device, origin=origin)
         notice = (await announce(http, cast, notice_s=60))["notice_no"]
         await wait_for(http, notice, "bidding")
+        other = _body(second)
 
         answers = await asyncio.gather(
-            *(_signed(http, stack, cast, notice, no, broker) for no in (first, second))
+            _signed(http, stack, cast, notice, first, broker),
+            http.post(
+                f"/tenders/{notice}/bids",
+                json=signed_bid(device, notice, other, origin=origin),
+                headers=as_(broker),
+            ),
         )
 
         assert sorted(a.status_code for a in answers) == [201, 422], [a.text for a in answers]
@@ -180,11 +201,13 @@ async def test_a_bid_records_its_credentials_and_the_connections_address(
         await wait_for(http, notice, "bidding")
         forged = {"X-Forwarded-For": "203.0.113.9"}
         await ok(await _bid_from(stack, cast, notice, first, "127.0.0.2", **forged), 201)
+        passkeys = await ok(await http.get("/passkeys", headers=as_(cast.agents[first])))
         whoami = await ok(await http.get("/auth/whoami", headers=as_(cast.agents[first])))
         (recorded,) = await _bids_of(stack, notice)
         assert recorded.client_address == "127.0.0.2"  # not the header's
         assert recorded.certificate_fingerprint == whoami["certificate_fingerprint"]
         assert recorded.certificate_serial == whoami["certificate_serial"]
+        assert recorded.passkey_credential_id == passkeys[0]["credential_id"]
 
         # Behind a proxy the API is told to trust, the header names the client.
         settings = api_settings(stack, TRUSTED_PROXIES="127.0.0.0/8")
@@ -215,20 +238,23 @@ async def test_the_opening_flags_shared_credentials_and_addresses_for_the_agency
         await ok(await _bid_from(stack, cast, notice, c, "127.0.0.3"), 201)
         sealed = await ok(await http.get(f"/tenders/{notice}/signals", headers=as_(cast.officer)))
         assert (sealed["opened_at"], sealed["signals"]) == (None, [])
-        # The API refuses to make bids that share a certificate (one credential, one
-        # person; one bidder per agent): rows from before those rules may.
+        # The API refuses to make bids that share a passkey or a certificate (one
+        # credential, one person; one bidder per agent): rows from before those rules may.
         recorded = {x.business_no: x for x in await _bids_of(stack, notice)}
         async with sessions(stack.engine)() as s:
-            await s.execute(
-                update(Bid)
-                .where(Bid.id == recorded[c].id)
-                .values(certificate_fingerprint=recorded[a].certificate_fingerprint)
-            )
+            for business, column, source in (
+                (b, Bid.passkey_credential_id, recorded[a].passkey_credential_id),
+                (c, Bid.certificate_fingerprint, recorded[a].certificate_fingerprint),
+            ):
+                await s.execute(
+                    update(Bid).where(Bid.id == recorded[business].id).values({column: source})
+                )
             await s.commit()
 
         await wait_for(http, notice, "evaluating")
 
         expected: list[dict[str, Any]] = [
+            {"trace": "passkey", "business_nos": sorted([a, b])},
             {"trace": "certificate", "business_nos": sorted([a, c])},
             {"trace": "address", "value": "127.0.0.3", "business_nos": sorted([b, c])},
         ]
@@ -237,8 +263,9 @@ async def test_the_opening_flags_shared_credentials_and_addresses_for_the_agency
             assert report["opened_at"] is not None
             got = report["signals"]
             assert [{k: s[k] for k in e} for s, e in zip(got, expected, strict=True)] == expected
-            assert got[0]["value"] == recorded[a].certificate_fingerprint
-            assert got[1]["text"] == "address 127.0.0.3 sent bids for 2 competing businesses"
+            assert got[0]["value"] == recorded[a].passkey_credential_id
+            assert got[1]["value"] == recorded[a].certificate_fingerprint
+            assert got[2]["text"] == "address 127.0.0.3 sent bids for 2 competing businesses"
         events = await ok(
             await http.get(
                 "/audit/events", headers=as_(auditor), params={"entity": f"tender:{notice}"}
@@ -249,7 +276,7 @@ async def test_the_opening_flags_shared_credentials_and_addresses_for_the_agency
             (e["trace"], e["business_nos"]) for e in expected
         ]
         (opened,) = [e["payload"] for e in events["items"] if e["action"] == "bids-opened"]
-        assert len(opened["flags"]) == len(expected)
+        assert len(opened["flags"]) == 3
 
         for who, status in (
             (rival.officer, 403),

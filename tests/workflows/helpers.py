@@ -69,7 +69,8 @@ async def bid(
     **sent_with: str,
 ) -> str:
     """Issue a bid guarantee at the agency and place the sealed bid; returns the certificate.
-    `sent_with`: the bid's `certificate_fingerprint` and `client_address`, if any."""
+    `sent_with`: the bid's `passkey_credential_id`, `certificate_fingerprint` and
+    `client_address`, if any."""
     cert = await partners.guarantee_agency.issue(
         kind="bid",
         reference=NoticeNo.parse(terms.notice_no).base,
