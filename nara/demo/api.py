@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,6 +28,9 @@ class Api:
     def __init__(self, http: httpx.AsyncClient, keyring: Keyring) -> None:
         self.http = http
         self.keyring = keyring
+        # One authenticator confirms one bid at a time: its signature counter must reach
+        # the server in the order it was signed, so a person's bids go one after another.
+        self._devices: dict[str, asyncio.Lock] = {}
 
     async def login(self, person: str, *, business_no: str | None = None) -> None:
         """Log `person` in; DemoError says why the API or the CA refused."""
@@ -44,8 +48,9 @@ class Api:
 
     async def bid(self, person: str, notice: str, body: dict[str, Any]) -> Any:
         """`POST /tenders/{notice}/bids`, confirmed with `person`'s passkey."""
-        signed = self.keyring.signed_bid(person, notice, body)
-        return await self.call("POST", f"/tenders/{notice}/bids", person=person, json=signed)
+        async with self._devices.setdefault(person, asyncio.Lock()):
+            signed = self.keyring.signed_bid(person, notice, body)
+            return await self.call("POST", f"/tenders/{notice}/bids", person=person, json=signed)
 
     async def call(
         self,
