@@ -10,10 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from nara.partners.bank import BankClient
-from nara.partners.guarantee import GuaranteeAgencyClient
 from nara.simulators import bank, guarantee_agency
 from nara.simulators.runner import ServerHandle, serve_in_thread
+from nara.testing import servers
 from nara.testing.servers import SIMULATOR_ADMIN_TOKEN
 from nara.workers.main import Partners, build_worker
 
@@ -32,13 +31,8 @@ def bank_sim() -> Iterator[ServerHandle]:
 
 @pytest.fixture
 async def partners(guarantee_sim: ServerHandle, bank_sim: ServerHandle) -> AsyncIterator[Partners]:
-    p = Partners(
-        guarantee_agency=GuaranteeAgencyClient(guarantee_sim.url, timeout_s=2.0),
-        bank=BankClient(bank_sim.url, timeout_s=2.0, admin_token=SIMULATOR_ADMIN_TOKEN),
-    )
-    yield p
-    await p.guarantee_agency.aclose()
-    await p.bank.aclose()
+    async with servers.partners(guarantee_sim.url, bank_sim.url) as clients:
+        yield clients
 
 
 @pytest.fixture
@@ -60,17 +54,5 @@ async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
     workflow left waiting by an earlier test (its worker gone) would freeze the clock for
     every later test; one server per test (about a second) keeps them independent.
     """
-    from temporalio.contrib.pydantic import pydantic_data_converter
-
-    from nara import embedded
-    from nara.temporal import register_search_attributes
-
-    env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter,
-        test_server_existing_path=str(embedded.temporal_test_server_path()),
-    )
-    try:
-        await register_search_attributes(env.client)
+    async with servers.time_skipping_server() as env:
         yield env
-    finally:
-        await env.shutdown()
