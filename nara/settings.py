@@ -28,6 +28,13 @@ class Settings(BaseSettings):
     var_dir: Path = Field(
         Path("var"), alias="NARA_VAR_DIR", description="state of the embedded stack"
     )
+    keys_dir: Path | None = Field(
+        None,
+        alias="NARA_KEY_DIR",
+        description="the local key service's master and receipt keys (0600 files, made on "
+        "first use); unset: NARA_VAR_DIR/keys. Every API process and worker must share it "
+        "(or, in production, a KMS behind nara.keys.Wrapper)",
+    )
     database_url: SecretStr | None = Field(
         None,
         alias="DATABASE_URL",
@@ -151,6 +158,11 @@ class Settings(BaseSettings):
                     "the embedded stack is for development only"
                 )
         return self
+
+    @property
+    def key_dir(self) -> Path:
+        """Where the local key service keeps its files."""
+        return self.keys_dir or self.var_dir / "keys"
 
     @property
     def effective_log_format(self) -> str:

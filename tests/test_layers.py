@@ -31,27 +31,31 @@ LAYERS: dict[str, tuple[set[str], str]] = {
     "logs": ({"settings"}, "logging configuration"),
     "store": ({"domain"} | _BASE, "persistence: tables, repositories, migrations"),
     "partners": ({"domain"} | _BASE, "HTTP clients of guarantee agencies and banks"),
+    "keys": (
+        {"domain", "store"},
+        "the key service: tender keys wrapped at rest, used only after the close; receipts",
+    ),
     "temporal": ({"contracts"} | _BASE, "the Temporal client and attribute registration"),
     "workflows": (
         {"domain", "contracts"},
         "deterministic orchestration: no I/O, no settings, nothing that does I/O",
     ),
     "activities": (
-        {"domain", "contracts", "store", "partners"} | _BASE,
+        {"domain", "contracts", "store", "partners", "keys"} | _BASE,
         "the I/O a workflow asks for, through repositories and partner clients",
     ),
     "services": (
-        {"domain", "contracts", "store", "workflows", "temporal", "partners"} | _BASE,
+        {"domain", "contracts", "store", "workflows", "temporal", "partners", "keys"} | _BASE,
         "use cases; workflow classes only as typed references to start, update, query; "
         "partners only for the certificate authority's CRL (value-moving partner calls are "
         "activities)",
     ),
     "api": (
-        {"services", "domain", "store", "temporal", "problem_json"} | _BASE,
+        {"services", "domain", "store", "temporal", "problem_json", "keys"} | _BASE,
         "HTTP to service calls and back (store only for the engine and session)",
     ),
     "workers": (
-        {"workflows", "activities", "contracts", "store", "partners", "temporal"} | _BASE,
+        {"workflows", "activities", "contracts", "store", "partners", "temporal", "keys"} | _BASE,
         "wires workflows and activities to a task queue",
     ),
     "simulators": (

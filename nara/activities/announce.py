@@ -8,14 +8,27 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from nara.contracts import activities as declared
 from nara.contracts import steps as m
 from nara.contracts.activities import implements
+from nara.domain.sealing import b64url
+from nara.keys import KeyService
 from nara.store import audit, bids, tenders
 
 
 class AnnounceSteps:
     """Activities that keep the tender row in step with its workflow."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], keys: KeyService) -> None:
         self.sessions = sessions
+        self.keys = keys
+
+    @implements(declared.make_tender_key)
+    async def make_tender_key(self, step: m.SealingStep) -> m.SealingKey:
+        """The tender's sealing key and reserve commitment (the key service keeps the rest)."""
+        key = await self.keys.make_tender_key(notice_no=step.notice_no, actor=step.officer_id)
+        return m.SealingKey(
+            key_id=key.key_id,
+            public_key=b64url(key.public_key),
+            reserve_commitment=key.reserve_commitment,
+        )
 
     @implements(declared.announce_tender)
     async def announce_tender(self, step: m.AnnounceStep) -> None:

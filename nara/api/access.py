@@ -130,6 +130,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/docs/oauth2-redirect"): PUBLIC,
     ("GET", "/redoc"): PUBLIC,
     ("GET", "/health"): PUBLIC,
+    ("GET", "/.well-known/nara-keys"): PUBLIC,
     # logging in and out; one's own passkeys
     ("POST", "/auth/challenge"): PUBLIC,
     ("POST", "/auth/login"): PUBLIC,
@@ -154,6 +155,7 @@ RULES: dict[tuple[str, str], Rule] = {
         officer=Scope.TENDER_AGENCY, auditor=Scope.ANY
     ),
     # the businesses' side: bids, guarantees, signatures, claims
+    ("GET", "/tenders/{notice_no}/sealing-key"): PUBLIC,
     ("POST", "/tenders/{notice_no}/bids"): AGENT_IN_BODY,
     ("POST", "/tenders/{notice_no}/performance-guarantee"): AGENT_IN_BODY,
     ("POST", "/tenders/{notice_no}/sign"): Rule.of(

@@ -32,6 +32,7 @@ from nara.api.routes import (
     tenders,
 )
 from nara.api.schemas.base import ApiModel
+from nara.keys import KeyService
 from nara.logs import get_logger
 from nara.services.identity import Verifier
 from nara.settings import Settings, get_settings, reveal
@@ -178,6 +179,7 @@ def create_app(
             application_name="nara-api",
         )
         app.state.sessions = session_factory(engine)
+        app.state.keys = KeyService.local(app.state.sessions, settings.key_dir)
         app.state.identity = Verifier.from_settings(settings)
         app.state.temporal = TemporalGateway(settings, temporal_client)
         if await app.state.temporal.connect() is None:
@@ -204,6 +206,7 @@ def create_app(
         # the listed proxies are believed: X-Forwarded-For from anyone else is ignored.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.include_router(passkeys.login_router)
+    app.include_router(bids.keys_router)
     for module in (
         auth,
         passkeys,

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
 from nara.domain.errors import TemporalUnavailable, Unauthenticated
+from nara.keys import KeyService
 from nara.services.actors import AUTHORIZATION, Actor
 from nara.services.identity import Verifier
 from nara.services.passkeys import RelyingParty
@@ -166,6 +167,12 @@ async def get_actor(request: Request) -> Actor:
     return actor
 
 
+def get_keys(request: Request) -> KeyService:
+    """The key service (tender keys, receipt signing) of this process."""
+    keys: KeyService = request.app.state.keys
+    return keys
+
+
 def get_relying_party(request: Request) -> RelyingParty:
     """Who passkeys are made for and where they are used (the WEBAUTHN_* settings)."""
     settings: Settings = request.app.state.settings
@@ -187,3 +194,4 @@ VerifierDep = Annotated[Verifier, Depends(get_verifier)]
 ClientAddressDep = Annotated[str | None, Depends(client_address)]
 WriterDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_writer)]
 RelyingPartyDep = Annotated[RelyingParty, Depends(get_relying_party)]
+KeysDep = Annotated[KeyService, Depends(get_keys)]

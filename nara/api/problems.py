@@ -92,6 +92,7 @@ HTTP_STATUS: dict[type[NaraError], int] = {
     errors.NotFound: 404,
     errors.Conflict: 409,
     errors.RuleViolation: 422,
+    errors.SealRefused: 422,
     errors.InvalidClaim: 422,
     errors.PartnerRejected: 422,
     errors.ProcessFailed: 500,

@@ -37,6 +37,8 @@ from nara.contracts.steps import (
     PhaseStep,
     ReviewStep,
     ScheduleStep,
+    SealingKey,
+    SealingStep,
     SignatureStep,
     TransferDone,
     TransferStep,
@@ -89,6 +91,12 @@ def _declared_only(name: str) -> NotImplementedError:
 async def announce_tender(step: AnnounceStep) -> None:
     """Create (or confirm) the tender row and open bidding."""
     raise _declared_only("announce_tender")
+
+
+@declare
+async def make_tender_key(step: SealingStep) -> SealingKey:
+    """Have the key service make the tender's sealing key and reserve secret (once)."""
+    raise _declared_only("make_tender_key")
 
 
 @declare

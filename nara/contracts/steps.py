@@ -18,9 +18,26 @@ from nara.domain.enums import PaymentKind, Phase, Role
 
 class AnnounceStep(Model):
     terms: TenderTerms
-    reserve_seed: int
-    lottery_seed: int
+    # Histories from before sealed bids carried the seeds here; they are None now (the
+    # reserve secret is the key service's, see SealingStep).
+    reserve_seed: int | None = None
+    lottery_seed: int | None = None
     previous_notice_no: str | None = None
+
+
+class SealingStep(Model):
+    notice_no: str
+    officer_id: str
+
+
+class SealingKey(Model):
+    """The public side of a tender's sealing key: what history may hold."""
+
+    key_id: str
+    public_key: str
+    """Raw X25519 public key, base64url."""
+    reserve_commitment: str
+    """SHA-256 (hex) committing to the reserve secret the key service reveals at opening."""
 
 
 class PhaseStep(Model):
@@ -53,18 +70,23 @@ class CloseResult(Model):
 
 class OpenStep(Model):
     terms: TenderTerms
-    reserve_seed: int
+    reserve_seed: int | None
+    """None: the key service reveals the reserve secret (every tender since sealed bids)."""
     lottery_seed: int
+    reserve_commitment: str | None = None
 
 
 class OpeningSummary(Model):
     bid_count: int
+    """Bids that opened and count (the invalid ones excluded)."""
     predetermined_price: int | None
     lower_limit_rate: Decimal | None
     candidate_count: int
     below_limit_count: int
     most_picked: list[int] = Field(default_factory=list)
     flags: list[str] = Field(default_factory=list)
+    invalid_count: int = 0
+    """Bids excluded at the opening (did not decrypt, or broke a rule), each with a reason."""
 
 
 class NegotiationStep(Model):

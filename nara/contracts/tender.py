@@ -63,7 +63,10 @@ class TenderState(Model):
     phase: Phase = Phase.ANNOUNCED
     awaiting_role: Role | None = None
     reserve_seed: int | None = None
+    """Only in histories from before sealed bids; the key service keeps it since."""
     lottery_seed: int | None = None
+    sealing_key_id: str | None = None
+    reserve_commitment: str | None = None
     bid_count: int = 0
     predetermined_price: int | None = None
     candidate_count: int = 0

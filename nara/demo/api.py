@@ -7,8 +7,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from nara.wallet import LoginFailed
+from nara.wallet.bidder import ReceiptInvalid, body_sha256, check_receipt, fetch_server_keys
 from nara.wallet.keyring import Keyring
 
 
@@ -31,6 +33,7 @@ class Api:
         # One authenticator confirms one bid at a time: its signature counter must reach
         # the server in the order it was signed, so a person's bids go one after another.
         self._devices: dict[str, asyncio.Lock] = {}
+        self._server_keys: dict[str, Ed25519PublicKey] | None = None
 
     async def login(self, person: str, *, business_no: str | None = None) -> None:
         """Log `person` in; DemoError says why the API or the CA refused."""
@@ -47,10 +50,22 @@ class Api:
             raise DemoError(f"{person} could not enrol a passkey: {error}") from error
 
     async def bid(self, person: str, notice: str, body: dict[str, Any]) -> Any:
-        """`POST /tenders/{notice}/bids`, confirmed with `person`'s passkey."""
+        """`POST /tenders/{notice}/bids` as the bidder client sends it (sealed to the tender's
+        key, signed, confirmed with `person`'s passkey); the receipt, checked."""
         async with self._devices.setdefault(person, asyncio.Lock()):
-            signed = self.keyring.signed_bid(person, notice, body)
-            return await self.call("POST", f"/tenders/{notice}/bids", person=person, json=signed)
+            sealed = await self.keyring.bid_body(self.http, person, notice, body)
+            answer = await self.call("POST", f"/tenders/{notice}/bids", person=person, json=sealed)
+        if self._server_keys is None:
+            self._server_keys = await fetch_server_keys(self.http)
+        try:
+            check_receipt(
+                answer, self._server_keys, notice_no=notice, bid_sha256=body_sha256(sealed, notice)
+            )
+        except ReceiptInvalid as error:
+            raise DemoError(
+                f"the receipt of {person}'s bid on {notice} is not valid: {error}"
+            ) from error
+        return answer
 
     async def call(
         self,

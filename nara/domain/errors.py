@@ -236,6 +236,30 @@ class PasskeyLoginRefused(Unauthenticated):
     code, title = "passkey-login-refused", "The passkey login was refused"
 
 
+class SealRefused(NaraError):
+    """A sealed bid that would not open: a part of the wrong size, a ciphertext for another
+    tender key, tender or business, or a check value the tender key does not derive
+    (`nara.domain.sealing`); `field` names the part. Nothing is stored."""
+
+    code, title = "seal-refused", "The sealed bid would not open"
+
+
+class SignatureRefused(Forbidden):
+    """A bid's e-signature does not prove the agent signed this document with a certificate
+    of their own (forged, for another document, a foreign, expired or revoked certificate,
+    or one bound to another business); `reason` names the check."""
+
+    code, title = "signature-refused", "The bid's signature was refused"
+
+
+class SealedUntilClose(Conflict):
+    """The key service refused to use a tender's private key or reveal its reserve secret:
+    bidding has not closed by the database's record. The refusal is audited."""
+
+    code, title = "sealed-until-close", "Sealed until bidding closes"
+    retryable = True  # the opening retries until the close is recorded
+
+
 def catalogue() -> dict[str, type[NaraError]]:
     """Every error class by its name (the Temporal `ApplicationError` type)."""
     found: dict[str, type[NaraError]] = {}

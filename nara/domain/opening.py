@@ -21,7 +21,15 @@ from decimal import Decimal
 from enum import StrEnum
 
 from nara.domain.enums import AgencyKind, Category, Method
-from nara.domain.ranking import BidPrice, Ranking, bid_rate, lower_limit_rate, rank_bids
+from nara.domain.errors import RuleViolation
+from nara.domain.ranking import (
+    BidPrice,
+    Ranking,
+    bid_rate,
+    check_bid_price,
+    lower_limit_rate,
+    rank_bids,
+)
 from nara.domain.reserve_prices import (
     PredeterminedPrice,
     ReserveDraw,
@@ -37,6 +45,27 @@ class BidStatus(StrEnum):
     OPENED = "opened"  # opened, not ranked (negotiated tenders until scored)
     CANDIDATE = "candidate"  # at or above the lower limit: reviewed in rank order
     BELOW_LIMIT = "below_limit"  # under the lower limit: never wins
+    INVALID = "invalid"  # did not decrypt, or broke a rule: excluded with its reason
+
+
+PICKS = 2
+BANDS = 15
+
+
+def admit(*, price: int | None, picks: Sequence[int] | None, base_amount: int) -> str | None:
+    """Why an opened bid cannot count (None when it can): a sealed price is checked only
+    here, after decryption, so the opening must absorb any value a client sealed."""
+    if price is None or picks is None:
+        return "the bid has no price or picks"
+    try:
+        check_bid_price(price=price, base_amount=base_amount)
+    except RuleViolation as violation:
+        return f"{violation.rule}: {violation.detail}"
+    if len(picks) != PICKS or len(set(picks)) != PICKS:
+        return f"distinct-picks: a bid picks two different reserve prices, not {list(picks)}"
+    if not all(1 <= p <= BANDS for p in picks):
+        return f"distinct-picks: reserve prices are numbered 1-{BANDS}, not {list(picks)}"
+    return None
 
 
 @dataclass(frozen=True)

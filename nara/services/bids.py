@@ -1,6 +1,12 @@
 """Sealed bids: accepted only inside a transaction that holds the tender row and asks the
 database clock whether bidding is still open (DESIGN.md section 3). Bids never go to Temporal.
 
+A bid arrives sealed to the tender's key (HPKE, `nara.domain.sealing`) and e-signed with
+the agent's certificate key over its document (`nara.domain.bid_document`); the server
+never sees the price. Before anything is stored it checks the signature, the agent's
+rights, the passkey assertion and, through the key service, that the bid will open (the
+check value; docs/sealed-bids.md). The answer is a receipt the server signs.
+
 `close_bidding` flips the row under `FOR UPDATE`; a bid holds it `FOR SHARE`, so a bid
 either commits before the close (and is counted) or sees the tender closed.
 
@@ -16,11 +22,13 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nara.domain import ranking
-from nara.domain.bid_document import BidDocument
+from nara.domain import receipts
+from nara.domain.bid_document import BidDocument, document_sha256
 from nara.domain.clock import SEOUL
 from nara.domain.enums import Phase
-from nara.domain.errors import DeadlinePassed, DuplicateBid, RuleViolation, WrongPhase
+from nara.domain.errors import DeadlinePassed, DuplicateBid, RuleViolation, SealRefused, WrongPhase
+from nara.domain.sealing import SealedBid
+from nara.keys import KeyService, ReceiptSigner
 from nara.services.actors import Actor, require_agent
 from nara.services.base import ServiceModel
 from nara.services.locks import lock_audit_head
@@ -28,79 +36,98 @@ from nara.services.passkeys import assertions as passkeys
 from nara.services.passkeys.checks import Check
 from nara.services.passkeys.models import PasskeyAssertion, RelyingParty
 from nara.services.registry import get_business
+from nara.services.signatures import verify_bid_signature
 from nara.services.tenders.reading import tender_row
 from nara.store import audit, bids, clock
 from nara.store.tables import Bid, Tender
 
 
 class BidDraft(ServiceModel):
-    """A sealed bid as a supplier's agent sends it."""
+    """A sealed, e-signed bid as a supplier's agent sends it."""
 
     business_no: str
-    price: int
-    reserve_picks: list[int]  # two different reserve prices, numbered 1-15
+    client_key: str  # sending the same key again answers the first bid's receipt
     bid_guarantee_cert: str | None
-    client_key: str  # sending the same key again answers the first bid
+    tender_key_id: str
+    sealed: SealedBid
+    signature: str
+    """ECDSA-SHA256 over the document's canonical bytes by the certificate below, base64."""
+    signing_certificate: str
     passkey_assertion: PasskeyAssertion | None = None
     """The bidder's fingerprint: an assertion over this bid's document (required)."""
 
     def document(self, notice_no: str) -> BidDocument:
-        """What the passkey assertion must confirm."""
+        """What the signature and the passkey assertion cover."""
         return BidDocument.of(
             notice_no=notice_no,
             business_no=self.business_no,
-            price=self.price,
-            reserve_picks=self.reserve_picks,
             client_key=self.client_key,
+            tender_key_id=self.tender_key_id,
+            sealed=self.sealed,
             bid_guarantee_cert=self.bid_guarantee_cert,
         )
 
 
-class BidView(ServiceModel):
-    """The caller's own bid; other bidders are never shown."""
+class BidReceipt(ServiceModel):
+    """The answer to a bid: the server's signed receipt, never a price."""
 
     id: str
     notice_no: str
     business_no: str
-    price: int
-    reserve_picks: list[int]
-    bid_guarantee_cert: str | None
     client_key: str
+    document_sha256: str
     passkey_credential_id: str | None
     submitted_at: datetime
     status: str
     replayed: bool  # this answers an earlier submission
+    receipt: dict[str, object]
+    """The signed fields (`nara.domain.receipts`)."""
+    receipt_signature: str
+    """Ed25519 by the server's receipt key (GET /.well-known/nara-keys), base64url."""
 
 
 def _kst(at: datetime) -> str:
     return f"{at.astimezone(SEOUL):%Y-%m-%d %H:%M:%S} KST"
 
 
-def _read(bid: Bid, tender: Tender, *, replayed: bool) -> BidView:
-    return BidView(
+def _receipt(bid: Bid, tender: Tender, signer: ReceiptSigner, *, replayed: bool) -> BidReceipt:
+    assert bid.document_sha256 is not None
+    signed = receipts.Receipt(
+        notice_no=tender.notice_no,
+        business_no=bid.business_no,
+        bid_id=str(bid.id),
+        bid_sha256=bid.document_sha256,
+        accepted_at=bid.submitted_at,
+        key_id=signer.key_id,
+    )
+    return BidReceipt(
         id=str(bid.id),
         notice_no=tender.notice_no,
         business_no=bid.business_no,
-        price=bid.price,
-        reserve_picks=list(bid.reserve_picks),
-        bid_guarantee_cert=bid.bid_guarantee_cert,
         client_key=bid.client_key,
+        document_sha256=bid.document_sha256,
         passkey_credential_id=bid.passkey_credential_id,
         submitted_at=bid.submitted_at,
         status=bid.status,
         replayed=replayed,
+        receipt=signed.as_dict(),
+        receipt_signature=signer.sign(signed),
     )
 
 
-def _replay(bid: Bid, tender: Tender, draft: BidDraft) -> BidView:
-    if bid.business_no != draft.business_no:
+def _replay(
+    bid: Bid, tender: Tender, draft: BidDraft, document_sha256: str, signer: ReceiptSigner
+) -> BidReceipt:
+    """The first bid's receipt for a repeat of its client key; 409 if the content differs."""
+    if bid.business_no != draft.business_no or bid.document_sha256 != document_sha256:
         raise DuplicateBid(
             f"client_key {draft.client_key!r} was already used on {tender.notice_no} for "
-            "another business",
+            "another bid; a sealed bid cannot be changed",
             field="client_key",
-            fix="use a new client_key for every bid",
+            fix="use a new client_key for every bid; resend the very same bid to get its "
+            "receipt again",
         )
-    return _read(bid, tender, replayed=True)
+    return _receipt(bid, tender, signer, replayed=True)
 
 
 def _require_open(tender: Tender, now: datetime) -> None:
@@ -149,34 +176,68 @@ async def _require_no_competitor(
 
 
 async def submit(
-    *, session: AsyncSession, rp: RelyingParty, actor: Actor, notice_no: str, draft: BidDraft
-) -> BidView:
-    """Accept a sealed bid, or answer the earlier one with the same client key. Caller commits.
+    *,
+    session: AsyncSession,
+    rp: RelyingParty,
+    keys: KeyService,
+    actor: Actor,
+    notice_no: str,
+    draft: BidDraft,
+) -> BidReceipt:
+    """Accept a sealed bid, or answer the receipt of the earlier one with the same client
+    key and content. Caller commits.
 
-    A new bid needs the actor's passkey assertion over its document (PasskeyRefused, 403
-    naming `passkey_assertion`, otherwise); the signature is checked without locks, then
-    the counter moves (locking the passkey's row, before the audit head), in the bid's
-    transaction. A repeat of an earlier client key
-    answers the earlier bid without asking for the fingerprint again (a client's retry).
+    Checked without locks, in this order: the agent's rights, the bid's document against
+    an earlier one with its client key, the deadline, the tender key, the e-signature
+    (SignatureRefused), the passkey assertion (PasskeyRefused), the seal (SealRefused: the
+    key service derives the check value); then, under the locks, the deadline again and
+    the one-bidder-per-agent rule.
     """
     tender = await tender_row(session=session, notice_no=notice_no)
     await require_agent(session=session, actor=actor, business_no=draft.business_no)
     await get_business(session=session, business_no=draft.business_no)
+    document = draft.document(tender.notice_no)
+    digest = document_sha256(document)
     earlier = await bids.find_by_client_key(
         session, tender_id=tender.id, client_key=draft.client_key
     )
     if earlier is not None:
-        return _replay(earlier, tender, draft)
-    ranking.check_bid_price(price=draft.price, base_amount=tender.base_amount)
+        return _replay(earlier, tender, draft, digest, keys.receipts)
     # Refuse early without locks (a snapshot read never waits); then decide under the locks.
     _require_open(tender, await clock.now(session))
+    tender_key = await keys.tender_key(notice_no=tender.notice_no)
+    if draft.tender_key_id != tender_key.key_id:
+        raise SealRefused(
+            f"the bid is sealed to key {draft.tender_key_id}; {notice_no} has key "
+            f"{tender_key.key_id}",
+            field="tender_key_id",
+            fix=f"fetch GET /tenders/{notice_no}/sealing-key and seal the bid to that key",
+        )
+    signed = await verify_bid_signature(
+        session=session,
+        actor=actor,
+        business_no=draft.business_no,
+        document=document,
+        certificate_pem=draft.signing_certificate,
+        signature=draft.signature,
+    )
     confirmation = await passkeys.confirm_bid(
         session=session,
         rp=rp,
         actor=actor,
-        document=draft.document(tender.notice_no),
+        document=document,
         assertion=draft.passkey_assertion,
     )
+    if not await keys.check_bid(
+        notice_no=tender.notice_no, business_no=document.business_no, sealed=draft.sealed
+    ):
+        raise SealRefused(
+            f"this bid would not open: its check value is not the one the key of {notice_no} "
+            f"derives for business {document.business_no} over these ciphertexts",
+            field="sealed.check",
+            fix="seal the bid again with the bidder client (nara bidder) for this tender "
+            "and business; nothing was stored",
+        )
     # The counter moves first: its row lock comes before the audit head in the one lock
     # order, and the audit head's critical section (every writer waits for it) stays as
     # short as it was. A bid refused later rolls the counter back with everything else.
@@ -189,12 +250,13 @@ async def submit(
             session, tender_id=tender.id, client_key=draft.client_key
         )
         if twin is not None:
-            return _replay(twin, tender, draft)
+            return _replay(twin, tender, draft, digest, keys.receipts)
         raise passkeys.bid_refusal(failed) from None
 
     await lock_audit_head(session)
     tender = await tender_row(session=session, notice_no=notice_no, lock="share")
-    _require_open(tender, await clock.now(session))
+    now = await clock.now(session)
+    _require_open(tender, now)
     await _require_no_competitor(session, tender, actor, draft.business_no)
 
     sent = actor.auth  # None only for trusted in-process callers (benchmarks)
@@ -204,11 +266,20 @@ async def submit(
         business_no=draft.business_no,
         agent_id=actor.id,
         client_key=draft.client_key,
-        price=draft.price,
-        reserve_picks=draft.reserve_picks,
+        submitted_at=now,
+        sealed=bids.SealedRecord(
+            tender_key_id=tender_key.key_id,
+            enc=draft.sealed.enc,
+            price=draft.sealed.price,
+            picks=draft.sealed.picks,
+            check=draft.sealed.check,
+            document_sha256=digest,
+            signature=signed.signature,
+            signing_certificate=signed.certificate_pem,
+        ),
         bid_guarantee_cert=draft.bid_guarantee_cert,
         passkey_credential_id=confirmation.credential_id,
-        certificate_fingerprint=sent.certificate_fingerprint if sent else None,
+        certificate_fingerprint=sent.certificate_fingerprint if sent else signed.fingerprint,
         certificate_serial=sent.certificate_serial if sent else None,
         client_address=sent.client_address if sent else None,
     )
@@ -218,11 +289,11 @@ async def submit(
             session, tender_id=tender.id, client_key=draft.client_key
         )
         if earlier is not None:
-            return _replay(earlier, tender, draft)
+            return _replay(earlier, tender, draft, digest, keys.receipts)
         raise DuplicateBid(
             f"business {draft.business_no} already bid on {notice_no}; one bid per business",
             field="business_no",
-            fix="a sealed bid cannot be changed; resend with the first client_key to read it",
+            fix="a sealed bid cannot be changed; resend the first bid to get its receipt",
         )
     await audit.append(
         session,
@@ -230,13 +301,18 @@ async def submit(
         entity=f"tender:{notice_no}",
         action="bid-submitted",
         idempotency_key=f"{notice_no}:bid:{draft.business_no}",
-        # Sealed: the audit log records that a bid was made, not its price or picks.
+        # Sealed: the audit log records that a bid was made and what was checked, never
+        # its price or picks.
         payload={
             "business_no": draft.business_no,
             "bid_id": str(bid.id),
+            "document_sha256": digest,
+            "tender_key_id": tender_key.key_id,
+            "seal_check": "passed",
+            "signing_certificate": signed.fingerprint,
             "passkey_credential_id": confirmation.credential_id,
             "certificate_fingerprint": bid.certificate_fingerprint,
             "client_address": bid.client_address,
         },
     )
-    return _read(bid, tender, replayed=False)
+    return _receipt(bid, tender, keys.receipts, replayed=False)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -14,6 +16,20 @@ from nara.domain.signals import Signal
 from nara.store.tables import Bid, BusinessAgent, OpeningResult
 
 
+@dataclass(frozen=True)
+class SealedRecord:
+    """What the database keeps of a sealed bid before the opening (never its price)."""
+
+    tender_key_id: str
+    enc: bytes
+    price: bytes
+    picks: bytes
+    check: bytes
+    document_sha256: str
+    signature: str
+    signing_certificate: str
+
+
 async def insert(
     session: AsyncSession,
     *,
@@ -21,8 +37,8 @@ async def insert(
     business_no: str,
     agent_id: str,
     client_key: str,
-    price: int,
-    reserve_picks: Sequence[int],
+    submitted_at: datetime,
+    sealed: SealedRecord,
     bid_guarantee_cert: str | None,
     passkey_credential_id: str | None = None,
     certificate_fingerprint: str | None = None,
@@ -38,8 +54,15 @@ async def insert(
             business_no=business_no,
             agent_id=agent_id,
             client_key=client_key,
-            price=price,
-            reserve_picks=[*reserve_picks],
+            submitted_at=submitted_at,
+            tender_key_id=sealed.tender_key_id,
+            sealed_enc=sealed.enc,
+            sealed_price=sealed.price,
+            sealed_picks=sealed.picks,
+            sealed_check=sealed.check,
+            document_sha256=sealed.document_sha256,
+            signature=sealed.signature,
+            signing_certificate=sealed.signing_certificate,
             bid_guarantee_cert=bid_guarantee_cert,
             passkey_credential_id=passkey_credential_id,
             certificate_fingerprint=certificate_fingerprint,
@@ -102,6 +125,11 @@ async def list(session: AsyncSession, *, tender_id: uuid.UUID) -> Sequence[Bid]:
     )
 
 
+async def list_valid(session: AsyncSession, *, tender_id: uuid.UUID) -> Sequence[Bid]:
+    """The tender's bids that opened and count (not those the opening found invalid)."""
+    return [bid for bid in await list(session, tender_id=tender_id) if bid.status != "invalid"]
+
+
 async def count(session: AsyncSession, *, tender_id: uuid.UUID) -> int:
     """How many bids the tender has."""
     total = await session.scalar(
@@ -134,6 +162,8 @@ async def insert_opening(
     opening: Opening,
     reserve_seed: int,
     lottery_seed: int,
+    reserve_secret: bytes | None = None,
+    reserve_commitment: str | None = None,
 ) -> OpeningResult:
     """Store the opening and give each of the tender's bids its rate, status and rank."""
     by_business = {bid.business_no: bid for bid in bids}
@@ -144,6 +174,8 @@ async def insert_opening(
         tender_id=tender_id,
         bid_count=opening.bid_count,
         reserve_seed=reserve_seed,
+        reserve_secret=reserve_secret,
+        reserve_commitment=reserve_commitment,
         reserve_prices=[*opening.draw.prices],
         pick_counts=[*opening.predetermined.pick_counts],
         most_picked=[*opening.most_picked],

@@ -222,3 +222,8 @@ async def end_session(session: AsyncSession, session_id: uuid.UUID, reason: str)
         .returning(AuthSession.id)
     )
     return ended is not None
+
+
+async def find_certificate(session: AsyncSession, *, fingerprint: str) -> PersonCertificate | None:
+    """The enrolled certificate with this fingerprint, if any."""
+    return await session.get(PersonCertificate, fingerprint)

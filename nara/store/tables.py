@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -149,8 +150,10 @@ class Bid(Base):
     business_no: Mapped[str] = mapped_column(ForeignKey("business.business_no"))
     agent_id: Mapped[str] = mapped_column(ForeignKey("person.id"))
     client_key: Mapped[str] = mapped_column(String(80))
-    price: Mapped[int] = mapped_column(BigInteger)
-    reserve_picks: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    price: Mapped[int | None] = mapped_column(BigInteger)
+    """The price, known only once the opening decrypted it (None before, and for a bid
+    that did not open)."""
+    reserve_picks: Mapped[list[int] | None] = mapped_column(ARRAY(Integer))
     bid_guarantee_cert: Mapped[str | None] = mapped_column(String(40))
     passkey_credential_id: Mapped[str | None] = mapped_column(Text)
     """The passkey (credential id, base64url) whose assertion confirmed this bid."""
@@ -159,12 +162,45 @@ class Bid(Base):
     bid_rate: Mapped[Decimal | None]
     status: Mapped[str] = mapped_column(
         String(16), default="sealed"
-    )  # sealed | candidate | below_limit
+    )  # sealed | candidate | below_limit | not_eligible | invalid (did not open)
     # What the bid was sent with (None for bids from before these records, and for
     # in-process callers without a session): the traces of `nara.domain.signals`.
     certificate_fingerprint: Mapped[str | None] = mapped_column(String(64))
     certificate_serial: Mapped[str | None] = mapped_column(String(64))
     client_address: Mapped[str | None] = mapped_column(String(64))
+    # The sealed bid (nara.domain.sealing) and its e-signature (nara.domain.bid_document);
+    # None only for bids from before sealing.
+    tender_key_id: Mapped[str | None] = mapped_column(String(16))
+    sealed_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    sealed_price: Mapped[bytes | None] = mapped_column(LargeBinary)
+    sealed_picks: Mapped[bytes | None] = mapped_column(LargeBinary)
+    sealed_check: Mapped[bytes | None] = mapped_column(LargeBinary)
+    document_sha256: Mapped[str | None] = mapped_column(String(64))
+    signature: Mapped[str | None] = mapped_column(Text)
+    """ECDSA-SHA256 over the document's canonical bytes, base64 DER."""
+    signing_certificate: Mapped[str | None] = mapped_column(Text)
+    """The PEM of the certificate whose key signed the document."""
+    invalid_reason: Mapped[str | None] = mapped_column(Text)
+    """Why the opening excluded this bid (status `invalid`)."""
+
+
+class TenderKey(Base):
+    """A tender's sealing key: public key in clear, private key and reserve secret only as
+    the key service wrapped them (nara.keys)."""
+
+    __tablename__ = "tender_key"
+
+    notice_no: Mapped[str] = mapped_column(String(14), primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(16))
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    wrapped_private_key: Mapped[bytes] = mapped_column(LargeBinary)
+    wrapped_reserve_secret: Mapped[bytes] = mapped_column(LargeBinary)
+    reserve_commitment: Mapped[str] = mapped_column(String(64))
+    wrapping_key_id: Mapped[str] = mapped_column(String(64))
+    """Which key of the key service wrapped them (a KMS key's name, or the local file's)."""
+    created_at: Mapped[datetime] = _now()
+    released_at: Mapped[datetime | None]
+    """When the key service first used the private key after the close."""
 
 
 class OpeningResult(Base):
@@ -174,6 +210,9 @@ class OpeningResult(Base):
     opened_at: Mapped[datetime] = _now()
     bid_count: Mapped[int] = mapped_column(Integer)
     reserve_seed: Mapped[int] = mapped_column(BigInteger)
+    reserve_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """The revealed secret the seed derives from (None for tenders from before sealing)."""
+    reserve_commitment: Mapped[str | None] = mapped_column(String(64))
     reserve_prices: Mapped[list[int]] = mapped_column(ARRAY(BigInteger))
     pick_counts: Mapped[list[int]] = mapped_column(ARRAY(Integer))
     most_picked: Mapped[list[int]] = mapped_column(ARRAY(Integer))

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
 from nara import embedded
+from nara.keys import KeyService
 from nara.settings import Settings
 from nara.testing.servers import (
     SIMULATOR_ADMIN_TOKEN,
@@ -203,7 +204,7 @@ async def running_stack(
     """
     from nara.domain.enums import Role
     from nara.stack.people import add_person
-    from nara.store.db import create_engine
+    from nara.store.db import create_engine, session_factory
     from nara.workers.main import build_worker
 
     with simulators() as (guarantee, bank_sim), certificate_authority() as ca:
@@ -234,7 +235,11 @@ async def running_stack(
             )
             async with partners(guarantee.url, bank_sim.url, timeout_s=partner_timeout_s) as p:
                 worker = build_worker(
-                    client, task_queue=task_queue, engine=worker_engine, partners=p
+                    client,
+                    task_queue=task_queue,
+                    engine=worker_engine,
+                    partners=p,
+                    keys=KeyService.local(session_factory(worker_engine), settings.key_dir),
                 )
                 async with worker:
                     with contextlib.ExitStack() as api_server:

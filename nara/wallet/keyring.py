@@ -9,7 +9,8 @@ and keeps their session tokens:
     await http.post("/tenders", json=..., headers=keyring.headers("officer-1230000"))
 
 A supplier's agent also gets a passkey on a software authenticator of their own
-(`enrol_passkey`, after a certificate login) and confirms every bid with it (`signed_bid`);
+(`enrol_passkey`, after a certificate login) and confirms every bid with it; `bid_body`
+seals, signs and confirms a bid as the bidder client does (`nara.wallet.bidder`);
 `passkey_login` then logs them in without the certificate.
 """
 
@@ -22,9 +23,10 @@ from typing import Any
 import httpx
 
 from nara.partners.ca import CertificateAuthorityClient
+from nara.wallet.bidder import TenderKey, fetch_tender_key, sealed_bid
 from nara.wallet.keys import Credential
 from nara.wallet.login import Session, enrol, login
-from nara.wallet.passkey_api import enrol_passkey, passkey_login, signed_bid
+from nara.wallet.passkey_api import enrol_passkey, passkey_login
 from nara.wallet.passkeys import SoftwareAuthenticator
 
 
@@ -51,6 +53,7 @@ class Keyring:
         self.sessions: dict[str, Session] = {}
         self.authenticators: dict[str, SoftwareAuthenticator] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._tender_keys: dict[str, TenderKey] = {}
 
     async def credential(self, person_id: str, *, business_no: str | None = None) -> Credential:
         """The person's credential, certified by the CA on first use."""
@@ -86,13 +89,33 @@ class Keyring:
             http, self.headers(person_id), device, origin=self.passkey_origin
         )
 
-    def signed_bid(self, person_id: str, notice_no: str, bid: Mapping[str, Any]) -> dict[str, Any]:
-        """The bid body with the person's fingerprint over exactly this bid."""
+    def sealed_bid(
+        self, person_id: str, tender_key: TenderKey, bid: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """The bid body: sealed to the tender key, signed with the person's certificate key,
+        confirmed with their passkey."""
         try:
             device = self.authenticators[person_id]
         except KeyError:
             raise KeyError(f"{person_id} has no passkey (Keyring.enrol_passkey first)") from None
-        return signed_bid(device, notice_no, bid, origin=self.passkey_origin)
+        try:
+            credential = self.credentials[person_id]
+        except KeyError:
+            raise KeyError(f"{person_id} has no certificate (Keyring.login first)") from None
+        return sealed_bid(credential, device, tender_key, bid, origin=self.passkey_origin)
+
+    async def tender_key(self, http: httpx.AsyncClient, notice_no: str) -> TenderKey:
+        """The tender's sealing key (fetched once per tender)."""
+        key = self._tender_keys.get(notice_no)
+        if key is None:
+            key = self._tender_keys[notice_no] = await fetch_tender_key(http, notice_no)
+        return key
+
+    async def bid_body(
+        self, http: httpx.AsyncClient, person_id: str, notice_no: str, bid: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """`sealed_bid` with the tender's key fetched from the back office."""
+        return self.sealed_bid(person_id, await self.tender_key(http, notice_no), bid)
 
     async def passkey_login(self, http: httpx.AsyncClient, person_id: str) -> Session:
         """Log the person in with their passkey; their session (also `headers` from now)."""

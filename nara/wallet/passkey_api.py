@@ -2,7 +2,7 @@
 
     device = SoftwareAuthenticator(path)                    # nara.wallet.passkeys
     await enrol_passkey(http, session.headers, device, origin=origin)   # after a login
-    body = signed_bid(device, notice_no, bid_body, origin=origin)       # before every bid
+    # before every bid: nara.wallet.bidder.sealed_bid(credential, device, tender_key, bid)
     session = await passkey_login(http, device, origin=origin)          # the everyday login
 
 `origin` is the web origin the back office expects passkeys on (its WEBAUTHN_ORIGIN): a
@@ -17,8 +17,6 @@ from typing import Any
 
 import httpx
 
-from nara.domain.bid_document import BidDocument
-from nara.domain.passkeys import ASSERTION_FIELD
 from nara.wallet.login import LoginFailed, Session
 from nara.wallet.passkeys import SoftwareAuthenticator
 
@@ -88,31 +86,3 @@ async def passkey_login(
         person_id=str(body["person"]["id"]),
         role=str(body["role"]),
     )
-
-
-def bid_document(notice_no: str, bid: Mapping[str, Any]) -> BidDocument:
-    """The document of a bid body as `POST /tenders/{notice_no}/bids` takes it."""
-    return BidDocument.of(
-        notice_no=notice_no,
-        business_no=str(bid["business_no"]),
-        price=int(bid["price"]),
-        reserve_picks=[int(p) for p in bid["reserve_picks"]],
-        client_key=str(bid["client_key"]),
-        bid_guarantee_cert=bid.get("bid_guarantee_cert"),
-    )
-
-
-def signed_bid(
-    device: SoftwareAuthenticator,
-    notice_no: str,
-    bid: Mapping[str, Any],
-    *,
-    origin: str,
-    user_name: str | None = None,
-) -> dict[str, Any]:
-    """The bid body with the fingerprint over exactly this bid (`passkey_assertion`)."""
-    rp_id = device.rp_id_of(user_name)
-    assertion = device.confirm_bid(
-        bid_document(notice_no, bid), rp_id=rp_id, origin=origin, user_name=user_name
-    )
-    return {**bid, ASSERTION_FIELD: assertion}

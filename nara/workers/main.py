@@ -16,6 +16,7 @@ from nara.activities.announce import AnnounceSteps
 from nara.activities.award import AwardSteps
 from nara.activities.opening import OpeningSteps
 from nara.activities.payment import PaymentSteps
+from nara.keys import KeyService
 from nara.logs import configure_logging, get_logger
 from nara.partners.bank import BankClient
 from nara.partners.guarantee import GuaranteeAgencyClient
@@ -59,14 +60,15 @@ def partners_from(settings: Settings) -> Partners:
 
 
 def build_activities(
-    sessions: async_sessionmaker[AsyncSession], partners: Partners
+    sessions: async_sessionmaker[AsyncSession], partners: Partners, keys: KeyService
 ) -> list[Callable[..., Any]]:
     """Every activity the workflows call, one per declaration in `nara.contracts.activities`."""
-    announce = AnnounceSteps(sessions)
-    opening = OpeningSteps(sessions)
+    announce = AnnounceSteps(sessions, keys)
+    opening = OpeningSteps(sessions, keys)
     award = AwardSteps(sessions, partners.guarantee_agency)
     payment = PaymentSteps(sessions, partners.bank)
     return [
+        announce.make_tender_key,
         announce.announce_tender,
         announce.record_phase,
         announce.record_schedule,
@@ -93,6 +95,7 @@ def build_worker(
     task_queue: str,
     engine: AsyncEngine,
     partners: Partners,
+    keys: KeyService,
     max_concurrent_activities: int = 50,
 ) -> Worker:
     """A worker with every workflow and activity of the project."""
@@ -100,7 +103,7 @@ def build_worker(
         client,
         task_queue=task_queue,
         workflows=list(WORKFLOWS),
-        activities=build_activities(session_factory(engine), partners),
+        activities=build_activities(session_factory(engine), partners, keys),
         workflow_runner=sandbox_runner(),
         max_concurrent_activities=max_concurrent_activities,
     )
@@ -130,6 +133,7 @@ async def run_worker(settings: Settings | None = None) -> None:
         task_queue=settings.temporal_task_queue,
         engine=engine,
         partners=partners_from(settings),
+        keys=KeyService.local(session_factory(engine), settings.key_dir),
     )
     log.info("worker started", task_queue=settings.temporal_task_queue)
     try:

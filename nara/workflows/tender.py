@@ -38,6 +38,9 @@ with workflow.unsafe.imports_passed_through():
 
 # workflow.patched ids (see docs/architecture.md, "Changing a workflow safely").
 SCHEDULE_MOVED_WHILE_ANNOUNCING = "schedule-moved-while-announcing"
+SEALED_BIDS = "sealed-bids"
+"""The key service makes the tender's key and reserve secret; history holds only the
+public key and the commitment (before: the reserve seed itself)."""
 
 
 @workflow.defn
@@ -96,15 +99,24 @@ class TenderWorkflow(TenderDecisions):
 
     async def _announce(self) -> None:
         s = self.s
-        rnd = workflow.random()
-        s.reserve_seed = rnd.getrandbits(62)
-        s.lottery_seed = rnd.getrandbits(62)
-        await db_step(
-            activities.announce_tender,
-            steps.AnnounceStep(
-                terms=s.terms, reserve_seed=s.reserve_seed, lottery_seed=s.lottery_seed
-            ),
-        )
+        if workflow.patched(SEALED_BIDS):
+            key = await db_step(
+                activities.make_tender_key,
+                steps.SealingStep(notice_no=s.terms.notice_no, officer_id=s.terms.officer_id),
+            )
+            s.sealing_key_id, s.reserve_commitment = key.key_id, key.reserve_commitment
+            s.lottery_seed = workflow.random().getrandbits(62)
+            await db_step(activities.announce_tender, steps.AnnounceStep(terms=s.terms))
+        else:
+            rnd = workflow.random()
+            s.reserve_seed = rnd.getrandbits(62)
+            s.lottery_seed = rnd.getrandbits(62)
+            await db_step(
+                activities.announce_tender,
+                steps.AnnounceStep(
+                    terms=s.terms, reserve_seed=s.reserve_seed, lottery_seed=s.lottery_seed
+                ),
+            )
         workflow.upsert_search_attributes(
             [
                 NOTICE_NO.value_set(s.terms.notice_no),
@@ -134,10 +146,15 @@ class TenderWorkflow(TenderDecisions):
             return
         if s.phase is Phase.BIDDING:
             return  # an outage extension reopened bidding before the opening
-        assert s.reserve_seed is not None and s.lottery_seed is not None
+        assert s.lottery_seed is not None
         opening = await db_step(
             activities.open_bids,
-            steps.OpenStep(terms=s.terms, reserve_seed=s.reserve_seed, lottery_seed=s.lottery_seed),
+            steps.OpenStep(
+                terms=s.terms,
+                reserve_seed=s.reserve_seed,  # None: the key service reveals the secret
+                lottery_seed=s.lottery_seed,
+                reserve_commitment=s.reserve_commitment,
+            ),
         )
         s.bid_count = opening.bid_count
         s.predetermined_price = opening.predetermined_price
