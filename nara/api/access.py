@@ -156,6 +156,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     # the businesses' side: bids, guarantees, signatures, claims
     ("GET", "/tenders/{notice_no}/sealing-key"): PUBLIC,
+    ("GET", "/tenders/{notice_no}/opening"): PUBLIC,
     ("POST", "/tenders/{notice_no}/bids"): AGENT_IN_BODY,
     ("POST", "/tenders/{notice_no}/performance-guarantee"): AGENT_IN_BODY,
     ("POST", "/tenders/{notice_no}/sign"): Rule.of(

@@ -116,7 +116,7 @@ class KeyService:
                     "wrapping_key_id": key.wrapping_key_id,
                 },
             )
-        return _info(key)
+            return _info(key)
 
     # --- while bidding ---------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from nara.api.schemas.tenders import (
     CancelAccepted,
     CancelRequest,
     ExtendDeadlineRequest,
+    OpeningRead,
     ScheduleChange,
     SignalsRead,
     TenderCreate,
@@ -21,7 +22,7 @@ from nara.api.schemas.tenders import (
     TenderRead,
 )
 from nara.domain.enums import Category, Phase
-from nara.services.tenders import announcing, bid_signals, reading, scheduling
+from nara.services.tenders import announcing, bid_signals, opening_results, reading, scheduling
 from nara.services.tenders.models import TenderDraft
 
 IdempotencyKey = Annotated[
@@ -194,3 +195,22 @@ async def list_signals(
 ) -> SignalsRead:
     report = await bid_signals.list(session=session, actor=actor, notice_no=notice_no)
     return SignalsRead.model_validate(report)
+
+
+@router.get(
+    "/{notice_no}/opening",
+    response_model=OpeningRead,
+    responses=problem_responses(404, 409),
+    summary="The opening: every bid, the reserve prices and the revealed secret (anyone)",
+    description=(
+        "Public once the bids are opened (409 before, naming the opening time): each bid's "
+        "price, rate, rank and status (an invalid bid with the reason it did not count), "
+        "the 15 reserve prices, the most-picked bands, the predetermined price, the lower "
+        "limit, and the reserve secret with the commitment published at the announcement "
+        "(GET .../sealing-key), so that anyone can check them and draw the prices again."
+    ),
+)
+async def get_opening(notice_no: NoticeNumber, session: SessionDep) -> OpeningRead:
+    return OpeningRead.model_validate(
+        await opening_results.get(session=session, notice_no=notice_no)
+    )

@@ -201,3 +201,32 @@ class SignalsRead(ReadModel):
     opened_at: datetime | None = Field(description="null: not opened yet, nothing compared")
     signals: list[SignalRead]
     note: str
+
+
+class OpenedBidRead(ReadModel):
+    business_no: str
+    price: int | None = Field(description="null for a bid that did not open")
+    bid_rate: Decimal | None
+    rank: int | None
+    status: str = Field(description="candidate, below_limit, opened, not_eligible or invalid")
+    invalid_reason: str | None = Field(description="why an invalid bid did not count")
+    submitted_at: datetime
+
+
+class OpeningRead(ReadModel):
+    """The opening (개찰결과), public once the bids are opened."""
+
+    notice_no: str
+    opened_at: datetime
+    bid_count: int = Field(description="bids that opened and count")
+    invalid_count: int
+    reserve_prices: list[int]
+    most_picked: list[int]
+    predetermined_price: int | None
+    lower_limit_rate: Decimal | None
+    reserve_commitment: str | None = Field(description="published at the announcement")
+    reserve_secret: str | None = Field(
+        description="hex; SHA-256('nara-reserve-commitment/1|<notice_no>|' + secret) equals "
+        "the commitment, and the reserve prices are drawn from it (docs/sealed-bids.md)"
+    )
+    bids: list[OpenedBidRead]
