@@ -3,13 +3,16 @@
 `submit` fetches the tender's public key, seals the price and the two reserve-price picks to
 it (HPKE), signs the bid document with the key of `nara ca issue`, confirms it with the
 passkey of `nara passkey enrol`, sends it with the session of `nara login`, checks the
-server's signed receipt and keeps it in NARA_VAR_DIR/wallet/<person>/receipts/. The price
-never leaves this machine in clear. `receipt verify` checks a kept receipt again.
+server's signed receipt and keeps it in NARA_VAR_DIR/wallet/<person>/receipts/. The sealed
+body waits in .../outbox/ so that a retry with the same client key resends the same bytes.
+The price never leaves this machine in clear. `receipt verify` checks a kept receipt again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -118,7 +121,7 @@ def submit(
         sealed_bid,
         submit_bid,
     )
-    from nara.wallet.keys import Credential
+    from nara.wallet.keys import Credential, write_private
     from nara.wallet.passkeys import SoftwareAuthenticator
 
     settings = get_settings()
@@ -142,9 +145,27 @@ def submit(
         "bid_guarantee_cert": guarantee,
     }
 
+    # The sealed body is kept before it is sent: a retry with the same client key resends
+    # these very bytes (HPKE seals differently every time, and the server would see
+    # another bid), and never the price in clear.
+    outbox = wallet / saved.person_id / "outbox"
+    kept_body = outbox / f"{notice_no}-{bid['client_key']}.json"
+    intent = hashlib.sha256(json.dumps(bid, sort_keys=True).encode()).hexdigest()
+
     async def go(http: httpx.AsyncClient) -> tuple[dict[str, Any], Any]:
-        tender_key = await fetch_tender_key(http, notice_no)
-        body = sealed_bid(credential, device, tender_key, bid, origin=settings.webauthn_origin)
+        if kept_body.exists():
+            kept = json.loads(kept_body.read_text())
+            if kept["intent_sha256"] != intent:
+                raise _fail(
+                    f"client key {bid['client_key']} was used for another bid on {notice_no} "
+                    "(price, picks, business or guarantee differ); use a new --client-key"
+                )
+            body = kept["body"]
+        else:
+            tender_key = await fetch_tender_key(http, notice_no)
+            body = sealed_bid(credential, device, tender_key, bid, origin=settings.webauthn_origin)
+            outbox.mkdir(parents=True, exist_ok=True, mode=0o700)
+            write_private(kept_body, json.dumps({"intent_sha256": intent, "body": body}).encode())
         answer = await submit_bid(http, saved.headers, notice_no, body)
         receipt = check_receipt(
             answer,
