@@ -39,6 +39,8 @@ class OpeningSteps:
             estimated_price=t.estimated_price,
             base_amount=t.base_amount,
             announced_on=t.announced_at.astimezone(SEOUL).date(),
+            a_value=t.a_value,
+            sme_competitive=t.sme_competitive,
         )
         async with self.sessions.begin() as session:
             await audit.lock_head(session)  # lock order: audit head, then the tender row

@@ -15,6 +15,7 @@ from nara.api.schemas.base import (
     ApiModel,
     Deadline,
     Money,
+    MoneyOrZero,
     ReadModel,
     Text,
     refuse,
@@ -24,6 +25,19 @@ from nara.domain.signals import Trace
 
 Reason = Annotated[str, Text(500, lines=True)]
 _AHEAD = f"at most {HORIZON.days} days ahead (rule deadline-horizon)"
+
+
+class AValueItems(ApiModel):
+    """The A value (A값) of a construction tender: statutory costs every bidder bears, taken
+    out of the bid and the predetermined price in qualification review. Omitted items are 0."""
+
+    national_pension: MoneyOrZero = 0
+    health_insurance: MoneyOrZero = 0
+    retirement_mutual_aid: MoneyOrZero = 0
+    long_term_care: MoneyOrZero = 0
+    occupational_safety: MoneyOrZero = 0
+    safety_management: MoneyOrZero = 0
+    quality_management: MoneyOrZero = 0
 
 
 class TenderCreate(ApiModel):
@@ -57,6 +71,17 @@ class TenderCreate(ApiModel):
     agency_code: AgencyCode | None = Field(
         None, description="optional; when sent it must be the officer's own agency"
     )
+    a_value: AValueItems | None = Field(
+        None,
+        description="construction only, optional: the A-value items in whole KRW; their sum "
+        "stays below the lowest predetermined price (rules a-value-items, a-value); none "
+        "means an A value of 0",
+    )
+    sme_competitive: Annotated[bool, Strict()] = Field(
+        False,
+        description="goods bought in competition among SMEs only (중소기업자간 경쟁제품): "
+        "their own lower-limit rate",
+    )
 
 
 class TenderRead(ReadModel):
@@ -84,6 +109,15 @@ class TenderRead(ReadModel):
     outcome_note: str | None
     created_at: datetime
     updated_at: datetime
+    contract_law: str = Field(
+        description="the law the tender runs under, from the kind of its agency: national "
+        "agencies and PPS under the State Contracts Act, local governments under the Local "
+        "Contracts Act; its rule tables apply"
+    )
+    a_value_items: dict[str, int] = Field(
+        default_factory=dict, description="the announcement's A-value items (KRW)"
+    )
+    sme_competitive: bool = False
 
 
 class Candidate(ReadModel):
