@@ -78,9 +78,7 @@ async def create_tender(
         urgent=body.urgent,
         region=body.region,
         agency_code=body.agency_code,
-        a_value_items={
-            k: v for k, v in (body.a_value.model_dump() if body.a_value else {}).items() if v
-        },
+        a_value_items=dict(body.a_value_items),
         sme_competitive=body.sme_competitive,
     )
     announced = await announcing.create(

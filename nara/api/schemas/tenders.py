@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, Strict, ValidationInfo, field_validator
 
@@ -27,17 +27,16 @@ Reason = Annotated[str, Text(500, lines=True)]
 _AHEAD = f"at most {HORIZON.days} days ahead (rule deadline-horizon)"
 
 
-class AValueItems(ApiModel):
-    """The A value (A값) of a construction tender: statutory costs every bidder bears, taken
-    out of the bid and the predetermined price in qualification review. Omitted items are 0."""
-
-    national_pension: MoneyOrZero = 0
-    health_insurance: MoneyOrZero = 0
-    retirement_mutual_aid: MoneyOrZero = 0
-    long_term_care: MoneyOrZero = 0
-    occupational_safety: MoneyOrZero = 0
-    safety_management: MoneyOrZero = 0
-    quality_management: MoneyOrZero = 0
+AValueItem = Literal[
+    "national_pension",
+    "health_insurance",
+    "retirement_mutual_aid",
+    "long_term_care",
+    "occupational_safety",
+    "safety_management",
+    "quality_management",
+]
+"""The items of the A value (A값), as `nara.domain.a_value.A_VALUE_ITEMS` lists them."""
 
 
 class TenderCreate(ApiModel):
@@ -71,11 +70,11 @@ class TenderCreate(ApiModel):
     agency_code: AgencyCode | None = Field(
         None, description="optional; when sent it must be the officer's own agency"
     )
-    a_value: AValueItems | None = Field(
-        None,
-        description="construction only, optional: the A-value items in whole KRW; their sum "
-        "stays below the lowest predetermined price (rules a-value-items, a-value); none "
-        "means an A value of 0",
+    a_value_items: Annotated[dict[AValueItem, MoneyOrZero], Field(max_length=7)] = Field(
+        default_factory=dict,
+        description="construction only, optional: the A-value items (statutory costs every "
+        "bidder bears) in whole KRW; their sum stays below the lowest predetermined price "
+        "(rules a-value-items, a-value); none means an A value of 0",
     )
     sme_competitive: Annotated[bool, Strict()] = Field(
         False,
