@@ -49,6 +49,8 @@ class AnnounceSteps:
             announced_at=t.announced_at,
             deadline=t.deadline,
             opening_at=t.opening_at,
+            a_value_items=t.a_value_items,
+            sme_competitive=t.sme_competitive,
         )
         async with self.sessions.begin() as session:
             await audit.lock_head(session)  # lock order: audit head, then the tender row

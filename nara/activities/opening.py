@@ -226,6 +226,8 @@ def _terms(t: TenderTerms) -> opening.OpeningTerms:
         estimated_price=t.estimated_price,
         base_amount=t.base_amount,
         announced_on=t.announced_at.astimezone(SEOUL).date(),
+        a_value=t.a_value,
+        sme_competitive=t.sme_competitive,
     )
 
 

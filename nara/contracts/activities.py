@@ -15,6 +15,7 @@ from typing import Any, TypeVar, get_type_hints
 from pydantic import BaseModel
 from temporalio import activity
 
+from nara.contracts.comprehensive import ComprehensiveRanking, ComprehensiveStep
 from nara.contracts.steps import (
     AnnounceStep,
     AwardStep,
@@ -127,6 +128,12 @@ async def open_bids(step: OpenStep) -> OpeningSummary:
 async def rank_negotiated(step: NegotiationStep) -> NegotiationRanking:
     """Rank a negotiated tender's proposals by technical + price score."""
     raise _declared_only("rank_negotiated")
+
+
+@declare
+async def rank_comprehensive(step: ComprehensiveStep) -> ComprehensiveRanking:
+    """Score a comprehensively evaluated tender's bids (non-price + price) and store the order."""
+    raise _declared_only("rank_comprehensive")
 
 
 @declare

@@ -6,13 +6,24 @@ breaking running workflows (new fields get defaults).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from pydantic import AwareDatetime, Field
 
 from nara.contracts.base import Model
-from nara.domain.enums import AgencyKind, Category, Method, PaymentKind, PaymentState, Phase, Role
+from nara.domain.calendar import SEOUL
+from nara.domain.enums import (
+    AgencyKind,
+    AwardMethod,
+    Category,
+    Method,
+    PaymentKind,
+    PaymentState,
+    Phase,
+    Role,
+)
+from nara.domain.ranking import award_method
 
 # --- tender workflow ---------------------------------------------------------
 
@@ -37,6 +48,32 @@ class TenderTerms(Model):
     failed_rounds: int = 0
     # Annual late-payment interest in force when the tender was announced (basis points).
     late_interest_rate_bp: int = Field(1200, ge=0)
+    # The announcement's A-value items (construction; nara.domain.a_value), KRW by item.
+    a_value_items: dict[str, int] = Field(default_factory=dict)
+    # 중소기업자간 경쟁제품: goods bought in competition among SMEs only.
+    sme_competitive: bool = False
+
+    @property
+    def a_value(self) -> int:
+        """The A value: the sum of the items, 0 when the announcement gave none."""
+        return sum(self.a_value_items.values())
+
+    @property
+    def announced_on(self) -> date:
+        """The Seoul date of the announcement: the rules in force that day apply."""
+        return self.announced_at.astimezone(SEOUL).date()
+
+    @property
+    def award_method(self) -> AwardMethod:
+        """How the winner is chosen (qualification, negotiated or comprehensive)."""
+        return award_method(
+            category=self.category,
+            method=self.method,
+            agency_kind=self.agency_kind,
+            estimated_price=self.estimated_price,
+            on=self.announced_on,
+            sme_competitive=self.sme_competitive,
+        )
 
 
 class Candidate(Model):

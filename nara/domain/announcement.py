@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 from nara.domain.calendar import WORKDAY_END, WORKDAY_START, is_business_day
 from nara.domain.clock import SEOUL, format_kst, require_aware
-from nara.domain.enums import Category, Method
+from nara.domain.enums import AgencyKind, Category, Method
 from nara.domain.errors import RuleViolation
 from nara.domain.rules import ANY_AMOUNT, NoticePeriodRow, rules_on
 
@@ -44,21 +44,42 @@ def _require_price(estimated_price: int) -> None:
 
 
 def notice_period_rule(
-    *, category: Category, method: Method, estimated_price: int, urgent: bool, on: date
+    *,
+    category: Category,
+    method: Method,
+    estimated_price: int,
+    urgent: bool,
+    on: date,
+    agency_kind: AgencyKind = AgencyKind.NATIONAL,
 ) -> NoticePeriodRow:
-    """The notice-period row in force on `on` for these terms."""
+    """The notice-period row in force on `on` for these terms, under the agency's law."""
     _require_price(estimated_price)
     return rules_on(on).notice_period(
-        category=category, method=method, estimated_price=estimated_price, urgent=urgent
+        category=category,
+        method=method,
+        estimated_price=estimated_price,
+        urgent=urgent,
+        agency_kind=agency_kind,
     )
 
 
 def minimum_notice_days(
-    *, category: Category, method: Method, estimated_price: int, urgent: bool, on: date
+    *,
+    category: Category,
+    method: Method,
+    estimated_price: int,
+    urgent: bool,
+    on: date,
+    agency_kind: AgencyKind = AgencyKind.NATIONAL,
 ) -> int:
     """Minimum calendar days from announcement to bid deadline."""
     return notice_period_rule(
-        category=category, method=method, estimated_price=estimated_price, urgent=urgent, on=on
+        category=category,
+        method=method,
+        estimated_price=estimated_price,
+        urgent=urgent,
+        on=on,
+        agency_kind=agency_kind,
     ).days
 
 
@@ -101,7 +122,8 @@ def next_free_deadline_hour(
 def _describe(category: Category, method: Method, row: NoticePeriodRow) -> str:
     urgent = "urgent " if row.urgent else ""
     band = "" if row.band == ANY_AMOUNT else f" {row.band}"
-    return f"{urgent}{_METHOD_WORDS[method]} {category.value}{band}"
+    law = "local" if row.agency_kind is AgencyKind.LOCAL else "national"
+    return f"{urgent}{_METHOD_WORDS[method]} {category.value}{band} ({law} law)"
 
 
 def check_announcement(
@@ -116,6 +138,7 @@ def check_announcement(
     tenders_in_deadline_hour: int = 0,
     check_clock_rules: bool = True,
     deadline_hour_loads: Mapping[datetime, int] | None = None,
+    agency_kind: AgencyKind = AgencyKind.NATIONAL,
 ) -> None:
     """Refuse an announcement that breaks a rule; return None when it may go out.
 
@@ -125,7 +148,8 @@ def check_announcement(
     counts the *other* tenders already due then; `deadline_hour_loads`, when given,
     lets the error propose the next free hour); the opening after the deadline.
     `check_clock_rules=False` skips the on-the-hour and capacity checks (for the
-    compressed-time demo only).
+    compressed-time demo only). The notice period is the one of the agency's law
+    (`agency_kind`: national or local decree).
 
     Raises:
         RuleViolation: naming the rule, the value and what would be accepted.
@@ -137,7 +161,11 @@ def check_announcement(
     book = rules_on(announced.date())
 
     row = book.notice_period(
-        category=category, method=method, estimated_price=estimated_price, urgent=urgent
+        category=category,
+        method=method,
+        estimated_price=estimated_price,
+        urgent=urgent,
+        agency_kind=agency_kind,
     )
     earliest = announced + timedelta(days=row.days)
     if due < earliest or due <= announced:

@@ -35,6 +35,21 @@ class AgencyKind(StrEnum):
     LOCAL = "local"  # local governments and education offices
 
 
+CONTRACT_LAWS = {
+    AgencyKind.NATIONAL: "Act on Contracts to which the State is a Party (국가계약법)",
+    AgencyKind.LOCAL: "Act on Contracts to which a Local Government is a Party (지방계약법)",
+}
+"""The law a tender is run under, by the kind of its contracting authority."""
+
+
+class AwardMethod(StrEnum):
+    """How the winner of a tender is chosen (from its method, category and amount)."""
+
+    QUALIFICATION = "qualification"  # 적격심사: lowest price at or above the lower limit, reviewed
+    NEGOTIATED = "negotiated"  # 협상: technical + price score
+    COMPREHENSIVE = "comprehensive"  # 종합심사 / 종합평가: capability + price + social, highest
+
+
 class WorkType(StrEnum):
     """Construction work type, for the defect guarantee rate."""
 

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
 
-from nara.domain.enums import COMPETITIVE_METHODS, Category, Method
+from nara.domain.a_value import check_a_value
+from nara.domain.enums import COMPETITIVE_METHODS, AgencyKind, Category, Method
 from nara.domain.errors import RuleViolation
-from nara.domain.ranking import RankedBid, Ranking, bid_rate, lottery_key
+from nara.domain.ranking import RankedBid, Ranking, bid_rate, lottery_key, positive_amount
 from nara.domain.rules import format_amount, rules_on
 
 SCORE_PLACES = Decimal("0.0001")
@@ -18,7 +19,8 @@ SCORE_PLACES = Decimal("0.0001")
 DEFAULT_FAILED_ROUNDS = 2
 
 
-def _points(value: Decimal | int, field: str, maximum: Decimal) -> Decimal:
+def score_points(value: Decimal | int, field: str, maximum: Decimal) -> Decimal:
+    """Points entered by a person: a Decimal or int from 0 to `maximum` (rule score)."""
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
         raise RuleViolation(
             rule="score",
@@ -41,6 +43,16 @@ def _points(value: Decimal | int, field: str, maximum: Decimal) -> Decimal:
 
 @dataclass(frozen=True)
 class QualificationResult:
+    """One candidate's qualification score.
+
+    Attributes:
+        bid_rate: The plain bid rate (bid / predetermined, cut to 3 decimals), for display.
+        scored_rate: The rate the price score uses: (bid - A) / (predetermined - A) in
+            percent, the ratio rounded half up (`QualificationRow.ratio_places`).
+        a_value: The A value taken out of both prices (0 when none applies).
+        fixed: Whether the bid fell in the fixed-score region.
+    """
+
     price_score: Decimal
     capability_score: Decimal
     total: Decimal
@@ -48,6 +60,62 @@ class QualificationResult:
     passed: bool
     bid_rate: Decimal
     price_points: Decimal
+    scored_rate: Decimal = Decimal(0)
+    a_value: int = 0
+    fixed: bool = False
+
+
+def ratio_percent(numerator: int, denominator: int, places: int) -> Decimal:
+    """numerator / denominator rounded half up (away from zero) to `places` decimals, in percent."""
+    if denominator <= 0:
+        raise RuleViolation(
+            rule="positive-amount",
+            field="predetermined_price",
+            value=denominator,
+            accepted="a predetermined price above the A value",
+            message=f"the price compared with ({denominator:,} KRW) must be positive",
+        )
+    scaled, rest = divmod(abs(numerator) * 10**places, denominator)
+    if 2 * rest >= denominator:
+        scaled += 1
+    ratio = Decimal(scaled if numerator >= 0 else -scaled).scaleb(-places)
+    return ratio * 100
+
+
+def qualification_price_score(
+    *,
+    category: Category,
+    estimated_price: int,
+    bid_price: int,
+    predetermined_price: int,
+    on: date,
+    agency_kind: AgencyKind = AgencyKind.NATIONAL,
+    a_value: int = 0,
+) -> tuple[Decimal, Decimal, bool]:
+    """The price score of 적격심사 with the formula in force on `on`: (score, rate, fixed).
+
+    rate = (bid - A) / (predetermined - A) in percent, the ratio rounded half up; a bid at
+    or below the predetermined price whose rate reaches the row's fixed-score rate scores
+    the fixed score; otherwise points - deduction x |reference - rate|, never below the
+    minimum. A is 0 for rows without the A value.
+    """
+    row = rules_on(on).qualification(
+        category=category, estimated_price=estimated_price, agency_kind=agency_kind
+    )
+    positive_amount(bid_price, "bid_price")
+    positive_amount(predetermined_price, "predetermined_price")
+    a = a_value if row.a_value else 0
+    check_a_value(a_value=a, predetermined_price=predetermined_price)
+    rate = ratio_percent(bid_price - a, predetermined_price - a, row.ratio_places)
+    if (
+        row.fixed_score is not None
+        and row.fixed_from_rate is not None
+        and bid_price <= predetermined_price
+        and rate >= row.fixed_from_rate
+    ):
+        return row.fixed_score, rate, True
+    score = row.price_points - row.deduction_per_point * abs(row.reference_rate - rate)
+    return max(row.min_price_points, score), rate, False
 
 
 def qualification_review(
@@ -58,20 +126,27 @@ def qualification_review(
     predetermined_price: int,
     capability_score: Decimal | int,
     on: date,
+    agency_kind: AgencyKind = AgencyKind.NATIONAL,
+    a_value: int = 0,
 ) -> QualificationResult:
     """Score one candidate: price score plus capability score against the pass mark.
 
-    Price score = price points - deduction x |reference rate - bid rate|, never
-    below the minimum (see the qualification table); the bid rate is the
-    3-decimal rate of `ranking.bid_rate`. `capability_score` is the sum of the
-    other items (experience, finances, ...) out of 100 - price points.
+    The price score is `qualification_price_score` (the formula of the announcement
+    date, with the announcement's A value). `capability_score` is the sum of the other
+    items (experience, finances, ...) out of 100 - price points.
     """
-    row = rules_on(on).qualification(category=category, estimated_price=estimated_price)
-    capability = _points(capability_score, "capability_score", row.capability_points)
-    rate = bid_rate(price=bid_price, predetermined_price=predetermined_price)
-    price_score = max(
-        row.min_price_points,
-        row.price_points - row.deduction_per_point * abs(row.reference_rate - rate),
+    row = rules_on(on).qualification(
+        category=category, estimated_price=estimated_price, agency_kind=agency_kind
+    )
+    capability = score_points(capability_score, "capability_score", row.capability_points)
+    price_score, rate, fixed = qualification_price_score(
+        category=category,
+        estimated_price=estimated_price,
+        bid_price=bid_price,
+        predetermined_price=predetermined_price,
+        on=on,
+        agency_kind=agency_kind,
+        a_value=a_value,
     )
     total = price_score + capability
     return QualificationResult(
@@ -80,8 +155,11 @@ def qualification_review(
         total=total,
         pass_mark=row.pass_mark,
         passed=total >= row.pass_mark,
-        bid_rate=rate,
+        bid_rate=bid_rate(price=bid_price, predetermined_price=predetermined_price),
         price_points=row.price_points,
+        scored_rate=rate,
+        a_value=a_value if row.a_value else 0,
+        fixed=fixed,
     )
 
 
@@ -109,6 +187,8 @@ def review_candidates(
     estimated_price: int,
     predetermined_price: int,
     on: date,
+    agency_kind: AgencyKind = AgencyKind.NATIONAL,
+    a_value: int = 0,
 ) -> ReviewOutcome:
     """Review candidates lowest price first and stop at the first that passes.
 
@@ -124,6 +204,8 @@ def review_candidates(
             predetermined_price=predetermined_price,
             capability_score=capability_scores.get(bid.bidder, 0),
             on=on,
+            agency_kind=agency_kind,
+            a_value=a_value,
         )
         reviews.append(Review(bid=bid, result=result))
         if result.passed:
@@ -149,15 +231,17 @@ def negotiated_score(
     lowest_price: int,
     on: date,
     technical_weight: int | None = None,
+    agency_kind: AgencyKind = AgencyKind.NATIONAL,
 ) -> NegotiatedScore:
     """Score a proposal in a negotiated contract.
 
-    `technical_score` is the evaluators' points out of the technical weight (80 by
-    default; 60-90 allowed). Price score = price weight x lowest price / this price,
+    `technical_score` is the evaluators' points out of the technical weight (the default
+    of the agency's law on `on`: national 80, 70 from 2026-01-02; local 80; 60-90 allowed).
+    Price score = price weight x lowest price / this price,
     cut to 4 decimals. `eligible` is whether the technical score reaches the share
     of the technical weight needed for negotiation (85%).
     """
-    row = rules_on(on).negotiated(category=category)
+    row = rules_on(on).negotiated(category=category, agency_kind=agency_kind)
     weight = row.technical_weight if technical_weight is None else technical_weight
     if not (row.min_technical_weight <= weight <= row.max_technical_weight):
         raise RuleViolation(
@@ -172,7 +256,7 @@ def negotiated_score(
             ),
         )
     price_weight = 100 - weight
-    technical = _points(technical_score, "technical_score", Decimal(weight))
+    technical = score_points(technical_score, "technical_score", Decimal(weight))
     for value, name in ((bid_price, "bid_price"), (lowest_price, "lowest_price")):
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise RuleViolation(
@@ -269,6 +353,7 @@ def rank_negotiated(
     proposals: Sequence[tuple[str, int, Decimal | int]],
     on: date,
     seed: int,
+    agency_kind: AgencyKind = AgencyKind.NATIONAL,
 ) -> tuple[ScoredProposal, ...]:
     """Rank a negotiated tender's proposals (bidder, price, technical score): highest total first.
 
@@ -287,6 +372,7 @@ def rank_negotiated(
             bid_price=price,
             lowest_price=price,
             on=on,
+            agency_kind=agency_kind,
         ).eligible
     }
     lowest = min((p for b, p, _ in proposals if b in eligible), default=None)
@@ -300,6 +386,7 @@ def rank_negotiated(
                 bid_price=price,
                 lowest_price=min(lowest or price, price),
                 on=on,
+                agency_kind=agency_kind,
             ),
         )
         for bidder, price, technical in proposals

@@ -9,7 +9,12 @@ auditor can re-run it from the stored seeds.
 A negotiated tender (협상에 의한 계약) is opened the same way but not ranked here:
 its proposals are ranked once their technical scores are in
 (`evaluation.rank_negotiated`), so it has no lower-limit rate and every bid stays
-``opened``.
+``opened``. So is a tender awarded by comprehensive evaluation (works of 30 bn or more):
+its bids are ranked once the officer's non-price scores are in
+(`comprehensive.rank_comprehensive`).
+
+The lower limit of qualification review is A + (predetermined - A) x rate, with the
+announcement's A value (0 when it gave none).
 """
 
 from __future__ import annotations
@@ -20,11 +25,12 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from nara.domain.enums import AgencyKind, Category, Method
+from nara.domain.enums import AgencyKind, AwardMethod, Category, Method
 from nara.domain.errors import RuleViolation
 from nara.domain.ranking import (
     BidPrice,
     Ranking,
+    award_method,
     bid_rate,
     check_bid_price,
     lower_limit_rate,
@@ -107,6 +113,8 @@ class OpeningTerms:
 
     Attributes:
         announced_on: The Seoul date of the announcement: the rules in force that day apply.
+        a_value: The announcement's A value (KRW), 0 when it gave none.
+        sme_competitive: Goods bought in competition among SMEs (their own lower limit).
     """
 
     category: Category
@@ -115,6 +123,19 @@ class OpeningTerms:
     estimated_price: int
     base_amount: int
     announced_on: date
+    a_value: int = 0
+    sme_competitive: bool = False
+
+    @property
+    def award_method(self) -> AwardMethod:
+        return award_method(
+            category=self.category,
+            method=self.method,
+            agency_kind=self.agency_kind,
+            estimated_price=self.estimated_price,
+            on=self.announced_on,
+            sme_competitive=self.sme_competitive,
+        )
 
 
 @dataclass(frozen=True)
@@ -190,7 +211,7 @@ def open_bids(
 
     Raises:
         RuleViolation: when the terms or a bid break a rule (a base amount too small to
-            split into bands, a construction tender with no lower-limit rate, a bad pick,
+            split into bands, a bad pick,
             a business bidding twice, a price that is not positive).
     """
     draw = draw_reserve_prices(
@@ -203,18 +224,20 @@ def open_bids(
     predetermined = predetermined_price(draw=draw, picks=[bid.reserve_picks for bid in bids])
     rate: Decimal | None = None
     ranking: Ranking | None = None
-    if terms.method is not Method.NEGOTIATED:
+    if terms.award_method is AwardMethod.QUALIFICATION:
         rate = lower_limit_rate(
             category=terms.category,
             agency_kind=terms.agency_kind,
             estimated_price=terms.estimated_price,
             on=terms.announced_on,
+            sme_competitive=terms.sme_competitive,
         )
         ranking = rank_bids(
             bids=[BidPrice(bidder=bid.business_no, price=bid.price) for bid in bids],
             predetermined_price=predetermined.price,
             lower_limit_rate=rate,
             seed=lottery_seed,
+            a_value=terms.a_value if predetermined.price > terms.a_value else 0,
         )
     ranks: dict[str, int] = {}
     below: set[str] = set()

@@ -9,7 +9,7 @@ from decimal import Decimal
 from fractions import Fraction
 from itertools import groupby
 
-from nara.domain.enums import AgencyKind, Category
+from nara.domain.enums import AgencyKind, AwardMethod, Category, Method
 from nara.domain.errors import RuleViolation
 from nara.domain.lottery import draw_number
 from nara.domain.rules import format_amount, rules_on
@@ -21,7 +21,8 @@ real bid, it keeps every bid rate (about 10,310% at most) within the 8 integer d
 the `numeric(12, 4)` columns that store rates."""
 
 
-def _positive(value: int, field: str) -> None:
+def positive_amount(value: int, field: str) -> None:
+    """Refuse anything but a positive whole number of KRW (rule positive-amount)."""
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise RuleViolation(
             rule="positive-amount",
@@ -38,16 +39,16 @@ def bid_rate(*, price: int, predetermined_price: int) -> Decimal:
     Cutting keeps the shown rate consistent with the exact comparison against a
     3-decimal lower limit: shown >= limit exactly when the true rate >= limit.
     """
-    _positive(price, "price")
-    _positive(predetermined_price, "predetermined_price")
+    positive_amount(price, "price")
+    positive_amount(predetermined_price, "predetermined_price")
     thousandths = price * 100 * 10**RATE_PLACES // predetermined_price
     return Decimal(thousandths).scaleb(-RATE_PLACES)
 
 
 def check_bid_price(*, price: int, base_amount: int) -> None:
     """Refuse a bid above `BID_PRICE_CEILING` times the base amount (rule bid-price-ceiling)."""
-    _positive(price, "price")
-    _positive(base_amount, "base_amount")
+    positive_amount(price, "price")
+    positive_amount(base_amount, "base_amount")
     ceiling = base_amount * BID_PRICE_CEILING
     if price > ceiling:
         raise RuleViolation(
@@ -63,8 +64,39 @@ def check_bid_price(*, price: int, base_amount: int) -> None:
         )
 
 
+def award_method(
+    *,
+    category: Category,
+    method: Method,
+    agency_kind: AgencyKind,
+    estimated_price: int,
+    on: date,
+    sme_competitive: bool = False,
+) -> AwardMethod:
+    """How the winner is chosen: negotiated scoring, comprehensive evaluation or qualification.
+
+    Bands of the lower-limit table without a rate (construction of 30 bn or more) are
+    awarded by comprehensive evaluation; any other band by qualification review.
+    """
+    positive_amount(estimated_price, "estimated_price")
+    if method is Method.NEGOTIATED:
+        return AwardMethod.NEGOTIATED
+    row = rules_on(on).lower_limit(
+        category=category,
+        agency_kind=agency_kind,
+        estimated_price=estimated_price,
+        sme_competitive=sme_competitive,
+    )
+    return AwardMethod.QUALIFICATION if row.rate is not None else AwardMethod.COMPREHENSIVE
+
+
 def lower_limit_rate(
-    *, category: Category, agency_kind: AgencyKind, estimated_price: int, on: date
+    *,
+    category: Category,
+    agency_kind: AgencyKind,
+    estimated_price: int,
+    on: date,
+    sme_competitive: bool = False,
 ) -> Decimal:
     """낙찰하한율 in percent from the table in force on `on`.
 
@@ -72,9 +104,12 @@ def lower_limit_rate(
         RuleViolation: for bands not awarded by qualification review (construction
             of 30 bn or more goes to comprehensive evaluation).
     """
-    _positive(estimated_price, "estimated_price")
+    positive_amount(estimated_price, "estimated_price")
     row = rules_on(on).lower_limit(
-        category=category, agency_kind=agency_kind, estimated_price=estimated_price
+        category=category,
+        agency_kind=agency_kind,
+        estimated_price=estimated_price,
+        sme_competitive=sme_competitive,
     )
     if row.rate is None:
         raise RuleViolation(
@@ -90,9 +125,20 @@ def lower_limit_rate(
     return row.rate
 
 
-def meets_lower_limit(*, price: int, predetermined_price: int, rate: Decimal) -> bool:
-    """Exact test: price / predetermined price x 100 >= rate, without rounding."""
-    return Fraction(price * 100, predetermined_price) >= Fraction(rate)
+def meets_lower_limit(
+    *, price: int, predetermined_price: int, rate: Decimal, a_value: int = 0
+) -> bool:
+    """Exact test: price >= A + (predetermined - A) x rate / 100, without rounding.
+
+    With no A value (0) this is price / predetermined price x 100 >= rate.
+    """
+    return Fraction(price - a_value) * 100 >= Fraction(rate) * (predetermined_price - a_value)
+
+
+def lower_limit_price(*, predetermined_price: int, rate: Decimal, a_value: int = 0) -> int:
+    """The lowest whole-won price meeting the lower limit: ceil(A + (predetermined - A) x rate)."""
+    exact = a_value + Fraction(rate) * (predetermined_price - a_value) / 100
+    return -(-exact.numerator // exact.denominator)
 
 
 @dataclass(frozen=True)
@@ -156,19 +202,25 @@ def _order(bids: Sequence[BidPrice], predetermined: int, seed: int) -> tuple[Ran
 
 
 def rank_bids(
-    *, bids: Sequence[BidPrice], predetermined_price: int, lower_limit_rate: Decimal, seed: int
+    *,
+    bids: Sequence[BidPrice],
+    predetermined_price: int,
+    lower_limit_rate: Decimal,
+    seed: int,
+    a_value: int = 0,
 ) -> Ranking:
     """Order the bids for qualification review.
 
-    Candidates are bids at or above the lower limit (exact comparison), lowest
+    Candidates are bids at or above the lower limit, A + (predetermined - A) x rate
+    with the announcement's A value (exact comparison), lowest
     price first; bids at the same price are ordered by the seeded tie lottery
     (`lottery_key`), which an auditor can re-run. Bids below the limit are listed
     separately in the same order and never win.
     """
-    _positive(predetermined_price, "predetermined_price")
+    positive_amount(predetermined_price, "predetermined_price")
     seen: set[str] = set()
     for index, bid in enumerate(bids):
-        _positive(bid.price, f"bids[{index}].price")
+        positive_amount(bid.price, f"bids[{index}].price")
         if bid.bidder in seen:
             raise RuleViolation(
                 rule="one-bid-per-bidder",
@@ -182,14 +234,20 @@ def rank_bids(
         b
         for b in bids
         if meets_lower_limit(
-            price=b.price, predetermined_price=predetermined_price, rate=lower_limit_rate
+            price=b.price,
+            predetermined_price=predetermined_price,
+            rate=lower_limit_rate,
+            a_value=a_value,
         )
     ]
     below = [
         b
         for b in bids
         if not meets_lower_limit(
-            price=b.price, predetermined_price=predetermined_price, rate=lower_limit_rate
+            price=b.price,
+            predetermined_price=predetermined_price,
+            rate=lower_limit_rate,
+            a_value=a_value,
         )
     ]
     return Ranking(

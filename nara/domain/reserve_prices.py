@@ -101,6 +101,12 @@ def minimum_base_amount(*, category: Category, agency_kind: AgencyKind, on: date
     return -(-unit * spec.band_count * 10_000 // (2 * spec.range_bp))
 
 
+def lowest_reserve_price(*, base_amount: int, agency_kind: AgencyKind, on: date) -> int:
+    """The lowest predetermined price the draw can give: base x (1 - range), rounded down."""
+    spec = rules_on(on).reserve_prices(agency_kind=agency_kind)
+    return base_amount * (10_000 - spec.range_bp) // 10_000
+
+
 def check_base_amount(
     *, base_amount: int, category: Category, agency_kind: AgencyKind, on: date
 ) -> None:

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -121,6 +122,12 @@ class Tender(Base):
     agency_kind: Mapped[AgencyKind] = mapped_column(_enum(AgencyKind, 16))
     region: Mapped[str | None] = mapped_column(String(40))
     urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    # The announcement's A-value items (KRW by item, nara.domain.a_value); {} is an A value of 0.
+    a_value_items: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, default=dict, server_default=text("'{}'::jsonb")
+    )
+    # 중소기업자간 경쟁제품: goods bought in competition among SMEs (their own lower limit).
+    sme_competitive: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     estimated_price: Mapped[int] = mapped_column(BigInteger)
     base_amount: Mapped[int] = mapped_column(BigInteger)
     announced_at: Mapped[datetime]

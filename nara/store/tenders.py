@@ -42,6 +42,8 @@ def new_tender(
     urgent: bool = False,
     client_key: str | None = None,
     request_hash: str | None = None,
+    a_value_items: dict[str, int] | None = None,
+    sme_competitive: bool = False,
 ) -> Tender:
     """A tender as announced, not yet stored: bidding closed until its workflow opens it."""
     notice = NoticeNo.parse(notice_no)
@@ -59,6 +61,8 @@ def new_tender(
         agency_kind=agency_kind,
         region=region,
         urgent=urgent,
+        a_value_items=dict(a_value_items or {}),
+        sme_competitive=sme_competitive,
         estimated_price=estimated_price,
         base_amount=base_amount,
         announced_at=announced_at,

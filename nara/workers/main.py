@@ -14,6 +14,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from nara.activities.announce import AnnounceSteps
 from nara.activities.award import AwardSteps
+from nara.activities.comprehensive import ComprehensiveSteps
 from nara.activities.opening import OpeningSteps
 from nara.activities.payment import PaymentSteps
 from nara.keys import KeyService
@@ -65,6 +66,7 @@ def build_activities(
     """Every activity the workflows call, one per declaration in `nara.contracts.activities`."""
     announce = AnnounceSteps(sessions, keys)
     opening = OpeningSteps(sessions, keys)
+    comprehensive = ComprehensiveSteps(sessions)
     award = AwardSteps(sessions, partners.guarantee_agency)
     payment = PaymentSteps(sessions, partners.bank)
     return [
@@ -75,6 +77,7 @@ def build_activities(
         announce.close_bidding,
         opening.open_bids,
         opening.rank_negotiated,
+        comprehensive.rank_comprehensive,
         opening.get_candidate,
         award.record_review,
         award.record_award,

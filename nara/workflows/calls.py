@@ -9,10 +9,11 @@ from typing import TypeVar
 from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from nara.contracts.errors import from_application_error
-    from nara.domain.errors import PartnerRejected
+    from nara.contracts.errors import from_application_error, refusal
+    from nara.domain.errors import PartnerRejected, RuleViolation
 
 A = TypeVar("A", bound=BaseModel)
 R = TypeVar("R")
@@ -61,3 +62,14 @@ def rejection_of(error: BaseException) -> str | None:
     """The partner's business refusal message inside an activity error, if that is what it is."""
     refusal = from_application_error(error)
     return refusal.detail if isinstance(refusal, PartnerRejected) else None
+
+
+async def scoring_step(activity: Callable[[A], Awaitable[R]], arg: A) -> R:
+    """`db_step` for an officer's scores: a broken rule becomes the Update's typed refusal."""
+    try:
+        return await db_step(activity, arg)
+    except ActivityError as error:
+        violation = from_application_error(error)
+        if isinstance(violation, RuleViolation):
+            raise refusal(violation) from None
+        raise

@@ -29,7 +29,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from nara.domain import evaluation, guarantees
     from nara.domain.calendar import SEOUL
-    from nara.domain.enums import FINAL_PHASES, Method, Phase, Role
+    from nara.domain.enums import FINAL_PHASES, AwardMethod, Method, Phase, Role
     from nara.domain.identifiers import tender_workflow_id
     from nara.workflows.calls import db_step, partner_step
     from nara.workflows.tender_base import PHASES_BEFORE_CONTRACT
@@ -41,6 +41,7 @@ SCHEDULE_MOVED_WHILE_ANNOUNCING = "schedule-moved-while-announcing"
 SEALED_BIDS = "sealed-bids"
 """The key service makes the tender's key and reserve secret; history holds only the
 public key and the commitment (before: the reserve seed itself)."""
+COMPREHENSIVE_EVALUATION = "comprehensive-evaluation"
 
 
 @workflow.defn
@@ -178,6 +179,17 @@ class TenderWorkflow(TenderDecisions):
                 Phase.EVALUATING,
                 Role.OFFICER,
                 f"awaiting technical scores of {opening.bid_count} proposals",
+                step="evaluating-scores",
+            )
+            return
+        if s.terms.award_method is AwardMethod.COMPREHENSIVE and workflow.patched(
+            COMPREHENSIVE_EVALUATION
+        ):
+            # Works of 30 bn or more: the officer scores every bid (tender_comprehensive).
+            await self._enter(
+                Phase.EVALUATING,
+                Role.OFFICER,
+                f"awaiting the non-price scores of {opening.bid_count} bids",
                 step="evaluating-scores",
             )
             return

@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from nara.domain import evaluation, guarantees
     from nara.domain.calendar import SEOUL
-    from nara.domain.enums import Method, PaymentState, Phase, Role
+    from nara.domain.enums import AwardMethod, Method, PaymentState, Phase, Role
     from nara.domain.errors import Forbidden, RuleViolation, StaleCandidate, WrongPhase
     from nara.domain.identifiers import NoticeNo, tender_workflow_id
     from nara.workflows.calls import db_step
@@ -51,8 +51,11 @@ class TenderBase:
             activities.get_candidate, steps.CandidateQuery(notice_no=s.terms.notice_no, rank=rank)
         )
         s.candidate = answer.candidate
-        # A negotiated tender's candidates were ranked by their scores: no further review.
-        s.candidate_passed = s.terms.method is Method.NEGOTIATED
+        # Candidates of a negotiated tender or a comprehensive evaluation were ranked by
+        # their scores: no further review.
+        s.candidate_passed = s.terms.method is Method.NEGOTIATED or (
+            s.terms.award_method is AwardMethod.COMPREHENSIVE
+        )
         s.performance_guarantee_cert = None
         s.supplier_signed_by = s.agency_signed_by = None
         if s.candidate is None:
@@ -219,6 +222,8 @@ class TenderBase:
                 predetermined_price=s.predetermined_price,
                 capability_score=review.capability_score,
                 on=s.terms.announced_at.astimezone(SEOUL).date(),
+                agency_kind=s.terms.agency_kind,
+                a_value=s.terms.a_value,
             )
         except RuleViolation as violation:
             raise refusal(violation) from None

@@ -15,7 +15,7 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from nara.contracts import activities, steps
-    from nara.contracts.errors import from_application_error, refusal
+    from nara.contracts.errors import refusal
     from nara.contracts.tender import (
         ApproveAward,
         AwardOutcome,
@@ -31,7 +31,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from nara.domain import guarantees
     from nara.domain.calendar import SEOUL
-    from nara.domain.enums import Method, Phase, Role
+    from nara.domain.enums import AwardMethod, Method, Phase, Role
     from nara.domain.errors import (
         Forbidden,
         GuaranteeRejected,
@@ -39,11 +39,11 @@ with workflow.unsafe.imports_passed_through():
         WrongPhase,
     )
     from nara.domain.identifiers import NoticeNo
-    from nara.workflows.calls import db_step, partner_step, rejection_of
-    from nara.workflows.tender_payments import TenderPayments
+    from nara.workflows.calls import db_step, partner_step, rejection_of, scoring_step
+    from nara.workflows.tender_comprehensive import TenderComprehensive
 
 
-class TenderDecisions(TenderPayments):
+class TenderDecisions(TenderComprehensive):
     """Officer, winner and payment Updates of TenderWorkflow."""
 
     # --- updates: officer decisions -----------------------------------------------
@@ -101,6 +101,13 @@ class TenderDecisions(TenderPayments):
                     "(score_proposals), not by qualification review",
                 )
             )
+        if self.s.terms.award_method is AwardMethod.COMPREHENSIVE:
+            raise refusal(
+                WrongPhase(
+                    "works of 30 bn or more are evaluated comprehensively: enter every "
+                    "bidder's non-price scores (score_comprehensive), not a qualification review",
+                )
+            )
         self._require_officer(review.officer_id)
         self._require_current_candidate(review.business_no)
         self._qualification(review)
@@ -137,21 +144,15 @@ class TenderDecisions(TenderPayments):
     async def score_proposals(self, scores: ScoreProposals) -> ScoringOutcome:
         s = self.s
         assert s.lottery_seed is not None
-        try:
-            ranking = await db_step(
-                activities.rank_negotiated,
-                steps.NegotiationStep(
-                    terms=s.terms,
-                    lottery_seed=s.lottery_seed,
-                    officer_id=scores.officer_id,
-                    technical_scores=scores.technical_scores,
-                ),
-            )
-        except ActivityError as error:
-            violation = from_application_error(error)
-            if isinstance(violation, RuleViolation):
-                raise refusal(violation) from None
-            raise
+        ranking = await scoring_step(
+            activities.rank_negotiated,
+            steps.NegotiationStep(
+                terms=s.terms,
+                lottery_seed=s.lottery_seed,
+                officer_id=scores.officer_id,
+                technical_scores=scores.technical_scores,
+            ),
+        )
         await self._examine_from(1)
         return ScoringOutcome(
             ranked=ranking.ranked,

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from nara.domain.announcement import check_announcement, minimum_notice_days
 from nara.domain.clock import SEOUL
-from nara.domain.enums import Category, Method
+from nara.domain.enums import AgencyKind, Category, Method
 from nara.domain.errors import RuleViolation
 from nara.domain.rules import BN, M
 
@@ -22,30 +22,50 @@ def kst(
 ON = date(2026, 3, 2)
 
 
+NATIONAL, LOCAL = AgencyKind.NATIONAL, AgencyKind.LOCAL
+
+
 @pytest.mark.parametrize(
-    ("category", "method", "price", "urgent", "days"),
+    ("kind", "category", "method", "price", "urgent", "days"),
     [
-        (Category.GOODS, Method.GENERAL, 50 * M, False, 7),
-        (Category.SERVICES, Method.LIMITED, 5 * BN, False, 7),
-        (Category.CONSTRUCTION, Method.GENERAL, 1 * BN - 1, False, 7),
-        (Category.CONSTRUCTION, Method.GENERAL, 1 * BN, False, 15),
-        (Category.CONSTRUCTION, Method.DESIGNATED, 5 * BN - 1, False, 15),
-        (Category.CONSTRUCTION, Method.GENERAL, 5 * BN, False, 30),
-        (Category.CONSTRUCTION, Method.GENERAL, 8_800 * M - 1, False, 30),
-        (Category.CONSTRUCTION, Method.GENERAL, 8_800 * M, False, 40),
-        (Category.SERVICES, Method.NEGOTIATED, 100 * M - 1, False, 10),
-        (Category.SERVICES, Method.NEGOTIATED, 100 * M, False, 20),
-        (Category.SERVICES, Method.NEGOTIATED, 1 * BN, False, 40),
-        (Category.CONSTRUCTION, Method.GENERAL, 20 * BN, True, 5),
-        (Category.GOODS, Method.PRIVATE, 10 * M, False, 0),
+        # State Contracts Act decree art. 35.
+        (NATIONAL, Category.GOODS, Method.GENERAL, 50 * M, False, 7),
+        (NATIONAL, Category.SERVICES, Method.LIMITED, 5 * BN, False, 7),
+        (NATIONAL, Category.CONSTRUCTION, Method.GENERAL, 1 * BN - 1, False, 7),
+        (NATIONAL, Category.CONSTRUCTION, Method.GENERAL, 1 * BN, False, 15),
+        (NATIONAL, Category.CONSTRUCTION, Method.DESIGNATED, 5 * BN - 1, False, 15),
+        (NATIONAL, Category.CONSTRUCTION, Method.GENERAL, 5 * BN, False, 40),
+        (NATIONAL, Category.CONSTRUCTION, Method.GENERAL, 8_800 * M, False, 40),
+        (NATIONAL, Category.SERVICES, Method.NEGOTIATED, 100 * M - 1, False, 40),
+        (NATIONAL, Category.SERVICES, Method.NEGOTIATED, 1 * BN, False, 40),
+        (NATIONAL, Category.SERVICES, Method.NEGOTIATED, 1 * BN, True, 10),
+        (NATIONAL, Category.CONSTRUCTION, Method.GENERAL, 20 * BN, True, 5),
+        (NATIONAL, Category.GOODS, Method.PRIVATE, 10 * M, False, 0),
+        # Local Contracts Act decree art. 33 and 43.
+        (LOCAL, Category.GOODS, Method.GENERAL, 50 * M, False, 7),
+        (LOCAL, Category.CONSTRUCTION, Method.GENERAL, 1 * BN - 1, False, 7),
+        (LOCAL, Category.CONSTRUCTION, Method.GENERAL, 1 * BN, False, 15),
+        (LOCAL, Category.CONSTRUCTION, Method.GENERAL, 5 * BN, False, 30),
+        (LOCAL, Category.CONSTRUCTION, Method.GENERAL, 8_800 * M - 1, False, 30),
+        (LOCAL, Category.CONSTRUCTION, Method.GENERAL, 8_800 * M, False, 40),
+        (LOCAL, Category.SERVICES, Method.NEGOTIATED, 100 * M - 1, False, 10),
+        (LOCAL, Category.SERVICES, Method.NEGOTIATED, 100 * M, False, 20),
+        (LOCAL, Category.SERVICES, Method.NEGOTIATED, 1 * BN, False, 40),
+        (LOCAL, Category.SERVICES, Method.NEGOTIATED, 1 * BN, True, 10),
+        (LOCAL, Category.CONSTRUCTION, Method.GENERAL, 20 * BN, True, 5),
     ],
 )
-def test_minimum_notice_days(
-    category: Category, method: Method, price: int, urgent: bool, days: int
+def test_minimum_notice_days_by_the_agencys_law(
+    kind: AgencyKind, category: Category, method: Method, price: int, urgent: bool, days: int
 ) -> None:
     assert (
         minimum_notice_days(
-            category=category, method=method, estimated_price=price, urgent=urgent, on=ON
+            category=category,
+            method=method,
+            estimated_price=price,
+            urgent=urgent,
+            on=ON,
+            agency_kind=kind,
         )
         == days
     )
@@ -62,13 +82,15 @@ def test_notice_period_message_names_rule_value_and_earliest_deadline() -> None:
             announced_at=kst(2026, 11, 28, 10),
             deadline=kst(2026, 12, 21, 10),
             opening_at=kst(2026, 12, 21, 11),
+            agency_kind=AgencyKind.LOCAL,
         )
     error = caught.value
     assert error.rule == "notice-period"
     assert error.field == "deadline"
     assert error.suggestion == kst(2026, 12, 28, 10)
     assert str(error) == (
-        "general competitive construction 5 bn to under 8.8 bn needs a 30-day notice period;"
+        "general competitive construction 5 bn to under 8.8 bn (local law) needs a 30-day"
+        " notice period;"
         " deadline 2026-12-21 10:00 KST is too early, earliest deadline 2026-12-28 10:00 KST"
     )
 
@@ -95,7 +117,24 @@ def test_exactly_the_minimum_notice_is_enough() -> None:
         announced_at=kst(2026, 11, 28, 10),
         deadline=kst(2026, 12, 28, 10),
         opening_at=kst(2026, 12, 28, 11),
+        agency_kind=AgencyKind.LOCAL,
     )
+
+
+def test_the_same_works_need_40_days_under_the_national_decree() -> None:
+    # State decree art. 35: works of 5 bn or more without a site briefing, 40 days; the
+    # 30-day deadline a local government may set is too early for a national agency.
+    with pytest.raises(RuleViolation) as caught:
+        check_announcement(
+            category=Category.CONSTRUCTION,
+            method=Method.GENERAL,
+            estimated_price=6 * BN,
+            announced_at=kst(2026, 11, 28, 10),
+            deadline=kst(2026, 12, 28, 10),
+            opening_at=kst(2026, 12, 28, 11),
+        )
+    assert caught.value.suggestion == kst(2027, 1, 7, 10)
+    assert "(national law) needs a 40-day notice period" in str(caught.value)
 
 
 def test_the_announcement_date_picks_the_rules() -> None:

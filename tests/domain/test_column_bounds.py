@@ -25,7 +25,7 @@ from nara.domain.errors import RuleViolation
 from nara.domain.opening import OpeningTerms, SealedBid, open_bids
 from nara.domain.ranking import BID_PRICE_CEILING
 from nara.domain.reserve_prices import minimum_base_amount
-from nara.domain.rules import BASELINE
+from nara.domain.rules import BASELINE, rules_on
 from nara.store.tables import Award, Bid, Guarantee, OpeningResult, Payment, Review
 
 BIGINT_MAX = 2**63 - 1
@@ -142,18 +142,20 @@ def test_a_review_at_the_bounds_fits_its_columns(
     category=st.sampled_from(Category),
     on=DAYS,
     proposals=st.lists(
-        st.tuples(_amounts(1, MAX_KRW), st.sampled_from([Decimal(0), Decimal(60), Decimal(80)])),
+        st.tuples(_amounts(1, MAX_KRW), st.sampled_from(["none", "60", "all"])),
         min_size=1,
         max_size=6,
     ),
     seed=SEEDS,
 )
 def test_negotiated_scores_at_the_bounds_fit_their_columns(
-    category: Category, on: date, proposals: list[tuple[int, Decimal]], seed: int
+    category: Category, on: date, proposals: list[tuple[int, str]], seed: int
 ) -> None:
+    weight = Decimal(rules_on(on).negotiated(category=category).technical_weight)
+    points = {"none": Decimal(0), "60": Decimal(60), "all": weight}
     scored = evaluation.rank_negotiated(
         category=category,
-        proposals=[(f"b{n}", price, points) for n, (price, points) in enumerate(proposals)],
+        proposals=[(f"b{n}", price, points[p]) for n, (price, p) in enumerate(proposals)],
         on=on,
         seed=seed,
     )

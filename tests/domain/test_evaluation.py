@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nara.domain.enums import Category, Method
+from nara.domain.enums import AgencyKind, Category, Method
 from nara.domain.errors import RuleViolation
 from nara.domain.evaluation import (
     negotiated_score,
@@ -15,9 +15,10 @@ from nara.domain.evaluation import (
     qualification_review,
     tender_failed,
 )
-from nara.domain.rules import BN, M
+from nara.domain.rules import M
 
 ON = date(2026, 3, 2)
+ON_2025 = date(2025, 12, 1)
 
 
 def review(bid: int, capability: Decimal | int, *, estimated: int = 500 * M) -> Decimal:
@@ -34,46 +35,34 @@ def review(bid: int, capability: Decimal | int, *, estimated: int = 500 * M) -> 
     return result.total
 
 
-def test_qualification_worked_examples() -> None:
-    # Construction under 1 bn: 30 price points, pass mark 95, predetermined 100,000,000.
-    # Bid 88,500,000: rate 88.500; 30 - 2 x |88 - 88.5| = 29.000; + capability 66 = 95.000: pass.
+def test_qualification_worked_example_of_goods() -> None:
+    # Goods: 30 price points, pass mark 85, no A value; predetermined 100,000,000.
+    # Bid 88,500,000: 88.50%; 30 - 2 x |88 - 88.5| = 29; + capability 56 = 85: passes.
     result = qualification_review(
-        category=Category.CONSTRUCTION,
-        estimated_price=500 * M,
+        category=Category.GOODS,
+        estimated_price=100 * M,
         bid_price=88_500_000,
         predetermined_price=100_000_000,
-        capability_score=66,
+        capability_score=56,
         on=ON,
     )
     assert (result.price_score, result.total, result.pass_mark, result.passed) == (
-        Decimal("29.000"),
-        Decimal("95.000"),
-        Decimal(95),
+        Decimal(29),
+        Decimal(85),
+        Decimal(85),
         True,
     )
-    # Bid 86,000,000: rate 86.000; 30 - 2 x 2 = 26; + 66 = 92: fails.
-    assert review(86_000_000, 66) == Decimal("92.000")
-    # Bid 88,000,000 earns all 30 points; 30 + 65 = 95: passes at the mark exactly.
-    assert review(88_000_000, 65) == Decimal("95.000")
     # Bid 50,000,000: 30 - 2 x 38 = -46, floored at the minimum of 2 points.
-    assert review(50_000_000, 0) == Decimal("2")
-
-
-def test_larger_construction_weighs_price_more() -> None:
-    # 10 bn to 30 bn: 70 price points, 30 capability, pass mark 92.
-    result = qualification_review(
-        category=Category.CONSTRUCTION,
-        estimated_price=15 * BN,
-        bid_price=87_000_000,
-        predetermined_price=100_000_000,
-        capability_score=Decimal("24.5"),
-        on=ON,
-    )
-    # 70 - 2 x |88 - 87| = 68.000; + 24.5 = 92.500 >= 92.
-    assert (result.price_score, result.total, result.passed) == (
-        Decimal("68.000"),
-        Decimal("92.500"),
-        True,
+    assert (
+        qualification_review(
+            category=Category.GOODS,
+            estimated_price=100 * M,
+            bid_price=50_000_000,
+            predetermined_price=100_000_000,
+            capability_score=0,
+            on=ON,
+        ).price_score
+        == 2
     )
 
 
@@ -84,15 +73,33 @@ def test_capability_out_of_range_or_float_is_refused(capability: object) -> None
     assert caught.value.field == "capability_score"
 
 
+def test_negotiated_default_weights_by_law_and_date() -> None:
+    def weights(on: date, kind: AgencyKind) -> tuple[int, int]:
+        score = negotiated_score(
+            category=Category.SERVICES,
+            technical_score=0,
+            bid_price=1,
+            lowest_price=1,
+            on=on,
+            agency_kind=kind,
+        )
+        return score.technical_weight, score.price_weight
+
+    assert weights(date(2026, 1, 1), AgencyKind.NATIONAL) == (80, 20)
+    assert weights(date(2026, 1, 2), AgencyKind.NATIONAL) == (70, 30)
+    assert weights(date(2026, 1, 2), AgencyKind.LOCAL) == (80, 20)
+
+
 def test_negotiated_score_worked_example() -> None:
-    # 80:20. Technical 72 of 80 (90% >= 85%: eligible). Lowest 900,000,000, this 1,000,000,000:
+    # 80:20 (national, before 2026-01-02). Technical 72 of 80 (90% >= 85%: eligible).
+    # Lowest 900,000,000, this 1,000,000,000:
     # price score 20 x 900,000,000 / 1,000,000,000 = 18.0000; total 90.0000.
     score = negotiated_score(
         category=Category.SERVICES,
         technical_score=72,
         bid_price=1_000 * M,
         lowest_price=900 * M,
-        on=ON,
+        on=ON_2025,
     )
     assert (score.technical_weight, score.price_weight) == (80, 20)
     assert (score.price_score, score.total, score.eligible) == (
@@ -107,7 +114,7 @@ def test_negotiated_score_worked_example() -> None:
         technical_score=67,
         bid_price=970 * M,
         lowest_price=900 * M,
-        on=ON,
+        on=ON_2025,
     )
     assert (score.price_score, score.eligible) == (Decimal("18.5567"), False)
     # The lowest bid gets the whole price weight: 60:40 -> 40.

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from nara.domain.enums import Category
 from nara.domain.evaluation import rank_negotiated
 
-ON = date(2026, 11, 26)
+ON = date(2025, 11, 26)  # national default 80:20 (70:30 from 2026-01-02)
 
 
 def test_worked_example_higher_total_beats_lower_price() -> None:

@@ -9,7 +9,14 @@ from hypothesis import strategies as st
 
 from nara.domain.enums import AgencyKind, Category
 from nara.domain.errors import RuleViolation
-from nara.domain.ranking import BidPrice, bid_rate, lower_limit_rate, meets_lower_limit, rank_bids
+from nara.domain.ranking import (
+    BidPrice,
+    bid_rate,
+    lower_limit_price,
+    lower_limit_rate,
+    meets_lower_limit,
+    rank_bids,
+)
 from nara.domain.rules import BN, M
 
 
@@ -28,7 +35,7 @@ def test_bid_rate_is_cut_not_rounded() -> None:
         (Category.CONSTRUCTION, AgencyKind.NATIONAL, 500 * M, date(2026, 1, 30), "89.745"),
         (Category.CONSTRUCTION, AgencyKind.NATIONAL, 15 * BN, date(2025, 5, 1), "79.995"),
         (Category.CONSTRUCTION, AgencyKind.LOCAL, 7 * BN, date(2025, 7, 1), "87.495"),
-        (Category.GOODS, AgencyKind.NATIONAL, 50 * M, date(2026, 3, 2), "88.000"),
+        (Category.GOODS, AgencyKind.NATIONAL, 50 * M, date(2026, 3, 2), "84.245"),
         (Category.GOODS, AgencyKind.NATIONAL, 300 * M, date(2026, 3, 2), "80.495"),
         (Category.SERVICES, AgencyKind.LOCAL, 100 * M, date(2026, 3, 2), "87.745"),
     ],
@@ -39,6 +46,48 @@ def test_lower_limit_rates(
     assert lower_limit_rate(
         category=category, agency_kind=kind, estimated_price=price, on=on
     ) == Decimal(rate)
+
+
+@pytest.mark.parametrize("price", [1 * M, 100 * M, 230 * M, 10 * BN])
+def test_sme_competitive_goods_have_88_percent_at_any_amount(price: int) -> None:
+    for kind in AgencyKind:
+        assert lower_limit_rate(
+            category=Category.GOODS,
+            agency_kind=kind,
+            estimated_price=price,
+            on=date(2026, 3, 2),
+            sme_competitive=True,
+        ) == Decimal("88.000")
+    # The flag is about goods: services keep their own table.
+    assert lower_limit_rate(
+        category=Category.SERVICES,
+        agency_kind=AgencyKind.NATIONAL,
+        estimated_price=price,
+        on=date(2026, 3, 2),
+        sme_competitive=True,
+    ) == lower_limit_rate(
+        category=Category.SERVICES,
+        agency_kind=AgencyKind.NATIONAL,
+        estimated_price=price,
+        on=date(2026, 3, 2),
+    )
+
+
+def test_the_lower_limit_with_an_a_value() -> None:
+    # Predetermined 200,000,000, A 20,000,000, 89.745%: 20,000,000 + 180,000,000 x 0.89745
+    # = 181,541,000 exactly; one won less is below the limit.
+    rate = Decimal("89.745")
+    assert lower_limit_price(predetermined_price=200_000_000, rate=rate, a_value=20_000_000) == (
+        181_541_000
+    )
+    assert meets_lower_limit(
+        price=181_541_000, predetermined_price=200_000_000, rate=rate, a_value=20_000_000
+    )
+    assert not meets_lower_limit(
+        price=181_540_999, predetermined_price=200_000_000, rate=rate, a_value=20_000_000
+    )
+    # Without the A value the same bid is far above the plain limit of 179,490,000.
+    assert lower_limit_price(predetermined_price=200_000_000, rate=rate) == 179_490_000
 
 
 def test_no_lower_limit_for_comprehensive_evaluation() -> None:

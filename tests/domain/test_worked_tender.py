@@ -121,11 +121,12 @@ def test_the_whole_tender() -> None:
     assert [b.lottery for b in ranking.candidates[2:4]] == [1, 2]
     assert [b.rank for b in ranking.candidates] == list(range(1, 11))
 
-    # 7. Qualification review (goods: 30 price points, pass mark 85), lowest first:
-    #    B02: price score 30 - 2 x |88 - 84.245| = 30 - 7.510 = 22.490; capability 62
-    #         -> 84.490 < 85: fails.
-    #    B10: price score 30 - 2 x |88 - 85.188| = 30 - 5.624 = 24.376; capability 61
-    #         -> 85.376 >= 85: passes and wins.
+    # 7. Qualification review (goods: 30 price points, pass mark 85, no A value), lowest
+    #    first; the price score reads bid / predetermined rounded half up to 4 decimals:
+    #    B02: 0.842450002 -> 84.25%; 30 - 2 x |88 - 84.25| = 30 - 7.50 = 22.50;
+    #         capability 62 -> 84.50 < 85: fails.
+    #    B10: 0.851889398 -> 85.19%; 30 - 2 x |88 - 85.19| = 30 - 5.62 = 24.38;
+    #         capability 61 -> 85.38 >= 85: passes and wins.
     outcome = review_candidates(
         ranking=ranking,
         capability_scores={"B02": 62, "B10": 61},
@@ -134,5 +135,5 @@ def test_the_whole_tender() -> None:
         predetermined_price=result.price,
         on=ON,
     )
-    assert [r.result.total for r in outcome.reviews] == [Decimal("84.490"), Decimal("85.376")]
+    assert [r.result.total for r in outcome.reviews] == [Decimal("84.50"), Decimal("85.38")]
     assert outcome.winner is not None and outcome.winner.bidder == "B10"

@@ -76,7 +76,8 @@ async def _announce_on_the_real_clock(
                     "opening_at": (deadline + timedelta(hours=1)).isoformat(),
                 }
 
-            # Construction of 6 bn needs 30 days of notice; 10 days is refused with the
+            # Construction of 6 bn needs 40 days of notice from a national agency (State
+            # Contracts Act decree art. 35); 10 days is refused with the
             # earliest deadline that would be accepted, and nothing is written.
             big = {
                 **body(_weekday_ten(10)),
@@ -86,23 +87,39 @@ async def _announce_on_the_real_clock(
             answer = await http.post("/tenders", headers=officer, json=big)
             problem = answer.json()
             assert answer.status_code == 422 and problem["rule"] == "notice-period", problem
-            assert "30-day" in problem["detail"] and "earliest deadline" in problem["detail"]
+            assert "40-day" in problem["detail"] and "earliest deadline" in problem["detail"]
+            assert "(national law)" in problem["detail"]
             assert "KST" in problem["detail"]
             listed = (await http.get("/tenders", params={"category": "construction"})).json()
             assert all(t["title"] != "Real-clock tender" for t in listed["items"])
 
-            # Construction of 30 bn or more is awarded by comprehensive evaluation, which
-            # this system does not run: refused up front, not stuck at the opening.
+            # A-value items are costs of works: a goods tender with them is refused.
+            answer = await http.post(
+                "/tenders",
+                headers=officer,
+                json={**body(_weekday_ten(10)), "a_value_items": {"national_pension": 1_000_000}},
+            )
+            assert answer.status_code == 422 and answer.json()["rule"] == "a-value-items"
+
+            # Construction of 30 bn or more is awarded by comprehensive evaluation: it is
+            # announced (with its A-value items) and shows the law it runs under.
             huge = {
                 **body(_weekday_ten(45)),
                 "category": "construction",
                 "estimated_price": 31_000_000_000,
+                "a_value_items": {
+                    "national_pension": 500_000_000,
+                    "safety_management": 300_000_000,
+                },
             }
-            problem = (await http.post("/tenders", headers=officer, json=huge)).json()
-            assert problem["status"] == 422 and "comprehensive evaluation" in problem["detail"]
-            assert "31 bn" in problem["detail"]
+            announced = await ok(await http.post("/tenders", headers=officer, json=huge), 201)
+            assert announced["contract_law"].startswith("Act on Contracts to which the State")
+            assert announced["a_value_items"] == {
+                "national_pension": 500_000_000,
+                "safety_management": 300_000_000,
+            }
 
-            # A negotiated tender under its 10-day notice period (under 100 M) is refused.
+            # A negotiated tender under its 40-day notice period (national decree) is refused.
             answer = await http.post(
                 "/tenders", headers=officer, json={**body(_weekday_ten(5)), "method": "negotiated"}
             )

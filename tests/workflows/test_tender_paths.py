@@ -321,17 +321,18 @@ async def test_negotiated_tender_is_won_on_technical_and_price_score(
     )
     assert wrong.type == "WrongPhase" and "score_proposals" in wrong.message
     missing = await _rejected_after_acceptance(
-        handle, ScoreProposals(officer_id=reg.officer_id, technical_scores={dear_strong: 72})
+        handle, ScoreProposals(officer_id=reg.officer_id, technical_scores={dear_strong: 68})
     )
     assert "missing" in missing.message
 
-    # 80:20 weights, 68 points to be negotiated with: the cheapest falls short; of the
-    # other two the stronger proposal wins on total despite its higher price.
+    # National 70:30 weights (from 2026-01-02), 59.5 points to be negotiated with: the
+    # cheapest falls short; of the other two the stronger proposal wins on total (68 + 27 =
+    # 95 against 64 + 30 = 94) despite its higher price.
     outcome = await handle.execute_update(
         TenderWorkflow.score_proposals,
         ScoreProposals(
             officer_id=reg.officer_id,
-            technical_scores={cheap_weak: 60, dear_strong: 72, middle: 69},
+            technical_scores={cheap_weak: 55, dear_strong: 68, middle: 64},
         ),
     )
     assert (outcome.ranked, outcome.not_eligible) == (2, 1)

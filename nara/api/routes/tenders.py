@@ -79,6 +79,8 @@ async def create_tender(
         urgent=body.urgent,
         region=body.region,
         agency_code=body.agency_code,
+        a_value_items=dict(body.a_value_items),
+        sme_competitive=body.sme_competitive,
     )
     announced = await announcing.create(
         session=session,

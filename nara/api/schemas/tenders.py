@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, Strict, ValidationInfo, field_validator
 
@@ -15,6 +15,7 @@ from nara.api.schemas.base import (
     ApiModel,
     Deadline,
     Money,
+    MoneyOrZero,
     ReadModel,
     Text,
     refuse,
@@ -24,6 +25,18 @@ from nara.domain.signals import Trace
 
 Reason = Annotated[str, Text(500, lines=True)]
 _AHEAD = f"at most {HORIZON.days} days ahead (rule deadline-horizon)"
+
+
+AValueItem = Literal[
+    "national_pension",
+    "health_insurance",
+    "retirement_mutual_aid",
+    "long_term_care",
+    "occupational_safety",
+    "safety_management",
+    "quality_management",
+]
+"""The items of the A value (A값), as `nara.domain.a_value.A_VALUE_ITEMS` lists them."""
 
 
 class TenderCreate(ApiModel):
@@ -57,6 +70,17 @@ class TenderCreate(ApiModel):
     agency_code: AgencyCode | None = Field(
         None, description="optional; when sent it must be the officer's own agency"
     )
+    a_value_items: Annotated[dict[AValueItem, MoneyOrZero], Field(max_length=7)] = Field(
+        default_factory=dict,
+        description="construction only, optional: the A-value items (statutory costs every "
+        "bidder bears) in whole KRW; their sum stays below the lowest predetermined price "
+        "(rules a-value-items, a-value); none means an A value of 0",
+    )
+    sme_competitive: Annotated[bool, Strict()] = Field(
+        False,
+        description="goods bought in competition among SMEs only (중소기업자간 경쟁제품): "
+        "their own lower-limit rate",
+    )
 
 
 class TenderRead(ReadModel):
@@ -84,6 +108,15 @@ class TenderRead(ReadModel):
     outcome_note: str | None
     created_at: datetime
     updated_at: datetime
+    contract_law: str = Field(
+        description="the law the tender runs under, from the kind of its agency: national "
+        "agencies and PPS under the State Contracts Act, local governments under the Local "
+        "Contracts Act; its rule tables apply"
+    )
+    a_value_items: dict[str, int] = Field(
+        default_factory=dict, description="the announcement's A-value items (KRW)"
+    )
+    sme_competitive: bool = False
 
 
 class Candidate(ReadModel):

@@ -8,7 +8,11 @@ method, agency kind, amount band, ...) the row with the latest
 date are a table error, caught by the domain tests.
 
 ``confirmed=False`` marks a number that could not be confirmed against the text
-of the law or regulation; ``docs/rules.md`` lists those rows.
+of the law or regulation; ``docs/rules.md`` lists those rows. Rows of notice periods,
+lower limits, qualification review, negotiated weights, comprehensive evaluation and
+reserve prices are keyed by the contracting authority's law (``AgencyKind``: national
+agencies and PPS under the State Contracts Act, local governments and their bodies
+under the Local Contracts Act).
 
 One module per subject, each holding its row types and its tables:
 
@@ -17,6 +21,7 @@ One module per subject, each holding its row types and its tables:
 - `pricing`: reserve prices and the predetermined price
 - `lower_limits`: the lower-limit award rate
 - `scoring`: qualification review and negotiated contracts
+- `comprehensive`: comprehensive evaluation of works of 30 bn or more
 - `guarantees`: bid, performance and defect guarantees
 - `payments`: advance payments and payment terms
 - `outages`: deadline extension after an outage
@@ -47,6 +52,7 @@ from nara.domain.rules.base import (
     in_force,
 )
 from nara.domain.rules.book import TABLES, RuleBook, latest_rules, rules_on
+from nara.domain.rules.comprehensive import COMPREHENSIVE, ComprehensiveRow
 from nara.domain.rules.guarantees import (
     BID_GUARANTEES,
     DEFECT_GUARANTEES,
@@ -87,6 +93,7 @@ __all__ = [
     "BASELINE",
     "BID_GUARANTEES",
     "BN",
+    "COMPREHENSIVE",
     "CONSTRUCTION",
     "DEADLINES",
     "DEFECT_GUARANTEES",
@@ -111,6 +118,7 @@ __all__ = [
     "AdvancePaymentRow",
     "Band",
     "BidGuaranteeRow",
+    "ComprehensiveRow",
     "DeadlineRow",
     "DefectGuaranteeRow",
     "LowerLimitRow",

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from nara.domain.clock import require_aware
 from nara.domain.enums import AgencyKind, Category, Method, WorkType
 from nara.domain.rules.base import RuleRow, in_force
+from nara.domain.rules.comprehensive import COMPREHENSIVE, ComprehensiveRow
 from nara.domain.rules.guarantees import (
     BID_GUARANTEES,
     DEFECT_GUARANTEES,
@@ -51,6 +52,7 @@ TABLES: dict[str, tuple[RuleRow, ...]] = {
     "lower_limits": LOWER_LIMITS,
     "qualification": QUALIFICATION,
     "negotiated_weights": NEGOTIATED_WEIGHTS,
+    "comprehensive": COMPREHENSIVE,
     "bid_guarantees": BID_GUARANTEES,
     "performance_guarantees": PERFORMANCE_GUARANTEES,
     "defect_guarantees": DEFECT_GUARANTEES,
@@ -68,13 +70,20 @@ class RuleBook:
     day: date
 
     def notice_period(
-        self, *, category: Category, method: Method, estimated_price: int, urgent: bool
+        self,
+        *,
+        category: Category,
+        method: Method,
+        estimated_price: int,
+        urgent: bool,
+        agency_kind: AgencyKind = AgencyKind.NATIONAL,
     ) -> NoticePeriodRow:
         return in_force(
             NOTICE_PERIODS,
             self.day,
             lambda r: (
-                category in r.categories
+                r.agency_kind == agency_kind
+                and category in r.categories
                 and method in r.methods
                 and estimated_price in r.band
                 and r.urgent == urgent
@@ -99,33 +108,61 @@ class RuleBook:
         return in_force(PREDETERMINED_PRICES, self.day, lambda r: True, what="predetermined-price")
 
     def lower_limit(
-        self, *, category: Category, agency_kind: AgencyKind, estimated_price: int
+        self,
+        *,
+        category: Category,
+        agency_kind: AgencyKind,
+        estimated_price: int,
+        sme_competitive: bool = False,
     ) -> LowerLimitRow:
+        """`sme_competitive` (중소기업자간 경쟁제품) keys goods only; other categories ignore it."""
+        sme = sme_competitive and category is Category.GOODS
         return in_force(
             LOWER_LIMITS,
             self.day,
             lambda r: (
                 r.category == category
                 and r.agency_kind == agency_kind
+                and r.sme_competitive == sme
                 and estimated_price in r.band
             ),
             what="lower-limit",
         )
 
-    def qualification(self, *, category: Category, estimated_price: int) -> QualificationRow:
+    def qualification(
+        self,
+        *,
+        category: Category,
+        estimated_price: int,
+        agency_kind: AgencyKind = AgencyKind.NATIONAL,
+    ) -> QualificationRow:
         return in_force(
             QUALIFICATION,
             self.day,
-            lambda r: category in r.categories and estimated_price in r.band,
+            lambda r: (
+                r.agency_kind == agency_kind
+                and category in r.categories
+                and estimated_price in r.band
+            ),
             what="qualification",
         )
 
-    def negotiated(self, *, category: Category) -> NegotiatedRow:
+    def negotiated(
+        self, *, category: Category, agency_kind: AgencyKind = AgencyKind.NATIONAL
+    ) -> NegotiatedRow:
         return in_force(
             NEGOTIATED_WEIGHTS,
             self.day,
-            lambda r: category in r.categories,
+            lambda r: r.agency_kind == agency_kind and category in r.categories,
             what="negotiated-weights",
+        )
+
+    def comprehensive(self, *, agency_kind: AgencyKind, estimated_price: int) -> ComprehensiveRow:
+        return in_force(
+            COMPREHENSIVE,
+            self.day,
+            lambda r: r.agency_kind == agency_kind and estimated_price in r.band,
+            what="comprehensive-evaluation",
         )
 
     def bid_guarantee(self) -> BidGuaranteeRow:

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from nara.domain.enums import AgencyKind, Category
 from nara.domain.rules.base import (
+    ANY_AMOUNT,
     BASELINE,
     BN,
     INTERNATIONAL_GOODS_SERVICES_2025,
@@ -25,6 +26,8 @@ class LowerLimitRow(RuleRow):
     agency_kind: AgencyKind
     band: Band
     rate: Decimal | None
+    # 중소기업자간 경쟁제품: goods bought in competition among SMEs only (goods rows only).
+    sme_competitive: bool = False
 
 
 def _rates(*values: str) -> tuple[Decimal, ...]:
@@ -70,8 +73,9 @@ def _construction_lower_limits(
             band=_BEYOND_QUALIFICATION,
             rate=None,
             confirmed=True,
-            source="construction of 30 bn or more is awarded by comprehensive evaluation "
-            "(종합심사낙찰제), not by qualification review",
+            source="construction of 30 bn or more is awarded by comprehensive evaluation"
+            " (national 종합심사낙찰제, local 종합평가낙찰제), not by qualification review;"
+            " see the comprehensive table",
         ),
     )
 
@@ -120,16 +124,30 @@ LOWER_LIMITS: tuple[LowerLimitRow, ...] = (
             band=band,
             rate=Decimal(rate),
             confirmed=False,
-            source=f"{_MOEF_QUALIFICATION}, goods; RULES.md gives 80.495% and 88%"
-            " as examples; bands at 100 M and the 230 M international"
-            " threshold are ours",
+            source=f"{_MOEF_QUALIFICATION}, goods other than SME-competitive goods; RULES.md"
+            " gives 80.495% as an example; the band edge at the 230 M international"
+            " threshold and 84.245% below it are ours, not read",
         )
         for kind in AgencyKind
         for band, rate in (
-            (Band(0, 100 * M), "88.000"),
-            (Band(100 * M, INTERNATIONAL_GOODS_SERVICES_2025), "84.245"),
+            (Band(0, INTERNATIONAL_GOODS_SERVICES_2025), "84.245"),
             (Band(INTERNATIONAL_GOODS_SERVICES_2025), "80.495"),
         )
+    ),
+    *(
+        LowerLimitRow(
+            effective_from=BASELINE,
+            category=Category.GOODS,
+            agency_kind=kind,
+            band=ANY_AMOUNT,
+            rate=Decimal("88.000"),
+            sme_competitive=True,
+            confirmed=False,
+            source=f"{_MOEF_QUALIFICATION}, SME-competitive goods (중소기업자간 경쟁제품): 88% at"
+            " any amount, as an outside check of the tables reported (issue 12); the"
+            " standard's text was not found in the stored corpora",
+        )
+        for kind in AgencyKind
     ),
     *(
         LowerLimitRow(

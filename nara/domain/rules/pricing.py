@@ -74,8 +74,8 @@ PREDETERMINED_PRICES: tuple[PredeterminedPriceRow, ...] = (
         rounding_unit=1,
         tie_break="lower band number",
         confirmed=False,
-        source="mean of the 4 most-picked reserve prices (RULES.md); the"
-        " tie rule for 4th place is not published: ours is the lower"
-        " band number; the mean is rounded up to the won",
+        source="mean of the 4 most-picked reserve prices (RULES.md); no source was found"
+        " for a tie at 4th place among the most-picked prices (searched again in round"
+        " two): ours is the lower band number; the mean is rounded up to the won",
     ),
 )

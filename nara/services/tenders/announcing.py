@@ -25,9 +25,10 @@ from nara.contracts.search import (
     TENDER_PHASE,
 )
 from nara.contracts.tender import TenderInput, TenderTerms
+from nara.domain import a_value as domain_a_value
 from nara.domain import ranking, reserve_prices
 from nara.domain.calendar import SEOUL
-from nara.domain.enums import Method, Phase, Role
+from nara.domain.enums import Phase, Role
 from nara.domain.errors import Conflict, Forbidden, TemporalUnavailable
 from nara.domain.identifiers import NoticeNo
 from nara.services.actors import Actor, require_agency, require_role
@@ -84,14 +85,26 @@ async def create(
             return Created(TenderView.model_validate(replay), False)
 
     now = await clock.now(session)
-    # The tender must be one this system can award: the lower-limit table has to cover it
-    # (construction of 30 bn or more goes to comprehensive evaluation, not run here).
-    if draft.method is not Method.NEGOTIATED:
-        ranking.lower_limit_rate(
-            category=draft.category,
-            agency_kind=agency.kind,
-            estimated_price=draft.estimated_price,
-            on=now.astimezone(SEOUL).date(),
+    # The tender must be one this system can award: the tables of the agency's law have to
+    # cover it (qualification review, negotiated scoring, or comprehensive evaluation).
+    ranking.award_method(
+        category=draft.category,
+        method=draft.method,
+        agency_kind=agency.kind,
+        estimated_price=draft.estimated_price,
+        on=now.astimezone(SEOUL).date(),
+        sme_competitive=draft.sme_competitive,
+    )
+    # The A value is a cost of works, below the lowest predetermined price the draw can give.
+    a_value = domain_a_value.a_value(draft.a_value_items, category=draft.category)
+    if a_value:
+        domain_a_value.check_a_value(
+            a_value=a_value,
+            predetermined_price=reserve_prices.lowest_reserve_price(
+                base_amount=draft.base_amount or draft.estimated_price,
+                agency_kind=agency.kind,
+                on=now.astimezone(SEOUL).date(),
+            ),
         )
     # ... and its reserve prices must be drawable at the opening.
     reserve_prices.check_base_amount(
@@ -114,6 +127,7 @@ async def create(
         deadline=draft.deadline,
         opening_at=draft.opening_at,
         now=now,
+        agency_kind=agency.kind,
     )
     notice = NoticeNo(now.astimezone(SEOUL).year, await tenders.next_notice_seq(session), 0)
     tender = tenders.new_tender(
@@ -134,6 +148,8 @@ async def create(
         opening_at=draft.opening_at,
         client_key=client_key,
         request_hash=digest,
+        a_value_items=draft.a_value_items,
+        sme_competitive=draft.sme_competitive,
     )
     try:
         await tenders.insert(session, tender=tender)
@@ -181,6 +197,8 @@ async def _start_workflow(temporal: Client, settings: Settings, tender: Tender) 
         region=tender.region,
         description=tender.description,
         late_interest_rate_bp=settings.late_interest_rate_bp,
+        a_value_items=dict(tender.a_value_items),
+        sme_competitive=tender.sme_competitive,
     )
     try:
         await temporal.start_workflow(

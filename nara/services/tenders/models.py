@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import Field, computed_field
+
 from nara.contracts.tender import TenderStatus
-from nara.domain.enums import AgencyKind, Category, Method, Phase, Role
+from nara.domain.enums import CONTRACT_LAWS, AgencyKind, Category, Method, Phase, Role
 from nara.services.base import ServiceModel
 
 
@@ -27,6 +29,8 @@ class TenderDraft(ServiceModel):
     urgent: bool = False
     region: str | None = None
     agency_code: str | None = None  # when sent it must be the officer's own agency
+    a_value_items: dict[str, int] = Field(default_factory=dict)  # construction: A value (KRW)
+    sme_competitive: bool = False  # goods bought in competition among SMEs only
 
 
 class TenderView(ServiceModel):
@@ -56,6 +60,14 @@ class TenderView(ServiceModel):
     outcome_note: str | None
     created_at: datetime
     updated_at: datetime
+    a_value_items: dict[str, int] = Field(default_factory=dict)
+    sme_competitive: bool = False
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def contract_law(self) -> str:
+        """The law the tender runs under, from the kind of its contracting authority."""
+        return CONTRACT_LAWS[self.agency_kind]
 
 
 class TenderDetail(TenderView):

@@ -37,7 +37,7 @@ async def get(*, session: AsyncSession, temporal: Client | None, notice_no: str)
     live, note = await processes.query(temporal, tender.workflow_id, TenderWorkflow.status)
     next_round = await tenders.find_next_round(session, base_no=tender.base_no, round=tender.round)
     return TenderDetail(
-        **TenderView.model_validate(tender).model_dump(),
+        **TenderView.model_validate(tender).model_dump(exclude={"contract_law"}),
         live=live,
         live_note=note,
         next_round=next_round,

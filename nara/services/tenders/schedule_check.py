@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nara.domain import announcement
 from nara.domain.calendar import SEOUL
-from nara.domain.enums import Category, Method
+from nara.domain.enums import AgencyKind, Category, Method
 from nara.domain.errors import RuleViolation
 from nara.domain.rules import rules_on
 from nara.settings import Settings
@@ -53,8 +53,9 @@ async def check_schedule(
     opening_at: datetime,
     now: datetime,
     exclude_notice_no: str | None = None,
+    agency_kind: AgencyKind = AgencyKind.NATIONAL,
 ) -> None:
-    """Check a schedule with the domain announcement rules (raises RuleViolation)."""
+    """Check a schedule with the announcement rules of the agency's law (raises RuleViolation)."""
     scale = settings.time_scale
     if scale > 1:
         # Compressed time: stretch the remaining periods, skip the clock rules (module doc).
@@ -68,6 +69,7 @@ async def check_schedule(
                 opening_at=_stretch(now, opening_at, scale) if opening_at > now else opening_at,
                 urgent=urgent,
                 check_clock_rules=False,
+                agency_kind=agency_kind,
             )
         except RuleViolation as violation:
             raise _unstretched(violation, now=now, scale=scale) from None
@@ -93,6 +95,7 @@ async def check_schedule(
         urgent=urgent,
         tenders_in_deadline_hour=count,
         deadline_hour_loads=loads,
+        agency_kind=agency_kind,
     )
 
 

@@ -93,6 +93,7 @@ async def extend(
         opening_at=opening_at,
         now=now,
         exclude_notice_no=notice_no,
+        agency_kind=tender.agency_kind,
     )
     previous = (tender.deadline, tender.opening_at)
     await tenders.update_schedule(
