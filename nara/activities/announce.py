@@ -53,7 +53,6 @@ class AnnounceSteps:
             sme_competitive=t.sme_competitive,
         )
         async with self.sessions.begin() as session:
-            await audit.lock_head(session)  # lock order: audit head, then the tender row
             # Idempotent by itself: it stores a new round, or opens a row still announced.
             await tenders.upsert_bidding(session, tender=tender)
             await audit.record(

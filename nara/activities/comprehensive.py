@@ -27,7 +27,6 @@ class ComprehensiveSteps:
         """Score every bid (capability + social + price) and store the order and the reviews."""
         t = step.terms
         async with self.sessions.begin() as session:
-            await audit.lock_head(session)  # lock order: audit head, then the tender row
             tender = await tenders.get(session, notice_no=t.notice_no, lock="update")
             sealed = await bids.list_valid(session, tender_id=tender.id)  # opened, counted
             opening = await bids.find_opening(session, tender_id=tender.id)

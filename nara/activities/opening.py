@@ -47,7 +47,6 @@ class OpeningSteps:
             sealed = await bids.list(session, tender_id=tender.id)
         revealed = await self._reveal(step, sealed)
         async with self.sessions.begin() as session:
-            await audit.lock_head(session)  # lock order: audit head, then the tender row
             tender = await tenders.get(session, notice_no=t.notice_no, lock="update")
             rows = await bids.list(session, tender_id=tender.id)
             existing = await bids.find_opening(session, tender_id=tender.id)
@@ -141,7 +140,6 @@ class OpeningSteps:
         """Score every proposal of a negotiated tender and store the order (technical + price)."""
         t = step.terms
         async with self.sessions.begin() as session:
-            await audit.lock_head(session)  # lock order: audit head, then the tender row
             tender = await tenders.get(session, notice_no=t.notice_no, lock="update")
             proposals = await bids.list_valid(session, tender_id=tender.id)
             scores = _one_score_per_proposal(step.technical_scores, proposals)

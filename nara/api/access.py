@@ -180,6 +180,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/outages"): Rule.of(operator=Scope.ANY),
     ("GET", "/audit/events"): Rule.of(auditor=Scope.ANY),
     ("GET", "/audit/verify"): Rule.of(operator=Scope.ANY, auditor=Scope.ANY),
+    ("GET", "/audit/tree-head"): PUBLIC,
+    ("GET", "/audit/proofs/inclusion"): PUBLIC,
+    ("GET", "/audit/proofs/consistency"): PUBLIC,
     # the registry
     ("POST", "/agencies"): Rule.of(operator=Scope.ANY),
     ("POST", "/businesses"): Rule.of(operator=Scope.ANY),

@@ -40,6 +40,8 @@ from nara.contracts.steps import (
     ScheduleStep,
     SealingKey,
     SealingStep,
+    SequenceResult,
+    SequenceStep,
     SignatureStep,
     TransferDone,
     TransferStep,
@@ -209,3 +211,12 @@ async def record_paid(step: PaidStep) -> None:
 async def transfer_payment(step: TransferStep) -> TransferDone:
     """Transfer a payment (and a subcontractor's direct share) at the bank."""
     raise _declared_only("transfer_payment")
+
+
+# --- The audit log (database) ---
+
+
+@declare
+async def sequence_audit_log(step: SequenceStep) -> SequenceResult:
+    """Take the entries written since the last batch into the log's tree; sign its head."""
+    raise _declared_only("sequence_audit_log")

@@ -213,3 +213,20 @@ class PaidStep(Model):
     transfer_ids: list[str]
     late_interest: int
     final: bool
+
+
+class SequenceStep(Model):
+    max_batch: int = 5000
+
+
+class SequenceResult(Model):
+    sequenced: int
+    size: int
+    """The log's size after the batch."""
+
+
+class SequencerInput(Model):
+    interval_s: float = 0.5
+    """Pause between batches when the last one took everything waiting."""
+    batches_per_run: int = 1000
+    """Batches before the workflow continues as new (keeps its history short)."""

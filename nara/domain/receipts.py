@@ -40,6 +40,9 @@ class Receipt:
     """The database's time of acceptance (UTC)."""
     key_id: str
     """The receipt key that signs (see /.well-known/nara-keys)."""
+    log_leaf_hash: str
+    """The leaf hash (hex) of the bid's entry in the audit log: once the entry is
+    sequenced, an inclusion proof shows it is in the log for good."""
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -51,6 +54,7 @@ class Receipt:
             "bid_sha256": self.bid_sha256,
             "accepted_at": self.accepted_at.isoformat(),
             "key_id": self.key_id,
+            "log_leaf_hash": self.log_leaf_hash,
         }
 
     def canonical_bytes(self) -> bytes:
@@ -71,6 +75,7 @@ class Receipt:
                 bid_sha256=str(data["bid_sha256"]),
                 accepted_at=datetime.fromisoformat(str(data["accepted_at"])),
                 key_id=str(data["key_id"]),
+                log_leaf_hash=str(data["log_leaf_hash"]),
             )
         except KeyError as missing:
             raise ValueError(f"the receipt has no {missing.args[0]!r}") from None

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from nara.domain import sealing
 from nara.domain.clock import SEOUL
 from nara.domain.errors import NotFound, SealedUntilClose
-from nara.keys.signing import ReceiptSigner
+from nara.keys.signing import LogSigner, ReceiptSigner
 from nara.keys.wrapping import FileWrapper, Wrapper
 from nara.store import audit, clock, tender_keys, tenders
 from nara.store.tables import TenderKey
@@ -59,6 +59,7 @@ class KeyService:
         sessions: its own transactions (key rows, the close check, audit events).
         wrapper: keeps secrets at rest (a KMS or HSM in production).
         receipts: the server's receipt key.
+        log: the audit log's key (signs tree heads).
     """
 
     def __init__(
@@ -66,19 +67,22 @@ class KeyService:
         sessions: async_sessionmaker[AsyncSession],
         wrapper: Wrapper,
         receipts: ReceiptSigner,
+        log: LogSigner,
     ) -> None:
         self.sessions = sessions
         self.wrapper = wrapper
         self.receipts = receipts
+        self.log = log
         self._keys: OrderedDict[str, TenderKey] = OrderedDict()
 
     @classmethod
     def local(cls, sessions: async_sessionmaker[AsyncSession], key_dir: Path) -> KeyService:
-        """The local key service: master and receipt keys in files under `key_dir`."""
+        """The local key service: wrapping, receipt and log keys in files under `key_dir`."""
         return cls(
             sessions,
             FileWrapper(key_dir / "master.key"),
             ReceiptSigner(key_dir / "receipt-ed25519.pem"),
+            LogSigner(key_dir / "log-ed25519.pem"),
         )
 
     # --- at announcement -------------------------------------------------------------

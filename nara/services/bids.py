@@ -12,8 +12,8 @@ either commits before the close (and is counted) or sees the tender closed.
 
 No lent certificates: a person may be agent of several businesses, but bids for only one
 of those competing on a tender (rule `one-bidder-per-agent`). The check runs under the
-locks, after the audit head: that lock is exclusive, so of two bids racing to break the
-rule the second sees the first.
+competition locks (`nara.services.locks`), so of two bids racing to break the rule the
+second sees the first.
 """
 
 from __future__ import annotations
@@ -31,14 +31,14 @@ from nara.domain.sealing import SealedBid
 from nara.keys import KeyService, ReceiptSigner
 from nara.services.actors import Actor, require_agent
 from nara.services.base import ServiceModel
-from nara.services.locks import lock_audit_head
+from nara.services.locks import competition, lock_named
 from nara.services.passkeys import assertions as passkeys
 from nara.services.passkeys.checks import Check
 from nara.services.passkeys.models import PasskeyAssertion, RelyingParty
 from nara.services.registry import get_business
 from nara.services.signatures import verify_bid_signature
 from nara.services.tenders.reading import tender_row
-from nara.store import audit, bids, clock
+from nara.store import audit, audit_log, bids, clock, registry
 from nara.store.tables import Bid, Tender
 
 
@@ -90,7 +90,9 @@ def _kst(at: datetime) -> str:
     return f"{at.astimezone(SEOUL):%Y-%m-%d %H:%M:%S} KST"
 
 
-def _receipt(bid: Bid, tender: Tender, signer: ReceiptSigner, *, replayed: bool) -> BidReceipt:
+def _receipt(
+    bid: Bid, tender: Tender, signer: ReceiptSigner, leaf: bytes, *, replayed: bool
+) -> BidReceipt:
     assert bid.document_sha256 is not None
     signed = receipts.Receipt(
         notice_no=tender.notice_no,
@@ -99,6 +101,7 @@ def _receipt(bid: Bid, tender: Tender, signer: ReceiptSigner, *, replayed: bool)
         bid_sha256=bid.document_sha256,
         accepted_at=bid.submitted_at,
         key_id=signer.key_id,
+        log_leaf_hash=leaf.hex(),
     )
     return BidReceipt(
         id=str(bid.id),
@@ -115,8 +118,13 @@ def _receipt(bid: Bid, tender: Tender, signer: ReceiptSigner, *, replayed: bool)
     )
 
 
-def _replay(
-    bid: Bid, tender: Tender, draft: BidDraft, document_sha256: str, signer: ReceiptSigner
+async def _replay(
+    session: AsyncSession,
+    bid: Bid,
+    tender: Tender,
+    draft: BidDraft,
+    document_sha256: str,
+    signer: ReceiptSigner,
 ) -> BidReceipt:
     """The first bid's receipt for a repeat of its client key; 409 if the content differs."""
     if bid.business_no != draft.business_no or bid.document_sha256 != document_sha256:
@@ -127,7 +135,13 @@ def _replay(
             fix="use a new client_key for every bid; resend the very same bid to get its "
             "receipt again",
         )
-    return _receipt(bid, tender, signer, replayed=True)
+    leaf = await audit_log.leaf_of_key(session, _audit_key(tender.notice_no, bid.business_no))
+    assert leaf is not None, "an accepted bid has its audit entry"
+    return _receipt(bid, tender, signer, leaf, replayed=True)
+
+
+def _audit_key(notice_no: str, business_no: str) -> str:
+    return f"{notice_no}:bid:{business_no}"
 
 
 def _require_open(tender: Tender, now: datetime) -> None:
@@ -202,7 +216,7 @@ async def submit(
         session, tender_id=tender.id, client_key=draft.client_key
     )
     if earlier is not None:
-        return _replay(earlier, tender, draft, digest, keys.receipts)
+        return await _replay(session, earlier, tender, draft, digest, keys.receipts)
     # Refuse early without locks (a snapshot read never waits); then decide under the locks.
     _require_open(tender, await clock.now(session))
     tender_key = await keys.tender_key(notice_no=tender.notice_no)
@@ -250,10 +264,15 @@ async def submit(
             session, tender_id=tender.id, client_key=draft.client_key
         )
         if twin is not None:
-            return _replay(twin, tender, draft, digest, keys.receipts)
+            return await _replay(session, twin, tender, draft, digest, keys.receipts)
         raise passkeys.bid_refusal(failed) from None
 
-    await lock_audit_head(session)
+    # Two bids wait for each other only when together they could break one bidder per
+    # agent: each locks the competition of its own business and of every business its
+    # sender is an agent of (a shared name means a shared agent). Bids of unrelated
+    # businesses, and every bid on another tender, never wait.
+    acting_for = await registry.businesses_of(session, person_id=actor.id)
+    await lock_named(session, *competition(tender.notice_no, {draft.business_no, *acting_for}))
     tender = await tender_row(session=session, notice_no=notice_no, lock="share")
     now = await clock.now(session)
     _require_open(tender, now)
@@ -289,18 +308,18 @@ async def submit(
             session, tender_id=tender.id, client_key=draft.client_key
         )
         if earlier is not None:
-            return _replay(earlier, tender, draft, digest, keys.receipts)
+            return await _replay(session, earlier, tender, draft, digest, keys.receipts)
         raise DuplicateBid(
             f"business {draft.business_no} already bid on {notice_no}; one bid per business",
             field="business_no",
             fix="a sealed bid cannot be changed; resend the first bid to get its receipt",
         )
-    await audit.append(
+    leaf = await audit.append(
         session,
         actor=actor.id,
         entity=f"tender:{notice_no}",
         action="bid-submitted",
-        idempotency_key=f"{notice_no}:bid:{draft.business_no}",
+        idempotency_key=_audit_key(notice_no, draft.business_no),
         # Sealed: the audit log records that a bid was made and what was checked, never
         # its price or picks.
         payload={
@@ -315,4 +334,5 @@ async def submit(
             "client_address": bid.client_address,
         },
     )
-    return _receipt(bid, tender, keys.receipts, replayed=False)
+    assert leaf is not None, "the bid is new, so is its entry"
+    return _receipt(bid, tender, keys.receipts, leaf, replayed=False)

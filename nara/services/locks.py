@@ -1,23 +1,26 @@
-"""Lock order: a passkey's row, then the audit chain head, then tender rows.
+"""Locks a service transaction takes, in one order: a passkey's row, then the named locks
+(the competition of a tender, outage declarations), then tender rows.
 
-`audit.append` locks the single `audit_head` row, and the workflow's `record_phase`
-activity appends first and updates the tender row second. A request that locked a tender
-row first and appended second could deadlock with it, so every service transaction that
-both appends and locks a tender takes the head first. It is re-entrant within a
-transaction, so `audit.append` later costs nothing more.
-
-A bid moves its passkey's counter (locking that passkey's row) before it takes the head,
-so the head's critical section, which every writer waits for, holds no passkey work;
-removing a passkey therefore also updates its row before it appends.
+The audit log takes no lock (its writers insert entries; the sequencer orders them
+later), so these are the only waits between writers, and each is as narrow as its rule:
+two bids wait for each other only when they could break one-bidder-per-agent together.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nara.store import audit
+from nara.store import locks
 
 
-async def lock_audit_head(session: AsyncSession) -> None:
-    """Take the audit head lock now (held until the transaction ends)."""
-    await audit.lock_head(session)
+async def lock_named(session: AsyncSession, *names: str) -> None:
+    """Take transaction-scoped locks on these names, in sorted order (no deadlock between
+    two transactions taking overlapping sets)."""
+    await locks.advisory(session, sorted(set(names)))
+
+
+def competition(notice_no: str, business_nos: Iterable[str]) -> list[str]:
+    """The lock names of these businesses' competition on one tender."""
+    return [f"bid:{notice_no}:{b}" for b in business_nos]

@@ -94,6 +94,14 @@ async def find_agent(
     return await session.get(BusinessAgent, (business_no, person_id))
 
 
+async def businesses_of(session: AsyncSession, *, person_id: str) -> list[str]:
+    """The businesses the person is an agent of."""
+    rows = await session.scalars(
+        select(BusinessAgent.business_no).where(BusinessAgent.person_id == person_id)
+    )
+    return list(rows)
+
+
 async def is_agent_of_any(
     session: AsyncSession, *, person_id: str, business_nos: Collection[str]
 ) -> bool:

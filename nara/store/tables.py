@@ -340,7 +340,11 @@ class Outage(Base):
 
 
 class AuditEvent(Base):
-    """Hash-chained audit log: every state change appends one row."""
+    """One entry of the verifiable audit log (a leaf of its Merkle tree, RFC 9162).
+
+    A writer inserts the entry with its leaf hash and no lock; the sequencer gives it its
+    place (`seq`) in the tree later (nara.activities.audit_log).
+    """
 
     __tablename__ = "audit_event"
 
@@ -351,21 +355,53 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(60))
     idempotency_key: Mapped[str] = mapped_column(String(160), unique=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    leaf_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    """SHA-256(0x00 || the entry's canonical bytes): `nara.store.audit.entry_bytes`."""
+    seq: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    """The entry's index in the log's tree; None until the sequencer takes it."""
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    """The hash chain of the entries written before the log (kept as they were)."""
+    hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
-class AuditHead(Base):
-    """One row holding the last hash; appenders lock it so the chain stays linear."""
+class AuditNode(Base):
+    """A perfect subtree of the log's tree: 2^level leaves from index x 2^level."""
 
-    __tablename__ = "audit_head"
+    __tablename__ = "audit_node"
+
+    level: Mapped[int] = mapped_column(Integer, primary_key=True)
+    index: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    hash: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class AuditTreeHead(Base):
+    """A signed tree head: the log's size and root hash at a time, signed by its key."""
+
+    __tablename__ = "audit_tree_head"
+
+    size: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    root_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    at: Mapped[datetime]
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(100))
+
+
+class AuditLogState(Base):
+    """The sequencer's one row: the log's size (locked while a batch is sequenced)."""
+
+    __tablename__ = "audit_log_state"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    last_hash: Mapped[str] = mapped_column(String(64))
-    count: Mapped[int] = mapped_column(BigInteger, default=0)
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 Index("ix_tender_phase_deadline", Tender.phase, Tender.deadline)
+# The sequencer reads the entries not yet in the tree, oldest first.
+Index(
+    "ix_audit_event_unsequenced",
+    AuditEvent.id,
+    postgresql_where=AuditEvent.seq.is_(None),
+)
 # The weekly report reads these by time.
 Index("ix_tender_announced_at", Tender.announced_at)
 Index("ix_opening_result_opened_at", OpeningResult.opened_at)

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
+from temporalio.service import RPCError
 
 from nara import embedded
 from nara.keys import KeyService
@@ -205,7 +206,7 @@ async def running_stack(
     from nara.domain.enums import Role
     from nara.stack.people import add_person
     from nara.store.db import create_engine, session_factory
-    from nara.workers.main import build_worker
+    from nara.workers.main import build_worker, ensure_sequencer
 
     with simulators() as (guarantee, bank_sim), certificate_authority() as ca:
         values = stack_settings(
@@ -242,26 +243,33 @@ async def running_stack(
                     keys=KeyService.local(session_factory(worker_engine), settings.key_dir),
                 )
                 async with worker:
-                    with contextlib.ExitStack() as api_server:
-                        if api == "process":
-                            api_url = api_server.enter_context(
-                                api_process(values, workers=api_workers)
+                    sequencer = await ensure_sequencer(client, task_queue=task_queue)
+                    try:
+                        with contextlib.ExitStack() as api_server:
+                            if api == "process":
+                                api_url = api_server.enter_context(
+                                    api_process(values, workers=api_workers)
+                                )
+                            else:
+                                api_url = api_server.enter_context(api_in_thread(settings)).url
+                            yield ApiStack(
+                                api_url=api_url,
+                                guarantee_url=guarantee.url,
+                                bank_url=bank_sim.url,
+                                settings=settings,
+                                engine=worker_engine,
+                                client=client,
+                                database_url=database_url,
+                                task_queue=task_queue,
+                                api_mode=api,
+                                ca_url=ca.url,
+                                operator=operator,
                             )
-                        else:
-                            api_url = api_server.enter_context(api_in_thread(settings)).url
-                        yield ApiStack(
-                            api_url=api_url,
-                            guarantee_url=guarantee.url,
-                            bank_url=bank_sim.url,
-                            settings=settings,
-                            engine=worker_engine,
-                            client=client,
-                            database_url=database_url,
-                            task_queue=task_queue,
-                            api_mode=api,
-                            ca_url=ca.url,
-                            operator=operator,
-                        )
+                    finally:
+                        # The next stack on this server has a queue (and a sequencer) of
+                        # its own.
+                        with contextlib.suppress(RPCError):
+                            await sequencer.terminate("the stack stopped")
         finally:
             if own_engine:
                 await worker_engine.dispose()

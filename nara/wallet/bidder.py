@@ -92,13 +92,16 @@ async def fetch_tender_key(http: httpx.AsyncClient, notice_no: str) -> TenderKey
     return TenderKey.from_json(await _json(await http.get(f"/tenders/{notice_no}/sealing-key")))
 
 
-async def fetch_server_keys(http: httpx.AsyncClient) -> dict[str, Ed25519PublicKey]:
-    """The server's receipt keys by key id (GET /.well-known/nara-keys)."""
+async def fetch_server_keys(
+    http: httpx.AsyncClient, use: str = "bid-receipts"
+) -> dict[str, Ed25519PublicKey]:
+    """The server's keys of one use (`bid-receipts`, `audit-log`) by key id
+    (GET /.well-known/nara-keys)."""
     body = await _json(await http.get("/.well-known/nara-keys"))
     return {
         str(k["key_id"]): receipts.public_key_of(str(k["public_key"]))
         for k in body["keys"]
-        if k.get("algorithm") == receipts.ALGORITHM
+        if k.get("algorithm") == receipts.ALGORITHM and k.get("use", "bid-receipts") == use
     }
 
 

@@ -1,4 +1,5 @@
-"""The worker process: tender and payment workflows plus their activities on one task queue."""
+"""The worker process: tender, payment and audit-sequencer workflows and their activities on
+one task queue."""
 
 from __future__ import annotations
 
@@ -8,15 +9,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from nara.activities.announce import AnnounceSteps
+from nara.activities.audit_log import AuditLogSteps
 from nara.activities.award import AwardSteps
 from nara.activities.comprehensive import ComprehensiveSteps
 from nara.activities.opening import OpeningSteps
 from nara.activities.payment import PaymentSteps
+from nara.contracts.steps import SequencerInput
 from nara.keys import KeyService
 from nara.logs import configure_logging, get_logger
 from nara.partners.bank import BankClient
@@ -24,10 +28,11 @@ from nara.partners.guarantee import GuaranteeAgencyClient
 from nara.settings import Settings, get_settings, reveal
 from nara.store.db import create_engine, session_factory
 from nara.temporal import connect, missing_search_attributes
+from nara.workflows.audit_sequencer import AUDIT_SEQUENCER_ID, AuditSequencerWorkflow
 from nara.workflows.payment import PaymentWorkflow
 from nara.workflows.tender import TenderWorkflow
 
-WORKFLOWS: Sequence[type] = (TenderWorkflow, PaymentWorkflow)
+WORKFLOWS: Sequence[type] = (TenderWorkflow, PaymentWorkflow, AuditSequencerWorkflow)
 
 # Pure modules the sandbox may share with the worker instead of re-importing them.
 PASSTHROUGH = (
@@ -69,7 +74,9 @@ def build_activities(
     comprehensive = ComprehensiveSteps(sessions)
     award = AwardSteps(sessions, partners.guarantee_agency)
     payment = PaymentSteps(sessions, partners.bank)
+    log = AuditLogSteps(sessions, keys.log)
     return [
+        log.sequence_audit_log,
         announce.make_tender_key,
         announce.announce_tender,
         announce.record_phase,
@@ -112,6 +119,19 @@ def build_worker(
     )
 
 
+async def ensure_sequencer(client: Client, *, task_queue: str) -> WorkflowHandle[Any, None]:
+    """Start the audit log's sequencer for this task queue unless it runs already (one
+    workflow id per queue: Temporal never runs two; the log's state row makes even two
+    queues on one database take turns)."""
+    return await client.start_workflow(
+        AuditSequencerWorkflow.run,
+        SequencerInput(),
+        id=f"{AUDIT_SEQUENCER_ID}:{task_queue}",
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
+
+
 async def run_worker(settings: Settings | None = None) -> None:
     """Run until cancelled. Refuses to start when the search attributes are missing."""
     settings = settings or get_settings()
@@ -139,6 +159,7 @@ async def run_worker(settings: Settings | None = None) -> None:
         keys=KeyService.local(session_factory(engine), settings.key_dir),
     )
     log.info("worker started", task_queue=settings.temporal_task_queue)
+    await ensure_sequencer(client, task_queue=settings.temporal_task_queue)
     try:
         await worker.run()
     finally:

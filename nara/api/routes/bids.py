@@ -42,7 +42,7 @@ async def sealing_key(notice_no: NoticeNumber, keys: KeysDep) -> SealingKeyRead:
 @keys_router.get(
     "/.well-known/nara-keys",
     response_model=ServerKeysRead,
-    summary="The server's public keys (bid receipts are signed by one)",
+    summary="The server's public keys: bid receipts and the audit log's tree heads",
 )
 async def server_keys(keys: KeysDep) -> ServerKeysRead:
     return ServerKeysRead(
@@ -51,9 +51,10 @@ async def server_keys(keys: KeysDep) -> ServerKeysRead:
                 key_id=key_id,
                 algorithm=receipts.ALGORITHM,
                 public_key=receipts.public_key_text(key),
-                use="bid-receipts",
+                use=signer.use,
             )
-            for key_id, key in keys.receipts.published().items()
+            for signer in (keys.receipts, keys.log)
+            for key_id, key in signer.published().items()
         ]
     )
 

@@ -118,10 +118,10 @@ class ServerKeyRead(ReadModel):
     key_id: str
     algorithm: str
     public_key: str = Field(description="raw public key, base64url")
-    use: str
+    use: str = Field(description="bid-receipts or audit-log")
 
 
 class ServerKeysRead(ReadModel):
-    """The server's public keys: receipts are signed by one of them."""
+    """The server's public keys: receipts and tree heads are signed by them."""
 
     keys: list[ServerKeyRead]

@@ -27,7 +27,7 @@ from nara.domain.outage import extend_for_outage
 from nara.domain.rules import rules_on
 from nara.services.actors import Actor, require_role
 from nara.services.base import Created
-from nara.services.locks import lock_audit_head
+from nara.services.locks import lock_named
 from nara.services.outages.models import OutageView
 from nara.store import audit, clock, outages, tenders
 from nara.store.tables import Tender
@@ -55,7 +55,7 @@ async def declare(
 ) -> Created[OutageView]:
     """Record an outage that has ended and move what it caught. Caller commits."""
     require_role(actor, Role.OPERATOR, doing="declare an outage")
-    await lock_audit_head(session)  # also serialises declarations
+    await lock_named(session, "outage-declarations")  # one declaration at a time
     start, back = started_at, recovered_at
     first = await outages.find_window(session, started_at=start, recovered_at=back)
     if first is not None:

@@ -31,7 +31,6 @@ from nara.domain.passkeys import (
     user_handle,
 )
 from nara.services.actors import Actor
-from nara.services.locks import lock_audit_head
 from nara.services.passkeys import checks
 from nara.services.passkeys.models import (
     CeremonyOptions,
@@ -155,7 +154,6 @@ async def enrol(
             failed.problem, failed.detail, fix="make the passkey again from new options"
         ) from None
     credential_id = bytes_to_base64url(registered.credential_id)
-    await lock_audit_head(session)  # one lock order: the audit head first
     row = await store.insert(
         session,
         credential_id=credential_id,

@@ -33,7 +33,6 @@ from nara.domain.errors import Conflict, Forbidden, TemporalUnavailable
 from nara.domain.identifiers import NoticeNo
 from nara.services.actors import Actor, require_agency, require_role
 from nara.services.base import Created
-from nara.services.locks import lock_audit_head
 from nara.services.tenders.models import TenderDraft, TenderView
 from nara.services.tenders.schedule_check import check_schedule
 from nara.settings import Settings
@@ -113,9 +112,6 @@ async def create(
         agency_kind=agency.kind,
         on=now.astimezone(SEOUL).date(),
     )
-    # Lock order: the audit head before the deadline-hour lock and the new tender row, as
-    # every writer takes them (the announce activity upserts this row after the head).
-    await lock_audit_head(session)
     await check_schedule(
         session=session,
         settings=settings,

@@ -17,7 +17,6 @@ from nara.domain.enums import Phase, Role
 from nara.domain.errors import DeadlinePassed, RuleViolation, WrongPhase
 from nara.services import processes
 from nara.services.actors import Actor, require_agency, require_role
-from nara.services.locks import lock_audit_head
 from nara.services.tenders.models import CancelAccepted, ScheduleChange
 from nara.services.tenders.reading import tender_row
 from nara.services.tenders.schedule_check import check_schedule
@@ -56,7 +55,6 @@ async def extend(
     reason: str,
 ) -> ScheduleChange:
     """Move the deadline and opening later while bidding is open. Caller commits."""
-    await lock_audit_head(session)
     tender = await tender_row(session=session, notice_no=notice_no, lock="update")
     _require_officer_of(actor, tender, doing=f"extend the deadline of {notice_no}")
     now = await clock.now(session)
@@ -137,7 +135,6 @@ async def cancel(
     *, session: AsyncSession, temporal: Client, actor: Actor, notice_no: str, reason: str
 ) -> CancelAccepted:
     """Stop bidding at once and ask the workflow to cancel the tender. Caller commits."""
-    await lock_audit_head(session)
     tender = await tender_row(session=session, notice_no=notice_no, lock="update")
     _require_officer_of(actor, tender, doing=f"cancel {notice_no}")
     if tender.phase not in CANCELLABLE:
