@@ -81,10 +81,8 @@ def verify(
     if latest is not None:
         typer.echo(f"newest tree head: size {latest.size:,}, root {latest.root_hash}")
     if kept is not None:
-        typer.echo(
-            f"kept tree head of size {kept.head.size:,}: "
-            + ("consistent" if report.ok else "NOT consistent")
-        )
+        verdict = "the log only grew since" if report.kept_consistent else "NOT consistent"
+        typer.echo(f"kept tree head of size {kept.head.size:,}: {verdict}")
     if save_tree_head is not None and latest is not None:
         save_tree_head.write_text(json.dumps(latest.model_dump(mode="json"), indent=2) + "\n")
         typer.echo(f"newest tree head kept in {save_tree_head}")

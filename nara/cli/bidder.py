@@ -191,8 +191,15 @@ def verify(
     path: Annotated[Path, typer.Argument(help="A receipt file `nara bidder submit` kept.")],
     api_url: ApiUrl = None,
 ) -> None:
-    """Check a receipt's signature against the server's published keys (exit 1 if not)."""
-    from nara.wallet.bidder import check_receipt, fetch_server_keys, load_receipt
+    """Check a receipt's signature against the server's published keys, and its bid's entry
+    in the audit log by an inclusion proof against a signed tree head (exit 1 if either
+    fails; an entry not yet sequenced is said, not failed)."""
+    from nara.wallet.bidder import (
+        check_inclusion,
+        check_receipt,
+        fetch_server_keys,
+        load_receipt,
+    )
 
     try:
         answer = load_receipt(path)
@@ -200,11 +207,20 @@ def verify(
         raise _fail(f"cannot read {path}: {error}") from None
 
     async def go(http: httpx.AsyncClient) -> Any:
-        return check_receipt(answer, await fetch_server_keys(http))
+        receipt = check_receipt(answer, await fetch_server_keys(http))
+        inclusion = await check_inclusion(http, receipt, await fetch_server_keys(http, "audit-log"))
+        return receipt, inclusion
 
-    receipt = _run(_url(get_settings(), api_url), go)
+    receipt, inclusion = _run(_url(get_settings(), api_url), go)
     typer.echo(
         f"valid: bid {receipt.bid_sha256[:16]}… of {receipt.business_no} on "
         f"{receipt.notice_no}, accepted {receipt.accepted_at.isoformat()}, signed by "
         f"{receipt.key_id}"
     )
+    if inclusion is None:
+        typer.echo("its audit log entry is not sequenced yet: check again in a few seconds")
+    else:
+        typer.echo(
+            f"in the audit log as entry #{inclusion.seq}: proven in the signed tree of "
+            f"size {inclusion.tree_size:,} (root {inclusion.root_hash[:16]}…)"
+        )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import field_serializer
+from pydantic import field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nara.domain import merkle
@@ -33,11 +33,13 @@ class AuditEntry(ServiceModel):
     entity: str
     action: str
     payload: dict[str, Any]
-    leaf_hash: bytes
+    leaf_hash: str
+    """Hex."""
 
-    @field_serializer("leaf_hash")
-    def _hex(self, value: bytes) -> str:
-        return value.hex()
+    @field_validator("leaf_hash", mode="before")
+    @classmethod
+    def _hex(cls, value: object) -> object:
+        return value.hex() if isinstance(value, bytes) else value
 
 
 class AuditPage(ServiceModel):

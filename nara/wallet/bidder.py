@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from nara.domain import receipts, sealing
+from nara.domain import merkle, receipts, sealing, tree_heads
 from nara.domain.bid_document import (
     BidDocument,
     canonical_bytes,
@@ -202,6 +202,44 @@ def check_receipt(
     if bid_sha256 is not None and receipt.bid_sha256 != bid_sha256:
         raise ReceiptInvalid("the receipt names another bid than the one sent")
     return receipt
+
+
+@dataclass(frozen=True)
+class Inclusion:
+    """Where a receipt's entry sits in the audit log, proven against a signed tree head."""
+
+    seq: int
+    tree_size: int
+    root_hash: str
+
+
+async def check_inclusion(
+    http: httpx.AsyncClient,
+    receipt: receipts.Receipt,
+    log_keys: Mapping[str, Ed25519PublicKey],
+) -> Inclusion | None:
+    """Fetch the inclusion proof of the receipt's log entry and check it against the newest
+    signed tree head (its signature by the log key included). None while the entry waits
+    for the sequencer; ReceiptInvalid if a proof comes back and does not hold."""
+    response = await http.get(
+        "/audit/proofs/inclusion", params={"leaf_hash": receipt.log_leaf_hash}
+    )
+    if response.status_code == 404:
+        return None
+    body = await _json(response)
+    head = tree_heads.SignedTreeHead.from_json(body["tree_head"])
+    if not tree_heads.verify(head, dict(log_keys)):
+        raise ReceiptInvalid("the log's tree head is not signed by the published log key")
+    proven = merkle.verify_inclusion(
+        bytes.fromhex(receipt.log_leaf_hash),
+        int(body["seq"]),
+        head.head.size,
+        [bytes.fromhex(p) for p in body["proof"]],
+        head.head.root_hash,
+    )
+    if not proven or int(body["tree_size"]) != head.head.size:
+        raise ReceiptInvalid("the audit log's inclusion proof for this bid does not hold")
+    return Inclusion(int(body["seq"]), head.head.size, head.head.root_hash.hex())
 
 
 def save_receipt(path: Path, answer: Mapping[str, Any]) -> Path:
