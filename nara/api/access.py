@@ -150,6 +150,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/tenders/{notice_no}/cancel"): OFFICER_OF_TENDER,
     ("POST", "/tenders/{notice_no}/review"): OFFICER_OF_TENDER,
     ("POST", "/tenders/{notice_no}/scores"): OFFICER_OF_TENDER,
+    ("POST", "/tenders/{notice_no}/comprehensive-scores"): OFFICER_OF_TENDER,
     ("POST", "/tenders/{notice_no}/award"): OFFICER_OF_TENDER,
     ("GET", "/tenders/{notice_no}/signals"): Rule.of(
         officer=Scope.TENDER_AGENCY, auditor=Scope.ANY

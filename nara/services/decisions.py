@@ -14,6 +14,11 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
+from nara.contracts.comprehensive import (
+    ComprehensiveOutcome,
+    NonPriceEntry,
+    ScoreComprehensive,
+)
 from nara.contracts.tender import (
     ApproveAward,
     AwardOutcome,
@@ -105,6 +110,32 @@ async def score(
         tender.workflow_id,
         TenderWorkflow.score_proposals,
         ScoreProposals(officer_id=actor.id, technical_scores=dict(technical_scores)),
+        closed=_closed(session, notice_no),
+    )
+
+
+async def score_comprehensive(
+    *,
+    session: AsyncSession,
+    temporal: Client,
+    actor: Actor,
+    notice_no: str,
+    scores: Mapping[str, tuple[Decimal, Decimal]],
+) -> ComprehensiveOutcome:
+    """Enter the non-price points (capability, social) of every bid of a works tender of
+    30 bn or more (Update `score_comprehensive`)."""
+    tender = await _officer_tender(session, actor, notice_no, f"score the bids of {notice_no}")
+    return await processes.update(
+        temporal,
+        tender.workflow_id,
+        TenderWorkflow.score_comprehensive,
+        ScoreComprehensive(
+            officer_id=actor.id,
+            scores={
+                business: NonPriceEntry(capability=capability, social=social)
+                for business, (capability, social) in scores.items()
+            },
+        ),
         closed=_closed(session, notice_no),
     )
 

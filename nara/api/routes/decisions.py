@@ -11,6 +11,8 @@ from nara.api.schemas.decisions import (
     AwardOutcome,
     AwardRequest,
     ClaimOutcome,
+    ComprehensiveOutcomeRead,
+    ComprehensiveScoresRequest,
     GuaranteeOutcome,
     PaymentClaimRequest,
     PerformanceGuaranteeRequest,
@@ -75,6 +77,36 @@ async def score_proposals(
         technical_scores=body.technical_scores,
     )
     return ScoringOutcome.model_validate(outcome)
+
+
+@router.post(
+    "/{notice_no}/comprehensive-scores",
+    response_model=ComprehensiveOutcomeRead,
+    tags=["evaluation"],
+    summary="Enter the non-price points of a works tender of 30 bn or more (officer)",
+    description=(
+        "Comprehensive evaluation: the officer enters every counted bid's capability and "
+        "social points; the price score is computed against the balanced price of the bids, "
+        "the highest total becomes the candidate (ties: non-price points, lower price, "
+        "seeded lottery). `confirmed` false says the table is not yet confirmed against its "
+        "source; the tender runs all the same."
+    ),
+)
+async def score_comprehensive(
+    notice_no: NoticeNumber,
+    body: ComprehensiveScoresRequest,
+    session: SessionDep,
+    temporal: TemporalDep,
+    actor: ActorDep,
+) -> ComprehensiveOutcomeRead:
+    outcome = await decisions.score_comprehensive(
+        session=session,
+        temporal=temporal,
+        actor=actor,
+        notice_no=notice_no,
+        scores={b: (p.capability, p.social) for b, p in body.scores.items()},
+    )
+    return ComprehensiveOutcomeRead.model_validate(outcome)
 
 
 @router.post(

@@ -63,6 +63,40 @@ class ScoresRequest(ApiModel):
     )
 
 
+class NonPricePoints(ApiModel):
+    capability: Score = Field(description="performance-capability points (0 to 100)")
+    social: Score = Field(
+        default=Decimal(0), description="social-responsibility points (0 to 100; national law)"
+    )
+
+
+class ComprehensiveScoresRequest(ApiModel):
+    """Non-price points of every bid of a works tender of 30 bn or more."""
+
+    scores: Annotated[
+        dict[BusinessNo, NonPricePoints],
+        WithJsonSchema(
+            {
+                "type": "object",
+                "propertyNames": BUSINESS_NO_SCHEMA,
+                "additionalProperties": {
+                    "type": "object",
+                    "properties": {"capability": SCORE_SCHEMA, "social": SCORE_SCHEMA},
+                    "required": ["capability"],
+                    "additionalProperties": False,
+                },
+                "minProperties": 1,
+                "maxProperties": MAX_PROPOSALS,
+            }
+        ),
+    ] = Field(
+        min_length=1,
+        max_length=MAX_PROPOSALS,
+        description="business no -> its non-price points; every business whose bid counts, "
+        "and no other; the price score is computed against the balanced price of the bids",
+    )
+
+
 class AwardRequest(ApiModel):
     business_no: BusinessNo = Field(description="the candidate who passed review")
 
@@ -152,6 +186,15 @@ class ScoringOutcome(ReadModel):
     not_eligible: int
     candidate: Candidate | None
     phase: Phase
+
+
+class ComprehensiveOutcomeRead(ReadModel):
+    balanced_price: int = Field(description="the balanced price of the bids, KRW")
+    ranked: int
+    not_ranked: int = Field(description="bids above the predetermined price")
+    candidate: Candidate | None
+    phase: Phase
+    confirmed: bool = Field(description="false: the table is not yet confirmed against its source")
 
 
 class AwardOutcome(ReadModel):
