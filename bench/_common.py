@@ -52,6 +52,7 @@ from rich.table import Table
 from nara.testing import servers
 from nara.testing.polling import eventually
 from nara.testing.servers import StackDidNotStart
+from nara.testing.servers import certificate_authority as certificate_authority
 from nara.testing.servers import partners as partners
 from nara.testing.servers import simulators as simulators
 from nara.testing.servers import time_skipping_server as time_skipping_server
@@ -413,11 +414,13 @@ def keyring(stack: ApiStack) -> Keyring:
     return _keyrings[stack.api_url]
 
 
-def signed_bid(
-    stack: ApiStack, person: str, notice_no: str, body: dict[str, Any]
+async def bid_body(
+    http: httpx.AsyncClient, stack: ApiStack, person: str, notice_no: str, bid: dict[str, Any]
 ) -> dict[str, Any]:
-    """The bid body with `person`'s passkey assertion over exactly this bid."""
-    return keyring(stack).signed_bid(person, notice_no, body)
+    """The bid as the bidder client makes it: the price and picks sealed to the tender's key
+    (fetched once per tender), the document signed with `person`'s certificate key and
+    confirmed with their passkey."""
+    return await keyring(stack).bid_body(http, person, notice_no, bid)
 
 
 def as_(person: str) -> dict[str, str]:

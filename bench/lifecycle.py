@@ -2,18 +2,22 @@
 
 Each lifecycle is the one of tests/workflows/test_tender_lifecycle.py: a goods tender with a
 30-day notice period, three sealed bids (each with a bid guarantee from the guarantee-agency
-simulator and the agent's passkey assertion from a software authenticator, submitted
-through the bidding service `nara.services.bids.submit`), opening,
+simulator, made by the bidder client `nara.wallet.bidder.sealed_bid`: sealed to the tender's
+key, signed with the agent's certificate key from the CA simulator, confirmed with their
+passkey on a software authenticator; submitted through the bidding service
+`nara.services.bids.submit`, which checks all three), opening (the key service decrypts),
 qualification review and award, the performance guarantee, both signatures, then three
 payments (advance, a progress payment with a subcontractor's direct share 30 days later,
 the final payment 30 more days later), each inspected and transferred by the bank simulator.
 
 Real activities on a real PostgreSQL (DATABASE_URL, else an embedded server), the real
-worker (`build_worker`), the simulators in threads. One time-skipping server and one worker
-serve all repetitions; every repetition registers its own agency and businesses. The time
-is measured from starting the workflow to its result (registration excluded), and split
-into stages. Months of timers pass in milliseconds: what is left is the cost of the
-activities, the workflow tasks and the round trips.
+worker (`build_worker`) with the local key service judging the close by the time-skipping
+server's clock (`nara.testing.keys`), the simulators and the certificate authority in
+threads. One time-skipping server and one worker serve all repetitions; every repetition
+registers its own agency and businesses. The time is measured from starting the workflow
+to its result (registration excluded), and split into stages. Months of timers pass in
+milliseconds: what is left is the cost of the activities, the workflow tasks and the round
+trips.
 """
 
 from __future__ import annotations
@@ -22,9 +26,11 @@ import functools
 import random
 import statistics
 import sys
+import tempfile
 import time
 import uuid
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import _common as c
@@ -33,9 +39,10 @@ from sqlalchemy import func, select
 STAGES = ("announce", "bids", "close+open", "award+contract", "payments", "result")
 
 
-async def _register(sessions: Any, partners: Any, businesses: int) -> dict[str, Any]:
+async def _register(sessions: Any, partners: Any, ca: Any, businesses: int) -> dict[str, Any]:
     """An agency, officer, inspector and businesses with agents, through the registry
-    service (each write audited, as through the API); bank accounts at the simulator."""
+    service (each write audited, as through the API); bank accounts at the simulator; each
+    agent's passkey and certificate."""
     from nara.domain.enums import AgencyKind, Role
     from nara.services import actors, registry
 
@@ -94,7 +101,32 @@ async def _register(sessions: Any, partners: Any, businesses: int) -> dict[str, 
     for no in cast["businesses"]:
         await partners.bank.open_account(account_no=cast["accounts"][no], holder=no, balance=0)
     cast["passkeys"] = {no: await _passkey(sessions, cast["agents"][no]) for no in cast["agents"]}
+    cast["credentials"] = {
+        no: await _certificate(sessions, ca, cast["agents"][no], no) for no in cast["agents"]
+    }
     return cast
+
+
+async def _certificate(sessions: Any, ca: Any, agent: str, business_no: str) -> Any:
+    """A key certified by the CA simulator for the agent (bound to their business), enrolled
+    by a login through the login service (challenge, signature, session); the credential."""
+    from nara.services.identity import login
+    from nara.wallet.login import enrol
+
+    credential = await enrol(ca.client, agent, business_no=business_no)
+    async with sessions() as s:
+        challenge = await login.issue_challenge(session=s, verifier=ca.verifier, person_id=agent)
+        await s.commit()
+        await login.login(
+            session=s,
+            verifier=ca.verifier,
+            challenge_id=challenge.challenge_id,
+            certificate_pem=credential.certificate_pem,
+            signature=credential.sign_login(challenge.nonce),
+            client_address=None,
+        )
+        await s.commit()
+    return credential
 
 
 @functools.cache
@@ -156,18 +188,21 @@ def _terms(cast: dict[str, Any], now: datetime) -> Any:
 async def _bid(
     sessions: Any,
     partners: Any,
+    keys: Any,
     cast: dict[str, Any],
     notice_no: str,
     business: str,
     price: int,
     picks: tuple[int, int],
 ) -> None:
-    """A bid guarantee from the agency, then the sealed bid through the bidding service,
-    confirmed with the agent's passkey."""
-    from nara.domain.bid_document import BidDocument
+    """A bid guarantee from the agency, then the bid as the bidder client makes it (sealed
+    to the tender's key, signed, confirmed with the agent's passkey) through the bidding
+    service, which checks the signature, the passkey and that the bid will open."""
     from nara.domain.identifiers import NoticeNo
+    from nara.domain.sealing import SealedBid, b64url
     from nara.services import actors, bids
     from nara.services.passkeys import PasskeyAssertion
+    from nara.wallet.bidder import TenderKey, sealed_bid
 
     cert = await partners.guarantee_agency.issue(
         kind="bid",
@@ -177,35 +212,55 @@ async def _bid(
         beneficiary=cast["agency"],
         idempotency_key=uuid.uuid4().hex,
     )
-    client_key = uuid.uuid4().hex
-    document = BidDocument.of(
-        notice_no=notice_no,
-        business_no=business,
-        price=price,
-        reserve_picks=picks,
-        client_key=client_key,
-        bid_guarantee_cert=cert.certificate_no,
+    key = await keys.tender_key(notice_no=notice_no)  # what GET .../sealing-key answers
+    tender_key = TenderKey.from_json(
+        {
+            "notice_no": key.notice_no,
+            "key_id": key.key_id,
+            "public_key": b64url(key.public_key),
+            "reserve_commitment": key.reserve_commitment,
+            "suite": _suite(),
+        }
     )
-    signed = cast["passkeys"][business].confirm_bid(
-        document, rp_id=_rp().rp_id, origin=_rp().origin
+    body = sealed_bid(
+        cast["credentials"][business],
+        cast["passkeys"][business],
+        tender_key,
+        {
+            "business_no": business,
+            "price": price,
+            "reserve_picks": list(picks),
+            "client_key": uuid.uuid4().hex,
+            "bid_guarantee_cert": cert.certificate_no,
+        },
+        origin=_rp().origin,
     )
     async with sessions() as s:
         actor = await actors.get_actor(session=s, person_id=cast["agents"][business])
         await bids.submit(
             session=s,
             rp=_rp(),
+            keys=keys,
             actor=actor,
             notice_no=notice_no,
             draft=bids.BidDraft(
-                business_no=business,
-                price=price,
-                reserve_picks=list(picks),
-                bid_guarantee_cert=cert.certificate_no,
-                client_key=client_key,
-                passkey_assertion=PasskeyAssertion.from_webauthn(signed),
+                business_no=body["business_no"],
+                bid_guarantee_cert=body["bid_guarantee_cert"],
+                client_key=body["client_key"],
+                tender_key_id=body["tender_key_id"],
+                sealed=SealedBid.from_json(body["sealed"]),
+                signature=body["signature"],
+                signing_certificate=body["signing_certificate"],
+                passkey_assertion=PasskeyAssertion.from_webauthn(body["passkey_assertion"]),
             ),
         )
         await s.commit()
+
+
+def _suite() -> str:
+    from nara.domain.sealing import SUITE_NAME
+
+    return SUITE_NAME
 
 
 async def _wait_phase(handle: Any, phase: Any, poll_s: float) -> Any:
@@ -219,7 +274,7 @@ async def _wait_phase(handle: Any, phase: Any, poll_s: float) -> Any:
 
 
 async def one_lifecycle(
-    env: Any, engine: Any, partners: Any, queue: str, poll_s: float
+    env: Any, engine: Any, partners: Any, ca: Any, keys: Any, queue: str, poll_s: float
 ) -> tuple[float, dict[str, float]]:
     """One tender from announcement to final payment; (total seconds, seconds per stage)."""
     from nara.contracts.payment import Inspect
@@ -237,7 +292,7 @@ async def one_lifecycle(
     from nara.workflows.tender import TenderWorkflow, tender_workflow_id
 
     sessions = c_sessions(engine)
-    cast = await _register(sessions, partners, businesses=3)
+    cast = await _register(sessions, partners, ca, businesses=3)
     winner, runner_up, third = cast["businesses"]
     terms = _terms(cast, await env.get_current_time())
     stages: dict[str, float] = {}
@@ -266,9 +321,9 @@ async def one_lifecycle(
     await c.wait_until(bidding_open, timeout_s=60, every_s=poll_s, what="bidding open")
     lap("announce")
 
-    await _bid(sessions, partners, cast, terms.notice_no, winner, 90_500_000, (1, 8))
-    await _bid(sessions, partners, cast, terms.notice_no, runner_up, 93_000_000, (8, 15))
-    await _bid(sessions, partners, cast, terms.notice_no, third, 95_000_000, (4, 8))
+    await _bid(sessions, partners, keys, cast, terms.notice_no, winner, 90_500_000, (1, 8))
+    await _bid(sessions, partners, keys, cast, terms.notice_no, runner_up, 93_000_000, (8, 15))
+    await _bid(sessions, partners, keys, cast, terms.notice_no, third, 95_000_000, (4, 8))
     lap("bids")
 
     await env.sleep(timedelta(days=31))
@@ -347,6 +402,31 @@ async def one_lifecycle(
     return total, stages
 
 
+class _Authority:
+    """The CA simulator's client (its admin token issues certificates) and the login
+    service's verifier trusting its root."""
+
+    def __init__(self, sim: Any) -> None:
+        from nara.partners.ca import CertificateAuthorityClient
+        from nara.services.identity.models import SessionPolicy
+        from nara.services.identity.verifier import Verifier
+
+        self.client = CertificateAuthorityClient(sim.url, admin_token=sim.admin_token)
+        self.verifier = Verifier(
+            root_paths=[sim.root_pem],
+            ca=CertificateAuthorityClient(sim.url),
+            crl_max_age_s=60.0,
+            policy=SessionPolicy(),
+        )
+
+    async def __aenter__(self) -> _Authority:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.client.aclose()
+        await self.verifier.ca.aclose()
+
+
 def c_sessions(engine: Any) -> Any:
     from nara.store.db import session_factory
 
@@ -356,6 +436,7 @@ def c_sessions(engine: Any) -> Any:
 async def measure(args: Any) -> c.Outcome:
     from nara.store.db import create_engine
     from nara.store.tables import Payment
+    from nara.testing.keys import TimeSkippingKeys
     from nara.workers.main import build_worker
 
     totals: list[float] = []
@@ -368,8 +449,15 @@ async def measure(args: Any) -> c.Outcome:
             bar.advance(setup)
             engine = create_engine(url, pool_size=10, application_name="bench-lifecycle")
             try:
-                with c.simulators() as (guarantee, bank):
-                    async with c.partners(guarantee.url, bank.url) as partners:
+                with (
+                    c.simulators() as (guarantee, bank),
+                    c.certificate_authority() as ca_sim,
+                    tempfile.TemporaryDirectory(prefix="nara-bench-keys-") as key_dir,
+                ):
+                    async with (
+                        c.partners(guarantee.url, bank.url) as partners,
+                        _Authority(ca_sim) as ca,
+                    ):
                         bar.advance(setup)
                         setup_s = time.perf_counter() - t0
                         runs = bar.add_task(
@@ -383,13 +471,24 @@ async def measure(args: Any) -> c.Outcome:
                             ts0 = time.perf_counter()
                             async with c.time_skipping_server() as env:
                                 queue = c.new_queue("lifecycle")
+                                keys = TimeSkippingKeys(c_sessions(engine), Path(key_dir), env)
                                 worker = build_worker(
-                                    env.client, task_queue=queue, engine=engine, partners=partners
+                                    env.client,
+                                    task_queue=queue,
+                                    engine=engine,
+                                    partners=partners,
+                                    keys=keys,
                                 )
                                 async with worker:
                                     server_starts.append(time.perf_counter() - ts0)
                                     total, stages = await one_lifecycle(
-                                        env, engine, partners, queue, args.poll_ms / 1000
+                                        env,
+                                        engine,
+                                        partners,
+                                        ca,
+                                        keys,
+                                        queue,
+                                        args.poll_ms / 1000,
                                     )
                             warm = i < args.warmup
                             if not warm:

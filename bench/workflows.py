@@ -9,8 +9,9 @@ simulators, one worker (`build_worker`) and the API (`nara api` by default).
    real deadlines fall on the hour (up to 1,500 per hour), and open 1 s later; the API
    checks the notice period on a compressed clock (NARA_TIME_SCALE). Measured: starts/s.
 2. Bidding: once every workflow has opened bidding, tender i gets PATTERN[i % len]
-   sealed bids through the API (default 0, 1 or 2 bids), each confirmed with the agent's
-   passkey (a software authenticator, enrolled after login).
+   sealed bids through the API (default 0, 1 or 2 bids), each made by the bidder client:
+   sealed to the tender's key, signed with the agent's certificate key and confirmed with
+   their passkey (a software authenticator, enrolled after login).
 3. Closing: at the deadline every workflow closes bidding, opens the bids and either
    fails (no bid, or one bid in a competitive tender: recorded `failed`, re-announced as
    round 1 by a child workflow) or reaches `evaluating` (waits for the officer). Measured
@@ -122,9 +123,10 @@ async def bid(
     price: int,
     tally: Tally,
 ) -> None:
-    """A sealed bid, confirmed with the agent's passkey. One person confirms one bid at a
-    time: two assertions in flight at once could arrive out of counter order, and the
-    later counter would make the earlier one look replayed."""
+    """A bid sealed to the tender's key, signed and confirmed with the agent's passkey by
+    the bidder client. One person confirms one bid at a time: two assertions in flight at
+    once could arrive out of counter order, and the later counter would make the earlier
+    one look replayed."""
     agent = cast.agents[business]
     body = {
         "business_no": business,
@@ -136,7 +138,7 @@ async def bid(
         response = await http.post(
             f"/tenders/{notice_no}/bids",
             headers=c.as_(agent),
-            json=c.signed_bid(stack, agent, notice_no, body),
+            json=await c.bid_body(http, stack, agent, notice_no, body),
         )
     if response.status_code != 201:
         tally.errors.append(f"POST /tenders/{{n}}/bids {c.problem(response)}")

@@ -15,8 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from nara.contracts.tender import TenderTerms
+from nara.domain.bid_document import BidDocument, document_sha256
 from nara.domain.enums import AgencyKind, Category, Method
 from nara.domain.identifiers import business_no_check_digit
+from nara.domain.sealing import seal_bid
+from nara.store import tender_keys
 from nara.store.tables import Agency, Bid, Business, BusinessAgent, Person, Tender
 
 _rng = random.Random()
@@ -140,19 +143,39 @@ async def place_bid(
     certificate_fingerprint: str | None = None,
     client_address: str | None = None,
 ) -> None:
-    """Insert a sealed bid row as the bidding path would (the tender must exist), with
-    what it was sent with when given."""
+    """Insert a sealed bid row as the bidding path stores it (the tender must be bidding):
+    the price and picks sealed to the tender's public key from the `tender_key` table, as
+    the bidder client seals them, so only the opening (the key service) can read them; with
+    what it was sent with when given. No e-signature: the signature checks are the API's."""
     async with async_sessionmaker(engine).begin() as s:
         tender = await tender_row(s, notice)
         assert tender is not None and tender.bidding_open
+        key = await tender_keys.find(s, notice_no=notice)
+        assert key is not None, f"{notice} has no sealing key (announced before sealed bids?)"
+        sealed = seal_bid(
+            key.public_key, notice_no=notice, business_no=business, price=price, picks=picks
+        )
+        client_key = uuid.uuid4().hex
+        document = BidDocument.of(
+            notice_no=notice,
+            business_no=business,
+            client_key=client_key,
+            tender_key_id=key.key_id,
+            sealed=sealed,
+            bid_guarantee_cert=guarantee_cert,
+        )
         s.add(
             Bid(
                 tender_id=tender.id,
                 business_no=business,
                 agent_id=agent,
-                client_key=uuid.uuid4().hex,
-                price=price,
-                reserve_picks=list(picks),
+                client_key=client_key,
+                tender_key_id=key.key_id,
+                sealed_enc=sealed.enc,
+                sealed_price=sealed.price,
+                sealed_picks=sealed.picks,
+                sealed_check=sealed.check,
+                document_sha256=document_sha256(document),
                 bid_guarantee_cert=guarantee_cert,
                 passkey_credential_id=passkey_credential_id,
                 certificate_fingerprint=certificate_fingerprint,

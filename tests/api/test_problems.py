@@ -4,12 +4,13 @@ field accepts, and Temporal Update failures becoming project errors."""
 from __future__ import annotations
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from nara.api.problems import accepted_values, field_path, http_status
 from nara.api.schemas.bids import BidCreate
+from nara.api.schemas.decisions import PaymentClaimRequest
 from nara.domain.errors import (
     Forbidden,
     GuaranteeRejected,
@@ -20,13 +21,14 @@ from nara.domain.errors import (
     WrongPhase,
 )
 from nara.services.processes import _from_update_failure
+from tests.support import sealed_bid_body
 
 
 @pytest.mark.parametrize(
     ("loc", "expected"),
     [
-        (("body", "price"), "price"),
-        (("body", "reserve_picks", 1), "reserve_picks[1]"),
+        (("body", "sealed", "price"), "sealed.price"),
+        (("body", "technical_scores", 1), "technical_scores[1]"),
         (("body",), "body"),
         (("query", "start"), "query.start"),
         (("header", "Idempotency-Key"), "header.Idempotency-Key"),
@@ -36,38 +38,45 @@ def test_field_paths_read_like_the_request(loc: tuple, expected: str) -> None:
     assert field_path(loc) == expected
 
 
-def _errors(**fields: object) -> list[dict]:
-    good = {
-        "business_no": "220-81-62517",
-        "price": 1,
-        "reserve_picks": [1, 2],
-        "client_key": "k" * 8,
-    }
+def _errors(schema: type[BaseModel] = BidCreate, good: dict | None = None, **fields: object):
     with pytest.raises(ValidationError) as caught:
-        BidCreate.model_validate({**good, **fields})
+        schema.model_validate({**(good or sealed_bid_body(1)), **fields})
     return caught.value.errors()
+
+
+def _claim_errors(**fields: object) -> list[dict]:
+    good = {"business_no": "220-81-62517", "kind": "advance", "amount": 10}
+    return _errors(PaymentClaimRequest, good, **fields)
 
 
 def test_what_a_field_accepts_is_said_in_words() -> None:
     money = "a whole number of KRW from 1 to 1,000,000,000,000,000"
-    assert accepted_values(_errors(price=0)[0]) == money
-    assert accepted_values(_errors(price=10**15 + 1)[0]) == money
-    assert accepted_values(_errors(price=2**63)[0]) == money
-    assert accepted_values(_errors(price=1.5)[0]) == "a whole number"
-    assert accepted_values(_errors(reserve_picks=[0, 3])[0]) == "a whole number from 1 to 15"
-    assert accepted_values(_errors(reserve_picks=[1])[0]) == "at least 2 items"
-    assert accepted_values(_errors(reserve_picks=[4, 4])[0]) == (
-        "two different numbers from 1 to 15, e.g. [3, 11]"
+    assert accepted_values(_claim_errors(amount=0)[0]) == money
+    assert accepted_values(_claim_errors(amount=10**15 + 1)[0]) == money
+    assert accepted_values(_claim_errors(amount=2**63)[0]) == money
+    assert accepted_values(_claim_errors(amount=1.5)[0]) == "a whole number"
+    sealed = sealed_bid_body(1)["sealed"]
+    (short,) = _errors(sealed={**sealed, "enc": sealed["enc"][:-1]})
+    assert short["loc"] == ("sealed", "enc")
+    assert accepted_values(short) == (
+        "32 bytes in base64url without padding (43 characters), as the bidder client "
+        "(nara bidder) seals them"
+    )
+    (missing,) = _errors(sealed={k: v for k, v in sealed.items() if k != "check"})
+    assert missing["loc"] == ("sealed", "check")
+    assert accepted_values(_errors(tender_key_id="ABCDEF0123456789")[0]) == (
+        "16 lower-case hex digits"
     )
     (error,) = _errors(business_no="220-81-62510")
     assert "last digit 7" in accepted_values(error)
     assert accepted_values(_errors(surprise=1)[0]).startswith("nothing")
+    # The price and picks are sealed: sent in clear, they are refused, never read.
+    assert accepted_values(_errors(price=1)[0]).startswith("nothing")
+    assert accepted_values(_errors(reserve_picks=[1, 2])[0]).startswith("nothing")
 
 
 def test_a_valid_business_number_is_normalised() -> None:
-    bid = BidCreate.model_validate(
-        {"business_no": "2208162517", "price": 1, "reserve_picks": [1, 2], "client_key": "k" * 8}
-    )
+    bid = BidCreate.model_validate({**sealed_bid_body(1), "business_no": "2208162517"})
     assert bid.business_no == "220-81-62517"
 
 

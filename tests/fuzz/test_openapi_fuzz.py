@@ -43,6 +43,7 @@ from tests.integration.support import (
     announce,
     as_,
     contracted,
+    keyring,
     ok,
     person,
     register,
@@ -205,13 +206,18 @@ async def _world(http: httpx.AsyncClient, stack: ApiStack) -> World:
             },
         }
 
-    def bid(price: int) -> dict[str, Any]:
-        body = {
+    async def bid(price: int) -> dict[str, Any]:
+        """A bid sealed, signed and confirmed by the agent's bidder client (the price is
+        inside the seal: the API takes any, the opening judges it)."""
+        decided = {
             "business_no": cast.businesses[2],
             "price": price,
             "reserve_picks": [1, 15],
             "client_key": f"fuzz-{tag}-{price}",
         }
+        body = await keyring(stack).bid_body(
+            http, cast.agents[cast.businesses[2]], bidding, decided
+        )
         return {"headers": agent, "path_parameters": {"notice_no": bidding}, "body": body}
 
     extremes = {
@@ -222,9 +228,9 @@ async def _world(http: httpx.AsyncClient, stack: ApiStack) -> World:
             announcement(estimated_price=100_000_000, base_amount=375),
         ],
         "POST /tenders/{notice_no}/bids": [
-            bid(100_000_000 * BID_PRICE_CEILING),
-            bid(100_000_000 * BID_PRICE_CEILING + 1),
-            bid(MAX_KRW),
+            await bid(100_000_000 * BID_PRICE_CEILING),
+            await bid(100_000_000 * BID_PRICE_CEILING + 1),
+            await bid(MAX_KRW),
         ],
         "POST /tenders/{notice_no}/extend": [
             {

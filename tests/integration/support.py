@@ -2,9 +2,10 @@
 
 Everyone logs in as a person would: a key certified by the stack's CA, a signed challenge,
 a session token (`login`); `as_(person)` is then the `Authorization: Bearer` header of
-their session. Business agents also enrol a passkey on a software authenticator and
-confirm every bid with it (`bid`). The stack's operator (registered from the console)
-registers the rest.
+their session. Business agents also enrol a passkey on a software authenticator and bid
+through the bidder client (`bid`): sealed to the tender's key, signed with their
+certificate key, confirmed with their passkey, the receipt checked. The stack's operator
+(registered from the console) registers the rest.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
@@ -26,6 +28,7 @@ from nara.settings import Settings
 from nara.simulators.runner import ServerHandle
 from nara.testing import stack as shared
 from nara.testing.stack import ApiStack
+from nara.wallet.bidder import body_sha256, check_receipt, fetch_server_keys
 from nara.wallet.keyring import Keyring
 from tests.factories import business_no
 from tests.support import (
@@ -45,6 +48,7 @@ CRL_MAX_AGE_S = 0.5
 """The API re-reads the CA's revocation list this often (a revocation shows at once)."""
 
 _keyrings: dict[str, Keyring] = {}
+_server_keys: dict[str, dict[str, Ed25519PublicKey]] = {}
 _headers: dict[str, dict[str, str]] = {}
 
 
@@ -318,6 +322,55 @@ async def issue_guarantee(
     return str(body["certificate_no"])
 
 
+async def bid_body(
+    http: httpx.AsyncClient,
+    stack: ApiStack,
+    cast: Cast,
+    notice_no: str,
+    business: str,
+    price: int,
+    picks: tuple[int, int] = (3, 9),
+    client_key: str | None = None,
+) -> dict[str, Any]:
+    """Issue a bid guarantee at the agency simulator and make the bid as the bidder client
+    does: sealed to the tender's key (GET .../sealing-key), signed with the agent's
+    certificate key and confirmed with their passkey."""
+    cert = await issue_guarantee(
+        stack,
+        kind="bid",
+        reference=NoticeNo.parse(notice_no).base,
+        business=business,
+        amount=price // 20 + 1,
+        agency_code=cast.agency_code,
+    )
+    decided = {
+        "business_no": business,
+        "price": price,
+        "reserve_picks": list(picks),
+        "bid_guarantee_cert": cert,
+        "client_key": client_key or uuid.uuid4().hex,
+    }
+    return await keyring(stack).bid_body(http, cast.agents[business], notice_no, decided)
+
+
+async def send_bid(
+    http: httpx.AsyncClient, stack: ApiStack, notice_no: str, body: dict[str, Any], agent: str
+) -> httpx.Response:
+    """POST the bid body as `agent`; an accepted bid's receipt is checked as the bidder
+    client checks it (signed by a published server key, naming this bid)."""
+    response = await http.post(f"/tenders/{notice_no}/bids", json=body, headers=as_(agent))
+    if response.is_success:
+        if stack.api_url not in _server_keys:
+            _server_keys[stack.api_url] = await fetch_server_keys(http)
+        check_receipt(
+            response.json(),
+            _server_keys[stack.api_url],
+            notice_no=notice_no,
+            bid_sha256=body_sha256(body, notice_no),
+        )
+    return response
+
+
 async def bid(
     http: httpx.AsyncClient,
     stack: ApiStack,
@@ -328,29 +381,9 @@ async def bid(
     picks: tuple[int, int] = (3, 9),
     client_key: str | None = None,
 ) -> httpx.Response:
-    """Issue a bid guarantee at the agency simulator and submit the bid, confirmed with the
-    agent's passkey as a supplier would."""
-    cert = await issue_guarantee(
-        stack,
-        kind="bid",
-        reference=NoticeNo.parse(notice_no).base,
-        business=business,
-        amount=price // 20 + 1,
-        agency_code=cast.agency_code,
-    )
-    agent = cast.agents[business]
-    body = {
-        "business_no": business,
-        "price": price,
-        "reserve_picks": list(picks),
-        "bid_guarantee_cert": cert,
-        "client_key": client_key or uuid.uuid4().hex,
-    }
-    return await http.post(
-        f"/tenders/{notice_no}/bids",
-        json=keyring(stack).signed_bid(agent, notice_no, body),
-        headers=as_(agent),
-    )
+    """Make the bid (`bid_body`) and submit it as the business's agent (`send_bid`)."""
+    body = await bid_body(http, stack, cast, notice_no, business, price, picks, client_key)
+    return await send_bid(http, stack, notice_no, body, cast.agents[business])
 
 
 async def contracted(

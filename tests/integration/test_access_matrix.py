@@ -40,6 +40,7 @@ from tests.integration.support import (
     as_,
     contracted,
     footprint,
+    keyring,
     login,
     operator,
     person,
@@ -75,6 +76,7 @@ class World:
     winner: str
     auditor: str
     operator: str
+    bid_body: dict[str, Any]  # the winner's agent's sealed, signed, confirmed bid on open_notice
     inside: dict[Who, str] = field(default_factory=dict)  # a person of each role, in scope
     outside: dict[Who, str] = field(default_factory=dict)  # the same role, out of scope
 
@@ -89,6 +91,18 @@ async def world(stack: ApiStack) -> World:
         await wait_for(http, opened["notice_no"], "bidding")
         auditor = await person(http, stack, "auditor")
         await operator(http, stack)
+        bid_body = await keyring(stack).bid_body(
+            http,
+            cast.agents[winner],
+            opened["notice_no"],
+            {
+                "business_no": winner,
+                "price": 88_000_000,
+                "reserve_picks": [1, 2],
+                "bid_guarantee_cert": None,
+                "client_key": uuid.uuid4().hex,
+            },
+        )
     w = World(
         cast=cast,
         rival=rival,
@@ -98,6 +112,7 @@ async def world(stack: ApiStack) -> World:
         winner=winner,
         auditor=auditor,
         operator=stack.operator,
+        bid_body=bid_body,
     )
     w.inside = {
         Who.OFFICER: cast.officer,
@@ -125,6 +140,7 @@ def _calls(w: World) -> dict[tuple[str, str], Call]:
         ("GET", "/docs/oauth2-redirect"): Call("/docs/oauth2-redirect"),
         ("GET", "/redoc"): Call("/redoc"),
         ("GET", "/health"): Call("/health"),
+        ("GET", "/.well-known/nara-keys"): Call("/.well-known/nara-keys"),
         ("POST", "/auth/challenge"): Call("/auth/challenge", allowed_body={"person_id": w.auditor}),
         ("POST", "/auth/login"): Call("/auth/login"),
         ("POST", "/auth/passkey/options"): Call("/auth/passkey/options", allowed_body=None),
@@ -163,16 +179,8 @@ def _calls(w: World) -> dict[tuple[str, str], Call]:
             f"/tenders/{open_}/award", body={"business_no": winner}
         ),
         ("GET", "/tenders/{notice_no}/signals"): Call(f"/tenders/{open_}/signals"),
-        ("POST", "/tenders/{notice_no}/bids"): Call(
-            f"/tenders/{open_}/bids",
-            body={
-                "business_no": winner,
-                "price": 88_000_000,
-                "reserve_picks": [1, 2],
-                "bid_guarantee_cert": None,
-                "client_key": uuid.uuid4().hex,
-            },
-        ),
+        ("GET", "/tenders/{notice_no}/sealing-key"): Call(f"/tenders/{open_}/sealing-key"),
+        ("POST", "/tenders/{notice_no}/bids"): Call(f"/tenders/{open_}/bids", body=w.bid_body),
         ("POST", "/tenders/{notice_no}/performance-guarantee"): Call(
             f"/tenders/{done}/performance-guarantee",
             body={"business_no": winner, "certificate_no": "PG-0000001"},

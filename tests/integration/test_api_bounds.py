@@ -1,7 +1,8 @@
 """What a hostile or careless client meets at the bounds: a 422 naming the field and the
 accepted range, never a 500 (NUL in a path or query, 2^63 KRW, a deadline years ahead),
 and the rules that keep derived values inside their columns (a bid at most 100 times the
-base amount, a base amount the reserve prices can be drawn from)."""
+base amount, checked when the sealed bids open; a base amount the reserve prices can be
+drawn from)."""
 
 from __future__ import annotations
 
@@ -12,17 +13,20 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from nara.domain.ranking import BID_PRICE_CEILING
+from nara.store.tables import Bid, Tender
 from tests.integration.support import (
     ApiStack,
     announce,
     as_,
-    keyring,
+    bid,
     ok,
     operator,
     person,
     register,
+    sessions,
     tender_body,
     wait_for,
 )
@@ -113,7 +117,7 @@ async def test_bodies_out_of_bounds_are_422_naming_the_range(stack: ApiStack) ->
 
 async def test_rules_that_keep_rates_and_openings_inside_their_columns(stack: ApiStack) -> None:
     async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as http:
-        cast = await register(http, stack, businesses=2)
+        cast = await register(http, stack, businesses=3)
         refused = await http.post(
             "/tenders", headers=as_(cast.officer), json=tender_body(base_amount=374)
         )
@@ -121,31 +125,30 @@ async def test_rules_that_keep_rates_and_openings_inside_their_columns(stack: Ap
         assert refused.json()["rule"] == "reserve-base-amount"
         assert refused.json()["accepted"] == "at least 375 KRW"
 
-        notice = (await announce(http, cast, notice_s=60))["notice_no"]
+        notice = (await announce(http, cast, notice_s=20))["notice_no"]
         await wait_for(http, notice, "bidding")
-        first, second = cast.businesses
+        first, second, third = cast.businesses
         ceiling = 100_000_000 * BID_PRICE_CEILING
 
-        def bid(business: str, price: int) -> dict[str, Any]:
-            """A bid confirmed with the agent's passkey, as a supplier sends it."""
-            body = {
-                "business_no": business,
-                "price": price,
-                "reserve_picks": [2, 9],
-                "client_key": uuid.uuid4().hex,
-            }
-            return keyring(stack).signed_bid(cast.agents[business], notice, body)
+        # The price is sealed: the API cannot refuse one above the ceiling, it takes the
+        # bid (a receipt, never a price); the opening excludes it, naming the rule.
+        await ok(await bid(http, stack, cast, notice, first, ceiling + 1), 201)
+        await ok(await bid(http, stack, cast, notice, second, ceiling), 201)
+        await ok(await bid(http, stack, cast, notice, third, 95_000_000), 201)
+        opened = await wait_for(http, notice, "evaluating", timeout_s=60)
+        assert opened["live"]["bid_count"] == 2
 
-        above = await http.post(
-            f"/tenders/{notice}/bids", headers=as_(cast.agents[first]), json=bid(first, ceiling + 1)
-        )
-        assert above.status_code == 422, above.text
-        assert above.json()["rule"] == "bid-price-ceiling" and above.json()["suggestion"] == ceiling
-        await ok(
-            await http.post(
-                f"/tenders/{notice}/bids",
-                headers=as_(cast.agents[second]),
-                json=bid(second, ceiling),
-            ),
-            201,
-        )
+        async with sessions(stack.engine)() as s:
+            rows = {
+                b.business_no: b
+                for b in await s.scalars(
+                    select(Bid)
+                    .join(Tender, Tender.id == Bid.tender_id)
+                    .where(Tender.notice_no == notice)
+                )
+            }
+        above, at = rows[first], rows[second]
+        assert above.status == "invalid" and above.price is None
+        assert above.invalid_reason is not None
+        assert above.invalid_reason.startswith("bid-price-ceiling")
+        assert at.price == ceiling and at.bid_rate is not None  # 100 times: in its column

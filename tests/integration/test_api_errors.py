@@ -7,19 +7,25 @@ import uuid
 from datetime import datetime, timedelta
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
+from nara.domain.sealing import KeyPair, key_id
 from nara.store.tables import AuditEvent, Bid, Tender
+from nara.wallet.bidder import BidFailed, TenderKey
 from tests.integration.support import (
     ApiStack,
     announce,
     api_settings,
     as_,
     bid,
+    bid_body,
+    keyring,
     ok,
     operator,
     person,
     register,
+    send_bid,
     serve_api,
     sessions,
     tender_body,
@@ -28,6 +34,12 @@ from tests.integration.support import (
 from tests.support import eventually
 
 FAKE_NOTICE = "20269999999-00"
+
+
+def _made_up_key(notice_no: str) -> TenderKey:
+    """A key no tender has (what a client would seal to without fetching the tender's)."""
+    public_key = KeyPair.generate().public_key
+    return TenderKey(notice_no, key_id(public_key), public_key, reserve_commitment="0" * 64)
 
 
 def _problem(response: httpx.Response, status: int, code: str) -> dict:
@@ -42,13 +54,18 @@ def _problem(response: httpx.Response, status: int, code: str) -> dict:
 async def test_bad_input_is_refused_naming_the_field(stack: ApiStack) -> None:
     async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as http:
         cast = await register(http, stack, businesses=1)
-        agent = as_(cast.agents[cast.businesses[0]])
-        good = {
-            "business_no": cast.businesses[0],
-            "price": 1_000,
-            "reserve_picks": [3, 11],
-            "client_key": uuid.uuid4().hex,
-        }
+        business = cast.businesses[0]
+        agent = as_(cast.agents[business])
+        good = keyring(stack).sealed_bid(
+            cast.agents[business],
+            _made_up_key(FAKE_NOTICE),
+            {
+                "business_no": business,
+                "price": 1_000,
+                "reserve_picks": [3, 11],
+                "client_key": uuid.uuid4().hex,
+            },
+        )
         url = f"/tenders/{FAKE_NOTICE}/bids"
 
         body = _problem(
@@ -59,30 +76,40 @@ async def test_bad_input_is_refused_naming_the_field(stack: ApiStack) -> None:
         assert body["field"] == "business_no"
         assert "check digit" in body["detail"] and "last digit" in body["errors"][0]["accepted"]
 
+        sealed = good["sealed"]
         body = _problem(
-            await http.post(url, headers=agent, json={**good, "reserve_picks": [3, 3]}),
+            await http.post(
+                url, headers=agent, json={**good, "sealed": {**sealed, "enc": sealed["enc"][:-2]}}
+            ),
+            422,
+            "invalid-request",
+        )
+        assert body["field"] == "sealed.enc"
+        assert body["errors"][0]["accepted"] == (
+            "32 bytes in base64url without padding (43 characters), as the bidder client "
+            "(nara bidder) seals them"
+        )
+
+        body = _problem(
+            await http.post(url, headers=agent, json={**good, "sealed": {**sealed, "check": None}}),
+            422,
+            "invalid-request",
+        )
+        assert body["field"] == "sealed.check"
+
+        # A price or picks in clear is refused, never read: bids are sealed.
+        body = _problem(
+            await http.post(url, headers=agent, json={**good, "price": 1_000}),
+            422,
+            "invalid-request",
+        )
+        assert body["field"] == "price" and body["errors"][0]["value"] == 1_000
+        body = _problem(
+            await http.post(url, headers=agent, json={**good, "reserve_picks": [3, 11]}),
             422,
             "invalid-request",
         )
         assert body["field"] == "reserve_picks"
-        assert "two different numbers from 1 to 15" in body["fix"]
-
-        body = _problem(
-            await http.post(url, headers=agent, json={**good, "reserve_picks": [0, 16]}),
-            422,
-            "invalid-request",
-        )
-        assert [e["field"] for e in body["errors"]] == ["reserve_picks[0]", "reserve_picks[1]"]
-        assert body["errors"][0]["accepted"] == "a whole number from 1 to 15"
-        assert body["errors"][1]["accepted"] == "a whole number from 1 to 15"
-
-        body = _problem(
-            await http.post(url, headers=agent, json={**good, "price": -5}), 422, "invalid-request"
-        )
-        assert body["field"] == "price" and body["fix"] == (
-            "send price as a whole number of KRW from 1 to 1,000,000,000,000,000"
-        )
-        assert body["errors"][0]["value"] == -5
 
         body = _problem(
             await http.post(
@@ -113,8 +140,19 @@ async def test_unknown_tender_and_unknown_people(stack: ApiStack) -> None:
         body = _problem(await http.get(f"/tenders/{FAKE_NOTICE}"), 404, "not-found")
         assert FAKE_NOTICE in body["detail"] and body["field"] == "notice_no"
         no = cast.businesses[0]
-        response = await bid(http, stack, cast, FAKE_NOTICE, no, 1_000)
-        _problem(response, 404, "not-found")
+        # The bidder client cannot seal without the tender's key, and a bid sealed to any
+        # other key finds no tender either.
+        with pytest.raises(BidFailed) as caught:
+            await bid(http, stack, cast, FAKE_NOTICE, no, 1_000)
+        assert caught.value.status == 404 and caught.value.problem["field"] == "notice_no"
+        _problem(await http.get(f"/tenders/{FAKE_NOTICE}/sealing-key"), 404, "not-found")
+        sealed = keyring(stack).sealed_bid(
+            cast.agents[no],
+            _made_up_key(FAKE_NOTICE),
+            {"business_no": no, "price": 1_000, "reserve_picks": [3, 9], "client_key": "k" * 8},
+        )
+        response = await send_bid(http, stack, FAKE_NOTICE, sealed, cast.agents[no])
+        assert FAKE_NOTICE in _problem(response, 404, "not-found")["detail"]
 
         review = {"business_no": no, "capability_score": 50}
         missing = await http.post(f"/tenders/{FAKE_NOTICE}/review", json=review)
@@ -138,49 +176,41 @@ async def test_a_bid_is_answered_once_per_client_key_and_business(stack: ApiStac
         await wait_for(http, notice, "bidding")
 
         key = uuid.uuid4().hex
-        created = await ok(
-            await bid(http, stack, cast, notice, first, 90_000_000, (2, 7), client_key=key), 201
-        )
-        again = await http.post(
-            f"/tenders/{notice}/bids",
-            headers=as_(cast.agents[first]),
-            json={
-                "business_no": first,
-                "price": 90_000_000,
-                "reserve_picks": [2, 7],
-                "client_key": key,
-            },
-        )
-        replay = await ok(again, 200)
+        sent = await bid_body(http, stack, cast, notice, first, 90_000_000, (2, 7), client_key=key)
+        created = await ok(await send_bid(http, stack, notice, sent, cast.agents[first]), 201)
+        # The very same bid again (a retry) answers its receipt; no price in either.
+        replay = await ok(await send_bid(http, stack, notice, sent, cast.agents[first]), 200)
         assert replay["id"] == created["id"] and replay["replayed"] is True
+        assert replay["receipt"] == created["receipt"]
         assert set(created) == set(replay)  # only the caller's own bid, nobody else's
+        assert "price" not in created and "reserve_picks" not in created
+        # The same client key with another sealed bid is not a retry.
+        other_bid = await bid(http, stack, cast, notice, first, 90_000_000, (2, 7), client_key=key)
+        body = _problem(other_bid, 409, "duplicate-bid")
+        assert body["field"] == "client_key"
 
         duplicate = await bid(http, stack, cast, notice, first, 80_000_000, (1, 2))
         body = _problem(duplicate, 409, "duplicate-bid")
         assert "one bid per business" in body["detail"]
 
-        stranger = await http.post(
-            f"/tenders/{notice}/bids",
-            headers=as_(cast.agents[other]),
-            json={
+        # The other business's agent, signing and confirming with their own keys.
+        stranger = await keyring(stack).bid_body(
+            http,
+            cast.agents[other],
+            notice,
+            {
                 "business_no": first,
                 "price": 1_000,
                 "reserve_picks": [1, 2],
                 "client_key": uuid.uuid4().hex,
             },
         )
-        body = _problem(stranger, 403, "forbidden")
+        body = _problem(
+            await send_bid(http, stack, notice, stranger, cast.agents[other]), 403, "forbidden"
+        )
         assert "not an agent of business" in body["detail"]
-        officer_bids = await http.post(
-            f"/tenders/{notice}/bids",
-            headers=as_(cast.officer),
-            json={
-                "business_no": first,
-                "price": 1_000,
-                "reserve_picks": [1, 2],
-                "client_key": uuid.uuid4().hex,
-            },
-        )
+        # An officer sending an agent's bid: officers do not bid.
+        officer_bids = await send_bid(http, stack, notice, stranger, cast.officer)
         _problem(officer_bids, 403, "forbidden")
 
     async with sessions(stack.engine)() as session:

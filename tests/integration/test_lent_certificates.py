@@ -15,7 +15,9 @@ import httpx
 from sqlalchemy import select, update
 
 from nara.store.tables import Bid, Tender
-from nara.wallet.passkey_api import enrol_passkey, signed_bid
+from nara.wallet.bidder import sealed_bid
+from nara.wallet.login import enrol
+from nara.wallet.passkey_api import enrol_passkey
 from nara.wallet.passkeys import SoftwareAuthenticator
 from tests.integration.support import (
     ApiStack,
@@ -26,10 +28,12 @@ from tests.integration.support import (
     bid,
     footprint,
     keyring,
+    login,
     ok,
     operator,
     person,
     register,
+    send_bid,
     serve_api,
     sessions,
     wait_for,
@@ -61,14 +65,24 @@ async def _also_agent(http: httpx.AsyncClient, stack: ApiStack, agent: str, busi
     )
 
 
+async def _personal_certificate(http: httpx.AsyncClient, stack: ApiStack, agent: str) -> None:
+    """Log `agent` in with a personal certificate (bound to no business), which signs bids
+    for any business they are an agent of; their business-use one signs for its own only."""
+    ring = keyring(stack)
+    ring.credentials[agent] = await enrol(ring.ca, agent)
+    await login(http, stack, agent)
+
+
 async def _signed(
     http: httpx.AsyncClient, stack: ApiStack, cast: Cast, notice: str, business: str, agent: str
 ) -> httpx.Response:
-    """A bid for `business` sent (and confirmed with their passkey) by `agent`."""
-    return await http.post(
-        f"/tenders/{notice}/bids",
-        json=keyring(stack).signed_bid(agent, notice, _body(business)),
-        headers=as_(agent),
+    """A bid for `business` sealed, signed and confirmed with their passkey by `agent`."""
+    return await send_bid(
+        http,
+        stack,
+        notice,
+        await keyring(stack).bid_body(http, agent, notice, _body(business)),
+        agent,
     )
 
 
@@ -120,6 +134,19 @@ async def test_a_competing_second_bid_by_the_same_agent_is_refused_naming_the_ru
         await ok(await _signed(http, stack, cast, notice, first, broker), 201)
         before = await footprint(stack.engine)
 
+        # The business-use certificate of `first` signs no bid of another business.
+        lent = await _signed(http, stack, cast, notice, second, broker)
+        assert lent.status_code == 403, lent.text
+        assert (lent.json()["code"], lent.json()["reason"]) == (
+            "signature-refused",
+            "other-business",
+        )
+        assert await footprint(stack.engine) == before
+
+        # With a personal certificate the signature is the broker's own: the rule refuses.
+        await _personal_certificate(http, stack, broker)
+        before = await footprint(stack.engine)
+
         refused = await _signed(http, stack, cast, notice, second, broker)
 
         assert refused.status_code == 422, refused.text
@@ -158,6 +185,7 @@ async def test_two_competing_bids_sent_at_once_by_one_agent_are_not_both_taken(
         first, second = cast.businesses
         broker = cast.agents[first]
         await _also_agent(http, stack, broker, second)
+        await _personal_certificate(http, stack, broker)
         # A second passkey of the broker's: the two bids do not wait for one counter, so
         # only the rule can stop the second.
         device = SoftwareAuthenticator()
@@ -165,15 +193,18 @@ async def test_two_competing_bids_sent_at_once_by_one_agent_are_not_both_taken(
         await enrol_passkey(http, as_(broker), device, origin=origin)
         notice = (await announce(http, cast, notice_s=60))["notice_no"]
         await wait_for(http, notice, "bidding")
-        other = _body(second)
+        ring = keyring(stack)
+        other = sealed_bid(
+            ring.credentials[broker],
+            device,
+            await ring.tender_key(http, notice),
+            _body(second),
+            origin=origin,
+        )
 
         answers = await asyncio.gather(
             _signed(http, stack, cast, notice, first, broker),
-            http.post(
-                f"/tenders/{notice}/bids",
-                json=signed_bid(device, notice, other, origin=origin),
-                headers=as_(broker),
-            ),
+            send_bid(http, stack, notice, other, broker),
         )
 
         assert sorted(a.status_code for a in answers) == [201, 422], [a.text for a in answers]

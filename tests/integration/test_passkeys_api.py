@@ -17,12 +17,8 @@ from nara.partners.ca import CertificateAuthorityClient
 from nara.store.identity_tables import AuthSession
 from nara.store.passkey_tables import Passkey
 from nara.store.tables import Bid, Tender
-from nara.wallet.passkey_api import (
-    PasskeyFailed,
-    enrol_passkey,
-    passkey_login,
-    signed_bid,
-)
+from nara.wallet.bidder import sealed_bid
+from nara.wallet.passkey_api import PasskeyFailed, enrol_passkey, passkey_login
 from nara.wallet.passkeys import SoftwareAuthenticator
 from tests.integration.support import (
     ApiStack,
@@ -35,6 +31,7 @@ from tests.integration.support import (
     ok,
     person,
     register,
+    send_bid,
     sessions,
     wait_for,
 )
@@ -70,7 +67,8 @@ async def _counter(stack: ApiStack, credential_id: str) -> int:
     return int(count if count is not None else -1)
 
 
-async def _bid_body(stack: ApiStack, cast: Cast, notice: str, business: str) -> dict[str, Any]:
+async def _decided(stack: ApiStack, cast: Cast, notice: str, business: str) -> dict[str, Any]:
+    """What an agent decided to bid (before the bidder client seals and signs it)."""
     from nara.domain.identifiers import NoticeNo
 
     cert = await issue_guarantee(
@@ -126,10 +124,19 @@ async def test_a_bid_without_a_good_assertion_is_refused_and_nothing_is_stored(
     cast, notice = await _bidding(http, stack, 2)
     business, other = cast.businesses
     agent, other_agent = cast.agents[business], cast.agents[other]
-    device = keyring(stack).authenticators[agent]
+    ring = keyring(stack)
+    device = ring.authenticators[agent]
+    credential, other_credential = ring.credentials[agent], ring.credentials[other_agent]
     origin = stack.settings.webauthn_origin
-    body = await _bid_body(stack, cast, notice, business)
+    tender_key = await ring.tender_key(http, notice)
+    decided = await _decided(stack, cast, notice, business)
     url = f"/tenders/{notice}/bids"
+
+    def made(
+        bid: dict[str, Any], by: Any = credential, on: Any = device, at: str = origin
+    ) -> dict[str, Any]:
+        """The bid sealed and signed with `by`'s key, confirmed on `on` (None: not at all)."""
+        return sealed_bid(by, on, tender_key, bid, origin=at)
 
     async def refused(json: dict[str, Any], reason: str, headers: Any = None) -> dict[str, Any]:
         problem = _refused(
@@ -138,28 +145,31 @@ async def test_a_bid_without_a_good_assertion_is_refused_and_nothing_is_stored(
         assert (problem["field"], problem["reason"]) == ("passkey_assertion", reason), problem
         return problem
 
-    problem = await refused(body, "missing")
+    problem = await refused(made(decided, on=None), "missing")
     assert "SHA-256 of the bid document" in problem["fix"]
 
-    # Signed for a price of 91 million, sent with another price.
-    signed = signed_bid(device, notice, body, origin=origin)
-    await refused({**signed, "price": 89_000_000}, "wrong-document")
-    await refused({**signed, "reserve_picks": [4, 13]}, "wrong-document")
-    await refused({**signed, "client_key": uuid.uuid4().hex}, "wrong-document")
+    # Confirmed for a price of 91 million, sent (signed) with another price, other picks,
+    # another client key: the assertion is over another document.
+    signed = made(decided)
+    confirmation = {"passkey_assertion": signed["passkey_assertion"]}
+    for changed in ({"price": 89_000_000}, {"reserve_picks": [4, 13]}, {"client_key": "k" * 9}):
+        await refused({**made({**decided, **changed}, on=None), **confirmation}, "wrong-document")
 
     # Made on another origin (a look-alike site relaying the bid).
-    phished = signed_bid(device, notice, body, origin="https://nara-g2b.example")
+    phished = made(decided, at="https://nara-g2b.example")
     problem = await refused(phished, "wrong-origin")
     assert "https://nara-g2b.example" in problem["detail"]
 
     # The other business's agent bids with this agent's passkey (a lent authenticator).
-    theirs = await _bid_body(stack, cast, notice, other)
-    await refused(signed_bid(device, notice, theirs, origin=origin), "not-yours", as_(other_agent))
+    theirs = await _decided(stack, cast, notice, other)
+    await refused(made(theirs, by=other_credential), "not-yours", as_(other_agent))
 
     # Garbage where the assertion goes.
     broken = {**signed, "passkey_assertion": {**signed["passkey_assertion"], "rawId": "AAAA"}}
     await refused(broken, "malformed")
-    bad = await http.post(url, json={**body, "passkey_assertion": {"id": "x"}}, headers=as_(agent))
+    bad = await http.post(
+        url, json={**signed, "passkey_assertion": {"id": "x"}}, headers=as_(agent)
+    )
     assert bad.status_code == 422 and bad.json()["field"].startswith("passkey_assertion")
 
     assert await _bids_on(stack, notice) == []
@@ -167,12 +177,7 @@ async def test_a_bid_without_a_good_assertion_is_refused_and_nothing_is_stored(
     assert mine["sign_count"] == 0  # no refused bid moved the counter
 
     # The agent's own fingerprint over the same bid is accepted.
-    created = await ok(
-        await http.post(
-            url, json=signed_bid(device, notice, body, origin=origin), headers=as_(agent)
-        ),
-        201,
-    )
+    created = await ok(await send_bid(http, stack, notice, made(decided), agent), 201)
     assert created["passkey_credential_id"] == mine["credential_id"]
 
 
@@ -184,16 +189,25 @@ async def test_a_replayed_or_cloned_assertion_is_refused(
     await wait_for(http, second, "bidding")
     (business,) = cast.businesses
     agent = cast.agents[business]
-    device = keyring(stack).authenticators[agent]
+    ring = keyring(stack)
+    device, credential = ring.authenticators[agent], ring.credentials[agent]
     origin = stack.settings.webauthn_origin
 
     clone = SoftwareAuthenticator()
     clone.adopt(device.credentials[0])  # a copy of the authenticator, counter and all
-    first = signed_bid(
-        device, notice, await _bid_body(stack, cast, notice, business), origin=origin
+    first = sealed_bid(
+        credential,
+        device,
+        await ring.tender_key(http, notice),
+        await _decided(stack, cast, notice, business),
+        origin=origin,
     )
-    copied = signed_bid(
-        clone, second, await _bid_body(stack, cast, second, business), origin=origin
+    copied = sealed_bid(
+        credential,
+        clone,
+        await ring.tender_key(http, second),
+        await _decided(stack, cast, second, business),
+        origin=origin,
     )
     await ok(await http.post(f"/tenders/{notice}/bids", json=first, headers=as_(agent)), 201)
     problem = _refused(
@@ -355,7 +369,9 @@ async def test_the_same_signed_bid_sent_twice_at_once_is_one_bid(
     cast, notice = await _bidding(http, stack, 1)
     (business,) = cast.businesses
     agent = cast.agents[business]
-    body = keyring(stack).signed_bid(agent, notice, await _bid_body(stack, cast, notice, business))
+    body = await keyring(stack).bid_body(
+        http, agent, notice, await _decided(stack, cast, notice, business)
+    )
     statuses: list[int] = []
     for _ in range(8):
         copies = await asyncio.gather(

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nara.domain.enums import AgencyKind, Category, Method
-from nara.store import bids, tenders
+from nara.domain.sealing import KeyPair, seal_bid
+from nara.store import bids, clock, tenders
 from nara.store.tables import Agency, Bid, Business, BusinessAgent, Person, Tender
 from tests.factories import business_no, notice_no
 
@@ -47,14 +48,30 @@ async def _business(session: AsyncSession, *agents: str) -> str:
 
 
 async def _bid(session: AsyncSession, tender: Tender, business: str, agent: str) -> None:
+    sealed = seal_bid(
+        KeyPair.generate().public_key,
+        notice_no=tender.notice_no,
+        business_no=business,
+        price=90_000_000,
+        picks=[1, 2],
+    )
     stored = await bids.insert(
         session,
         tender_id=tender.id,
         business_no=business,
         agent_id=agent,
         client_key=f"key-{business}",
-        price=90_000_000,
-        reserve_picks=[1, 2],
+        submitted_at=await clock.now(session),
+        sealed=bids.SealedRecord(
+            tender_key_id="0" * 16,
+            enc=sealed.enc,
+            price=sealed.price,
+            picks=sealed.picks,
+            check=sealed.check,
+            document_sha256="0" * 64,
+            signature="",
+            signing_certificate="",
+        ),
         bid_guarantee_cert=None,
     )
     assert stored is not None

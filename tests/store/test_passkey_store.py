@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from nara.domain.bid_document import BidDocument
 from nara.domain.enums import Role
 from nara.domain.errors import CredentialTaken, NotFound, PasskeyRefused
+from nara.domain.sealing import KeyPair, key_id, seal_bid
 from nara.services.actors import Actor, Authentication
 from nara.services.passkeys import assertions, checks, enrolment
 from nara.services.passkeys.models import (
@@ -31,13 +32,24 @@ from nara.store import registry
 from nara.wallet.passkeys import SoftwareAuthenticator
 
 RP = RelyingParty(rp_id="localhost", rp_name="Nara", origin="http://localhost:8000")
-DOCUMENT = BidDocument.of(
-    notice_no="20261234567-00",
-    business_no="220-81-62517",
-    price=98_760_000,
-    reserve_picks=[3, 11],
-    client_key="bid-key-0001",
-)
+TENDER_KEY = KeyPair.generate().public_key
+
+
+def _document(price: int = 98_760_000, client_key: str = "bid-key-0001") -> BidDocument:
+    """A sealed bid's document: the price sealed to the tender key, never in clear."""
+    notice_no, business_no = "20261234567-00", "220-81-62517"
+    return BidDocument.of(
+        notice_no=notice_no,
+        business_no=business_no,
+        client_key=client_key,
+        tender_key_id=key_id(TENDER_KEY),
+        sealed=seal_bid(
+            TENDER_KEY, notice_no=notice_no, business_no=business_no, price=price, picks=[3, 11]
+        ),
+    )
+
+
+DOCUMENT = _document()
 
 
 async def _person(session: AsyncSession) -> Actor:
@@ -126,7 +138,7 @@ async def test_an_assertion_for_another_bid_document_is_refused(db_session: Asyn
     device = SoftwareAuthenticator()
     await _enrol(db_session, actor, device)
     signed = device.confirm_bid(DOCUMENT, rp_id="localhost", origin=RP.origin)
-    cheaper = replace(DOCUMENT, price=DOCUMENT.price - 1)
+    cheaper = _document(price=98_760_000 - 1)  # another sealed price, the same client key
     with pytest.raises(PasskeyRefused) as caught:
         await _confirm(db_session, actor, _assertion(signed), cheaper)
     assert _refusal(caught) == ("wrong-document", "passkey_assertion")

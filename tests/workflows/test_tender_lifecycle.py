@@ -14,7 +14,7 @@ from nara.contracts.payment import Inspect
 from nara.contracts.tender import ClaimPayment
 from nara.domain.enums import Phase
 from nara.store import audit
-from nara.store.tables import Award, Contract, OpeningResult, Payment, Tender
+from nara.store.tables import Award, Bid, Contract, OpeningResult, Payment, Tender
 from nara.testing.servers import admin_headers
 from nara.workers.main import Partners
 from nara.workflows.payment import PaymentWorkflow
@@ -44,6 +44,16 @@ async def _pay(env: WorkflowEnvironment, handle, reg, business, claim: ClaimPaym
     assert result.status == "paid"
 
 
+async def _prices(engine, notice: str) -> dict[str, int | None]:
+    async with sessions(engine)() as s:
+        rows = await s.execute(
+            select(Bid.business_no, Bid.price)
+            .join(Tender, Bid.tender_id == Tender.id)
+            .where(Tender.notice_no == notice)
+        )
+        return {business: price for business, price in rows}
+
+
 async def test_full_lifecycle_from_announcement_to_final_payment(
     temporal_env: WorkflowEnvironment,
     worker: Worker,
@@ -69,6 +79,9 @@ async def test_full_lifecycle_from_announcement_to_final_payment(
     await bid(db_engine, partners, reg, terms, runner_up, 93_000_000, (8, 15))
     await bid(db_engine, partners, reg, terms, third, 95_000_000, (4, 8))
     await bid(db_engine, partners, reg, terms, low, 60_000_000, (2, 12))  # below the lower limit
+    sent = {winner: 90_500_000, runner_up: 93_000_000, third: 95_000_000, low: 60_000_000}
+    # Sealed: until the opening the database holds ciphertexts, never a price.
+    assert await _prices(db_engine, terms.notice_no) == dict.fromkeys(sent)
 
     await temporal_env.sleep(SKIP_PAST_OPENING)
     status = await wait_phase(handle, Phase.EVALUATING)
@@ -76,6 +89,7 @@ async def test_full_lifecycle_from_announcement_to_final_payment(
     assert status.candidate is not None and status.candidate.business_no == winner
     assert status.predetermined_price is not None
     assert 98_000_000 <= status.predetermined_price <= 102_000_000
+    assert await _prices(db_engine, terms.notice_no) == sent  # the opening decrypted them
 
     await review_and_award(handle, reg, winner)
     contract_no = await guarantee_and_sign(handle, partners, reg, winner, 9_050_000)
@@ -152,7 +166,7 @@ async def test_full_lifecycle_from_announcement_to_final_payment(
         assert sum(p.subcontract_amount for p in payments) == 5_000_000
         chain = await audit.verify(s)
         assert chain.ok and chain.events >= 15
-    await check_and_record("tender-lifecycle", await handle.fetch_history())
+    await check_and_record("tender-lifecycle-sealed", await handle.fetch_history())
 
 
 async def test_bank_commit_then_timeout_pays_once(

@@ -1,18 +1,21 @@
 """The worker registers one implementation for every declared activity, and nothing else.
 
-No server is needed: the session factory and the partner clients connect lazily.
+No server is needed: the session factory and the partner clients connect lazily; the
+key service keeps its files in the test's directory.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from temporalio import activity
 
 from nara.contracts.activities import DECLARED
+from nara.keys import KeyService
 from nara.partners.bank import BankClient
 from nara.partners.guarantee import GuaranteeAgencyClient
 from nara.store.db import create_engine, session_factory
@@ -29,11 +32,12 @@ def _name(implementation: Callable[..., Any]) -> str:
 
 
 @pytest.fixture
-async def registered() -> AsyncIterator[Counter[str]]:
+async def registered(tmp_path: Path) -> AsyncIterator[Counter[str]]:
     engine = create_engine("postgresql://nobody@127.0.0.1:9/nothing")
     partners = Partners(guarantee_agency=GuaranteeAgencyClient(NOWHERE), bank=BankClient(NOWHERE))
+    keys = KeyService.local(session_factory(engine), tmp_path / "keys")
     try:
-        implementations = build_activities(session_factory(engine), partners)
+        implementations = build_activities(session_factory(engine), partners, keys)
         yield Counter(_name(fn) for fn in implementations)
     finally:
         await partners.guarantee_agency.aclose()
