@@ -341,6 +341,15 @@ def database(label: str) -> Iterator[str]:
             yield url
 
 
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def new_queue(name: str) -> str:
     return f"bench-{name}-{uuid.uuid4().hex[:8]}"
 

@@ -7,6 +7,7 @@ import random
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from nara.demo.api import Api, DemoError
@@ -14,10 +15,25 @@ from nara.demo.cast import Business, Cast
 from nara.demo.partners import GuaranteeAgency
 from nara.demo.plan import BID_SHARES, Plan
 from nara.demo.progress import Board, TenderBar
+from nara.domain.calendar import SEOUL
+from nara.domain.enums import AgencyKind, Category
 from nara.domain.identifiers import NoticeNo
+from nara.domain.rules import rules_on
 
-CAPABILITY_SCORE = 70  # full capability points where price counts 30 of 100
 POLL_S = 0.5
+
+
+def full_capability(detail: dict[str, Any]) -> Decimal:
+    """Every capability point the tender's qualification table gives (the officer found
+    the documents complete): 100 minus the price points of its band, law and date."""
+    row = rules_on(
+        datetime.fromisoformat(detail["announced_at"]).astimezone(SEOUL).date()
+    ).qualification(
+        category=Category(detail["category"]),
+        estimated_price=int(detail["estimated_price"]),
+        agency_kind=AgencyKind(detail["agency_kind"]),
+    )
+    return row.capability_points
 
 
 @dataclass
@@ -170,7 +186,7 @@ class TenderStory:
                 person=officer,
                 json={
                     "business_no": candidate["business_no"],
-                    "capability_score": CAPABILITY_SCORE,
+                    "capability_score": str(full_capability(detail)),
                     "note": "documents complete",
                 },
             )
