@@ -151,6 +151,7 @@ class OpeningSteps:
                     ],
                     on=t.announced_at.astimezone(SEOUL).date(),
                     seed=step.lottery_seed,
+                    agency_kind=t.agency_kind,  # the law of the contracting authority
                 )
             except RuleViolation as violation:
                 violation.field = "technical_scores"

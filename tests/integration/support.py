@@ -430,18 +430,20 @@ async def contracted(
 
 
 async def footprint(engine: AsyncEngine) -> dict[str, Any]:
-    """Every table's row count and the audit chain's head: what a refused request must
-    leave as it found it."""
+    """Every table's row count and the newest audit entry: what a refused request must
+    leave as it found it. The audit log's tree (nodes, tree heads, the sequencer's state)
+    is left out: the sequencer extends it in the background from entries already written."""
     async with engine.connect() as conn:
         names = (
             await conn.execute(
                 text(
                     "select tablename from pg_tables where schemaname = 'public' "
-                    "and tablename <> 'alembic_version' order by 1"
+                    "and tablename not in ('alembic_version', 'audit_node', "
+                    "'audit_tree_head', 'audit_log_state') order by 1"
                 )
             )
         ).scalars()
         counts = " union all ".join(f"select '{n}', count(*) from \"{n}\"" for n in names)
         found: dict[str, Any] = {row[0]: row[1] for row in await conn.execute(text(counts))}
-        found["audit head"] = await conn.scalar(text("select last_hash from audit_head"))
+        found["last audit entry"] = await conn.scalar(text("select max(id) from audit_event"))
     return found

@@ -180,6 +180,11 @@ def _calls(w: World) -> dict[tuple[str, str], Call]:
         ),
         ("GET", "/tenders/{notice_no}/signals"): Call(f"/tenders/{open_}/signals"),
         ("GET", "/tenders/{notice_no}/sealing-key"): Call(f"/tenders/{open_}/sealing-key"),
+        ("GET", "/tenders/{notice_no}/opening"): Call(f"/tenders/{w.contracted_notice}/opening"),
+        ("POST", "/tenders/{notice_no}/comprehensive-scores"): Call(
+            f"/tenders/{open_}/comprehensive-scores",
+            body={"scores": {winner: {"capability": 40, "social": 1}}},
+        ),
         ("POST", "/tenders/{notice_no}/bids"): Call(f"/tenders/{open_}/bids", body=w.bid_body),
         ("POST", "/tenders/{notice_no}/performance-guarantee"): Call(
             f"/tenders/{done}/performance-guarantee",
@@ -212,6 +217,9 @@ def _calls(w: World) -> dict[tuple[str, str], Call]:
         ),
         ("GET", "/audit/events"): Call("/audit/events"),
         ("GET", "/audit/verify"): Call("/audit/verify"),
+        ("GET", "/audit/tree-head"): Call("/audit/tree-head"),
+        ("GET", "/audit/proofs/inclusion"): Call(f"/audit/proofs/inclusion?leaf_hash={'0' * 64}"),
+        ("GET", "/audit/proofs/consistency"): Call("/audit/proofs/consistency?first=0"),
         ("POST", "/agencies"): Call(
             "/agencies",
             body={"code": "Z9999", "name": "Outsider", "kind": "national", "account_no": "Z-1"},

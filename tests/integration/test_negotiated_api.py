@@ -9,7 +9,9 @@ from tests.integration.support import ApiStack, announce, as_, bid, ok, register
 
 async def test_officer_scores_proposals_and_awards_the_best_total(stack: ApiStack) -> None:
     async with httpx.AsyncClient(base_url=stack.api_url, timeout=60) as http:
-        cast = await register(http, stack, businesses=3)
+        # A local agency: its default weights are 80:20 (the national ones 70:30 since
+        # 2026-01-02, and its negotiated notice is 40 days).
+        cast = await register(http, stack, businesses=3, kind="local")
         cheap, strong, middle = cast.businesses
         tender = await announce(
             http,
