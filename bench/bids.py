@@ -205,24 +205,29 @@ async def submit_all(
     for notice in {req.notice_no or run.notice_no for req in requests}:
         await ring.tender_key(http, notice)
 
+    # Every body is made before the clock starts, so the client's own CPU (2 cores shared
+    # with the API, PostgreSQL and Temporal) does not compete with the measured requests.
+    for req in requests:
+        if req.client_key in signed:
+            continue
+        notice = req.notice_no or run.notice_no
+        sealing = time.perf_counter()
+        body = ring.sealed_bid(
+            req.agent,
+            await ring.tender_key(http, notice),
+            {
+                "business_no": req.business,
+                "price": req.price,
+                "reserve_picks": req.picks,
+                "client_key": req.client_key,
+            },
+        )
+        signed[req.client_key] = body | {"agent_id": req.agent} if bare else body
+        run.sealing.append(time.perf_counter() - sealing)
+
     async def one(req: Request) -> None:
         notice = req.notice_no or run.notice_no
-        body = signed.get(req.client_key)
-        if body is None:
-            sealing = time.perf_counter()
-            body = signed[req.client_key] = ring.sealed_bid(
-                req.agent,
-                await ring.tender_key(http, notice),
-                {
-                    "business_no": req.business,
-                    "price": req.price,
-                    "reserve_picks": req.picks,
-                    "client_key": req.client_key,
-                },
-            )
-            if bare:
-                body = signed[req.client_key] = body | {"agent_id": req.agent}
-            run.sealing.append(time.perf_counter() - sealing)
+        body = signed[req.client_key]
         started = time.perf_counter()
         try:
             response = await http.post(

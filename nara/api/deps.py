@@ -86,7 +86,7 @@ class TemporalGateway:
         return client
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -110,7 +110,7 @@ async def get_temporal_or_none(request: Request) -> Client | None:
     return await gateway.connect()
 
 
-def get_verifier(request: Request) -> Verifier:
+async def get_verifier(request: Request) -> Verifier:
     """The trusted roots, the CA's revocation list and the session policy of this process."""
     verifier: Verifier = request.app.state.identity
     return verifier
@@ -120,6 +120,11 @@ def client_address(request: Request) -> str | None:
     """The request's client address: the peer of its connection, never a header. Only a
     proxy listed in TRUSTED_PROXIES may name the real client (X-Forwarded-For)."""
     return request.client.host if request.client else None
+
+
+async def _client_address(request: Request) -> str | None:
+    # Dependencies are coroutines: FastAPI runs a plain `def` one in a worker thread.
+    return client_address(request)
 
 
 async def get_token(
@@ -153,6 +158,10 @@ def get_writer(request: Request) -> async_sessionmaker[AsyncSession]:
     return factory
 
 
+async def _writer(request: Request) -> async_sessionmaker[AsyncSession]:
+    return get_writer(request)
+
+
 async def get_actor(request: Request) -> Actor:
     """The person the access gate let through (`nara.api.gate.authorize`, which every
     route runs first: it read the session, with `auth`, and checked the route's rule).
@@ -167,13 +176,13 @@ async def get_actor(request: Request) -> Actor:
     return actor
 
 
-def get_keys(request: Request) -> KeyService:
+async def get_keys(request: Request) -> KeyService:
     """The key service (tender keys, receipt signing) of this process."""
     keys: KeyService = request.app.state.keys
     return keys
 
 
-def get_relying_party(request: Request) -> RelyingParty:
+async def get_relying_party(request: Request) -> RelyingParty:
     """Who passkeys are made for and where they are used (the WEBAUTHN_* settings)."""
     settings: Settings = request.app.state.settings
     return RelyingParty(
@@ -191,7 +200,7 @@ MaybeTemporalDep = Annotated[Client | None, Depends(get_temporal_or_none)]
 ActorDep = Annotated[Actor, Depends(get_actor)]
 TokenDep = Annotated[str, Depends(get_token)]
 VerifierDep = Annotated[Verifier, Depends(get_verifier)]
-ClientAddressDep = Annotated[str | None, Depends(client_address)]
-WriterDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_writer)]
+ClientAddressDep = Annotated[str | None, Depends(_client_address)]
+WriterDep = Annotated[async_sessionmaker[AsyncSession], Depends(_writer)]
 RelyingPartyDep = Annotated[RelyingParty, Depends(get_relying_party)]
 KeysDep = Annotated[KeyService, Depends(get_keys)]

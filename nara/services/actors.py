@@ -9,6 +9,7 @@ business registered them as its agent.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -106,9 +107,21 @@ async def require_agent(*, session: AsyncSession, actor: Actor, business_no: str
     """Forbidden unless the actor is a supplier the business registered as its agent."""
     require_role(actor, Role.SUPPLIER, doing=f"act for business {business_no}")
     if await registry.find_agent(session, business_no=business_no, person_id=actor.id) is None:
-        raise Forbidden(
-            f"{actor.id} is not an agent of business {business_no}; a supplier acts only for "
-            "businesses that registered them",
-            field="business_no",
-            fix=f"ask {business_no} to register you with POST /businesses/{business_no}/agents",
-        )
+        raise _not_agent(actor, business_no)
+
+
+def require_agent_of(actor: Actor, business_no: str, acting_for: Collection[str]) -> None:
+    """`require_agent` against the businesses the actor is known to act for (one read
+    the caller already made)."""
+    require_role(actor, Role.SUPPLIER, doing=f"act for business {business_no}")
+    if business_no not in acting_for:
+        raise _not_agent(actor, business_no)
+
+
+def _not_agent(actor: Actor, business_no: str) -> Forbidden:
+    return Forbidden(
+        f"{actor.id} is not an agent of business {business_no}; a supplier acts only for "
+        "businesses that registered them",
+        field="business_no",
+        fix=f"ask {business_no} to register you with POST /businesses/{business_no}/agents",
+    )

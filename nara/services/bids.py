@@ -29,13 +29,12 @@ from nara.domain.enums import Phase
 from nara.domain.errors import DeadlinePassed, DuplicateBid, RuleViolation, SealRefused, WrongPhase
 from nara.domain.sealing import SealedBid
 from nara.keys import KeyService, ReceiptSigner
-from nara.services.actors import Actor, require_agent
+from nara.services.actors import Actor, require_agent_of
 from nara.services.base import ServiceModel
 from nara.services.locks import competition, lock_named
 from nara.services.passkeys import assertions as passkeys
 from nara.services.passkeys.checks import Check
 from nara.services.passkeys.models import PasskeyAssertion, RelyingParty
-from nara.services.registry import get_business
 from nara.services.signatures import verify_bid_signature
 from nara.services.tenders.reading import tender_row
 from nara.store import audit, audit_log, bids, clock, registry
@@ -208,8 +207,10 @@ async def submit(
     the one-bidder-per-agent rule.
     """
     tender = await tender_row(session=session, notice_no=notice_no)
-    await require_agent(session=session, actor=actor, business_no=draft.business_no)
-    await get_business(session=session, business_no=draft.business_no)
+    # One read serves the agent check (a business the person acts for exists) and, later,
+    # the competition locks.
+    acting_for = await registry.businesses_of(session, person_id=actor.id)
+    require_agent_of(actor, draft.business_no, acting_for)
     document = draft.document(tender.notice_no)
     digest = document_sha256(document)
     earlier = await bids.find_by_client_key(
@@ -218,7 +219,8 @@ async def submit(
     if earlier is not None:
         return await _replay(session, earlier, tender, draft, digest, keys.receipts)
     # Refuse early without locks (a snapshot read never waits); then decide under the locks.
-    _require_open(tender, await clock.now(session))
+    now = await clock.now(session)
+    _require_open(tender, now)
     tender_key = await keys.tender_key(notice_no=tender.notice_no)
     if draft.tender_key_id != tender_key.key_id:
         raise SealRefused(
@@ -234,6 +236,7 @@ async def submit(
         document=document,
         certificate_pem=draft.signing_certificate,
         signature=draft.signature,
+        now=now,
     )
     confirmation = await passkeys.confirm_bid(
         session=session,
@@ -271,7 +274,6 @@ async def submit(
     # agent: each locks the competition of its own business and of every business its
     # sender is an agent of (a shared name means a shared agent). Bids of unrelated
     # businesses, and every bid on another tender, never wait.
-    acting_for = await registry.businesses_of(session, person_id=actor.id)
     await lock_named(session, *competition(tender.notice_no, {draft.business_no, *acting_for}))
     tender = await tender_row(session=session, notice_no=notice_no, lock="share")
     now = await clock.now(session)

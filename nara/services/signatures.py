@@ -13,6 +13,7 @@ import base64
 import binascii
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -24,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from nara.domain.bid_document import BidDocument, canonical_bytes
 from nara.domain.errors import SignatureRefused
 from nara.services.actors import Actor
-from nara.store import clock, identity
+from nara.store import identity
 
 FIELD = "signature"
 _FIXES = {
@@ -63,8 +64,10 @@ async def verify_bid_signature(
     document: BidDocument,
     certificate_pem: str,
     signature: str,
+    now: datetime,
 ) -> VerifiedSignature:
-    """The signature, checked; SignatureRefused (403 naming `signature`, `reason`) if not."""
+    """The signature, checked at `now` (the database's time); SignatureRefused (403 naming
+    `signature`, `reason`) if not."""
     try:
         certificate = x509.load_pem_x509_certificate(certificate_pem.encode())
         public_key = certificate.public_key()
@@ -84,7 +87,6 @@ async def verify_bid_signature(
         )
     if actor.auth is not None and actor.auth.certificate_fingerprint != fingerprint:
         raise _refused("not-this-session", "the certificate is not the one of this session")
-    now = await clock.now(session)
     if not (enrolled.not_before <= now <= enrolled.not_after):
         raise _refused("expired", f"the certificate is valid until {enrolled.not_after:%Y-%m-%d}")
     if enrolled.business_no is not None and enrolled.business_no != business_no:
