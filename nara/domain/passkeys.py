@@ -5,11 +5,14 @@ The server (`nara.services.passkeys`) checks registrations and assertions with t
 refusal with a `PasskeyProblem`, carried as the `reason` of `PasskeyRefused` (a bid, an
 enrolment) or `PasskeyLoginRefused` (a passkey login). Pure: no cryptography, no I/O.
 
-The signature counter must strictly increase on every use, from any stored value:
-stricter than WebAuthn's default, which lets a counter stay at 0 forever. A bid's
-challenge is the hash of the bid rather than a server nonce, so the counter is what tells
-a fresh fingerprint from a copied assertion or a cloned authenticator (`REPLAYED`). The
-store applies it in one statement (`store.passkeys.advance_sign_count`).
+The signature counter must strictly increase on every use, from any stored value, except
+for an authenticator that keeps no counter at all (0 at enrolment and 0 every time since,
+as many platform passkeys do; WebAuthn allows it): a counter that was ever above 0 and
+comes back lower or equal is a copied assertion or a cloned authenticator (`REPLAYED`).
+Without a counter, a bid is still bound to its document (the challenge is the hash of
+the bid), so a replayed assertion can only resend the very same bid, which its client key
+answers with the first receipt. The store applies the rule in one statement
+(`store.passkeys.advance_sign_count`).
 """
 
 from __future__ import annotations

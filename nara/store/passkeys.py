@@ -152,12 +152,15 @@ async def remove(session: AsyncSession, *, person_id: str, passkey_id: uuid.UUID
 
 async def advance_sign_count(session: AsyncSession, *, passkey_id: uuid.UUID, to: int) -> bool:
     """Move the counter to `to` if that is forward and the passkey is in use, and stamp
-    its last use; False if another assertion got there first (or it was removed)."""
+    its last use; False if another assertion got there first (or it was removed). An
+    authenticator that keeps no counter (0 every time, from the start) passes with 0."""
+    # Presented 0: only a passkey whose counter never moved (it keeps none) passes.
+    allowed = Passkey.sign_count == 0 if to == 0 else Passkey.sign_count < to
     moved = await session.scalar(
         update(Passkey)
         .where(
             Passkey.id == passkey_id,
-            Passkey.sign_count < to,
+            allowed,
             Passkey.removed_at.is_(None),
         )
         .values(sign_count=to, last_used_at=func.clock_timestamp())

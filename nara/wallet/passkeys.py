@@ -102,8 +102,10 @@ def _rp_hash(rp_id: str) -> bytes:
 class SoftwareAuthenticator:
     """A platform authenticator in software; `path` keeps its credentials (0600)."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, keeps_counter: bool = True) -> None:
         self.path = path
+        self.keeps_counter = keeps_counter
+        """False: every assertion says 0, as platform passkeys without a counter do."""
         self._credentials: list[StoredCredential] = []
         if path is not None and path.exists():
             stored = json.loads(path.read_text(encoding="utf-8"))
@@ -213,7 +215,8 @@ class SoftwareAuthenticator:
         rp_id = str(options.get("rpId") or "localhost")
         allowed = {item["id"] for item in options.get("allowCredentials", [])}
         credential = self._pick(rp_id, allowed, user_name)
-        credential.sign_count += 1
+        if self.keeps_counter:
+            credential.sign_count += 1
         self._save()
         flags = UP | (UV if user_verified else 0)
         auth_data = _rp_hash(rp_id) + bytes([flags]) + credential.sign_count.to_bytes(4, "big")

@@ -396,3 +396,30 @@ def test_hostile_bytes_are_a_refusal_never_a_crash(
     }
     with pytest.raises(checks.Check):
         checks.registration(registration, challenge=b"x" * 32, rp=RP)
+
+
+async def test_an_authenticator_without_a_counter_confirms_every_bid_but_a_clone_is_caught(
+    db_session: AsyncSession,
+) -> None:
+    """Platform passkeys that keep no counter say 0 every time: each bid is still confirmed
+    (its challenge is the bid itself). A passkey that once counted may not go back to 0."""
+    actor = await _person(db_session)
+    device = SoftwareAuthenticator(keeps_counter=False)
+    await _enrol(db_session, actor, device)
+    for key in ("bid-key-0101", "bid-key-0102"):
+        doc = replace(DOCUMENT, client_key=key)
+        answer = device.confirm_bid(doc, rp_id="localhost", origin=RP.origin)
+        assert _assertion(answer).response.authenticator_data  # says counter 0
+        await _confirm(db_session, actor, _assertion(answer), doc)  # recorded, not refused
+
+    other = await _person(db_session)
+    counting = SoftwareAuthenticator()
+    await _enrol(db_session, other, counting)
+    first = _assertion(counting.confirm_bid(DOCUMENT, rp_id="localhost", origin=RP.origin))
+    await _confirm(db_session, other, first, DOCUMENT)
+    clone = SoftwareAuthenticator(keeps_counter=False)
+    clone.adopt(replace(counting.credentials[0], sign_count=0))
+    copied = _assertion(clone.confirm_bid(DOCUMENT, rp_id="localhost", origin=RP.origin))
+    with pytest.raises(PasskeyRefused) as caught:
+        await _confirm(db_session, other, copied, DOCUMENT)
+    assert _refusal(caught)[0] == "replayed-sign-count"
