@@ -26,7 +26,13 @@ from nara.domain import receipts
 from nara.domain.bid_document import BidDocument, document_sha256
 from nara.domain.clock import SEOUL
 from nara.domain.enums import Phase
-from nara.domain.errors import DeadlinePassed, DuplicateBid, RuleViolation, SealRefused, WrongPhase
+from nara.domain.errors import (
+    DeadlinePassed,
+    DuplicateBid,
+    RuleViolation,
+    SealRefused,
+    WrongPhase,
+)
 from nara.domain.sealing import SealedBid
 from nara.keys import KeyService, ReceiptSigner
 from nara.services.actors import Actor, require_agent_of
@@ -36,7 +42,7 @@ from nara.services.passkeys import assertions as passkeys
 from nara.services.passkeys.checks import Check
 from nara.services.passkeys.models import PasskeyAssertion, RelyingParty
 from nara.services.signatures import verify_bid_signature
-from nara.services.tenders.reading import tender_row
+from nara.services.tenders.reading import no_tender, tender_row
 from nara.store import audit, audit_log, bids, clock, registry
 from nara.store.tables import Bid, Tender
 
@@ -206,20 +212,22 @@ async def submit(
     key service derives the check value); then, under the locks, the deadline again and
     the one-bidder-per-agent rule.
     """
-    tender = await tender_row(session=session, notice_no=notice_no)
+    # One read without locks: the tender, an earlier bid with this client key, the clock.
+    found, earlier, now = await bids.tender_for_bid(
+        session, notice_no=notice_no, client_key=draft.client_key
+    )
+    if found is None:
+        raise no_tender(notice_no)
+    tender = found
     # One read serves the agent check (a business the person acts for exists) and, later,
     # the competition locks.
     acting_for = await registry.businesses_of(session, person_id=actor.id)
     require_agent_of(actor, draft.business_no, acting_for)
     document = draft.document(tender.notice_no)
     digest = document_sha256(document)
-    earlier = await bids.find_by_client_key(
-        session, tender_id=tender.id, client_key=draft.client_key
-    )
     if earlier is not None:
         return await _replay(session, earlier, tender, draft, digest, keys.receipts)
-    # Refuse early without locks (a snapshot read never waits); then decide under the locks.
-    now = await clock.now(session)
+    # Refuse early (a snapshot read never waits); then decide under the locks.
     _require_open(tender, now)
     tender_key = await keys.tender_key(notice_no=tender.notice_no)
     if draft.tender_key_id != tender_key.key_id:

@@ -7,13 +7,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nara.domain.opening import Opening
 from nara.domain.signals import Signal
-from nara.store.tables import Bid, BusinessAgent, OpeningResult
+from nara.store.tables import Bid, BusinessAgent, OpeningResult, Tender
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,25 @@ async def insert(
         .returning(Bid)
     )
     return inserted.scalar_one_or_none()
+
+
+async def tender_for_bid(
+    session: AsyncSession, *, notice_no: str, client_key: str
+) -> tuple[Tender | None, Bid | None, datetime]:
+    """In one statement, without locks: the tender, the bid already sent on it with this
+    client key (if any), and the database clock; (None, None, clock) without the tender."""
+    row = (
+        await session.execute(
+            select(Tender, Bid, func.clock_timestamp())
+            .outerjoin(Bid, and_(Bid.tender_id == Tender.id, Bid.client_key == client_key))
+            .where(Tender.notice_no == notice_no)
+        )
+    ).one_or_none()
+    if row is None:
+        now: datetime | None = await session.scalar(select(func.clock_timestamp()))
+        assert now is not None
+        return None, None, now
+    return row[0], row[1], row[2]
 
 
 async def find_by_client_key(

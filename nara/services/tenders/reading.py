@@ -23,12 +23,17 @@ async def tender_row(*, session: AsyncSession, notice_no: str, lock: Lock | None
     """The tender's row, locked (share or update) when asked; NotFound if there is none."""
     tender = await tenders.find(session, notice_no=notice_no, lock=lock)
     if tender is None:
-        raise NotFound(
-            f"no tender {notice_no}",
-            field="notice_no",
-            fix="check the notice number (YYYYSSSSSSS-RR), or search with GET /tenders",
-        )
+        raise no_tender(notice_no)
     return tender
+
+
+def no_tender(notice_no: str) -> NotFound:
+    """The refusal for a notice number no tender has."""
+    return NotFound(
+        f"no tender {notice_no}",
+        field="notice_no",
+        fix="check the notice number (YYYYSSSSSSS-RR), or search with GET /tenders",
+    )
 
 
 async def get(*, session: AsyncSession, temporal: Client | None, notice_no: str) -> TenderDetail:
