@@ -43,9 +43,9 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 def bank_client(bank_sim: ServerHandle, http: httpx.AsyncClient) -> BankClient:
-    return BankClient(bank_sim.url, timeout_s=0.5, http=http, admin_token=SIMULATOR_ADMIN_TOKEN)
+    return BankClient(bank_sim.url, timeout_s=2.0, http=http, admin_token=SIMULATOR_ADMIN_TOKEN)
 
 
 @pytest.fixture
 def guarantee_client(guarantee_sim: ServerHandle, http: httpx.AsyncClient) -> GuaranteeAgencyClient:
-    return GuaranteeAgencyClient(guarantee_sim.url, timeout_s=0.5, http=http)
+    return GuaranteeAgencyClient(guarantee_sim.url, timeout_s=2.0, http=http)

@@ -110,7 +110,7 @@ async def test_commit_then_timeout_then_a_retry_with_the_same_key_pays_once(
     )
 
     with pytest.raises(PartnerUnavailable) as caught:
-        await pay(bank)  # the bank commits, then the client's 0.5 s timeout fires
+        await pay(bank)  # the bank commits, then the client's 2 s timeout fires
     happened = await bank.find_transfer("PAY-1:progress:prime")
     retried = await pay(bank)  # what the activity's retry does
 
@@ -211,7 +211,7 @@ async def test_concurrent_retries_and_payments_keep_the_books_exact(bank: BankCl
 async def test_opening_an_account_without_the_admin_token_is_rejected(
     bank_sim: ServerHandle, http: httpx.AsyncClient, token: str | None, code: str
 ) -> None:
-    client = BankClient(bank_sim.url, timeout_s=0.5, http=http, admin_token=token)
+    client = BankClient(bank_sim.url, timeout_s=2.0, http=http, admin_token=token)
 
     with pytest.raises(PartnerRejected) as caught:
         await client.open_account(account_no="agency", holder="Seoul City", balance=1_000)
