@@ -12,7 +12,6 @@ given as a ratio of it, measured in the same run on the same machine.
 
 from __future__ import annotations
 
-import base64
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,6 +21,7 @@ from fastapi import FastAPI, HTTPException
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from nara.domain.sealing import from_b64url
 from nara.store.db import create_engine, session_factory
 from nara.store.tables import Bid, Tender
 
@@ -67,10 +67,10 @@ async def bid(notice_no: str, body: dict[str, Any]) -> dict[str, str]:
                 client_key=body["client_key"],
                 submitted_at=now,
                 tender_key_id=body["tender_key_id"],
-                sealed_enc=_bytes(sealed["enc"]),
-                sealed_price=_bytes(sealed["price"]),
-                sealed_picks=_bytes(sealed["picks"]),
-                sealed_check=_bytes(sealed["check"]),
+                sealed_enc=from_b64url(sealed["enc"]),
+                sealed_price=from_b64url(sealed["price"]),
+                sealed_picks=from_b64url(sealed["picks"]),
+                sealed_check=from_b64url(sealed["check"]),
             )
             .on_conflict_do_nothing()
             .returning(Bid.id)
@@ -78,7 +78,3 @@ async def bid(notice_no: str, body: dict[str, Any]) -> dict[str, str]:
     if inserted is None:
         raise HTTPException(409, "already bid")
     return {"id": str(inserted)}
-
-
-def _bytes(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nara.domain.opening import Opening
 from nara.domain.signals import Signal
+from nara.store import clock
 from nara.store.tables import Bid, BusinessAgent, OpeningResult, Tender
 
 
@@ -88,9 +89,7 @@ async def tender_for_bid(
         )
     ).one_or_none()
     if row is None:
-        now: datetime | None = await session.scalar(select(func.clock_timestamp()))
-        assert now is not None
-        return None, None, now
+        return None, None, await clock.now(session)
     return row[0], row[1], row[2]
 
 
