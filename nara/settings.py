@@ -118,6 +118,26 @@ class Settings(BaseSettings):
     passkey_challenge_ttl_s: int = Field(
         120, ge=5, alias="PASSKEY_CHALLENGE_TTL_S", description="passkey challenges expire"
     )
+    metrics_token: SecretStr | None = Field(
+        None,
+        alias="METRICS_TOKEN",
+        description="bearer token a Prometheus scraper sends to the API's /metrics; unset: "
+        "only loopback peers may scrape, and only in development without TRUSTED_PROXIES",
+    )
+    worker_metrics_address: str | None = Field(
+        None,
+        alias="WORKER_METRICS_ADDRESS",
+        pattern=r"^[^\s:]*:\d{1,5}$",
+        description="host:port where the worker serves Prometheus metrics (Temporal SDK and "
+        "partner calls); unset: none (`nara dev` uses 127.0.0.1:9234)",
+    )
+    temporal_metrics_port: int = Field(
+        9233,
+        ge=1,
+        le=65535,
+        alias="TEMPORAL_METRICS_PORT",
+        description="port of the embedded Temporal dev server's Prometheus /metrics",
+    )
     log_format: Literal["console", "json"] | None = Field(None, alias="LOG_FORMAT")
     log_level: str = Field("INFO", alias="LOG_LEVEL")
 
