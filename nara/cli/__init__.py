@@ -138,13 +138,17 @@ def api(
     """Serve the HTTP API with uvicorn (OpenAPI docs at /docs).
 
     Stateless: it reads PostgreSQL and talks to Temporal, so any number of replicas may run.
+    With --workers > 1 the processes share their metrics through PROMETHEUS_MULTIPROC_DIR
+    (a fresh temporary directory unless set), so /metrics counts them all.
     """
     import uvicorn
 
     from nara.logs import configure_logging
+    from nara.metrics import prepare_multiprocess
 
     configure_logging()
     settings = get_settings()
+    prepare_multiprocess(workers)
     uvicorn.run(
         "nara.api.app:create_app",
         factory=True,

@@ -28,7 +28,8 @@ from nara.api.schemas.bids import BidCreate
 from nara.api.schemas.decisions import PaymentClaimRequest
 from nara.api.schemas.registry import PersonCreate
 from nara.api.schemas.tenders import CancelRequest, ExtendDeadlineRequest, TenderCreate
-from nara.services.tenders.schedule_check import STRETCHED, _stretch
+from nara.domain.time_scale import STRETCHED
+from nara.domain.time_scale import stretch as _stretch
 from nara.settings import Settings
 from tests.support import sealed_bid_body
 
