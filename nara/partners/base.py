@@ -27,7 +27,8 @@ _RETRY_FIX = "retry later with the same idempotency key; the activity retry poli
 
 CallObserver = Callable[[str, str, float], None]
 """Told of every partner call: (partner, outcome, seconds). The outcome is `ok`, `refused`
-(a business refusal, 4xx), `timeout` or `error` (unreachable, 5xx, 429); the metrics of
+(a business refusal, 4xx), `timeout` (no answer in time, or the partner's own 504) or
+`error` (unreachable, other 5xx, 429); the metrics of
 `nara.metrics` and of the worker (`nara.workers.telemetry`) count them."""
 
 
@@ -124,7 +125,8 @@ class PartnerClient:
             outcome = "refused"
             raise
         except PartnerUnavailable as exc:
-            outcome = "timeout" if exc.extra.get("code") == "timeout" else "error"
+            timed_out = exc.extra.get("code") == "timeout" or exc.extra.get("http_status") == 504
+            outcome = "timeout" if timed_out else "error"
             raise
         finally:
             self.observe(self.partner, outcome, time.perf_counter() - started)
