@@ -94,7 +94,7 @@ def configure_logging(
     )
     shared: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
-        structlog.stdlib.ExtraAdder(allow=("temporal_workflow", "temporal_activity")),
+        structlog.stdlib.ExtraAdder(allow=("temporal_workflow", "temporal_activity", "notice_no")),
         _temporal_fields,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),

@@ -182,6 +182,7 @@ class PaymentWorkflow:
         return True
 
     def _mark_overdue(self, why: str) -> None:
+        workflow.logger.warning(why, extra={"notice_no": self.input.notice_no})
         self.overdue = True
         workflow.upsert_search_attributes([PAYMENT_OVERDUE.value_set(True)])
         self._show(why, self.awaiting)
