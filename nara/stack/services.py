@@ -100,6 +100,9 @@ class Stack:
                 metrics_port=self.settings.temporal_metrics_port,
             )
             self.step(f"Temporal: dev server, history in {server.db_file}")
+            if not embedded.port_open(server.ip, server.port):  # else reused as it is
+                metrics_port = self.settings.temporal_metrics_port
+                require_free_port(server.ip, metrics_port, "Temporal dev server's metrics")
             await asyncio.to_thread(server.start)
             if server.reused:
                 self.console.print(f"  (reusing the server already listening on {server.address})")
@@ -210,6 +213,8 @@ class Stack:
             f"worker on task queue {self.settings.temporal_task_queue}, "
             f"metrics on http://{address}/metrics"
         )
+        host, _, port = address.rpartition(":")
+        require_free_port(host, int(port), f"worker's metrics (http://{address}/metrics)")
         argv = [sys.executable, "-m", "nara", "worker"]
         return self.add_child("worker", argv, env={"WORKER_METRICS_ADDRESS": address})
 
