@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -120,9 +120,11 @@ class Settings(BaseSettings):
     )
     metrics_token: SecretStr | None = Field(
         None,
+        min_length=16,
         alias="METRICS_TOKEN",
-        description="bearer token a Prometheus scraper sends to the API's /metrics; unset: "
-        "only loopback peers may scrape, and only in development without TRUSTED_PROXIES",
+        description="bearer token (16 characters or more) a Prometheus scraper sends to the "
+        "API's /metrics; unset: only loopback peers may scrape, and only in development "
+        "without TRUSTED_PROXIES",
     )
     worker_metrics_address: str | None = Field(
         None,
@@ -140,6 +142,11 @@ class Settings(BaseSettings):
     )
     log_format: Literal["console", "json"] | None = Field(None, alias="LOG_FORMAT")
     log_level: str = Field("INFO", alias="LOG_LEVEL")
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _empty_token_is_unset(cls, value: object) -> object:
+        return None if value == "" else value  # compose passes `${METRICS_TOKEN:-}` as ""
 
     @model_validator(mode="after")
     def _passkeys_scope_their_origin(self) -> Settings:

@@ -87,7 +87,7 @@ def _loopback(host: str | None) -> bool:
 def require_scraper(request: Request, settings: Settings, rule: Rule) -> None:
     """Let a scraper through: the METRICS_TOKEN bearer, or (development, no proxies) a
     loopback peer. Raises Unauthenticated (401) or Forbidden (403) otherwise."""
-    token = reveal(settings.metrics_token)
+    token = reveal(settings.metrics_token) or None  # never an empty token
     header = request.headers.get("Authorization")
     if token is not None and header is not None:
         scheme, _, sent = header.strip().partition(" ")

@@ -7,7 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
+from pydantic import ValidationError
 from prometheus_client.parser import text_string_to_metric_families
 
 from nara.api.app import create_app
@@ -103,3 +105,10 @@ async def test_only_a_scraper_may_read_them() -> None:
     )
     assert (await _get(production, "/metrics")).status_code == 401
     assert (await _get(production, "/health")).status_code == 200
+
+
+def test_a_scrape_token_is_long_or_unset() -> None:
+    with pytest.raises(ValidationError, match="METRICS_TOKEN"):
+        Settings(DATABASE_URL=NOWHERE, METRICS_TOKEN="guessable")
+    # An empty value (compose's `${METRICS_TOKEN:-}`) is no token: nobody gets in with "".
+    assert Settings(DATABASE_URL=NOWHERE, METRICS_TOKEN="").metrics_token is None
