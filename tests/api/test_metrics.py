@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from pydantic import ValidationError
 from prometheus_client.parser import text_string_to_metric_families
+from pydantic import ValidationError
 
 from nara.api.app import create_app
 from nara.settings import Settings
