@@ -85,8 +85,8 @@ def dev(
         int | None,
         typer.Option(
             min=1,
-            help="NARA_TIME_SCALE for the services: notice periods pass this many times "
-            "faster [default: NARA_TIME_SCALE if set, else 20000].",
+            help="NARA_TIME_SCALE for the services: notice periods and payment deadlines "
+            "pass this many times faster [default: NARA_TIME_SCALE if set, else 20000].",
         ),
     ] = None,
 ) -> None:
