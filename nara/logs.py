@@ -5,7 +5,7 @@ bodies, sessions and the settings (database URL, API keys), and rendering them m
 error thousands of lines long.
 
 Workflow and activity lines carry `workflow_id`, `run_id`, `workflow_type`, `activity`,
-`attempt` and (for a tender) `notice_no` as fields: Temporal's loggers put them in the
+`attempt` and (for a tender or a payment) `notice_no` as fields: Temporal's loggers put them in the
 record's `temporal_workflow` / `temporal_activity` extra, flattened here; lines of other
 loggers inside an activity get them from the worker's interceptor
 (`nara.workers.telemetry.LogContext`), which binds them to structlog's context.
@@ -14,6 +14,7 @@ loggers inside an activity get them from the worker's interceptor
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from typing import Any, TextIO
 
@@ -26,14 +27,16 @@ REPORTED = "_nara_reported"
 """Attribute set on an exception the worker already logged in one line (a retried partner
 call): the SDK's own warning with its traceback is then dropped (`_NotTwice`)."""
 
-_TENDER_PREFIX = "tender-"
+_TENDER = re.compile(r"^tender-(?P<notice>.+)$")
+# A payment's workflow id is `payment-<contract no>-<n>` and a contract number is
+# `C<notice no>` (nara.domain.identifiers, nara.workflows.tender_decisions).
+_PAYMENT = re.compile(r"^payment-C(?P<notice>.+)-\d+$")
 
 
 def notice_of(workflow_id: str) -> str | None:
-    """The notice number in a tender's workflow id (`tender-<notice no>`), else None."""
-    if workflow_id.startswith(_TENDER_PREFIX):
-        return workflow_id.removeprefix(_TENDER_PREFIX)
-    return None
+    """The notice number in a tender's or a payment's workflow id, else None."""
+    found = _TENDER.match(workflow_id) or _PAYMENT.match(workflow_id)
+    return found.group("notice") if found else None
 
 
 def _temporal_fields(

@@ -99,7 +99,8 @@ async def test_a_rehearsal_payment_turns_overdue_in_minutes_and_logs_with_its_id
     json_lines: Lines,
 ) -> None:
     bank = partners.bank
-    contract = f"C{uuid.uuid4().hex[:8]}"
+    notice = f"R2026-{uuid.uuid4().hex[:6]}"
+    contract = f"C{notice}"  # as the tender names its contract
     await bank.open_account(account_no="agency", holder="Seoul City", balance=10**12)
     fakes = FakeSteps(bank)
     # The bank fails twice (retried), then refuses: the payee's account is not open yet.
@@ -129,7 +130,7 @@ async def test_a_rehearsal_payment_turns_overdue_in_minutes_and_logs_with_its_id
             PaymentWorkflow.run,
             PaymentInput(
                 payment_id=payment_id,
-                notice_no="R-2026-0001",
+                notice_no=notice,
                 contract_no=contract,
                 seq=1,
                 kind="final",
@@ -191,6 +192,7 @@ async def test_a_rehearsal_payment_turns_overdue_in_minutes_and_logs_with_its_id
             "PartnerUnavailable",
         )
         assert line["code"] == "simulated-error" and line["message"].startswith("bank:")
+        assert line["notice_no"] == notice
     # One line per retried call: the SDK's own warning with its traceback is dropped, and
     # the traceback is kept at debug.
     assert not [
@@ -204,4 +206,4 @@ async def test_a_rehearsal_payment_turns_overdue_in_minutes_and_logs_with_its_id
     overdue = [line for line in lines if line["event"] == "payment overdue"]
     assert overdue and overdue[0]["workflow_id"] == payment_id
     assert overdue[0]["workflow_type"] == "PaymentWorkflow"
-    assert overdue[0]["notice_no"] == "R-2026-0001" and overdue[0]["run_id"]
+    assert overdue[0]["notice_no"] == notice and overdue[0]["run_id"]
