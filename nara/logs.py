@@ -5,9 +5,9 @@ bodies, sessions and the settings (database URL, API keys), and rendering them m
 error thousands of lines long.
 
 Workflow and activity lines carry `workflow_id`, `run_id`, `workflow_type`, `activity`,
-`attempt` and (for a tender or a payment) `notice_no` as fields: Temporal's loggers put them in the
-record's `temporal_workflow` / `temporal_activity` extra, flattened here; lines of other
-loggers inside an activity get them from the worker's interceptor
+`attempt` and (for a tender or a payment) `notice_no` as fields: Temporal's loggers put
+them in the record's `temporal_workflow` / `temporal_activity` extra, flattened here;
+lines of other loggers inside an activity get them from the worker's interceptor
 (`nara.workers.telemetry.LogContext`), which binds them to structlog's context.
 """
 
