@@ -34,17 +34,22 @@ log = get_logger("nara.worker")
 
 def runtime_for(settings: Settings) -> Runtime | None:
     """A runtime exporting Prometheus metrics on WORKER_METRICS_ADDRESS (None: unset)."""
-    if not settings.worker_metrics_address:
+    address = settings.worker_metrics_address
+    if not address:
         return None
-    return Runtime(
-        telemetry=TelemetryConfig(
-            metrics=PrometheusConfig(
-                bind_address=settings.worker_metrics_address,
-                counters_total_suffix=True,
-                durations_as_seconds=True,
+    try:
+        return Runtime(
+            telemetry=TelemetryConfig(
+                metrics=PrometheusConfig(
+                    bind_address=address, counters_total_suffix=True, durations_as_seconds=True
+                )
             )
         )
-    )
+    except ValueError as error:  # the port is taken, or the address is not host:port
+        raise SystemExit(
+            f"WORKER_METRICS_ADDRESS={address}: {error}; free the port, choose another, or "
+            "leave it unset to serve no metrics"
+        ) from error
 
 
 class PartnerMetrics:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 
 import httpx
+import pytest
 from temporalio import activity
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -56,5 +57,7 @@ async def test_the_worker_serves_sdk_and_partner_metrics(
         text = await eventually(scraped)
 
     assert 'nara_partner_calls_total{outcome="timeout",partner="bank"' in text
+    with pytest.raises(SystemExit, match="WORKER_METRICS_ADDRESS"):
+        runtime_for(Settings(WORKER_METRICS_ADDRESS=address))  # taken: said plainly
     assert "nara_partner_call_duration_seconds_bucket" in text
     assert "# TYPE nara_partner_calls_total counter" in text
