@@ -25,7 +25,7 @@ from temporalio.worker import Worker
 from nara.contracts import steps
 from nara.contracts.errors import to_application_error
 from nara.contracts.payment import Inspect, PaymentInput
-from nara.domain import calendar
+from nara.domain import calendar, time_scale
 from nara.domain.errors import NaraError
 from nara.logs import configure_logging
 from nara.partners.bank import BankClient
@@ -147,7 +147,11 @@ async def test_a_rehearsal_payment_turns_overdue_in_minutes_and_logs_with_its_id
         status = await handle.query(PaymentWorkflow.status)
         assert status.inspection_due is not None
         # 14 days (to the end of a business day) pass in about a minute.
-        assert timedelta(seconds=55) < status.inspection_due - claimed_at < timedelta(seconds=80)
+        inspect_by_law = calendar.inspection_due(claimed_at) - claimed_at
+        assert status.inspection_due - claimed_at == pytest.approx(
+            inspect_by_law / SCALE, abs=timedelta(seconds=1)
+        )
+        assert status.inspection_due - claimed_at < timedelta(minutes=2)
 
         accepted = await handle.execute_update(
             PaymentWorkflow.inspect, Inspect(inspector_id="inspector-1", accepted=True)
@@ -172,11 +176,18 @@ async def test_a_rehearsal_payment_turns_overdue_in_minutes_and_logs_with_its_id
         await handle.signal(PaymentWorkflow.retry_transfer)
         result = await handle.result()
 
-    # Paid about 5 minutes late: at scale 20000 that is some 70 days of the law's interest.
+    # Paid some 4 to 5 minutes late: at scale 20000 that is 2 months of the law's interest,
+    # counted in whole days from the law's due date.
     assert result.paid_at is not None
-    late = (result.paid_at - accepted.due_at) * SCALE
-    days = late.total_seconds() / 86_400
-    assert 60 < days < 90
+    days = (result.paid_at - accepted.due_at).total_seconds() * SCALE / 86_400
+    assert 30 < days < 90
+    paid_for_law = time_scale.lateness_by_law(
+        due_by_law=by_law, due_at=accepted.due_at, paid=result.paid_at, scale=SCALE
+    )
+    assert (paid_for_law.date() - by_law.date()).days == pytest.approx(days, abs=1)
+    assert result.late_interest == calendar.late_payment_interest(
+        amount=AMOUNT, due=by_law, paid=paid_for_law, annual_rate_bp=1200
+    )
     assert result.late_interest == pytest.approx(AMOUNT * 1200 * days / (10_000 * 365), rel=0.05)
     assert fakes.paid[0].late_interest == result.late_interest > 0
 
