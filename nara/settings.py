@@ -99,8 +99,9 @@ class Settings(BaseSettings):
         1,
         ge=1,
         alias="NARA_TIME_SCALE",
-        description="demo only: notice periods are checked this many times faster than real "
-        "time (the demo uses 20000: 7 days is 30 s); must be 1 in production",
+        description="demo only: notice periods are checked, and the payment deadlines of "
+        "tenders announced meanwhile pass, this many times faster than real time (the demo "
+        "uses 20000: 7 days is 30 s); must be 1 in production",
     )
     webauthn_rp_id: str = Field(
         "localhost",

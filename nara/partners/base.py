@@ -28,8 +28,8 @@ _RETRY_FIX = "retry later with the same idempotency key; the activity retry poli
 CallObserver = Callable[[str, str, float], None]
 """Told of every partner call: (partner, outcome, seconds). The outcome is `ok`, `refused`
 (a business refusal, 4xx), `timeout` (no answer in time, or the partner's own 504) or
-`error` (unreachable, other 5xx, 429); the metrics of
-`nara.metrics` and of the worker (`nara.workers.telemetry`) count them."""
+`error` (unreachable, other 5xx, 429); the metrics of `nara.metrics` and of the worker
+(`nara.workers.telemetry`) count them."""
 
 
 def _ignore(partner: str, outcome: str, seconds: float) -> None:
