@@ -119,6 +119,8 @@ def worker() -> None:
 
     Needs DATABASE_URL and TEMPORAL_ADDRESS (or the embedded defaults of `nara dev`).
     Stateless: run as many as the load needs. SIGTERM finishes running tasks, then exits.
+    With WORKER_METRICS_ADDRESS (host:port) it serves Prometheus metrics there: the
+    Temporal SDK's and its partner calls'.
     """
     from nara.logs import configure_logging
     from nara.workers.main import run_worker
