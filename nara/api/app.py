@@ -24,6 +24,7 @@ from nara.api.routes import (
     bids,
     decisions,
     health,
+    ocds,
     outages,
     passkeys,
     payments,
@@ -62,6 +63,11 @@ TAGS = [
         "certificate login; every bid carries one's assertion over the bid document.",
     },
     {"name": "operations", "description": "Health."},
+    {
+        "name": "open data",
+        "description": "OCDS 1.1 releases and records of every tender: public, never a "
+        "sealed value before the opening.",
+    },
 ]
 
 DESCRIPTION = """
@@ -219,6 +225,7 @@ def create_app(
         audit,
         registry,
         health,
+        ocds,
     ):
         app.include_router(module.router)
     access.require_rules(app)

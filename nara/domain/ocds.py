@@ -324,7 +324,9 @@ def payment_release(
     release_id: str,
     at: datetime,
     buyer: Party,
+    notice_no: str,
     contract_no: str,
+    business_no: str,
     transfers: Sequence[Transfer],
     final: bool,
 ) -> dict[str, Any]:
@@ -332,6 +334,7 @@ def payment_release(
     contract."""
     contract: dict[str, Any] = {
         "id": contract_no,
+        "awardID": award_id(notice_no, business_no),
         "implementation": {
             "transactions": [
                 {
