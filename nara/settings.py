@@ -127,7 +127,9 @@ class Settings(BaseSettings):
         "tender's ocid is `<prefix>-<notice no>` and must never change once published",
     )
     ocds_publisher_name: str = Field(
-        "Nara back office", alias="OCDS_PUBLISHER_NAME", description="`publisher.name` of OCDS packages"
+        "Nara back office",
+        alias="OCDS_PUBLISHER_NAME",
+        description="`publisher.name` of OCDS packages",
     )
     ocds_license: str = Field(
         "https://www.kogl.or.kr/info/licenseType1.do",

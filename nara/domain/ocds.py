@@ -136,7 +136,10 @@ def tender_release(
         tags=("planning", "tender"),
         buyer=buyer,
         planning={
-            "budget": {"description": "estimated price (추정가격)", "amount": _money(estimated_price)}
+            "budget": {
+                "description": "estimated price (추정가격)",
+                "amount": _money(estimated_price),
+            }
         },
         tender={
             "id": notice_no,

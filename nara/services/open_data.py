@@ -19,7 +19,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import ocdsmerge  # type: ignore[import-untyped]
+import ocdsmerge
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nara.domain import ocds

@@ -15,8 +15,8 @@ from nara.domain.enums import AwardMethod, Category, Method
 from nara.services.open_data import compile_release, merge_rules
 from tests.ocds_schema import (
     OCDS_DIR,
-    codelist_errors,
     coded_fields,
+    codelist_errors,
     needs_schema,
     schema_errors,
 )

@@ -179,9 +179,10 @@ async def test_a_tender_publishes_a_valid_release_at_every_stage(
     compiled = record["compiledRelease"]
     assert schema_errors(compiled) == [] and codelist_errors(compiled) == []
     assert compiled["tender"]["status"] == "complete"
-    assert compiled["tender"]["tenderPeriod"]["endDate"] == releases[1]["tender"]["tenderPeriod"][
-        "endDate"
-    ]
+    assert (
+        compiled["tender"]["tenderPeriod"]["endDate"]
+        == releases[1]["tender"]["tenderPeriod"]["endDate"]
+    )
     assert compiled["awards"][0]["status"] == "active"
     (contract,) = compiled["contracts"]
     assert contract["id"] == contract_no and contract["status"] == "terminated"
@@ -192,7 +193,9 @@ async def test_a_tender_publishes_a_valid_release_at_every_stage(
     assert missing.status_code == 404 and missing.json()["field"] == "ocid"
     bad = await api.get("/ocds/releases", params={"after": "yesterday"})
     assert bad.status_code == 422 and bad.json()["field"] == "query.after"
-    print(f"\nOCDS lifecycle (7 releases, API and schema checks): {time.monotonic() - started:.1f}s")
+    print(
+        f"\nOCDS lifecycle (7 releases, API and schema checks): {time.monotonic() - started:.1f}s"
+    )
 
 
 async def test_a_cancelled_tender_publishes_its_cancellation(
@@ -215,7 +218,10 @@ async def test_a_cancelled_tender_publishes_its_cancellation(
     response = await api.get(f"/ocds/records/{ocid}")
     assert response.status_code == 200, response.text
     (record,) = response.json()["records"]
-    assert [r["tag"] for r in record["releases"]] == [["planning", "tender"], ["tenderCancellation"]]
+    assert [r["tag"] for r in record["releases"]] == [
+        ["planning", "tender"],
+        ["tenderCancellation"],
+    ]
     for release in [*record["releases"], record["compiledRelease"]]:
         assert schema_errors(release) == [] and codelist_errors(release) == []
     tender = record["compiledRelease"]["tender"]

@@ -34,10 +34,10 @@ class ReleasePackage(OcdsModel):
 
     uri: str
     version: str = Field(description='"1.1"')
-    publishedDate: str  # noqa: N815 (the standard's name)
+    publishedDate: str  # the standard's names, as it spells them
     publisher: Publisher
     license: str
-    publicationPolicy: str  # noqa: N815
+    publicationPolicy: str
     releases: list[dict[str, Any]] = Field(description="OCDS 1.1 releases, oldest first")
     links: PackageLinks
 
@@ -45,7 +45,7 @@ class ReleasePackage(OcdsModel):
 class Record(OcdsModel):
     ocid: str
     releases: list[dict[str, Any]]
-    compiledRelease: dict[str, Any]  # noqa: N815
+    compiledRelease: dict[str, Any]
 
 
 class RecordPackage(OcdsModel):
@@ -53,8 +53,8 @@ class RecordPackage(OcdsModel):
 
     uri: str
     version: str
-    publishedDate: str  # noqa: N815
+    publishedDate: str  # the standard's names, as it spells them
     publisher: Publisher
     license: str
-    publicationPolicy: str  # noqa: N815
+    publicationPolicy: str
     records: list[Record]
