@@ -126,9 +126,22 @@ def tender_release(
     estimated_price: int,
     announced_at: datetime,
     deadline: datetime,
+    previous_ocid: str | None = None,
 ) -> dict[str, Any]:
-    """The announcement: planning (the estimated price as budget) and the open tender."""
+    """The announcement: planning (the estimated price as budget) and the open tender; a
+    re-announcement names the failed round it follows (`previous_ocid`)."""
     criteria, criteria_details = AWARD_CRITERIA[award_method]
+    related: dict[str, Any] = {}
+    if previous_ocid is not None:
+        related["relatedProcesses"] = [
+            {
+                "id": "previous-round",
+                "relationship": ["unsuccessfulProcess"],
+                "title": "the failed round this tender re-announces",
+                "scheme": "ocid",
+                "identifier": previous_ocid,
+            }
+        ]
     return _release(
         ocid=ocid,
         release_id=release_id,
@@ -156,6 +169,7 @@ def tender_release(
             "submissionMethod": ["electronicSubmission"],
             "tenderPeriod": {"startDate": stamp(announced_at), "endDate": stamp(deadline)},
         },
+        **related,
     )
 
 

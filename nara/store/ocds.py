@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from nara.domain import ocds
 from nara.domain.calendar import SEOUL
 from nara.domain.enums import Phase
+from nara.domain.identifiers import NoticeNo
 from nara.domain.ranking import award_method
 from nara.settings import get_settings
 from nara.store.ocds_tables import OcdsRelease
@@ -94,8 +95,17 @@ async def publish_tender(session: AsyncSession, *, notice_no: str) -> None:
             estimated_price=tender.estimated_price,
             announced_at=tender.announced_at,
             deadline=tender.deadline,
+            previous_ocid=_previous_round(notice_no),
         ),
     )
+
+
+def _previous_round(notice_no: str) -> str | None:
+    """The ocid of the failed round a re-announcement follows (None for a first round)."""
+    notice = NoticeNo.parse(notice_no)
+    if notice.round == 0:
+        return None
+    return ocid_of(str(NoticeNo(notice.year, notice.sequence, notice.round - 1)))
 
 
 async def publish_amendment(

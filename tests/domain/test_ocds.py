@@ -131,6 +131,30 @@ def test_every_stage_is_a_valid_release_with_codes_from_the_codelists() -> None:
 
 
 @needs_schema
+def test_a_re_announcement_names_the_failed_round() -> None:
+    first = _lifecycle()[0]
+    again = ocds.tender_release(
+        ocid=ocds.ocid("ocds-xxxxxx", "20260000001-01"),
+        release_id="ocds-xxxxxx-20260000001-01-tender",
+        at=T0 + timedelta(days=20),
+        buyer=BUYER,
+        notice_no="20260000001-01",
+        title=first["tender"]["title"],
+        description="",
+        category=Category.CONSTRUCTION,
+        method=Method.GENERAL,
+        award_method=AwardMethod.QUALIFICATION,
+        estimated_price=100_000_000,
+        announced_at=T0 + timedelta(days=20),
+        deadline=T0 + timedelta(days=27),
+        previous_ocid=OCID,
+    )
+    assert schema_errors(again) == [] and codelist_errors(again) == []
+    assert {"relatedProcess.csv", "relatedProcessScheme.csv"} <= coded_fields(again)
+    assert again["relatedProcesses"][0]["identifier"] == OCID
+
+
+@needs_schema
 def test_the_checks_refuse_what_the_standard_refuses() -> None:
     release = _lifecycle()[0]
     assert schema_errors({**release, "tag": ["announcement"]})

@@ -226,3 +226,34 @@ async def test_a_cancelled_tender_publishes_its_cancellation(
         assert schema_errors(release) == [] and codelist_errors(release) == []
     tender = record["compiledRelease"]["tender"]
     assert tender["status"] == "cancelled" and tender["statusDetails"] == "budget withdrawn"
+
+
+async def test_a_failed_round_is_unsuccessful_and_its_re_announcement_links_back(
+    temporal_env: WorkflowEnvironment,
+    worker: Worker,
+    task_queue: str,
+    db_engine: AsyncEngine,
+    api: httpx.AsyncClient,
+) -> None:
+    reg = await make_registry(db_engine, businesses=1)
+    terms = tender_terms(reg, now=await temporal_env.get_current_time(), notice_days=7)
+    handle = await start_tender(temporal_env.client, task_queue, terms)
+    await wait_bidding_open(db_engine, terms.notice_no)
+    await temporal_env.sleep(timedelta(days=8))  # no bid: the round fails
+    result = await handle.result()
+    assert result.phase is Phase.FAILED and result.next_round_notice_no
+    await wait_bidding_open(db_engine, result.next_round_notice_no)
+
+    first = (await api.get(f"/ocds/records/{ocid_of(terms.notice_no)}")).json()["records"][0]
+    assert [r["tag"] for r in first["releases"]] == [
+        ["planning", "tender"],
+        ["tenderUpdate"],  # opened: no bid
+        ["tenderUpdate"],  # failed
+    ]
+    assert first["compiledRelease"]["tender"]["status"] == "unsuccessful"
+    assert first["compiledRelease"]["tender"]["numberOfTenderers"] == 0
+    again = (await api.get(f"/ocds/records/{ocid_of(result.next_round_notice_no)}")).json()
+    (announced,) = again["records"][0]["releases"]
+    assert announced["relatedProcesses"][0]["identifier"] == ocid_of(terms.notice_no)
+    for release in [*first["releases"], first["compiledRelease"], announced]:
+        assert schema_errors(release) == [] and codelist_errors(release) == []
