@@ -1,11 +1,12 @@
 """Reading the open-data feed: pages that never skip a release, and a process's releases.
 
 A release row carries the id of the transaction that wrote it (`xid8`). A page serves,
-in (xid, seq) order after the cursor, only rows whose transaction is below the xmin of
-the reading statement's snapshot: every transaction below it has ended, and every one
-still running, or not yet begun, has an xid at or above it. So a row served is never
-followed later by a row sorting before it, and a slow transaction holds the feed back
-until it ends instead of being passed over (docs/open-data.md).
+in (xid, seq) order after the cursor, only rows whose transaction is below a horizon
+taken with the reading statement's snapshot: every transaction of this database below it
+has ended (its rows are all visible), and every one still running, or not yet begun, is at
+or above it. So a row served is never followed later by a row sorting before it, and a
+slow transaction holds the feed back until it ends instead of being passed over
+(docs/open-data.md).
 """
 
 from __future__ import annotations
@@ -24,14 +25,35 @@ _CURSOR = re.compile(r"(\d{1,19})\.(\d{1,18})", re.ASCII)
 
 _PAGE = text(
     """
-    SELECT xid::text AS xid, seq, release
+    WITH snap AS MATERIALIZED (SELECT pg_current_snapshot() AS s),
+    elsewhere AS MATERIALIZED (
+        SELECT backend_xid FROM pg_stat_activity
+        WHERE backend_xid IS NOT NULL
+          AND datid IS DISTINCT FROM (SELECT oid FROM pg_database
+                                      WHERE datname = current_database())
+    ),
+    horizon AS MATERIALIZED (
+        SELECT LEAST(
+            pg_snapshot_xmax(s),
+            (SELECT min(x) FROM pg_snapshot_xip(s) AS x
+             WHERE xid(x) NOT IN (SELECT backend_xid FROM elsewhere))
+        ) AS h
+        FROM snap
+    )
+    SELECT xid::text AS xid_text, seq, release
     FROM ocds_release
-    WHERE xid < pg_snapshot_xmin(pg_current_snapshot())
+    WHERE xid < (SELECT h FROM horizon)
       AND (xid, seq) > (CAST(:xid AS xid8), :seq)
-    ORDER BY xid, seq
+    ORDER BY ocds_release.xid, ocds_release.seq
     LIMIT :limit
     """
 )
+"""The page. `horizon`: the lowest transaction id that may still add rows to this table,
+as of the statement's snapshot: the first id not yet given out (xmax), or an older one the
+snapshot saw in progress, unless it is running right now in another database (which
+cannot write here). A transaction seen in progress that has ended since, or whose
+database we cannot read, counts: it holds the page back rather than risk a skip. The
+order is the column's (xid8), never its text ("10" sorts before "9")."""
 
 
 @dataclass(frozen=True, order=True)
@@ -62,7 +84,7 @@ async def page(
     rows = (
         await session.execute(_PAGE, {"xid": str(after.xid), "seq": after.seq, "limit": limit})
     ).all()
-    last = Cursor(int(rows[-1].xid), rows[-1].seq) if rows else after
+    last = Cursor(int(rows[-1].xid_text), rows[-1].seq) if rows else after
     return [row.release for row in rows], last
 
 

@@ -7,8 +7,9 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from nara.store import ocds, ocds_feed
 from nara.store.ocds_feed import Cursor
@@ -80,6 +81,33 @@ async def test_a_slow_writer_holds_the_feed_back_instead_of_being_skipped(
     assert await eventually(both, timeout_s=20) == [f"{ocid}-slow", f"{ocid}-fast"]
 
 
+async def test_a_transaction_in_another_database_holds_nothing_back(
+    db_engine: AsyncEngine, _postgres_server_url: str
+) -> None:
+    """Only this database's writers can add releases: a long transaction elsewhere on the
+    server (a migration, an import) must not stall the feed."""
+    ocid = f"ocds-xxxxxx-test-{uuid.uuid4().hex[:8]}"
+    _, cursor = await _follow(db_engine, ocds_feed.START)
+    async with await psycopg.AsyncConnection.connect(_postgres_server_url) as elsewhere:
+        assert elsewhere.info.dbname != (await _dbname(db_engine))
+        await elsewhere.execute("SELECT pg_current_xact_id()")  # holds an id, stays open
+        async with sessions(db_engine)() as session:
+            assert await ocds.insert(session, release=_release(ocid, "now"))
+            await session.commit()
+
+        async def served() -> bool:
+            seen, _ = await _follow(db_engine, cursor)
+            return f"{ocid}-now" in seen
+
+        assert await eventually(served, timeout_s=20)
+        await elsewhere.rollback()
+
+
+async def _dbname(engine: AsyncEngine) -> str:
+    async with engine.connect() as conn:
+        return str(await conn.scalar(text("SELECT current_database()")))
+
+
 async def test_a_retried_step_stores_its_release_once(db_engine: AsyncEngine) -> None:
     ocid = f"ocds-xxxxxx-test-{uuid.uuid4().hex[:8]}"
     release = _release(ocid, "tender")
@@ -99,3 +127,21 @@ def test_a_cursor_reads_back_as_written() -> None:
     assert Cursor.parse(str(cursor)) == cursor
     assert Cursor.parse("7412") is None and Cursor.parse("-1.2") is None
     assert Cursor.parse("1" * 20 + ".1") is None  # longer than an xid8 can be
+
+
+async def test_the_feed_orders_by_transaction_id_as_a_number(db_session: AsyncSession) -> None:
+    """Transaction 9 before transaction 10 (as text, "10" sorts first), whatever their
+    sequence numbers; rolled back with the test."""
+    ocid = f"ocds-xxxxxx-test-{uuid.uuid4().hex[:8]}"
+    for xid, name in (("10", "ten"), ("9", "nine")):  # the later transaction numbered first
+        await db_session.execute(
+            text(
+                "INSERT INTO ocds_release (xid, ocid, release_id, release) "
+                "VALUES (CAST(:xid AS xid8), :ocid, :id, CAST(:release AS jsonb))"
+            ),
+            {"xid": xid, "ocid": ocid, "id": name, "release": f'{{"id": "{name}"}}'},
+        )
+    first, cursor = await ocds_feed.page(db_session, after=ocds_feed.START, limit=1)
+    second, _ = await ocds_feed.page(db_session, after=cursor, limit=1)
+    assert [r["id"] for r in first + second] == ["nine", "ten"]
+    assert cursor.xid == 9
