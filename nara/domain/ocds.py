@@ -75,6 +75,8 @@ class Party:
 
     @classmethod
     def business(cls, business_no: str, name: str, *roles: str) -> Party:
+        """A business in its roles (a party's roles are replaced whole when releases are
+        merged: name every role it holds by then, e.g. tenderer and supplier)."""
         return cls(f"business-{business_no}", name, roles or ("supplier",))
 
     def reference(self) -> dict[str, str]:
@@ -216,18 +218,20 @@ def tender_status_release(
     status: str,
     details: str,
     cancellation: bool = False,
-    tenderers: int | None = None,
+    tenderers: Sequence[Party] | None = None,
 ) -> dict[str, Any]:
-    """A tender's status moved: opened (the number of bids), failed, cancelled."""
+    """A tender's status moved: opened (who bid: public once opened), failed, cancelled."""
     tender: dict[str, Any] = {"id": notice_no, "status": status, "statusDetails": details}
     if tenderers is not None:
-        tender["numberOfTenderers"] = tenderers
+        tender["numberOfTenderers"] = len(tenderers)
+        tender["tenderers"] = [p.reference() for p in tenderers]
     return _release(
         ocid=ocid,
         release_id=release_id,
         at=at,
         tags=("tenderCancellation",) if cancellation else ("tenderUpdate",),
         buyer=buyer,
+        parties=tenderers or (),
         tender=tender,
     )
 

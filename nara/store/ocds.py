@@ -143,9 +143,13 @@ async def publish_phase(
     tenderers = None
     if phase is Phase.OPENED:
         status, details = "active", "bids opened"
-        tenderers = await session.scalar(
-            select(func.count()).select_from(Bid).where(Bid.tender_id == tender.id)
+        bidders = await session.execute(
+            select(Bid.business_no, Business.name)
+            .join(Business, Business.business_no == Bid.business_no)
+            .where(Bid.tender_id == tender.id)
+            .order_by(Bid.business_no)
         )
+        tenderers = [ocds.Party.business(no, name, "tenderer") for no, name in bidders]
     elif phase is Phase.FAILED:
         status, details = "unsuccessful", note
     else:
@@ -180,7 +184,7 @@ async def publish_award(
             at=_now(),
             buyer=buyer,
             notice_no=notice_no,
-            supplier=await _business(session, business_no),
+            supplier=await _business(session, business_no, "tenderer", "supplier"),
             price=price,
         ),
     )
@@ -250,12 +254,18 @@ async def publish_payment(
         )
     ).one()
     _, buyer = await _tender(session, notice_no)
-    prime = await _business(session, contract.business_no, "supplier", "payee")
+    prime = await _business(session, contract.business_no, "tenderer", "supplier", "payee")
     transfers = [
         ocds.Transfer(f"{payment_id}:prime", prime, payment.amount - payment.subcontract_amount)
     ]
     if payment.subcontract_amount and payment.subcontractor_no:
-        sub = await _business(session, payment.subcontractor_no, "payee")
+        bid = await session.scalar(
+            select(func.count())
+            .select_from(Bid)
+            .where(Bid.tender_id == contract.tender_id, Bid.business_no == payment.subcontractor_no)
+        )
+        roles = ("tenderer", "payee") if bid else ("payee",)
+        sub = await _business(session, payment.subcontractor_no, *roles)
         transfers.append(ocds.Transfer(f"{payment_id}:sub", sub, payment.subcontract_amount))
     if payment.late_interest:
         transfers.append(ocds.Transfer(f"{payment_id}:interest", prime, payment.late_interest))

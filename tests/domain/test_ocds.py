@@ -24,7 +24,7 @@ from tests.ocds_schema import (
 T0 = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
 OCID = ocds.ocid("ocds-xxxxxx", "20260000001-00")
 BUYER = ocds.Party.agency("B552584", "조달청")
-WINNER = ocds.Party.business("220-81-62517", "한빛건설", "supplier", "payee")
+WINNER = ocds.Party.business("220-81-62517", "한빛건설", "tenderer", "supplier", "payee")
 SUB = ocds.Party.business("110-81-00001", "두리전기", "payee")
 
 
@@ -62,14 +62,17 @@ def _lifecycle() -> list[dict[str, Any]]:
             notice_no="20260000001-00",
             status="active",
             details="bids opened",
-            tenderers=4,
+            tenderers=[
+                ocds.Party.business("220-81-62517", "한빛건설", "tenderer"),
+                ocds.Party.business("110-81-00002", "가람토건", "tenderer"),
+            ],
         ),
         ocds.award_release(
             **common,
             release_id=f"{OCID}-award-220-81-62517",
             at=T0 + timedelta(days=11),
             notice_no="20260000001-00",
-            supplier=ocds.Party.business("220-81-62517", "한빛건설"),
+            supplier=ocds.Party.business("220-81-62517", "한빛건설", "tenderer", "supplier"),
             price=90_500_000,
         ),
         ocds.contract_release(
@@ -171,13 +174,14 @@ def test_the_record_compiles_every_stage_into_one_valid_release() -> None:
     assert compiled["tag"] == ["compiled"]
     assert compiled["tender"]["status"] == "complete"
     assert compiled["tender"]["tenderPeriod"]["endDate"] == ocds.stamp(T0 + timedelta(days=9))
-    assert compiled["tender"]["numberOfTenderers"] == 4
+    assert compiled["tender"]["numberOfTenderers"] == 2
     (contract,) = compiled["contracts"]
     assert contract["status"] == "terminated" and contract["dateSigned"]
     paid = [t["value"]["amount"] for t in contract["implementation"]["transactions"]]
     assert paid == [25_500_000, 5_000_000, 60_000_000]
     roles = {p["id"]: p["roles"] for p in compiled["parties"]}
-    assert roles["business-220-81-62517"] == ["supplier", "payee"]
+    assert roles["business-220-81-62517"] == ["tenderer", "supplier", "payee"]
+    assert roles["business-110-81-00002"] == ["tenderer"]
 
 
 @needs_schema

@@ -167,7 +167,13 @@ async def test_a_tender_publishes_a_valid_release_at_every_stage(
     for release in releases[:2]:
         assert _mentions(release, sealed) == set(), release["tag"]
     assert releases[0]["tender"]["value"] == {"amount": 100_000_000, "currency": "KRW"}
-    assert releases[2]["tender"]["numberOfTenderers"] == 2
+    assert releases[2]["tender"]["numberOfTenderers"] == 2  # who bid: public once opened
+    assert {t["id"] for t in releases[2]["tender"]["tenderers"]} == {
+        f"business-{winner}",
+        f"business-{other}",
+    }
+    for release in releases[:2]:
+        assert winner not in json.dumps(release) and other not in json.dumps(release)
     assert releases[3]["awards"][0]["value"]["amount"] == 91_000_000  # public once opened
     assert reg.officer_id not in json.dumps(releases)  # the reason, not who asked
 
