@@ -158,6 +158,37 @@ def test_a_re_announcement_names_the_failed_round() -> None:
 
 
 @needs_schema
+def test_a_forfeited_award_is_cancelled_and_the_next_one_stands() -> None:
+    stages = _lifecycle()[:4]
+    forfeit = ocds.award_cancelled_release(
+        ocid=OCID,
+        release_id=f"{OCID}-award-220-81-62517-cancelled",
+        at=T0 + timedelta(days=21),
+        buyer=BUYER,
+        notice_no="20260000001-00",
+        business_no="220-81-62517",
+        reason="no performance guarantee and signature in time",
+    )
+    next_award = ocds.award_release(
+        ocid=OCID,
+        release_id=f"{OCID}-award-110-81-00002",
+        at=T0 + timedelta(days=22),
+        buyer=BUYER,
+        notice_no="20260000001-00",
+        supplier=ocds.Party.business("110-81-00002", "가람토건", "tenderer", "supplier"),
+        price=94_000_000,
+    )
+    for release in (forfeit, next_award):
+        assert schema_errors(release) == [] and codelist_errors(release) == []
+    compiled = compile_release([*stages, forfeit, next_award])
+    assert schema_errors(compiled) == []
+    assert {a["id"]: a["status"] for a in compiled["awards"]} == {
+        "20260000001-00-220-81-62517": "cancelled",
+        "20260000001-00-110-81-00002": "active",
+    }
+
+
+@needs_schema
 def test_the_checks_refuse_what_the_standard_refuses() -> None:
     release = _lifecycle()[0]
     assert schema_errors({**release, "tag": ["announcement"]})
