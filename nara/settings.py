@@ -141,6 +141,29 @@ class Settings(BaseSettings):
         alias="TEMPORAL_METRICS_PORT",
         description="port of the embedded Temporal dev server's Prometheus /metrics",
     )
+    ocds_ocid_prefix: str = Field(
+        "ocds-xxxxxx",
+        pattern=r"^ocds-[a-z0-9]{6}$",
+        alias="OCDS_OCID_PREFIX",
+        description="the open-data feed's ocid prefix (`ocds-` and six letters or digits): "
+        "register one with the Open Contracting Partnership before publishing; every "
+        "tender's ocid is `<prefix>-<notice no>` and must never change once published",
+    )
+    ocds_publisher_name: str = Field(
+        "Nara back office",
+        alias="OCDS_PUBLISHER_NAME",
+        description="`publisher.name` of OCDS packages",
+    )
+    ocds_license: str = Field(
+        "https://www.kogl.or.kr/info/licenseType1.do",
+        alias="OCDS_LICENSE",
+        description="`license` of OCDS packages (default: Korea Open Government License, type 1)",
+    )
+    ocds_publication_policy: str | None = Field(
+        None,
+        alias="OCDS_PUBLICATION_POLICY",
+        description="`publicationPolicy` URL of OCDS packages; unset: the API's /docs page",
+    )
     log_format: Literal["console", "json"] | None = Field(None, alias="LOG_FORMAT")
     log_level: str = Field("INFO", alias="LOG_LEVEL")
 

@@ -208,6 +208,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/businesses/{business_no}/agents"): Rule.of(
         operator=Scope.ANY, supplier=Scope.PATH_BUSINESS
     ),
+    # open data (OCDS): public, and never a sealed value before the opening
+    ("GET", "/ocds/releases"): PUBLIC,
+    ("GET", "/ocds/records/{ocid}"): PUBLIC,
 }
 
 

@@ -24,6 +24,7 @@ from nara.api.routes import (
     bids,
     decisions,
     health,
+    ocds,
     outages,
     passkeys,
     payments,
@@ -66,6 +67,11 @@ TAGS = [
         "name": "operations",
         "description": "Liveness (/health), readiness naming what failed (/ready), "
         "Prometheus metrics (/metrics, for a scraper).",
+    },
+    {
+        "name": "open data",
+        "description": "OCDS 1.1 releases and records of every tender: public, never a "
+        "sealed value before the opening.",
     },
 ]
 
@@ -227,6 +233,7 @@ def create_app(
         audit,
         registry,
         health,
+        ocds,
     ):
         app.include_router(module.router)
     access.require_rules(app)

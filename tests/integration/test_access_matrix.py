@@ -237,6 +237,8 @@ def _calls(w: World) -> dict[tuple[str, str], Call]:
             f"/businesses/{winner}/agents",
             body={"person_id": w.rival.agents[w.rival.businesses[0]]},
         ),
+        ("GET", "/ocds/releases"): Call("/ocds/releases"),
+        ("GET", "/ocds/records/{ocid}"): Call("/ocds/records/ocds-xxxxxx-20260000001-00"),
     }
 
 
