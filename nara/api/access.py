@@ -122,6 +122,7 @@ PUBLIC = Rule({who: Scope.ANY for who in Who})
 SIGNED_IN = Rule({who: Scope.OWN for who in Who if who is not Who.ANONYMOUS})
 OFFICER_OF_TENDER = Rule.of(officer=Scope.TENDER_AGENCY)
 AGENT_IN_BODY = Rule.of(supplier=Scope.BODY_BUSINESS)
+AGENCY_STAFF = Rule.of(officer=Scope.OWN, inspector=Scope.OWN)  # their own agency's work
 
 RULES: dict[tuple[str, str], Rule] = {
     # the document and health
@@ -190,6 +191,32 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/people"): Rule.of(operator=Scope.ANY),
     ("POST", "/businesses/{business_no}/agents"): Rule.of(
         operator=Scope.ANY, supplier=Scope.PATH_BUSINESS
+    ),
+    # the officers' console (docs/console.md): the same rules, by a session cookie
+    ("GET", "/console/login"): PUBLIC,
+    ("POST", "/console/login"): PUBLIC,
+    ("GET", "/console/enrol"): PUBLIC,
+    ("POST", "/console/enrol"): PUBLIC,
+    ("POST", "/console/logout"): SIGNED_IN,
+    ("POST", "/console/enrolment-links"): SIGNED_IN,
+    ("POST", "/console/passkeys/registration/options"): SIGNED_IN,
+    ("POST", "/console/passkeys/registration"): SIGNED_IN,
+    ("GET", "/console"): AGENCY_STAFF,
+    ("GET", "/console/reports/weekly"): AGENCY_STAFF,
+    ("GET", "/console/tenders/{notice_no}"): Rule.of(
+        officer=Scope.TENDER_AGENCY, inspector=Scope.TENDER_AGENCY
+    ),
+    ("POST", "/console/tenders/{notice_no}/review"): OFFICER_OF_TENDER,
+    ("POST", "/console/tenders/{notice_no}/award"): OFFICER_OF_TENDER,
+    ("POST", "/console/tenders/{notice_no}/scores"): OFFICER_OF_TENDER,
+    ("POST", "/console/tenders/{notice_no}/extend"): OFFICER_OF_TENDER,
+    ("POST", "/console/tenders/{notice_no}/cancel"): OFFICER_OF_TENDER,
+    ("POST", "/console/tenders/{notice_no}/sign"): OFFICER_OF_TENDER,
+    ("GET", "/console/payments/{payment_id}"): Rule.of(
+        officer=Scope.PAYMENT_AGENCY, inspector=Scope.PAYMENT_AGENCY
+    ),
+    ("POST", "/console/payments/{payment_id}/inspection"): Rule.of(
+        inspector=Scope.PAYMENT_AGENCY
     ),
 }
 
