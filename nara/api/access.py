@@ -215,9 +215,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/console/payments/{payment_id}"): Rule.of(
         officer=Scope.PAYMENT_AGENCY, inspector=Scope.PAYMENT_AGENCY
     ),
-    ("POST", "/console/payments/{payment_id}/inspection"): Rule.of(
-        inspector=Scope.PAYMENT_AGENCY
-    ),
+    ("POST", "/console/payments/{payment_id}/inspection"): Rule.of(inspector=Scope.PAYMENT_AGENCY),
 }
 
 

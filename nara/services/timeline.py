@@ -62,7 +62,5 @@ async def get(*, session: AsyncSession, actor: Actor, notice_no: str) -> list[Ti
                 count = 0
             continue
         shown = {k: v for k, v in row.payload.items() if k in _SHOWN}
-        entries.append(
-            TimelineEntry(at=row.at, action=row.action, actor=row.actor, details=shown)
-        )
+        entries.append(TimelineEntry(at=row.at, action=row.action, actor=row.actor, details=shown))
     return entries

@@ -130,9 +130,7 @@ async def waiting_for(
             )
         ]
     else:
-        inspections = [
-            i for i in await _claims(session, agency, WAITING_LIMIT) if i.waiting
-        ]
+        inspections = [i for i in await _claims(session, agency, WAITING_LIMIT) if i.waiting]
     return Waiting(
         tenders=[_item(t) for t in tenders], signatures=signatures, inspections=inspections
     )

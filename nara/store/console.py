@@ -152,7 +152,9 @@ async def claims_of_agency(
 async def review_passed(session: AsyncSession, *, tender_id: uuid.UUID, business_no: str) -> bool:
     """Whether this candidate of the tender passed its qualification review."""
     passed = await session.scalar(
-        select(Review.passed).where(Review.tender_id == tender_id, Review.business_no == business_no)
+        select(Review.passed).where(
+            Review.tender_id == tender_id, Review.business_no == business_no
+        )
     )
     return bool(passed)
 

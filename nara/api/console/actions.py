@@ -76,7 +76,8 @@ async def _act(call: Callable[[], Awaitable[object]]) -> None:
     except NaraError as error:
         field = error.field or ""
         problem = {"detail": error.detail, "fix": error.fix}
-        raise Refused(http_status(type(error)), problem, {field: error.detail} if field else {})
+        errors = {field: error.detail} if field else {}
+        raise Refused(http_status(type(error)), problem, errors) from error
 
 
 async def _tender_action(
@@ -110,14 +111,21 @@ async def _tender_action(
 
 @router.post("/tenders/{notice_no}/review")
 async def review(
-    request: Request, notice_no: NoticeNumber, session: SessionDep, temporal: TemporalDep,
+    request: Request,
+    notice_no: NoticeNumber,
+    session: SessionDep,
+    temporal: TemporalDep,
     actor: ActorDep,
 ) -> Response:
     async def act(form: dict[str, str]) -> object:
         body = _validated(ReviewRequest, form)
         return await decisions.review(
-            session=session, temporal=temporal, actor=actor, notice_no=notice_no,
-            business_no=body.business_no, capability_score=body.capability_score,
+            session=session,
+            temporal=temporal,
+            actor=actor,
+            notice_no=notice_no,
+            business_no=body.business_no,
+            capability_score=body.capability_score,
             note=body.note,
         )
 
@@ -126,13 +134,19 @@ async def review(
 
 @router.post("/tenders/{notice_no}/award")
 async def award(
-    request: Request, notice_no: NoticeNumber, session: SessionDep, temporal: TemporalDep,
+    request: Request,
+    notice_no: NoticeNumber,
+    session: SessionDep,
+    temporal: TemporalDep,
     actor: ActorDep,
 ) -> Response:
     async def act(form: dict[str, str]) -> object:
         body = _validated(AwardRequest, form)
         return await decisions.approve(
-            session=session, temporal=temporal, actor=actor, notice_no=notice_no,
+            session=session,
+            temporal=temporal,
+            actor=actor,
+            notice_no=notice_no,
             business_no=body.business_no,
         )
 
@@ -141,14 +155,20 @@ async def award(
 
 @router.post("/tenders/{notice_no}/scores")
 async def scores(
-    request: Request, notice_no: NoticeNumber, session: SessionDep, temporal: TemporalDep,
+    request: Request,
+    notice_no: NoticeNumber,
+    session: SessionDep,
+    temporal: TemporalDep,
     actor: ActorDep,
 ) -> Response:
     async def act(form: dict[str, str]) -> object:
         given = {k.removeprefix("score:"): v for k, v in form.items() if k.startswith("score:")}
         body = _validated(ScoresRequest, {"technical_scores": given})
         return await decisions.score(
-            session=session, temporal=temporal, actor=actor, notice_no=notice_no,
+            session=session,
+            temporal=temporal,
+            actor=actor,
+            notice_no=notice_no,
             technical_scores={b: Decimal(s) for b, s in body.technical_scores.items()},
         )
 
@@ -157,16 +177,28 @@ async def scores(
 
 @router.post("/tenders/{notice_no}/extend")
 async def extend(
-    request: Request, notice_no: NoticeNumber, session: SessionDep, temporal: TemporalDep,
-    actor: ActorDep, settings: SettingsDep,
+    request: Request,
+    notice_no: NoticeNumber,
+    session: SessionDep,
+    temporal: TemporalDep,
+    actor: ActorDep,
+    settings: SettingsDep,
 ) -> Response:
     async def act(form: dict[str, str]) -> object:
-        data = {**form, "deadline": _kst(form.get("deadline", "")),
-                "opening_at": _kst(form.get("opening_at", ""))}
+        data = {
+            **form,
+            "deadline": _kst(form.get("deadline", "")),
+            "opening_at": _kst(form.get("opening_at", "")),
+        }
         body = _validated(ExtendDeadlineRequest, data)
         return await scheduling.extend(
-            session=session, temporal=temporal, settings=settings, actor=actor,
-            notice_no=notice_no, deadline=body.deadline, opening_at=body.opening_at,
+            session=session,
+            temporal=temporal,
+            settings=settings,
+            actor=actor,
+            notice_no=notice_no,
+            deadline=body.deadline,
+            opening_at=body.opening_at,
             reason=body.reason,
         )
 
@@ -175,13 +207,19 @@ async def extend(
 
 @router.post("/tenders/{notice_no}/cancel")
 async def cancel(
-    request: Request, notice_no: NoticeNumber, session: SessionDep, temporal: TemporalDep,
+    request: Request,
+    notice_no: NoticeNumber,
+    session: SessionDep,
+    temporal: TemporalDep,
     actor: ActorDep,
 ) -> Response:
     async def act(form: dict[str, str]) -> object:
         body = _validated(CancelRequest, form)
         return await scheduling.cancel(
-            session=session, temporal=temporal, actor=actor, notice_no=notice_no,
+            session=session,
+            temporal=temporal,
+            actor=actor,
+            notice_no=notice_no,
             reason=body.reason,
         )
 
@@ -190,7 +228,10 @@ async def cancel(
 
 @router.post("/tenders/{notice_no}/sign")
 async def sign(
-    request: Request, notice_no: NoticeNumber, session: SessionDep, temporal: TemporalDep,
+    request: Request,
+    notice_no: NoticeNumber,
+    session: SessionDep,
+    temporal: TemporalDep,
     actor: ActorDep,
 ) -> Response:
     async def act(form: dict[str, str]) -> object:
@@ -203,7 +244,10 @@ async def sign(
 
 @router.post("/payments/{payment_id}/inspection")
 async def inspect(
-    request: Request, payment_id: PaymentId, session: SessionDep, temporal: TemporalDep,
+    request: Request,
+    payment_id: PaymentId,
+    session: SessionDep,
+    temporal: TemporalDep,
     actor: ActorDep,
 ) -> Response:
     form = await _form(request)
@@ -212,13 +256,24 @@ async def inspect(
         body = _validated(InspectionRequest, {**form, "accepted": answer})
         await _act(
             lambda: payments.inspect(
-                session=session, temporal=temporal, actor=actor, payment_id=payment_id,
-                accepted=body.accepted, note=body.note,
+                session=session,
+                temporal=temporal,
+                actor=actor,
+                payment_id=payment_id,
+                accepted=body.accepted,
+                note=body.note,
             )
         )
     except Refused as refused:
         return await payment_page(
-            request, session=session, temporal=temporal, actor=actor, payment_id=payment_id,
-            status=refused.status, problem=refused.problem, errors=refused.errors, form=form,
+            request,
+            session=session,
+            temporal=temporal,
+            actor=actor,
+            payment_id=payment_id,
+            status=refused.status,
+            problem=refused.problem,
+            errors=refused.errors,
+            form=form,
         )
     return RedirectResponse(f"{web.PREFIX}/payments/{payment_id}?done=inspection", status_code=303)

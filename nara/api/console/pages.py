@@ -65,7 +65,9 @@ async def tender_page(
         phase=tender.live.phase if tender.live else tender.phase,
         opening=opening,
         timeline=await timeline.get(session=session, actor=actor, notice_no=notice_no),
-        steps=[s.value for s in await next_steps.available(session=session, actor=actor, tender=tender)],
+        steps=[
+            s.value for s in await next_steps.available(session=session, actor=actor, tender=tender)
+        ],
         errors=context.pop("errors", {}),
         form=context.pop("form", {}),
         done=request.query_params.get("done") if status == 200 else None,
@@ -146,5 +148,3 @@ async def weekly(
         series=SERIES,
         chart=daily_chart(days, web.language(request)),
     )
-
-

@@ -38,6 +38,7 @@ from nara.api.schemas.passkeys import (
 from nara.services.identity import console_links, sessions
 from nara.services.passkeys import enrolment
 from nara.services.passkeys import login as logins
+from nara.settings import Settings
 
 router = APIRouter(
     prefix=web.PREFIX, include_in_schema=False, dependencies=[Depends(web.verify_csrf)]
@@ -62,9 +63,7 @@ class ConsoleLoginRead(ReadModel):
     csrf: str
 
 
-def _signed_in(
-    request: Request, token: str, expires_at: datetime, settings: web.Settings
-) -> Response:
+def _signed_in(request: Request, token: str, expires_at: datetime, settings: Settings) -> Response:
     body = ConsoleLoginRead(next=f"{web.PREFIX}", csrf=web.csrf_for(token))
     response = Response(body.model_dump_json(), status_code=201, media_type="application/json")
     max_age = max(1, int((expires_at - datetime.now(UTC)).total_seconds()))

@@ -186,9 +186,7 @@ def set_session_cookie(response: Response, settings: Settings, token: str, max_a
     )
 
 
-def render(
-    request: Request, template: str, *, status: int = 200, **context: Any
-) -> HTMLResponse:
+def render(request: Request, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
     """A page in the person's language, with its CSRF token (and cookie, if new)."""
     lang = language(request)
     csrf = csrf_token(request)

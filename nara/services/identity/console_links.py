@@ -83,7 +83,9 @@ async def redeem(
             fix=LINK_FIX,
             reason=f"link-{used.refused}",
         )
-    certificate = await store.find_certificate(session, fingerprint=used.link.certificate_fingerprint)
+    certificate = await store.find_certificate(
+        session, fingerprint=used.link.certificate_fingerprint
+    )
     now = await clock.now(session)
     assert certificate is not None, "a link names an enrolled certificate (foreign key)"
     if now >= certificate.not_after or certificate.serial in await verifier.revocations().for_login(

@@ -28,8 +28,6 @@ class Step(StrEnum):
     SIGN = "sign"
 
 
-
-
 async def available(*, session: AsyncSession, actor: Actor, tender: TenderDetail) -> list[Step]:
     """The steps `actor` may take on `tender` now (none unless they are its officer)."""
     if actor.role is not Role.OFFICER or actor.id != tender.officer_id:

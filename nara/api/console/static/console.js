@@ -44,7 +44,10 @@
     status("…");
     const secret = window.location.hash.slice(1);
     history.replaceState(null, "", window.location.pathname);  // the secret leaves the address bar
-    if (secret) await post("/console/enrol", { link: secret });
+    if (secret) {
+      const opened = await post("/console/enrol", { link: secret });
+      document.querySelector('meta[name="csrf-token"]').content = opened.csrf;  // the session's
+    }
     const options = await post("/console/passkeys/registration/options", {});
     const pk = options.public_key;
     pk.challenge = bytes(pk.challenge);

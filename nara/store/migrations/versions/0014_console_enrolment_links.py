@@ -34,9 +34,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("token_sha256"),
     )
-    op.create_index(
-        "ix_console_enrolment_link_person_id", "console_enrolment_link", ["person_id"]
-    )
+    op.create_index("ix_console_enrolment_link_person_id", "console_enrolment_link", ["person_id"])
 
 
 def downgrade() -> None:
