@@ -1,16 +1,20 @@
 #!/bin/sh
-# Debian's Chromium for the browser tests (tests/browser), installed with apt when it is
-# missing and we are root; otherwise say so: the browser tests then skip, naming why.
+# Debian's Chromium and a Korean font for the browser tests (tests/browser), installed
+# with apt when missing and we are root; otherwise say so: the browser tests then skip,
+# naming why (without the font, the screenshots show boxes for Korean).
 # Playwright never downloads a browser here (PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1).
 set -e
-for found in chromium chromium-browser; do
-    if command -v "$found" >/dev/null 2>&1; then exit 0; fi
-done
+missing=""
+command -v chromium >/dev/null 2>&1 || missing="chromium"
+[ -d /usr/share/fonts/truetype/nanum ] || missing="$missing fonts-nanum"
+[ -z "$missing" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "installing Debian's chromium for the browser tests (apt-get install chromium)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null \
-        || { apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null; } \
-        || echo "could not install chromium: the browser tests will be skipped"
+    echo "installing for the browser tests: $missing (apt-get)"
+    export DEBIAN_FRONTEND=noninteractive
+    # shellcheck disable=SC2086
+    apt-get install -y --no-install-recommends $missing >/dev/null 2>&1 \
+        || { apt-get update >/dev/null && apt-get install -y --no-install-recommends $missing >/dev/null; } \
+        || echo "could not install$missing: the browser tests may be skipped"
 else
-    echo "chromium is not installed (run as root: apt-get install chromium); the browser tests will be skipped"
+    echo "missing for the browser tests:$missing (as root: apt-get install$missing)"
 fi

@@ -79,8 +79,12 @@ async def test_an_officers_day_then_an_inspector_accepts_the_claim(
         )
         agent = as_(cast.agents[winner])
         body = {"business_no": winner, "certificate_no": cert}
-        await ok(await http.post(f"/tenders/{notice}/performance-guarantee", headers=agent, json=body))
-        await ok(await http.post(f"/tenders/{notice}/sign", headers=agent, json={"business_no": winner}))
+        await ok(
+            await http.post(f"/tenders/{notice}/performance-guarantee", headers=agent, json=body)
+        )
+        await ok(
+            await http.post(f"/tenders/{notice}/sign", headers=agent, json={"business_no": winner})
+        )
 
         # sign the contract in the console
         await page.goto(f"{console.url}/console")

@@ -6,7 +6,8 @@ The console uses the API's sessions: the cookie `nara_session` holds the very to
 turns it into `Authorization: Bearer <token>` for requests under /console only, so the
 access gate (`nara.api.gate`) and the routes' rules judge a console request exactly as
 they judge an API request. A request that sent its own Authorization header is left
-alone. A console page reached without a live session is redirected to the login page.
+alone. A browser's page request (Accept: text/html) without a live session is
+redirected to the login page; other clients get the API's 401.
 
 Every unsafe request (POST) the cookie authenticates must carry a CSRF token, as the form
 field `csrf` or the header `X-CSRF-Token`: HMAC-SHA256 of the session token (a
@@ -32,7 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nara.api.console import i18n
 from nara.domain.calendar import SEOUL
-from nara.domain.errors import Forbidden
+from nara.domain.errors import CsrfRefused
 from nara.settings import Settings
 
 PREFIX = "/console"
@@ -92,7 +93,10 @@ class ConsoleCookies:
             by_cookie = True
         scope = {**scope, "headers": headers}
         scope.setdefault("state", {})["console_cookie"] = by_cookie
-        page = scope["method"] == "GET" and path not in _PUBLIC_PAGES
+        # A browser asking for a page without a live session goes to the login page; any
+        # other client gets the API's 401 problem.
+        accept = dict(scope["headers"]).get(b"accept", b"")
+        page = scope["method"] == "GET" and path not in _PUBLIC_PAGES and b"text/html" in accept
         page = page and not path.startswith(f"{PREFIX}/static")
         redirected = False
 
@@ -157,7 +161,7 @@ async def verify_csrf(request: Request) -> None:
     ):
         sent = str((await request.form()).get(CSRF_FIELD) or "")
     if not expected or not sent or not hmac.compare_digest(expected, sent):
-        raise Forbidden(
+        raise CsrfRefused(
             "the form's CSRF token is missing or does not match this session",
             field=CSRF_FIELD,
             fix="reload the page and send the form again",
