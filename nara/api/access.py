@@ -122,7 +122,8 @@ PUBLIC = Rule({who: Scope.ANY for who in Who})
 SIGNED_IN = Rule({who: Scope.OWN for who in Who if who is not Who.ANONYMOUS})
 OFFICER_OF_TENDER = Rule.of(officer=Scope.TENDER_AGENCY)
 AGENT_IN_BODY = Rule.of(supplier=Scope.BODY_BUSINESS)
-AGENCY_STAFF = Rule.of(officer=Scope.OWN, inspector=Scope.OWN)  # their own agency's work
+CONSOLE_READER = Rule.of(officer=Scope.OWN, inspector=Scope.OWN, auditor=Scope.ANY)
+"""The console's own pages: an officer's or inspector's agency; an auditor reads all."""
 
 RULES: dict[tuple[str, str], Rule] = {
     # the document and health
@@ -201,10 +202,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/console/enrolment-links"): SIGNED_IN,
     ("POST", "/console/passkeys/registration/options"): SIGNED_IN,
     ("POST", "/console/passkeys/registration"): SIGNED_IN,
-    ("GET", "/console"): AGENCY_STAFF,
-    ("GET", "/console/reports/weekly"): AGENCY_STAFF,
+    ("GET", "/console"): CONSOLE_READER,
+    ("GET", "/console/reports/weekly"): CONSOLE_READER,
     ("GET", "/console/tenders/{notice_no}"): Rule.of(
-        officer=Scope.TENDER_AGENCY, inspector=Scope.TENDER_AGENCY
+        officer=Scope.TENDER_AGENCY, inspector=Scope.TENDER_AGENCY, auditor=Scope.ANY
     ),
     ("POST", "/console/tenders/{notice_no}/review"): OFFICER_OF_TENDER,
     ("POST", "/console/tenders/{notice_no}/award"): OFFICER_OF_TENDER,
@@ -213,7 +214,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/console/tenders/{notice_no}/cancel"): OFFICER_OF_TENDER,
     ("POST", "/console/tenders/{notice_no}/sign"): OFFICER_OF_TENDER,
     ("GET", "/console/payments/{payment_id}"): Rule.of(
-        officer=Scope.PAYMENT_AGENCY, inspector=Scope.PAYMENT_AGENCY
+        officer=Scope.PAYMENT_AGENCY, inspector=Scope.PAYMENT_AGENCY, auditor=Scope.ANY
     ),
     ("POST", "/console/payments/{payment_id}/inspection"): Rule.of(inspector=Scope.PAYMENT_AGENCY),
 }

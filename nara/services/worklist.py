@@ -161,7 +161,13 @@ async def list_mine(
     cursor: str | None = None,
     limit: int = 50,
 ) -> WorkList:
-    """The actor's work list: what waits for them first, then the agency's tenders."""
+    """The actor's work list: what waits for them first, then the agency's tenders. An
+    auditor belongs to no agency: nothing waits for them (they open tenders by number)."""
+    if actor.role is Role.AUDITOR:
+        empty = Waiting(tenders=[], signatures=[], inspections=[])
+        return WorkList(
+            waiting=empty, tenders=[], total=0, phase=phase, next_cursor=None, inspections=[]
+        )
     agency = _agency(actor)
     waiting = await waiting_for(session=session, actor=actor, phase=phase)
     rows = await store.tenders_not_awaiting(
