@@ -136,10 +136,33 @@ async def enrolment_link(http: httpx.AsyncClient, console: Console, person: str)
     return link
 
 
+UNLABELLED = """() => [...document.querySelectorAll(
+    'input:not([type=hidden]), select, textarea, button')]
+  .filter((e) => e.tagName === 'BUTTON' ? !e.textContent.trim() : e.labels.length === 0)
+  .map((e) => e.outerHTML)"""
+"""The page's form controls without a label (a button's label is its text)."""
+
+
+async def press_tab_until(page: Any, element_id: str, *, presses: int = 15) -> None:
+    """Move the focus with the Tab key alone until `element_id` has it."""
+    for _ in range(presses):
+        await page.keyboard.press("Tab")
+        if await page.evaluate("document.activeElement && document.activeElement.id") == element_id:
+            return
+    raise AssertionError(f"#{element_id} is not reachable with the Tab key")
+
+
 async def enrol_and_log_in(
-    page: Any, http: httpx.AsyncClient, console: Console, person: str, shots: str | None = None
+    page: Any,
+    http: httpx.AsyncClient,
+    console: Console,
+    person: str,
+    shots: str | None = None,
+    *,
+    keyboard: bool = False,
 ) -> None:
-    """Open the person's one-time link, enrol a passkey, log in with it: on "my work"."""
+    """Open the person's one-time link, enrol a passkey, log in with it: on "my work".
+    With `keyboard`, the login is done with the Tab and Enter keys only."""
     await page.goto(await enrolment_link(http, console, person))
     await page.get_by_label("패스키 이름").fill(f"laptop of {person}")
     await page.get_by_role("button", name="패스키 등록").click()
@@ -147,5 +170,9 @@ async def enrol_and_log_in(
     if shots:
         await page.screenshot(path=str(SCREENSHOTS / f"{shots}-enrol.png"), full_page=True)
     await page.goto(f"{console.url}/console/login")
-    await page.get_by_role("button", name="패스키로 로그인").click()
+    if keyboard:
+        await press_tab_until(page, "passkey-login")
+        await page.keyboard.press("Enter")
+    else:
+        await page.get_by_role("button", name="패스키로 로그인").click()
     await page.wait_for_url(f"{console.url}/console")

@@ -12,6 +12,7 @@ import pytest
 
 from tests.browser.conftest import (
     SCREENSHOTS,
+    UNLABELLED,
     Console,
     enrol_and_log_in,
     with_passkey_device,
@@ -55,6 +56,7 @@ async def test_an_officers_day_then_an_inspector_accepts_the_claim(
         assert (await page.locator("#predetermined-price").inner_text()).strip()
         assert "2" in await page.locator("#timeline").inner_text()
         await page.screenshot(path=str(SCREENSHOTS / "3-tender-review.png"), full_page=True)
+        assert await page.evaluate(UNLABELLED) == []
 
         # a refused form shows the API's problem next to its field
         await page.get_by_label("수행능력 점수 (0–100)").fill("101")
@@ -110,6 +112,7 @@ async def test_an_officers_day_then_an_inspector_accepts_the_claim(
         claims = page.locator("#waiting-inspections")
         await claims.get_by_role("link", name=claim["payment_id"]).click()
         await page.screenshot(path=str(SCREENSHOTS / "5-inspection.png"), full_page=True)
+        assert await page.evaluate(UNLABELLED) == []
         await page.get_by_label("Accept").check()
         await page.get_by_label("Reason").fill("Delivered as ordered")
         await page.get_by_role("button", name="Send the inspection").click()
@@ -129,7 +132,7 @@ async def test_a_forbidden_action_is_absent_and_refused_if_posted_anyway(
         await wait_for(http, notice, "bidding")
 
         context, page = await with_passkey_device(browser)  # type: ignore[arg-type]
-        await enrol_and_log_in(page, http, console, cast.inspector)
+        await enrol_and_log_in(page, http, console, cast.inspector, keyboard=True)
         await page.goto(f"{console.url}/console/tenders/{notice}")
         # the inspector sees the tender but none of the officer's actions
         assert await page.locator("#actions form").count() == 0
