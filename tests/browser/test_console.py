@@ -46,6 +46,9 @@ async def test_an_officers_day_then_an_inspector_accepts_the_claim(
 
         context, page = await with_passkey_device(browser)  # type: ignore[arg-type]
         await enrol_and_log_in(page, http, console, cast.officer, shots="1")
+        (cookie,) = [c for c in await context.cookies() if c["name"] == "nara_session"]
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+        assert cookie["path"] == "/console" and not await page.evaluate("document.cookie")
         # my work: the tender waits for me, first
         waiting = page.locator("#waiting-tenders")
         await waiting.get_by_role("link", name=notice).wait_for()

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import datetime
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,21 @@ templates = Environment(
 )
 templates.filters["kst"] = lambda at: at.astimezone(SEOUL).strftime("%Y-%m-%d %H:%M") if at else ""
 templates.filters["krw"] = lambda amount: "" if amount is None else f"{amount:,}"
+
+
+def _detail(value: object) -> str:
+    """A timeline detail: a time as KST, an amount with separators, else as it is."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    if isinstance(value, str) and len(value) >= 19 and value[4:5] == "-" and "T" in value:
+        try:
+            return datetime.fromisoformat(value).astimezone(SEOUL).strftime("%Y-%m-%d %H:%M KST")
+        except ValueError:
+            return value
+    return str(value)
+
+
+templates.filters["detail"] = _detail
 
 
 def csrf_for(session_token: str) -> str:
