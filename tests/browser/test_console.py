@@ -98,6 +98,10 @@ async def test_an_officers_day_then_an_inspector_accepts_the_claim(
         await page.get_by_role("button", name="기관을 대표해 서명").click()
         await page.locator("#form-sign").wait_for(state="detached")
         await wait_for(http, notice, "contracted")
+        await page.get_by_role("link", name="주간 통계").click()
+        await page.locator("#chart").wait_for()
+        assert await page.locator("#daily tbody tr").count() == 7
+        await page.screenshot(path=str(SCREENSHOTS / "5-weekly.png"), full_page=True)
         await context.close()
 
         # the winner claims the whole price; the agency's inspector accepts it
@@ -114,13 +118,13 @@ async def test_an_officers_day_then_an_inspector_accepts_the_claim(
         await page.goto(f"{console.url}/console?lang=en")
         claims = page.locator("#waiting-inspections")
         await claims.get_by_role("link", name=claim["payment_id"]).click()
-        await page.screenshot(path=str(SCREENSHOTS / "5-inspection.png"), full_page=True)
+        await page.screenshot(path=str(SCREENSHOTS / "6-inspection.png"), full_page=True)
         assert await page.evaluate(UNLABELLED) == []
         await page.get_by_label("Accept").check()
         await page.get_by_label("Reason").fill("Delivered as ordered")
         await page.get_by_role("button", name="Send the inspection").click()
         await page.get_by_text("Done.").wait_for()
-        await page.screenshot(path=str(SCREENSHOTS / "6-inspected.png"), full_page=True)
+        await page.screenshot(path=str(SCREENSHOTS / "7-inspected.png"), full_page=True)
         assert await page.locator("#form-inspect").count() == 0
         await context.close()
 

@@ -276,4 +276,4 @@ async def inspect(
             errors=refused.errors,
             form=form,
         )
-    return RedirectResponse(f"{web.PREFIX}/payments/{payment_id}?done=inspection", status_code=303)
+    return RedirectResponse(f"{web.PREFIX}/payments/{payment_id}?done=inspect", status_code=303)
