@@ -63,7 +63,8 @@ class ConsoleLoginRead(ReadModel):
     csrf: str
 
 
-def _signed_in(request: Request, token: str, expires_at: datetime, settings: Settings) -> Response:
+def _signed_in(token: str, expires_at: datetime, settings: Settings) -> Response:
+    """The answer that puts a new session in the cookie, with the page's next CSRF token."""
     body = ConsoleLoginRead(next=f"{web.PREFIX}", csrf=web.csrf_for(token))
     response = Response(body.model_dump_json(), status_code=201, media_type="application/json")
     max_age = max(1, int((expires_at - datetime.now(UTC)).total_seconds()))
@@ -78,7 +79,6 @@ async def login_page(request: Request) -> Response:
 
 @router.post("/login", status_code=201)
 async def login(
-    request: Request,
     body: PasskeyLoginCreate,
     session: SessionDep,
     rp: RelyingPartyDep,
@@ -95,7 +95,7 @@ async def login(
         client_address=client_address,
     )
     await session.commit()
-    return _signed_in(request, result.token, result.expires_at, settings)
+    return _signed_in(result.token, result.expires_at, settings)
 
 
 @router.post("/logout")
@@ -124,7 +124,6 @@ async def enrol_page(request: Request) -> Response:
 
 @router.post("/enrol", status_code=201)
 async def redeem_link(
-    request: Request,
     body: LinkRedeem,
     session: SessionDep,
     verifier: VerifierDep,
@@ -135,7 +134,7 @@ async def redeem_link(
         session=session, verifier=verifier, secret=body.link, client_address=client_address
     )
     await session.commit()
-    return _signed_in(request, opened.token, opened.expires_at, settings)
+    return _signed_in(opened.token, opened.expires_at, settings)
 
 
 @router.post("/passkeys/registration/options", status_code=201)

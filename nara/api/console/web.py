@@ -194,7 +194,13 @@ def language(request: Request) -> str:
     return kept if kept in i18n.LANGUAGES else i18n.DEFAULT
 
 
+def _secure(settings: Settings) -> bool:
+    """Cookies are Secure when the console is served on https (its passkeys' origin)."""
+    return settings.webauthn_origin.startswith("https://")
+
+
 def set_session_cookie(response: Response, settings: Settings, token: str, max_age: int) -> None:
+    """The session token in the console's cookie: HttpOnly, SameSite=Strict, /console."""
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -202,7 +208,7 @@ def set_session_cookie(response: Response, settings: Settings, token: str, max_a
         path=PREFIX,
         httponly=True,
         samesite="strict",
-        secure=settings.webauthn_origin.startswith("https://"),
+        secure=_secure(settings),
     )
 
 
@@ -219,8 +225,7 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
         **context,
     )
     response = HTMLResponse(body, status_code=status)
-    settings: Settings = request.app.state.settings
-    secure = settings.webauthn_origin.startswith("https://")
+    secure = _secure(request.app.state.settings)
     if "lang" in request.query_params and lang == request.query_params["lang"]:
         response.set_cookie(LANG_COOKIE, lang, path=PREFIX, samesite="strict", secure=secure)
     if session_token(request) is None and CSRF_COOKIE not in request.cookies:
