@@ -150,6 +150,10 @@ async def test_a_forbidden_action_is_absent_and_refused_if_posted_anyway(
         )
         assert posted.status == 403
         assert (await posted.json())["missing"] == "role"
+        # a page the gate refuses is a page too, with the API's words
+        unknown = await page.goto(f"{console.url}/console/tenders/20269999999-00")
+        assert unknown is not None and unknown.status == 404
+        await page.locator("#problem").get_by_text("20269999999-00").wait_for()
         await context.close()
 
         # the officer may cancel, but not without the form's CSRF token

@@ -7,7 +7,8 @@ turns it into `Authorization: Bearer <token>` for requests under /console only, 
 access gate (`nara.api.gate`) and the routes' rules judge a console request exactly as
 they judge an API request. A request that sent its own Authorization header is left
 alone. A browser's page request (Accept: text/html) without a live session is
-redirected to the login page; other clients get the API's 401.
+redirected to the login page, and any other refusal (403, 404, ...) is shown as a page
+with the problem's detail and fix; other clients get the API's problem JSON as it is.
 
 Every unsafe request (POST) the cookie authenticates must carry a CSRF token, as the form
 field `csrf` or the header `X-CSRF-Token`: HMAC-SHA256 of the session token (a
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 from datetime import datetime
 from http.cookies import SimpleCookie
@@ -90,8 +92,17 @@ def _cookies(scope: Scope) -> dict[str, str]:
     return {key: morsel.value for key, morsel in jar.items()}
 
 
+_SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+]
+
+
 class ConsoleCookies:
-    """Cookie -> Authorization for /console; security headers; 401 on a page -> login."""
+    """Cookie -> Authorization for /console; security headers on every answer; for a
+    browser's page request, 401 -> the login page and any other problem -> an HTML page."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -102,44 +113,82 @@ class ConsoleCookies:
             await self.app(scope, receive, send)
             return
         headers = list(scope.get("headers", []))
-        token = _cookies(scope).get(SESSION_COOKIE)
+        cookies = _cookies(scope)
+        token = cookies.get(SESSION_COOKIE)
         by_cookie = False
         if token and not any(name == b"authorization" for name, _ in headers):
             headers.append((b"authorization", f"Bearer {token}".encode("latin-1")))
             by_cookie = True
         scope = {**scope, "headers": headers}
         scope.setdefault("state", {})["console_cookie"] = by_cookie
-        # A browser asking for a page without a live session goes to the login page; any
-        # other client gets the API's 401 problem.
-        accept = dict(scope["headers"]).get(b"accept", b"")
-        page = scope["method"] == "GET" and path not in _PUBLIC_PAGES and b"text/html" in accept
+        # A browser asking for a page (Accept: text/html) without a live session goes to
+        # the login page, and sees any other refusal as a page; other clients get the
+        # API's problem JSON as it is.
+        accept = dict(headers).get(b"accept", b"")
+        page = scope["method"] == "GET" and b"text/html" in accept
         page = page and not path.startswith(f"{PREFIX}/static")
-        redirected = False
+        lang = cookies.get(LANG_COOKIE, i18n.DEFAULT)
+        held: dict[str, Any] = {}
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal redirected
             if message["type"] == "http.response.start":
-                if page and message["status"] == 401:
-                    redirected = True
+                status = message["status"]
+                kind = dict(message.get("headers", [])).get(b"content-type", b"")
+                if page and status == 401 and path not in _PUBLIC_PAGES:
+                    held["mode"] = "redirect"
                     message = {
                         "type": "http.response.start",
                         "status": 303,
                         "headers": [(b"location", f"{PREFIX}/login".encode())],
                     }
-                extra = [
-                    (b"content-security-policy", CSP.encode()),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"no-referrer"),
-                    (b"x-frame-options", b"DENY"),
-                ]
-                message = {**message, "headers": [*message.get("headers", []), *extra]}
-            elif redirected and message["type"] == "http.response.body":
-                if message.get("more_body"):
+                elif page and kind.startswith(b"application/problem+json"):
+                    held.update(mode="page", start=message, body=b"")
                     return
-                message = {"type": "http.response.body", "body": b""}
-            await send(message)
+                headers = [*message.get("headers", []), *_SECURITY_HEADERS]
+                await send({**message, "headers": headers})
+                return
+            mode = held.get("mode")
+            if mode is None:
+                await send(message)
+                return
+            if mode == "page":
+                held["body"] += message.get("body", b"")
+            if message.get("more_body"):
+                return
+            body = _problem_page(held["body"], lang) if mode == "page" else b""
+            if mode == "page":
+                start = held["start"]
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": start["status"],
+                        "headers": [
+                            (b"content-type", b"text/html; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode()),
+                            *_SECURITY_HEADERS,
+                        ],
+                    }
+                )
+            await send({"type": "http.response.body", "body": body})
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _problem_page(raw: bytes, lang: str) -> bytes:
+    """The API's problem JSON as a page of the console (a browser's page request)."""
+    try:
+        problem = json.loads(raw)
+    except ValueError:
+        problem = {"detail": raw.decode(errors="replace")[:500]}
+    page = templates.get_template("problem.html").render(
+        t=i18n.translator(lang if lang in i18n.LANGUAGES else i18n.DEFAULT),
+        lang=lang,
+        csrf="",
+        path="",
+        person=None,
+        problem=problem,
+    )
+    return page.encode()
 
 
 def session_token(request: Request) -> str | None:
