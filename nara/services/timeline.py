@@ -24,7 +24,17 @@ from nara.store.audit import contract_entity, tender_entity
 MAX_ENTRIES = 2_000
 """Entries read per entity: more than any tender writes besides its bids."""
 BID = "bid-submitted"
-_SHOWN = ("note", "reason", "business_no", "price", "amount", "deadline", "opening_at")
+_SHOWN = (
+    "note",
+    "reason",
+    "business_no",
+    "rank",
+    "total",
+    "price",
+    "amount",
+    "deadline",
+    "opening_at",
+)
 """Payload members a timeline line may show (never a bid's, which are counted only)."""
 
 
