@@ -7,7 +7,7 @@ the passkey registration page of the console for that person.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 
@@ -21,9 +21,7 @@ console_app = typer.Typer(
 
 
 @console_app.command("enrol")
-def enrol(
-    show_expiry: Annotated[bool, typer.Option(help="Also print when the link expires.")] = True,
-) -> None:
+def enrol() -> None:
     """Print a one-time link that opens the console's passkey registration page.
 
     Needs a certificate login (`nara login <person>`). The link works once, for ten
@@ -41,9 +39,8 @@ def enrol(
         return response.json()
 
     answer = _run(saved.api_url, ask)
-    typer.echo(answer["link"])
-    if show_expiry:
-        typer.echo(f"(for {saved.person_id}; single use; expires {answer['expires_at']})", err=True)
+    typer.echo(answer["link"])  # alone on stdout, for a script; the rest on stderr
+    typer.echo(f"(for {saved.person_id}; opens once; expires {answer['expires_at']})", err=True)
 
 
 def _refused(problem: dict[str, Any], status: int) -> int:
