@@ -167,6 +167,11 @@ async def test_a_forbidden_action_is_absent_and_refused_if_posted_anyway(
         )
         assert forged.status == 403
         assert (await forged.json())["field"] == "csrf"
+        # logging out ends the session: the pages send the browser to the login page
+        await page.get_by_role("button", name="로그아웃").click()
+        await page.wait_for_url(f"{console.url}/console/login")
+        await page.goto(f"{console.url}/console")
+        assert page.url == f"{console.url}/console/login"
         await context.close()
         live = (await ok(await http.get(f"/tenders/{notice}")))["live"]
         assert live["phase"] == "bidding"
