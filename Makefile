@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 DEV_ARGS    ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install run demo test test-fast lint format bench reset
+.PHONY: help install run demo test test-fast lint format bench reset browser
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -36,11 +36,14 @@ run: $(STAMP) ## start the whole stack on this machine, play the demo, stay up u
 demo: $(STAMP) ## start the stack, play the demo, print the report, stop
 	$(BIN)/nara dev --exit-after-demo $(DEV_ARGS)
 
-test: $(STAMP) ## run the whole test suite (real PostgreSQL and Temporal servers)
+test: $(STAMP) browser ## run the whole test suite (real PostgreSQL and Temporal servers)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-fast: $(STAMP) ## the suite without the tests marked slow or e2e (dev server, whole stack)
-	$(BIN)/python -m pytest -m "not slow and not e2e" $(PYTEST_ARGS)
+test-fast: $(STAMP) ## the suite without the tests marked slow, e2e or browser
+	$(BIN)/python -m pytest -m "not slow and not e2e and not browser" $(PYTEST_ARGS)
+
+browser: ## Debian's Chromium for the browser tests (apt, when missing and root)
+	@sh tests/browser/install-chromium.sh
 
 lint: $(STAMP) ## ruff (lint + format check) and mypy --strict on all of nara/
 	$(BIN)/ruff check nara tests

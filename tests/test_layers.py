@@ -53,7 +53,8 @@ LAYERS: dict[str, tuple[set[str], str]] = {
     ),
     "api": (
         {"services", "domain", "store", "temporal", "problem_json", "keys"} | _BASE,
-        "HTTP to service calls and back (store only for the engine and session)",
+        "HTTP to service calls and back (store only for the engine and session); the "
+        "officers' console (api/console) is part of it: the same services, the same gate",
     ),
     "workers": (
         {"workflows", "activities", "contracts", "store", "partners", "temporal", "keys"} | _BASE,

@@ -137,6 +137,8 @@ SIGNED_IN = Rule({who: Scope.OWN for who in Who if who is not Who.ANONYMOUS})
 OFFICER_OF_TENDER = Rule.of(officer=Scope.TENDER_AGENCY)
 AGENT_IN_BODY = Rule.of(supplier=Scope.BODY_BUSINESS)
 SCRAPER = Rule({who: Scope.SCRAPE for who in Who})
+CONSOLE_READER = Rule.of(officer=Scope.OWN, inspector=Scope.OWN, auditor=Scope.ANY)
+"""The console's own pages: an officer's or inspector's agency; an auditor reads all."""
 
 RULES: dict[tuple[str, str], Rule] = {
     # the document and health
@@ -211,6 +213,30 @@ RULES: dict[tuple[str, str], Rule] = {
     # open data (OCDS): public, and never a sealed value before the opening
     ("GET", "/ocds/releases"): PUBLIC,
     ("GET", "/ocds/records/{ocid}"): PUBLIC,
+    # the officers' console (docs/console.md): the same rules, by a session cookie
+    ("GET", "/console/login"): PUBLIC,
+    ("POST", "/console/login"): PUBLIC,
+    ("GET", "/console/enrol"): PUBLIC,
+    ("POST", "/console/enrol"): PUBLIC,
+    ("POST", "/console/logout"): SIGNED_IN,
+    ("POST", "/console/enrolment-links"): SIGNED_IN,
+    ("POST", "/console/passkeys/registration/options"): SIGNED_IN,
+    ("POST", "/console/passkeys/registration"): SIGNED_IN,
+    ("GET", "/console"): CONSOLE_READER,
+    ("GET", "/console/reports/weekly"): CONSOLE_READER,
+    ("GET", "/console/tenders/{notice_no}"): Rule.of(
+        officer=Scope.TENDER_AGENCY, inspector=Scope.TENDER_AGENCY, auditor=Scope.ANY
+    ),
+    ("POST", "/console/tenders/{notice_no}/review"): OFFICER_OF_TENDER,
+    ("POST", "/console/tenders/{notice_no}/award"): OFFICER_OF_TENDER,
+    ("POST", "/console/tenders/{notice_no}/scores"): OFFICER_OF_TENDER,
+    ("POST", "/console/tenders/{notice_no}/extend"): OFFICER_OF_TENDER,
+    ("POST", "/console/tenders/{notice_no}/cancel"): OFFICER_OF_TENDER,
+    ("POST", "/console/tenders/{notice_no}/sign"): OFFICER_OF_TENDER,
+    ("GET", "/console/payments/{payment_id}"): Rule.of(
+        officer=Scope.PAYMENT_AGENCY, inspector=Scope.PAYMENT_AGENCY, auditor=Scope.ANY
+    ),
+    ("POST", "/console/payments/{payment_id}/inspection"): Rule.of(inspector=Scope.PAYMENT_AGENCY),
 }
 
 

@@ -15,7 +15,7 @@ from pydantic import ConfigDict, Field
 from temporalio.client import Client
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from nara.api import access, gate
+from nara.api import access, console, gate
 from nara.api.deps import TemporalGateway
 from nara.api.problems import install_problem_handlers
 from nara.api.routes import (
@@ -236,6 +236,7 @@ def create_app(
         ocds,
     ):
         app.include_router(module.router)
+    console.install(app)
     access.require_rules(app)
 
     def openapi() -> dict[str, Any]:

@@ -84,6 +84,13 @@ class SessionEnded(Unauthenticated):
     code, title = "session-ended", "The session is not valid"
 
 
+class CsrfRefused(Forbidden):
+    """A console form (or script) came without the CSRF token of its session: it may have
+    been sent by another site in the person's name, so it is refused before it runs."""
+
+    code, title = "csrf-refused", "The form's CSRF token was refused"
+
+
 class CredentialTaken(Forbidden):
     """A certificate or key already enrolled for another person: one credential, one person."""
 

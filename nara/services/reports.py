@@ -75,3 +75,33 @@ async def get_weekly(*, session: AsyncSession, start: date | None = None) -> Wee
             total=week.paid_to_contractors + week.paid_to_subcontractors,
         ),
     )
+
+
+class DayFigures(ServiceModel):
+    """One day's counts (KST), for the console's chart."""
+
+    day: date
+    announcements: int
+    openings: int
+    awards: int
+    payments: int
+
+
+async def get_daily(*, session: AsyncSession, start: date | None = None) -> list[DayFigures]:
+    """The seven days from `start` (default: this week's Monday, KST), one by one."""
+    start = start or current_week_start()
+    days: list[DayFigures] = []
+    for offset in range(7):
+        day = start + timedelta(days=offset)
+        lo = datetime.combine(day, time(0), tzinfo=SEOUL)
+        figures = await reports.figures(session, starts_at=lo, ends_at=lo + timedelta(days=1))
+        days.append(
+            DayFigures(
+                day=day,
+                announcements=figures.announcements,
+                openings=figures.openings,
+                awards=figures.awards,
+                payments=figures.payments,
+            )
+        )
+    return days
