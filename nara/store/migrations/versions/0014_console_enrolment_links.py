@@ -1,7 +1,7 @@
 """console enrolment links: single-use, short-lived, kept by their SHA-256 only
 
 Revision ID: 0014
-Revises: 0009
+Revises: 0012
 Create Date: 2026-11-30 01:00:00
 """
 
