@@ -1,5 +1,5 @@
 """The worker process: tender, payment and audit-sequencer workflows and their activities on
-one task queue."""
+one task queue, and the delivery of alerts (`nara.workers.alerts`)."""
 
 from __future__ import annotations
 
@@ -25,9 +25,11 @@ from nara.keys import KeyService
 from nara.logs import configure_logging, get_logger
 from nara.partners.bank import BankClient
 from nara.partners.guarantee import GuaranteeAgencyClient
+from nara.partners.messaging import LoggingSender
 from nara.settings import Settings, get_settings, reveal
 from nara.store.db import create_engine, session_factory
 from nara.temporal import connect, missing_search_attributes
+from nara.workers.alerts import AlertDelivery
 from nara.workflows.audit_sequencer import AUDIT_SEQUENCER_ID, AuditSequencerWorkflow
 from nara.workflows.payment import PaymentWorkflow
 from nara.workflows.tender import TenderWorkflow
@@ -160,9 +162,21 @@ async def run_worker(settings: Settings | None = None) -> None:
     )
     log.info("worker started", task_queue=settings.temporal_task_queue)
     await ensure_sequencer(client, task_queue=settings.temporal_task_queue)
+    sender = LoggingSender()
+    delivery = AlertDelivery(
+        session_factory(engine),
+        email=sender,
+        sms=sender,
+        batch_size=settings.alerts_batch_size,
+        max_attempts=settings.alerts_max_attempts,
+        idle_s=settings.alerts_idle_s,
+    )
+    delivering = asyncio.create_task(delivery.run(reveal(settings.database_url) or ""))
     try:
         await worker.run()
     finally:
+        delivering.cancel()
+        await asyncio.gather(delivering, return_exceptions=True)
         await engine.dispose()
 
 

@@ -1,0 +1,393 @@
+"""Personalised alerts in PostgreSQL: licences, subscriptions, the matching of an
+announcement against every subscription (one statement), the outbox the worker delivers,
+the feed, and the recommendation query.
+
+The matching and recommendation rules are those of `nara.domain.alerts`, in SQL.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from nara.domain import alerts as rules
+from nara.store.alert_tables import AlertNotification, AlertSubscription, BusinessLicence
+from nara.store.tables import Tender
+
+CHANNEL = "nara_alerts"
+"""The LISTEN/NOTIFY channel: a commit that queued deliveries wakes the worker."""
+
+
+# --------------------------------------------------------------------------- licences
+
+
+async def replace_licences(
+    session: AsyncSession, *, business_no: str, licences: list[str]
+) -> list[BusinessLicence]:
+    """Make the business's licences exactly these (names of `rules.LICENCES`)."""
+    await session.execute(
+        delete(BusinessLicence).where(
+            BusinessLicence.business_no == business_no, BusinessLicence.licence.not_in(licences)
+        )
+    )
+    if licences:
+        await session.execute(
+            pg_insert(BusinessLicence)
+            .values(
+                [
+                    {"business_no": business_no, "licence": name, "category": rules.LICENCES[name]}
+                    for name in licences
+                ]
+            )
+            .on_conflict_do_nothing()
+        )
+    return await licences_of(session, business_no=business_no)
+
+
+async def licences_of(session: AsyncSession, *, business_no: str) -> list[BusinessLicence]:
+    rows = await session.scalars(
+        select(BusinessLicence)
+        .where(BusinessLicence.business_no == business_no)
+        .order_by(BusinessLicence.licence)
+    )
+    return list(rows)
+
+
+# --------------------------------------------------------------------------- subscriptions
+
+
+async def count_subscriptions(session: AsyncSession, *, business_no: str) -> int:
+    found = await session.scalar(
+        select(func.count())
+        .select_from(AlertSubscription)
+        .where(AlertSubscription.business_no == business_no)
+    )
+    return int(found or 0)
+
+
+async def insert_subscription(session: AsyncSession, **values: Any) -> AlertSubscription:
+    row = AlertSubscription(**values)
+    session.add(row)
+    await session.flush()
+    await session.refresh(row)
+    return row
+
+
+async def subscriptions_of(session: AsyncSession, *, business_no: str) -> list[AlertSubscription]:
+    rows = await session.scalars(
+        select(AlertSubscription)
+        .where(AlertSubscription.business_no == business_no)
+        .order_by(AlertSubscription.id)
+    )
+    return list(rows)
+
+
+async def delete_subscription(
+    session: AsyncSession, *, business_no: str, subscription_id: int
+) -> bool:
+    """Delete one of the business's subscriptions; whether there was one."""
+    deleted = await session.execute(
+        delete(AlertSubscription)
+        .where(
+            AlertSubscription.id == subscription_id,
+            AlertSubscription.business_no == business_no,
+        )
+        .returning(AlertSubscription.id)
+    )
+    return deleted.scalar_one_or_none() is not None
+
+
+# --------------------------------------------------------------------------- matching
+
+# One statement for one announcement and every subscription. A subscription matches when
+# each of its non-empty criteria does: a keyword inside the title or description (both
+# normalised as `rules.normalise` does), the region, the amount range, and the category,
+# where the business's licences count as categories (a business with licences and no
+# categories of its own hears only of what its licences qualify it for). A business with
+# several matching subscriptions gets one notification, by its oldest subscription. The
+# unique (tender, business) makes a retried announcement write nothing twice; NOTIFY
+# wakes the delivery worker once the transaction commits.
+_MATCH = text(
+    r"""
+WITH t AS (
+    SELECT id, category, region, estimated_price,
+           regexp_replace(lower(title || ' ' || description), '\s+', '', 'g') AS words
+    FROM tender WHERE notice_no = :notice_no
+),
+matched AS (
+    SELECT DISTINCT ON (s.business_no)
+           t.id AS tender_id, s.business_no, s.id AS subscription_id, s.channel, s.address,
+           concat_ws('; ',
+               (SELECT 'keyword ' || k FROM unnest(s.keywords) k
+                 WHERE strpos(t.words, k) > 0 LIMIT 1),
+               CASE WHEN lic.licence IS NOT NULL THEN 'matches licence ' || lic.licence
+                    WHEN t.category = ANY(s.categories) THEN 'category ' || t.category END,
+               CASE WHEN cardinality(s.regions) > 0 THEN 'region ' || t.region END,
+               CASE WHEN s.min_amount IS NOT NULL OR s.max_amount IS NOT NULL
+                    THEN 'amount in your range' END
+           ) AS reason
+    FROM alert_subscription s
+    CROSS JOIN t
+    LEFT JOIN LATERAL (
+        SELECT min(l.licence) AS licence FROM business_licence l
+         WHERE l.business_no = s.business_no AND l.category = t.category
+    ) lic ON true
+    WHERE (cardinality(s.keywords) = 0
+           OR EXISTS (SELECT 1 FROM unnest(s.keywords) k WHERE strpos(t.words, k) > 0))
+      AND (cardinality(s.regions) = 0 OR t.region = ANY(s.regions))
+      AND (s.min_amount IS NULL OR t.estimated_price >= s.min_amount)
+      AND (s.max_amount IS NULL OR t.estimated_price <= s.max_amount)
+      AND (t.category = ANY(s.categories)
+           OR lic.licence IS NOT NULL
+           OR (cardinality(s.categories) = 0
+               AND NOT EXISTS (SELECT 1 FROM business_licence l2
+                                WHERE l2.business_no = s.business_no)))
+    ORDER BY s.business_no, s.id
+),
+queued AS (
+    INSERT INTO alert_notification
+        (tender_id, business_no, subscription_id, channel, address, reason, status,
+         next_attempt_at, delivered_at)
+    SELECT tender_id, business_no, subscription_id, channel, address,
+           CASE WHEN reason = '' THEN 'any announcement' ELSE reason END,
+           CASE WHEN channel = 'feed' THEN 'feed' ELSE 'pending' END,
+           CASE WHEN channel = 'feed' THEN NULL ELSE now() END,
+           CASE WHEN channel = 'feed' THEN now() END
+    FROM matched
+    ON CONFLICT (tender_id, business_no) DO NOTHING
+    RETURNING status
+)
+SELECT count(*) AS queued,
+       count(*) FILTER (WHERE status = 'pending') AS to_deliver,
+       count(pg_notify(:channel, '')) FILTER (WHERE status = 'pending') AS woken
+FROM queued
+"""
+)
+
+
+async def match_announcement(session: AsyncSession, *, notice_no: str) -> tuple[int, int]:
+    """Queue a notification for every business a subscription of which the announced
+    tender matches, in one statement; (notifications written, of them to deliver)."""
+    row = (await session.execute(_MATCH, {"notice_no": notice_no, "channel": CHANNEL})).one()
+    return int(row.queued), int(row.to_deliver)
+
+
+# --------------------------------------------------------------------------- delivery
+
+
+@dataclass(frozen=True)
+class Due:
+    """A notification taken for delivery, with what the message says."""
+
+    id: int
+    business_no: str
+    channel: str
+    address: str | None
+    reason: str
+    attempts: int
+    notice_no: str
+    title: str
+    deadline: datetime
+
+
+_CLAIM = text(
+    """
+UPDATE alert_notification n
+   SET attempts = n.attempts + 1, next_attempt_at = now() + make_interval(secs => :lease_s)
+  FROM tender t
+ WHERE t.id = n.tender_id
+   AND n.id IN (SELECT id FROM alert_notification
+                 WHERE status = 'pending' AND next_attempt_at <= now()
+                 ORDER BY next_attempt_at
+                 LIMIT :limit
+                 FOR UPDATE SKIP LOCKED)
+RETURNING n.id, n.business_no, n.channel, n.address, n.reason, n.attempts,
+          t.notice_no, t.title, t.deadline
+"""
+)
+
+
+async def claim_due(session: AsyncSession, *, limit: int, lease: timedelta) -> list[Due]:
+    """Take up to `limit` due notifications (rows other workers hold are skipped) and
+    lease them: counted as an attempt, not due again until the lease ends, so a worker
+    that dies mid-delivery leaves them to another after `lease`."""
+    rows = await session.execute(_CLAIM, {"limit": limit, "lease_s": lease.total_seconds()})
+    return [Due(**row._mapping) for row in rows]
+
+
+async def mark_delivered(session: AsyncSession, *, notification_id: int) -> None:
+    await session.execute(
+        update(AlertNotification)
+        .where(AlertNotification.id == notification_id)
+        .values(
+            status="delivered", delivered_at=func.now(), next_attempt_at=None, last_error=None
+        )
+    )
+
+
+async def mark_failed(
+    session: AsyncSession, *, notification_id: int, error: str, retry_in: timedelta | None
+) -> None:
+    """Record a failed attempt: due again after `retry_in`, or given up (None)."""
+    values: dict[str, Any] = {"last_error": error[:200]}
+    if retry_in is None:
+        values |= {"status": "failed", "next_attempt_at": None}
+    else:
+        values["next_attempt_at"] = func.now() + retry_in
+    await session.execute(
+        update(AlertNotification).where(AlertNotification.id == notification_id).values(**values)
+    )
+
+
+# --------------------------------------------------------------------------- the feed
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    id: int
+    notice_no: str
+    title: str
+    agency_code: str
+    deadline: datetime
+    estimated_price: int
+    reason: str
+    status: str
+    created_at: datetime
+    read_at: datetime | None
+
+
+async def feed(
+    session: AsyncSession, *, business_no: str, before: int | None, limit: int, unread: bool
+) -> list[FeedItem]:
+    """The business's notifications newest first, those with an id below `before`."""
+    n = AlertNotification
+    query = (
+        select(
+            n.id,
+            Tender.notice_no,
+            Tender.title,
+            Tender.agency_code,
+            Tender.deadline,
+            Tender.estimated_price,
+            n.reason,
+            n.status,
+            n.created_at,
+            n.read_at,
+        )
+        .join(Tender, Tender.id == n.tender_id)
+        .where(n.business_no == business_no)
+        .order_by(n.id.desc())
+        .limit(limit)
+    )
+    if before is not None:
+        query = query.where(n.id < before)
+    if unread:
+        query = query.where(n.read_at.is_(None))
+    return [FeedItem(**row._mapping) for row in await session.execute(query)]
+
+
+async def mark_read(session: AsyncSession, *, business_no: str, ids: list[int]) -> int:
+    """Mark these of the business's notifications read; how many were unread."""
+    marked = await session.execute(
+        update(AlertNotification)
+        .where(
+            AlertNotification.business_no == business_no,
+            AlertNotification.id.in_(ids),
+            AlertNotification.read_at.is_(None),
+        )
+        .values(read_at=func.now())
+        .returning(AlertNotification.id)
+    )
+    return len(marked.all())
+
+
+# --------------------------------------------------------------------------- recommendations
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An open tender and the evidence for recommending it (`rules.Evidence`)."""
+
+    tender_id: uuid.UUID
+    notice_no: str
+    title: str
+    agency_code: str
+    agency_name: str
+    category: str
+    region: str | None
+    estimated_price: int
+    deadline: datetime
+    licence: str | None
+    same_region: bool
+    agency_bids: int
+    category_bids: int
+
+
+# Open tenders the business has not bid on yet, with its licence for the tender's
+# category, whether the region is its own, and its bids on the agency and category
+# before; only those with some evidence, ranked by `rules.score` (the same weights).
+_RECOMMEND = text(
+    """
+WITH me AS (SELECT region FROM business WHERE business_no = :business_no),
+history AS (
+    SELECT t.agency_code, t.category, count(*) AS n
+      FROM bid b JOIN tender t ON t.id = b.tender_id
+     WHERE b.business_no = :business_no
+     GROUP BY t.agency_code, t.category
+),
+by_agency AS (SELECT agency_code, sum(n)::int AS n FROM history GROUP BY agency_code),
+by_category AS (SELECT category, sum(n)::int AS n FROM history GROUP BY category),
+lic AS (
+    SELECT category, min(licence) AS licence FROM business_licence
+     WHERE business_no = :business_no GROUP BY category
+),
+open AS (
+    SELECT t.id AS tender_id, t.notice_no, t.title, t.agency_code, a.name AS agency_name,
+           t.category, t.region, t.estimated_price, t.deadline,
+           lic.licence,
+           coalesce(t.region = me.region, false) AS same_region,
+           coalesce(ba.n, 0) AS agency_bids,
+           coalesce(bc.n, 0) AS category_bids
+      FROM tender t
+      JOIN agency a ON a.code = t.agency_code
+      CROSS JOIN me
+      LEFT JOIN lic ON lic.category = t.category
+      LEFT JOIN by_agency ba ON ba.agency_code = t.agency_code
+      LEFT JOIN by_category bc ON bc.category = t.category
+     WHERE t.phase = 'bidding' AND t.bidding_open AND t.deadline > now()
+       AND NOT EXISTS (SELECT 1 FROM bid b
+                        WHERE b.tender_id = t.id AND b.business_no = :business_no)
+)
+SELECT * FROM open
+ WHERE licence IS NOT NULL OR same_region OR agency_bids > 0 OR category_bids > 0
+ ORDER BY (CASE WHEN licence IS NOT NULL THEN :licence_points ELSE 0 END
+           + CASE WHEN same_region THEN :region_points ELSE 0 END
+           + :agency_points * least(agency_bids, :cap)
+           + :category_points * least(category_bids, :cap)) DESC,
+          deadline, notice_no
+ LIMIT :limit
+"""
+)
+
+
+async def recommend(session: AsyncSession, *, business_no: str, limit: int) -> list[Candidate]:
+    """Up to `limit` open tenders for the business, best first."""
+    rows = await session.execute(
+        _RECOMMEND,
+        {
+            "business_no": business_no,
+            "limit": limit,
+            "licence_points": rules.LICENCE_POINTS,
+            "region_points": rules.REGION_POINTS,
+            "agency_points": rules.AGENCY_POINTS_PER_BID,
+            "category_points": rules.CATEGORY_POINTS_PER_BID,
+            "cap": rules.HISTORY_CAP,
+        },
+    )
+    return [Candidate(**row._mapping) for row in rows]
