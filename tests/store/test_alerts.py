@@ -170,3 +170,177 @@ async def test_one_announcement_is_matched_against_every_subscription_in_one_sta
     again, _ = await alerts.match_announcement(s, notice_no=notice)
     assert again == 0
     assert await _notified(s, notice, everyone) == want
+
+
+class Outbox:
+    """Both adapters: records what it was given; fails while `failing`."""
+
+    def __init__(self, *, failing: bool = False) -> None:
+        self.failing = failing
+        self.sent: list[tuple[str, Message]] = []
+
+    async def _take(self, channel: str, message: Message) -> None:
+        if self.failing:
+            raise ConnectionError("gateway unreachable")
+        self.sent.append((channel, message))
+
+    async def send_email(self, message: Message) -> None:
+        await self._take("email", message)
+
+    async def send_sms(self, message: Message) -> None:
+        await self._take("sms", message)
+
+
+async def _queued(engine: AsyncEngine, tag: str, channels: list[tuple[str, str]]) -> dict[str, int]:
+    """Committed: a tender titled with `tag` and one subscriber per (channel, address);
+    {business_no: its notification id}."""
+    async with async_sessionmaker(engine).begin() as s:
+        agency = await _agency(s)
+        businesses = []
+        for channel, address in channels:
+            no = await _business(s)
+            await _subscribe(s, no, keywords=[tag])
+            await s.execute(
+                update(AlertSubscription)
+                .where(AlertSubscription.business_no == no)
+                .values(channel=channel, address=address)
+            )
+            businesses.append(no)
+        notice = await _announce(s, agency, title=f"청사 보수 {tag}")
+        assert await alerts.match_announcement(s, notice_no=notice) == (len(channels),) * 2
+        rows = await s.execute(
+            select(AlertNotification.business_no, AlertNotification.id).where(
+                AlertNotification.business_no.in_(businesses)
+            )
+        )
+        return {no: id_ for no, id_ in rows}
+
+
+async def _rows(engine: AsyncEngine, ids: list[int]) -> list[AlertNotification]:
+    async with async_sessionmaker(engine)() as s:
+        found = await s.scalars(
+            select(AlertNotification).where(AlertNotification.id.in_(ids)).order_by(AlertNotification.id)
+        )
+        return list(found)
+
+
+async def test_the_worker_delivers_the_outbox_and_marks_each_row(db_engine: AsyncEngine) -> None:
+    tag = f"tag{uuid.uuid4().hex[:8]}"
+    ids = await _queued(db_engine, tag, [("email", "kim@example.org"), ("sms", "010-1234-5678")])
+    adapters = Outbox()
+    delivery = AlertDelivery(async_sessionmaker(db_engine), email=adapters, sms=adapters)
+    while (await delivery.deliver_round()).taken:
+        pass
+    mine = [(c, m) for c, m in adapters.sent if m.notification_id in ids.values()]
+    assert sorted((c, m.address) for c, m in mine) == [
+        ("email", "kim@example.org"),
+        ("sms", "010-1234-5678"),
+    ]
+    assert all(tag in m.subject and "keyword" in m.body for _, m in mine)
+    rows = await _rows(db_engine, list(ids.values()))
+    assert [(r.status, r.attempts, r.next_attempt_at) for r in rows] == [("delivered", 1, None)] * 2
+    assert all(r.delivered_at is not None for r in rows)
+    # delivered rows are never taken again
+    adapters.sent.clear()
+    await delivery.deliver_round()
+    assert not [m for _, m in adapters.sent if m.notification_id in ids.values()]
+
+
+async def test_a_failing_adapter_is_retried_with_backoff_then_given_up(
+    db_engine: AsyncEngine,
+) -> None:
+    tag = f"tag{uuid.uuid4().hex[:8]}"
+    ids = list((await _queued(db_engine, tag, [("email", "lee@example.org")])).values())
+    adapters = Outbox(failing=True)
+    delivery = AlertDelivery(
+        async_sessionmaker(db_engine), email=adapters, sms=adapters, max_attempts=3
+    )
+
+    async def make_due() -> None:
+        async with async_sessionmaker(db_engine).begin() as s:
+            await s.execute(
+                update(AlertNotification)
+                .where(AlertNotification.id.in_(ids))
+                .values(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1))
+            )
+
+    started = datetime.now(UTC)
+    await delivery.deliver_round()
+    [row] = await _rows(db_engine, ids)
+    assert (row.status, row.attempts, row.last_error) == (
+        "pending",
+        1,
+        "ConnectionError: gateway unreachable",
+    )
+    assert row.next_attempt_at is not None
+    wait = row.next_attempt_at - started
+    assert BACKOFF_BASE - timedelta(seconds=5) < wait < BACKOFF_BASE + timedelta(seconds=5)
+    await delivery.deliver_round()  # not due yet: untouched
+    assert (await _rows(db_engine, ids))[0].attempts == 1
+
+    await make_due()
+    await delivery.deliver_round()
+    [row] = await _rows(db_engine, ids)
+    assert row.attempts == 2 and row.next_attempt_at is not None
+    assert row.next_attempt_at - datetime.now(UTC) > BACKOFF_BASE * 2 - timedelta(seconds=5)
+
+    await make_due()
+    await delivery.deliver_round()
+    [row] = await _rows(db_engine, ids)
+    assert (row.status, row.attempts, row.next_attempt_at) == ("failed", 3, None)
+
+    adapters.failing = False  # given up: not sent again even when the gateway is back
+    await make_due()
+    await delivery.deliver_round()
+    assert not adapters.sent
+
+
+async def test_recommendations_rank_open_tenders_with_their_reasons(
+    db_session: AsyncSession,
+) -> None:
+    s = db_session
+    usual, other = await _agency(s, "Usual Office"), await _agency(s, "Other Office")
+    me = await _business(s, region="경기", licences=("토목공사업",))
+    agent = f"agent-{uuid.uuid4().hex[:8]}"
+    s.add(Person(id=agent, name="Agent", role=Role.SUPPLIER))
+    await s.flush()
+    s.add(BusinessAgent(business_no=me, person_id=agent))
+    # three earlier bids with the usual agency, on goods (and one below, still open)
+    for _ in range(3):
+        past = await _announce(s, usual, title="사무용품", category=Category.GOODS, phase=Phase.CLOSED)
+        tender = await tenders.get(s, notice_no=past)
+        s.add(Bid(tender_id=tender.id, business_no=me, agent_id=agent, client_key=uuid.uuid4().hex))
+    await s.flush()
+
+    best = await _announce(s, usual, title="하천 정비", region="경기")  # licence, agency, region
+    licence = await _announce(s, other, title="도로 확장", region="강원", days=5)
+    agency_goods = await _announce(s, usual, title="복사기", category=Category.GOODS, region="부산")
+    region_only = await _announce(s, other, title="용역", category=Category.SERVICES, region="경기")
+    nothing = await _announce(s, other, title="급식", category=Category.SERVICES, region="부산")
+    bid_on = await _announce(s, usual, title="교량 보수", region="경기")
+    tender = await tenders.get(s, notice_no=bid_on)
+    s.add(Bid(tender_id=tender.id, business_no=me, agent_id=agent, client_key=uuid.uuid4().hex))
+    await s.flush()
+
+    actor = Actor(id=agent, name="Agent", role=Role.SUPPLIER, agency_code=None)
+    found = await service.recommend(session=s, actor=actor, business_no=me, limit=50)
+    mine = [r for r in found if r.notice_no in {best, licence, agency_goods, region_only, nothing, bid_on}]
+    assert [(r.notice_no, r.reasons) for r in mine] == [
+        (
+            best,
+            [
+                "matches licence 토목공사업",
+                "agency you bid with 4 times (Usual Office)",
+                "in your region 경기",
+                "construction tenders you bid on once",
+            ],
+        ),
+        (licence, ["matches licence 토목공사업", "construction tenders you bid on once"]),
+        (
+            agency_goods,
+            ["agency you bid with 4 times (Usual Office)", "goods tenders you bid on 3 times"],
+        ),
+        (region_only, ["in your region 경기"]),
+    ]
+    assert [r.score for r in mine] == sorted((r.score for r in mine), reverse=True)
+    assert len(await service.recommend(session=s, actor=actor, business_no=me, limit=1)) == 1
