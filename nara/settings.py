@@ -118,7 +118,7 @@ class Settings(BaseSettings):
     passkey_challenge_ttl_s: int = Field(
         120, ge=5, alias="PASSKEY_CHALLENGE_TTL_S", description="passkey challenges expire"
     )
-    # Alerts: the worker's delivery of the notification outbox (nara.workers.alerts).
+    # Alerts: the worker's delivery of the notification outbox (nara.activities.alerts).
     alerts_batch_size: int = Field(
         100, ge=1, le=1000, alias="ALERTS_BATCH_SIZE", description="notifications per round"
     )

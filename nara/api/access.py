@@ -122,6 +122,7 @@ PUBLIC = Rule({who: Scope.ANY for who in Who})
 SIGNED_IN = Rule({who: Scope.OWN for who in Who if who is not Who.ANONYMOUS})
 OFFICER_OF_TENDER = Rule.of(officer=Scope.TENDER_AGENCY)
 AGENT_IN_BODY = Rule.of(supplier=Scope.BODY_BUSINESS)
+AGENT_IN_PATH = Rule.of(supplier=Scope.PATH_BUSINESS)
 
 RULES: dict[tuple[str, str], Rule] = {
     # the document and health
@@ -191,6 +192,14 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/businesses/{business_no}/agents"): Rule.of(
         operator=Scope.ANY, supplier=Scope.PATH_BUSINESS
     ),
+    # alerts: a business's licences (operator); its agents' subscriptions, feed, picks
+    ("PUT", "/businesses/{business_no}/licences"): Rule.of(operator=Scope.ANY),
+    ("POST", "/businesses/{business_no}/subscriptions"): AGENT_IN_PATH,
+    ("GET", "/businesses/{business_no}/subscriptions"): AGENT_IN_PATH,
+    ("DELETE", "/businesses/{business_no}/subscriptions/{subscription_id}"): AGENT_IN_PATH,
+    ("GET", "/businesses/{business_no}/notifications"): AGENT_IN_PATH,
+    ("POST", "/businesses/{business_no}/notifications/read"): AGENT_IN_PATH,
+    ("GET", "/businesses/{business_no}/recommendations"): AGENT_IN_PATH,
 }
 
 

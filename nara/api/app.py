@@ -19,6 +19,7 @@ from nara.api import access, gate
 from nara.api.deps import TemporalGateway
 from nara.api.problems import install_problem_handlers
 from nara.api.routes import (
+    alerts,
     audit,
     auth,
     bids,
@@ -218,6 +219,7 @@ def create_app(
         outages,
         audit,
         registry,
+        alerts,
         health,
     ):
         app.include_router(module.router)

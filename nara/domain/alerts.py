@@ -50,7 +50,8 @@ BACKOFF_CAP = timedelta(hours=1)
 def backoff(attempts: int) -> timedelta:
     """How long a failed delivery waits before attempt `attempts + 1`: 30 s doubled per
     attempt, at most an hour."""
-    return min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
+    wait: timedelta = BACKOFF_BASE * 2 ** max(attempts - 1, 0)
+    return min(wait, BACKOFF_CAP)
 
 
 # Recommendation weights: a licence that qualifies the business counts most, then the
@@ -98,11 +99,11 @@ def reasons(evidence: Evidence) -> list[str]:
     if evidence.licence:
         said.append(f"matches licence {evidence.licence}")
     if evidence.agency_bids:
-        said.append(
-            f"agency you bid with {_times(evidence.agency_bids)} ({evidence.agency_name})"
-        )
+        said.append(f"agency you bid with {_times(evidence.agency_bids)} ({evidence.agency_name})")
     if evidence.region:
         said.append(f"in your region {evidence.region}")
     if evidence.category_bids:
-        said.append(f"{evidence.category.value} tenders you bid on {_times(evidence.category_bids)}")
+        said.append(
+            f"{evidence.category.value} tenders you bid on {_times(evidence.category_bids)}"
+        )
     return said

@@ -1,7 +1,7 @@
 """Delivery adapters for alerts: e-mail and SMS as interfaces, and the logging
 implementation this project ships (a real gateway plugs in behind the same interface).
 
-An adapter delivers one message or raises; the worker (`nara.workers.alerts`) records
+An adapter delivers one message or raises; the worker (`nara.activities.alerts`) records
 the attempt and retries with backoff. Nothing here writes a full address or the message
 body to the logs: an address is masked (`masked_address`).
 """

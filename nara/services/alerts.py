@@ -4,7 +4,7 @@ and the open tenders recommended to it.
 A business's agents manage its subscriptions and read its feed and recommendations; an
 operator registers its licences (what the licensing authority granted). Matching runs
 where announcements are recorded (`nara.activities.announce`), delivery in the worker
-(`nara.workers.alerts`).
+(`nara.activities.alerts`).
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ class LicenceView(ServiceModel):
 class SubscriptionDraft(ServiceModel):
     """What a subscription asks for; an empty list means any."""
 
-    keywords: list[str] = []
-    categories: list[Category] = []
-    regions: list[str] = []
+    keywords: tuple[str, ...] = ()
+    categories: tuple[Category, ...] = ()
+    regions: tuple[str, ...] = ()
     min_amount: int | None = None
     max_amount: int | None = None
     channel: str = "feed"
@@ -135,8 +135,8 @@ async def create_subscription(
             field="address",
             value=draft.address,
             accepted="an address for email or sms, none for feed",
-            message=f"channel {draft.channel} {'takes no' if draft.channel == 'feed' else 'needs an'}"
-            " address",
+            message=f"channel {draft.channel} "
+            + ("takes no address" if draft.channel == "feed" else "needs an address"),
         )
     held = await alerts.count_subscriptions(session, business_no=business_no)
     if held >= rules.MAX_SUBSCRIPTIONS:

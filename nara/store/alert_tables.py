@@ -47,9 +47,7 @@ class AlertSubscription(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     business_no: Mapped[str] = mapped_column(ForeignKey("business.business_no"), index=True)
     created_by: Mapped[str] = mapped_column(ForeignKey("person.id"))
-    keywords: Mapped[list[str]] = mapped_column(
-        ARRAY(String(40)), server_default=text("'{}'")
-    )
+    keywords: Mapped[list[str]] = mapped_column(ARRAY(String(40)), server_default=text("'{}'"))
     """Normalised (`nara.domain.alerts.normalise`); one of them in the title or description."""
     categories: Mapped[list[str]] = mapped_column(ARRAY(String(16)), server_default=text("'{}'"))
     regions: Mapped[list[str]] = mapped_column(ARRAY(String(40)), server_default=text("'{}'"))

@@ -225,9 +225,7 @@ async def mark_delivered(session: AsyncSession, *, notification_id: int) -> None
     await session.execute(
         update(AlertNotification)
         .where(AlertNotification.id == notification_id)
-        .values(
-            status="delivered", delivered_at=func.now(), next_attempt_at=None, last_error=None
-        )
+        .values(status="delivered", delivered_at=func.now(), next_attempt_at=None, last_error=None)
     )
 
 

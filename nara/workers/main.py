@@ -1,5 +1,5 @@
 """The worker process: tender, payment and audit-sequencer workflows and their activities on
-one task queue, and the delivery of alerts (`nara.workers.alerts`)."""
+one task queue, and the delivery of alerts (`nara.activities.alerts`)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from nara.activities.alerts import AlertDelivery
 from nara.activities.announce import AnnounceSteps
 from nara.activities.audit_log import AuditLogSteps
 from nara.activities.award import AwardSteps
@@ -29,7 +30,6 @@ from nara.partners.messaging import LoggingSender
 from nara.settings import Settings, get_settings, reveal
 from nara.store.db import create_engine, session_factory
 from nara.temporal import connect, missing_search_attributes
-from nara.workers.alerts import AlertDelivery
 from nara.workflows.audit_sequencer import AUDIT_SEQUENCER_ID, AuditSequencerWorkflow
 from nara.workflows.payment import PaymentWorkflow
 from nara.workflows.tender import TenderWorkflow

@@ -13,15 +13,15 @@ from typing import Any
 from sqlalchemy import event, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from nara.activities.alerts import AlertDelivery
 from nara.domain.alerts import BACKOFF_BASE
 from nara.domain.enums import AgencyKind, Category, Method, Phase, Role
 from nara.partners.messaging import Message
 from nara.services import alerts as service
 from nara.services.actors import Actor
 from nara.store import alerts, tenders
-from nara.store.alert_tables import AlertNotification, AlertSubscription, BusinessLicence
+from nara.store.alert_tables import AlertNotification, AlertSubscription
 from nara.store.tables import Agency, Bid, Business, BusinessAgent, Person
-from nara.workers.alerts import AlertDelivery
 from tests.factories import business_no, notice_no
 
 
@@ -44,7 +44,9 @@ async def _agency(session: AsyncSession, name: str = "Road Office") -> tuple[str
     tag = uuid.uuid4().hex[:8]
     session.add(Agency(code=f"A{tag}", name=name, kind=AgencyKind.NATIONAL))
     await session.flush()
-    session.add(Person(id=f"officer-{tag}", name="Officer", role=Role.OFFICER, agency_code=f"A{tag}"))
+    session.add(
+        Person(id=f"officer-{tag}", name="Officer", role=Role.OFFICER, agency_code=f"A{tag}")
+    )
     await session.flush()
     return f"A{tag}", f"officer-{tag}"
 
@@ -101,7 +103,9 @@ async def _announce(
     )
     await tenders.upsert_bidding(session, tender=row)
     if phase is not Phase.BIDDING:
-        await tenders.update_phase(session, notice_no=notice, phase=phase, awaiting_role=None, note=None)
+        await tenders.update_phase(
+            session, notice_no=notice, phase=phase, awaiting_role=None, note=None
+        )
     return notice
 
 
@@ -147,7 +151,9 @@ async def test_one_announcement_is_matched_against_every_subscription_in_one_sta
     s.add_all(Business(business_no=no, name="Filler") for no in filler)
     await s.flush()
     s.add_all(
-        AlertSubscription(business_no=no, created_by=agency[1], keywords=[f"없는말{i}"], channel="feed")
+        AlertSubscription(
+            business_no=no, created_by=agency[1], keywords=[f"없는말{i}"], channel="feed"
+        )
         for i, no in enumerate(filler)
     )
     everyone += filler
@@ -219,7 +225,9 @@ async def _queued(engine: AsyncEngine, tag: str, channels: list[tuple[str, str]]
 async def _rows(engine: AsyncEngine, ids: list[int]) -> list[AlertNotification]:
     async with async_sessionmaker(engine)() as s:
         found = await s.scalars(
-            select(AlertNotification).where(AlertNotification.id.in_(ids)).order_by(AlertNotification.id)
+            select(AlertNotification)
+            .where(AlertNotification.id.in_(ids))
+            .order_by(AlertNotification.id)
         )
         return list(found)
 
@@ -307,7 +315,9 @@ async def test_recommendations_rank_open_tenders_with_their_reasons(
     s.add(BusinessAgent(business_no=me, person_id=agent))
     # three earlier bids with the usual agency, on goods (and one below, still open)
     for _ in range(3):
-        past = await _announce(s, usual, title="사무용품", category=Category.GOODS, phase=Phase.CLOSED)
+        past = await _announce(
+            s, usual, title="사무용품", category=Category.GOODS, phase=Phase.CLOSED
+        )
         tender = await tenders.get(s, notice_no=past)
         s.add(Bid(tender_id=tender.id, business_no=me, agent_id=agent, client_key=uuid.uuid4().hex))
     await s.flush()
@@ -324,7 +334,11 @@ async def test_recommendations_rank_open_tenders_with_their_reasons(
 
     actor = Actor(id=agent, name="Agent", role=Role.SUPPLIER, agency_code=None)
     found = await service.recommend(session=s, actor=actor, business_no=me, limit=50)
-    mine = [r for r in found if r.notice_no in {best, licence, agency_goods, region_only, nothing, bid_on}]
+    mine = [
+        r
+        for r in found
+        if r.notice_no in {best, licence, agency_goods, region_only, nothing, bid_on}
+    ]
     assert [(r.notice_no, r.reasons) for r in mine] == [
         (
             best,

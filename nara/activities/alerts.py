@@ -1,5 +1,6 @@
 """The worker's delivery of the alerts outbox (`alert_notification`) through the
-e-mail and SMS adapters (`nara.partners.messaging`).
+e-mail and SMS adapters (`nara.partners.messaging`): a loop the worker process runs
+beside its Temporal worker (`nara.workers.main`), not a Temporal activity.
 
 A round takes up to ALERTS_BATCH_SIZE due rows with `FOR UPDATE SKIP LOCKED` (workers
 never take the same row) and leases them (one attempt counted, not due again for
@@ -16,7 +17,6 @@ for retries that fell due: no busy polling.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 
