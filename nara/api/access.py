@@ -123,6 +123,7 @@ SIGNED_IN = Rule({who: Scope.OWN for who in Who if who is not Who.ANONYMOUS})
 OFFICER_OF_TENDER = Rule.of(officer=Scope.TENDER_AGENCY)
 AGENT_IN_BODY = Rule.of(supplier=Scope.BODY_BUSINESS)
 AGENT_IN_PATH = Rule.of(supplier=Scope.PATH_BUSINESS)
+AGENT_IN_PATH_OR_AUDITOR = Rule.of(supplier=Scope.PATH_BUSINESS, auditor=Scope.ANY)
 
 RULES: dict[tuple[str, str], Rule] = {
     # the document and health
@@ -193,13 +194,14 @@ RULES: dict[tuple[str, str], Rule] = {
         operator=Scope.ANY, supplier=Scope.PATH_BUSINESS
     ),
     # alerts: a business's licences (operator); its agents' subscriptions, feed, picks
+    # (auditors read them)
     ("PUT", "/businesses/{business_no}/licences"): Rule.of(operator=Scope.ANY),
     ("POST", "/businesses/{business_no}/subscriptions"): AGENT_IN_PATH,
-    ("GET", "/businesses/{business_no}/subscriptions"): AGENT_IN_PATH,
+    ("GET", "/businesses/{business_no}/subscriptions"): AGENT_IN_PATH_OR_AUDITOR,
     ("DELETE", "/businesses/{business_no}/subscriptions/{subscription_id}"): AGENT_IN_PATH,
-    ("GET", "/businesses/{business_no}/notifications"): AGENT_IN_PATH,
+    ("GET", "/businesses/{business_no}/notifications"): AGENT_IN_PATH_OR_AUDITOR,
     ("POST", "/businesses/{business_no}/notifications/read"): AGENT_IN_PATH,
-    ("GET", "/businesses/{business_no}/recommendations"): AGENT_IN_PATH,
+    ("GET", "/businesses/{business_no}/recommendations"): AGENT_IN_PATH_OR_AUDITOR,
 }
 
 

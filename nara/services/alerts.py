@@ -84,6 +84,12 @@ class Recommendation(ServiceModel):
     reasons: list[str]
 
 
+async def _may_read(session: AsyncSession, actor: Actor, business_no: str) -> None:
+    """An agent of the business, or an auditor (who reads everything)."""
+    if actor.role is not Role.AUDITOR:
+        await require_agent(session=session, actor=actor, business_no=business_no)
+
+
 async def _business(session: AsyncSession, business_no: str) -> None:
     if await registry.find_business(session, business_no=business_no) is None:
         raise NotFound(
@@ -164,8 +170,8 @@ async def create_subscription(
 async def list_subscriptions(
     *, session: AsyncSession, actor: Actor, business_no: str
 ) -> list[SubscriptionView]:
-    """The business's subscriptions, oldest first; an agent of the business."""
-    await require_agent(session=session, actor=actor, business_no=business_no)
+    """The business's subscriptions, oldest first; an agent of the business, an auditor."""
+    await _may_read(session, actor, business_no)
     rows = await alerts.subscriptions_of(session, business_no=business_no)
     return [SubscriptionView.model_validate(row) for row in rows]
 
@@ -195,7 +201,7 @@ async def list_feed(
     unread: bool = False,
 ) -> FeedPage:
     """The business's notifications, newest first, a page after `cursor`."""
-    await require_agent(session=session, actor=actor, business_no=business_no)
+    await _may_read(session, actor, business_no)
     rows = await alerts.feed(
         session, business_no=business_no, before=cursor, limit=limit + 1, unread=unread
     )
@@ -215,7 +221,7 @@ async def recommend(
     *, session: AsyncSession, actor: Actor, business_no: str, limit: int
 ) -> list[Recommendation]:
     """Open tenders for the business, best first, each with its reasons."""
-    await require_agent(session=session, actor=actor, business_no=business_no)
+    await _may_read(session, actor, business_no)
     found = []
     for c in await alerts.recommend(session, business_no=business_no, limit=limit):
         evidence = rules.Evidence(

@@ -28,7 +28,7 @@ from nara.services.alerts import SubscriptionDraft
 router = APIRouter(
     prefix="/businesses/{business_no}",
     tags=["alerts"],
-    responses=problem_responses(401, 403, 404, 422, 500, 503),
+    responses=problem_responses(400, 401, 403, 404, 422, 500, 503),
 )
 
 
@@ -73,7 +73,7 @@ async def create_subscription(
 @router.get(
     "/subscriptions",
     response_model=SubscriptionList,
-    summary="The business's subscriptions (its agents)",
+    summary="The business's subscriptions (its agents; auditors)",
 )
 async def list_subscriptions(
     business_no: BusinessNo, session: SessionDep, actor: ActorDep
@@ -100,7 +100,7 @@ async def delete_subscription(
 @router.get(
     "/notifications",
     response_model=NotificationPage,
-    summary="The business's notification feed, newest first (its agents)",
+    summary="The business's notification feed, newest first (its agents; auditors)",
 )
 async def list_notifications(
     business_no: BusinessNo,
@@ -139,7 +139,7 @@ async def mark_read(
 @router.get(
     "/recommendations",
     response_model=RecommendationList,
-    summary="Open tenders for the business, best first, each with its reasons (its agents)",
+    summary="Open tenders for the business, best first, with reasons (its agents; auditors)",
     description="Ranked from the business's licences, its region and its bids before "
     "(the agencies and categories it bid on); tenders it already bid on are left out.",
 )
