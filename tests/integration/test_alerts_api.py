@@ -3,6 +3,9 @@ feed shows the match (and only to its agents), and recommendations give their re
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import httpx
 
 from tests.integration.support import (
@@ -14,10 +17,28 @@ from tests.integration.support import (
     register,
     wait_for,
 )
+from tests.integration.test_cli_identity import _nara
+
+
+def _console_session(var_dir: Path, stack: ApiStack, person: str) -> None:
+    """The person's API session where `nara login` keeps it, for `nara alerts`."""
+    token = as_(person)["Authorization"].split()[-1]
+    (var_dir / "wallet").mkdir(parents=True)
+    (var_dir / "wallet" / "session.json").write_text(
+        json.dumps(
+            {
+                "api_url": stack.api_url,
+                "person_id": person,
+                "role": "supplier",
+                "token": token,
+                "expires_at": "2100-01-01T00:00:00+00:00",
+            }
+        )
+    )
 
 
 async def test_a_subscription_feeds_only_its_business_and_recommendations_say_why(
-    stack: ApiStack,
+    stack: ApiStack, tmp_path: Path
 ) -> None:
     async with httpx.AsyncClient(base_url=stack.api_url, timeout=60) as http:
         cast = await register(http, stack, businesses=1, bank_accounts=False)
@@ -77,12 +98,19 @@ async def test_a_subscription_feeds_only_its_business_and_recommendations_say_wh
             "items"
         ] == []
 
+        _console_session(tmp_path, stack, cast.agents[mine])
+        shown = _nara(stack, tmp_path, "alerts", "feed", mine, "--mark-read")
+        assert shown.returncode == 0, shown.stderr
+        assert tender["notice_no"] in shown.stdout and "1 marked read" in shown.stdout
+        refused_cli = _nara(stack, tmp_path, "alerts", "feed", theirs)
+        assert refused_cli.returncode == 1 and "refused (403)" in refused_cli.stderr
+
         marked = await ok(
             await http.post(
                 f"/businesses/{mine}/notifications/read", headers=agent, json={"ids": [item["id"]]}
             )
         )
-        assert marked == {"marked": 1}
+        assert marked == {"marked": 0}  # the console marked it already
         unread = await ok(
             await http.get(f"/businesses/{mine}/notifications?unread=true", headers=agent)
         )
