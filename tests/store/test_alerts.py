@@ -4,6 +4,8 @@ ranked with their reasons."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -358,3 +360,25 @@ async def test_recommendations_rank_open_tenders_with_their_reasons(
     ]
     assert [r.score for r in mine] == sorted((r.score for r in mine), reverse=True)
     assert len(await service.recommend(session=s, actor=actor, business_no=me, limit=1)) == 1
+
+
+async def test_the_delivery_loop_wakes_on_the_commit_of_an_announcement(
+    db_engine: AsyncEngine, database_url: str
+) -> None:
+    adapters = Outbox()
+    delivery = AlertDelivery(
+        async_sessionmaker(db_engine), email=adapters, sms=adapters, idle_s=60.0
+    )
+    running = asyncio.create_task(delivery.run(database_url))
+    try:
+        await asyncio.sleep(0.3)  # listening, idle (its first round found nothing of ours)
+        tag = f"tag{uuid.uuid4().hex[:8]}"
+        ids = await _queued(db_engine, tag, [("email", "park@example.org")])
+        started = time.monotonic()
+        while not any(m.notification_id in ids.values() for _, m in adapters.sent):
+            assert time.monotonic() - started < 5, "not woken by the NOTIFY (idle is 60 s)"
+            await asyncio.sleep(0.05)
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+    assert [r.status for r in await _rows(db_engine, list(ids.values()))] == ["delivered"]
