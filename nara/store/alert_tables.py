@@ -48,7 +48,7 @@ class AlertSubscription(Base):
     business_no: Mapped[str] = mapped_column(ForeignKey("business.business_no"), index=True)
     created_by: Mapped[str] = mapped_column(ForeignKey("person.id"))
     keywords: Mapped[list[str]] = mapped_column(ARRAY(String(40)), server_default=text("'{}'"))
-    """Normalised (`nara.domain.alerts.normalise`); one of them in the title or description."""
+    """Normalised (`nara.domain.alerts.normalise`); one of them in the title."""
     categories: Mapped[list[str]] = mapped_column(ARRAY(String(16)), server_default=text("'{}'"))
     regions: Mapped[list[str]] = mapped_column(ARRAY(String(40)), server_default=text("'{}'"))
     min_amount: Mapped[int | None] = mapped_column(BigInteger)
@@ -72,9 +72,9 @@ class AlertNotification(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     tender_id: Mapped[uuid.UUID] = mapped_column(UUID, ForeignKey("tender.id"))
     business_no: Mapped[str] = mapped_column(ForeignKey("business.business_no"))
-    subscription_id: Mapped[int | None] = mapped_column(
-        ForeignKey("alert_subscription.id", ondelete="SET NULL")
-    )
+    subscription_id: Mapped[int | None] = mapped_column(BigInteger)
+    """The subscription that matched (no foreign key: deleting a subscription must not
+    scan the outbox, and the notification keeps its channel and address)."""
     channel: Mapped[str] = mapped_column(String(8))
     address: Mapped[str | None] = mapped_column(String(200))
     reason: Mapped[str] = mapped_column(Text)
@@ -87,6 +87,21 @@ class AlertNotification(Base):
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+# Matching finds keyword subscriptions by overlap with the title's substrings, and those
+# without keywords by their own index (nara.store.alerts).
+# fastupdate off: subscriptions change rarely, every announcement reads the index, and
+# GIN's pending list (fastupdate) is scanned linearly until it is merged.
+Index(
+    "ix_alert_subscription_keywords",
+    AlertSubscription.keywords,
+    postgresql_using="gin",
+    postgresql_with={"fastupdate": "off"},
+)
+Index(
+    "ix_alert_subscription_any_keyword",
+    AlertSubscription.id,
+    postgresql_where=func.cardinality(AlertSubscription.keywords) == 0,
+)
 # The feed reads a business's notifications newest first, by id (keyset).
 Index("ix_alert_notification_feed", AlertNotification.business_no, AlertNotification.id.desc())
 # The worker takes the due pending rows, oldest due first.

@@ -106,19 +106,35 @@ async def delete_subscription(
 # --------------------------------------------------------------------------- matching
 
 # One statement for one announcement and every subscription. A subscription matches when
-# each of its non-empty criteria does: a keyword inside the title or description (both
+# each of its non-empty criteria does: one of its keywords inside the title (both
 # normalised as `rules.normalise` does), the region, the amount range, and the category,
 # where the business's licences count as categories (a business with licences and no
-# categories of its own hears only of what its licences qualify it for). A business with
-# several matching subscriptions gets one notification, by its oldest subscription. The
-# unique (tender, business) makes a retried announcement write nothing twice; NOTIFY
-# wakes the delivery worker once the transaction commits.
+# categories of its own hears only of what its licences qualify it for).
+#
+# Keyword subscriptions are found through the GIN index on `keywords`, not by reading
+# every subscription: a keyword (at most 40 characters) is inside the title exactly when
+# it equals one of the title's substrings of 1 to 40 characters, so the title's
+# substrings (a few thousand) `&&` the keywords array finds them; subscriptions without
+# keywords come from their own partial index. A business with several matching
+# subscriptions gets one notification, by its oldest subscription. The unique (tender,
+# business) makes a retried announcement write nothing twice; NOTIFY wakes the delivery
+# worker once the transaction commits.
 _MATCH = text(
     r"""
-WITH t AS (
+WITH t AS MATERIALIZED (
     SELECT id, category, region, estimated_price,
-           regexp_replace(lower(title || ' ' || description), '\s+', '', 'g') AS words
+           regexp_replace(lower(title), '\s+', '', 'g') AS words
     FROM tender WHERE notice_no = :notice_no
+),
+parts AS MATERIALIZED (
+    SELECT array_agg(DISTINCT substr(t.words, i, n))::varchar[] AS parts
+    FROM t, generate_series(1, length(t.words)) AS i, generate_series(1, 40) AS n
+    WHERE i + n - 1 <= length(t.words)
+),
+candidates AS (
+    SELECT s.* FROM alert_subscription s, parts WHERE s.keywords && parts.parts
+    UNION ALL
+    SELECT s.* FROM alert_subscription s WHERE cardinality(s.keywords) = 0
 ),
 matched AS (
     SELECT DISTINCT ON (s.business_no)
@@ -132,22 +148,19 @@ matched AS (
                CASE WHEN s.min_amount IS NOT NULL OR s.max_amount IS NOT NULL
                     THEN 'amount in your range' END
            ) AS reason
-    FROM alert_subscription s
+    FROM candidates s
     CROSS JOIN t
     LEFT JOIN LATERAL (
-        SELECT min(l.licence) AS licence FROM business_licence l
-         WHERE l.business_no = s.business_no AND l.category = t.category
+        SELECT min(l.licence) FILTER (WHERE l.category = t.category) AS licence,
+               count(*) AS held
+          FROM business_licence l WHERE l.business_no = s.business_no
     ) lic ON true
-    WHERE (cardinality(s.keywords) = 0
-           OR EXISTS (SELECT 1 FROM unnest(s.keywords) k WHERE strpos(t.words, k) > 0))
-      AND (cardinality(s.regions) = 0 OR t.region = ANY(s.regions))
+    WHERE (cardinality(s.regions) = 0 OR t.region = ANY(s.regions))
       AND (s.min_amount IS NULL OR t.estimated_price >= s.min_amount)
       AND (s.max_amount IS NULL OR t.estimated_price <= s.max_amount)
       AND (t.category = ANY(s.categories)
            OR lic.licence IS NOT NULL
-           OR (cardinality(s.categories) = 0
-               AND NOT EXISTS (SELECT 1 FROM business_licence l2
-                                WHERE l2.business_no = s.business_no)))
+           OR (cardinality(s.categories) = 0 AND lic.held = 0))
     ORDER BY s.business_no, s.id
 ),
 queued AS (

@@ -50,7 +50,7 @@ class SubscriptionCreate(ApiModel):
     keywords: list[Keyword] = Field(
         [],
         max_length=rules.MAX_KEYWORDS,
-        description="any of them in the title or description; spaces and case are ignored "
+        description="any of them in the title; spaces and case are ignored "
         "(도로 포장 finds 도로포장공사)",
     )
     categories: list[Category] = Field([], max_length=len(Category))

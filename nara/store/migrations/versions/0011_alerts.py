@@ -54,6 +54,19 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=_NOW, nullable=False),
     )
     op.create_index("ix_alert_subscription_business_no", "alert_subscription", ["business_no"])
+    op.create_index(
+        "ix_alert_subscription_keywords",
+        "alert_subscription",
+        ["keywords"],
+        postgresql_using="gin",
+        postgresql_with={"fastupdate": "off"},
+    )
+    op.create_index(
+        "ix_alert_subscription_any_keyword",
+        "alert_subscription",
+        ["id"],
+        postgresql_where=sa.text("cardinality(keywords) = 0"),
+    )
     op.create_table(
         "alert_notification",
         sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
@@ -61,12 +74,7 @@ def upgrade() -> None:
         sa.Column(
             "business_no", sa.String(12), sa.ForeignKey("business.business_no"), nullable=False
         ),
-        sa.Column(
-            "subscription_id",
-            sa.BigInteger,
-            sa.ForeignKey("alert_subscription.id", ondelete="SET NULL"),
-            nullable=True,
-        ),
+        sa.Column("subscription_id", sa.BigInteger, nullable=True),
         sa.Column("channel", sa.String(8), nullable=False),
         sa.Column("address", sa.String(200), nullable=True),
         sa.Column("reason", sa.Text, nullable=False),
