@@ -84,6 +84,13 @@ ACTS = {
     "POST /passkeys/registration": "agent",
     "GET /passkeys": "agent",
     "DELETE /passkeys/{passkey_id}": "agent",
+    "PUT /businesses/{business_no}/licences": "operator",
+    "POST /businesses/{business_no}/subscriptions": "agent",
+    "GET /businesses/{business_no}/subscriptions": "agent",
+    "DELETE /businesses/{business_no}/subscriptions/{subscription_id}": "agent",
+    "GET /businesses/{business_no}/notifications": "agent",
+    "POST /businesses/{business_no}/notifications/read": "agent",
+    "GET /businesses/{business_no}/recommendations": "agent",
 }
 
 

@@ -12,12 +12,14 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import event, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from nara.activities.alerts import AlertDelivery
 from nara.domain.alerts import BACKOFF_BASE
 from nara.domain.enums import AgencyKind, Category, Method, Phase, Role
+from nara.domain.errors import Forbidden
 from nara.partners.messaging import Message
 from nara.services import alerts as service
 from nara.services.actors import Actor
@@ -382,3 +384,43 @@ async def test_the_delivery_loop_wakes_on_the_commit_of_an_announcement(
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
     assert [r.status for r in await _rows(db_engine, list(ids.values()))] == ["delivered"]
+
+
+async def test_the_feed_pages_by_keyset_newest_first_and_marks_read(
+    db_session: AsyncSession,
+) -> None:
+    s = db_session
+    agency = await _agency(s)
+    me = await _business(s)
+    await _subscribe(s, me, keywords=["급식"])
+    agent = (await alerts.subscriptions_of(s, business_no=me))[0].created_by
+    actor = Actor(id=agent, name="Agent", role=Role.SUPPLIER, agency_code=None)
+    notices = []
+    for _ in range(3):
+        notices.append(
+            await _announce(s, agency, title="학교 급식 식재료", category=Category.GOODS)
+        )
+        await alerts.match_announcement(s, notice_no=notices[-1])
+
+    first = await service.list_feed(session=s, actor=actor, business_no=me, cursor=None, limit=2)
+    assert [n.notice_no for n in first.items] == notices[:0:-1]
+    assert first.next_cursor == first.items[-1].id
+    # a newer announcement between the pages does not move the next page
+    newer = await _announce(s, agency, title="급식 용기", category=Category.GOODS)
+    await alerts.match_announcement(s, notice_no=newer)
+    second = await service.list_feed(
+        session=s, actor=actor, business_no=me, cursor=first.next_cursor, limit=2
+    )
+    assert ([n.notice_no for n in second.items], second.next_cursor) == ([notices[0]], None)
+
+    marked = await service.mark_read(
+        session=s, actor=actor, business_no=me, ids=[first.items[0].id, second.items[0].id]
+    )
+    assert marked == 2
+    unread = await service.list_feed(
+        session=s, actor=actor, business_no=me, cursor=None, limit=10, unread=True
+    )
+    assert [n.notice_no for n in unread.items] == [newer, notices[1]]
+    stranger = Actor(id=agency[1], name="Officer", role=Role.OFFICER, agency_code=agency[0])
+    with pytest.raises(Forbidden):
+        await service.list_feed(session=s, actor=stranger, business_no=me, cursor=None, limit=2)
