@@ -24,7 +24,20 @@ def _known_licence(name: str) -> str:
 LicenceName = Annotated[
     str, Checked(after=_known_licence, keywords=(("enum", list(rules.LICENCES)),))
 ]
-Keyword = Annotated[str, Text(40)]
+
+
+def _has_words(keyword: str) -> str:
+    if not rules.normalise(keyword):
+        raise refuse(
+            "blank_keyword",
+            "a keyword of spaces only would find everything",
+            "a word",
+            rule="alert-keyword",
+        )
+    return keyword
+
+
+Keyword = Annotated[str, Text(40), Checked(after=_has_words)]
 Region = Annotated[str, Text(40)]
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
 _PHONE = re.compile(r"0[0-9]{1,2}-?[0-9]{3,4}-?[0-9]{4}")
@@ -51,13 +64,16 @@ class SubscriptionCreate(ApiModel):
         [],
         max_length=rules.MAX_KEYWORDS,
         description="any of them in the title; spaces and case are ignored "
-        "(도로 포장 finds 도로포장공사)",
+        "(도로 포장 finds 도로포장공사); each needs a character besides spaces "
+        "(rule alert-keyword)",
     )
     categories: list[Category] = Field([], max_length=len(Category))
     regions: list[Region] = Field([], max_length=rules.MAX_REGIONS)
     min_amount: MoneyOrZero | None = Field(None, description="estimated price at least, KRW")
     max_amount: MoneyOrZero | None = Field(
-        None, description=f"estimated price at most, KRW (up to {MAX_KRW:,})"
+        None,
+        description=f"estimated price at most, KRW (up to {MAX_KRW:,}); not below "
+        "min_amount (rule amount-range)",
     )
     channel: Literal["feed", "email", "sms"] = Field(
         "feed", description="feed: only GET /businesses/{business_no}/notifications"
@@ -65,7 +81,8 @@ class SubscriptionCreate(ApiModel):
     address: Annotated[str, Text(200)] | None = Field(
         None,
         validate_default=True,
-        description="the e-mail address (email) or mobile number (sms); none for feed",
+        description="the e-mail address (email) or mobile number such as 010-1234-5678 "
+        "(sms); none for feed (rule alert-address)",
     )
 
     @field_validator("max_amount")
@@ -73,7 +90,12 @@ class SubscriptionCreate(ApiModel):
     def _range(cls, max_amount: int | None, info: ValidationInfo) -> int | None:
         low = info.data.get("min_amount")
         if max_amount is not None and low is not None and max_amount < low:
-            raise refuse("amount_range", "max_amount is below min_amount", f"at least {low:,} KRW")
+            raise refuse(
+                "amount_range",
+                "max_amount is below min_amount",
+                f"at least {low:,} KRW",
+                rule="amount-range",
+            )
         return max_amount
 
     @field_validator("address")
@@ -81,11 +103,21 @@ class SubscriptionCreate(ApiModel):
     def _address_fits_channel(cls, address: str | None, info: ValidationInfo) -> str | None:
         channel = info.data.get("channel")
         if channel == "feed" and address is not None:
-            raise refuse("feed_address", "the feed needs no address", "null, or no address")
+            raise refuse("feed_address", "the feed needs no address", "null", rule="alert-address")
         if channel == "email" and (address is None or not _EMAIL.fullmatch(address)):
-            raise refuse("email_address", f"{address!r} is not an e-mail address", "name@host.tld")
+            raise refuse(
+                "email_address",
+                f"{address!r} is not an e-mail address",
+                "name@host.tld",
+                rule="alert-address",
+            )
         if channel == "sms" and (address is None or not _PHONE.fullmatch(address)):
-            raise refuse("sms_address", f"{address!r} is not a mobile number", "010-1234-5678")
+            raise refuse(
+                "sms_address",
+                f"{address!r} is not a mobile number",
+                "010-1234-5678",
+                rule="alert-address",
+            )
         return address
 
 
