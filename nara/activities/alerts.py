@@ -17,6 +17,7 @@ for retries that fell due: no busy polling.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -32,6 +33,8 @@ from nara.store import alerts
 
 LEASE = timedelta(minutes=5)
 """A taken row is not due again for this long: longer than any one delivery."""
+RECONNECT_S = 5.0
+"""The pause before the loop opens a lost database connection again."""
 
 
 @dataclass(frozen=True)
@@ -117,13 +120,20 @@ class AlertDelivery:
         return Round(taken=len(taken), delivered=delivered, failed=failed)
 
     async def run(self, database_url: str) -> None:
-        """Deliver until cancelled: a round, then (unless it was full) wait for NOTIFY."""
+        """Deliver until cancelled; a lost connection is opened again after a pause."""
         dsn = make_url(database_url).set(drivername="postgresql")
-        async with await psycopg.AsyncConnection.connect(
-            dsn.render_as_string(hide_password=False), autocommit=True
-        ) as listener:
+        self.log.info("alert delivery started", batch_size=self.batch_size)
+        while True:
+            try:
+                await self._listen_and_deliver(dsn.render_as_string(hide_password=False))
+            except (psycopg.Error, OSError) as error:
+                self.log.warning("alert delivery lost the database", error=type(error).__name__)
+                await asyncio.sleep(min(self.idle_s, RECONNECT_S))
+
+    async def _listen_and_deliver(self, dsn: str) -> None:
+        """A round, then (unless it was full) wait for a NOTIFY or `idle_s`; again."""
+        async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as listener:
             await listener.execute(f"LISTEN {alerts.CHANNEL}")
-            self.log.info("alert delivery started", batch_size=self.batch_size)
             while True:
                 try:
                     done = await self.deliver_round()
