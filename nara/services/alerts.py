@@ -18,7 +18,7 @@ from nara.domain.enums import Category, Role
 from nara.domain.errors import Conflict, NotFound, RuleViolation
 from nara.services.actors import Actor, require_agent, require_role
 from nara.services.base import ServiceModel
-from nara.store import alerts, registry
+from nara.store import alerts, recommendations, registry
 
 
 class LicenceView(ServiceModel):
@@ -223,7 +223,7 @@ async def recommend(
     """Open tenders for the business, best first, each with its reasons."""
     await _may_read(session, actor, business_no)
     found = []
-    for c in await alerts.recommend(session, business_no=business_no, limit=limit):
+    for c in await recommendations.recommend(session, business_no=business_no, limit=limit):
         evidence = rules.Evidence(
             licence=c.licence,
             region=c.region if c.same_region else None,
