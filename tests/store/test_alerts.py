@@ -17,9 +17,9 @@ from sqlalchemy import event, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from nara.activities.alerts import AlertDelivery
-from nara.domain.alerts import BACKOFF_BASE
+from nara.domain.alerts import BACKOFF_BASE, MAX_SUBSCRIPTIONS
 from nara.domain.enums import AgencyKind, Category, Method, Phase, Role
-from nara.domain.errors import Forbidden
+from nara.domain.errors import Conflict, Forbidden, NotFound, RuleViolation
 from nara.partners.messaging import Message
 from nara.services import alerts as service
 from nara.services.actors import Actor
@@ -424,3 +424,38 @@ async def test_the_feed_pages_by_keyset_newest_first_and_marks_read(
     stranger = Actor(id=agency[1], name="Officer", role=Role.OFFICER, agency_code=agency[0])
     with pytest.raises(Forbidden):
         await service.list_feed(session=s, actor=stranger, business_no=me, cursor=None, limit=2)
+
+
+async def test_a_business_keeps_at_most_twenty_subscriptions_and_known_licences(
+    db_session: AsyncSession,
+) -> None:
+    s = db_session
+    me = await _business(s)
+    await _subscribe(s, me, keywords=["책상"])
+    agent = (await alerts.subscriptions_of(s, business_no=me))[0].created_by
+    actor = Actor(id=agent, name="Agent", role=Role.SUPPLIER, agency_code=None)
+    for i in range(MAX_SUBSCRIPTIONS - 1):
+        draft = service.SubscriptionDraft(keywords=(f"의자{i}",))
+        await service.create_subscription(session=s, actor=actor, business_no=me, draft=draft)
+    with pytest.raises(Conflict, match="20 subscriptions"):
+        await service.create_subscription(
+            session=s, actor=actor, business_no=me, draft=service.SubscriptionDraft()
+        )
+    with pytest.raises(NotFound):
+        await service.delete_subscription(
+            session=s, actor=actor, business_no=me, subscription_id=2**62
+        )
+    with pytest.raises(Forbidden):  # licences are the registry's: operators only
+        await service.set_licences(session=s, actor=actor, business_no=me, licences=["측량업"])
+    operator = Actor(id="console:test", name="test", role=Role.OPERATOR, agency_code=None)
+    with pytest.raises(RuleViolation, match="not a licence"):
+        await service.set_licences(session=s, actor=operator, business_no=me, licences=["낚시업"])
+    held = await service.set_licences(
+        session=s, actor=operator, business_no=me, licences=["측량업", "전기공사업"]
+    )
+    assert [(h.licence, h.category) for h in held] == [
+        ("전기공사업", Category.CONSTRUCTION),
+        ("측량업", Category.SERVICES),
+    ]
+    held = await service.set_licences(session=s, actor=operator, business_no=me, licences=[])
+    assert held == []
