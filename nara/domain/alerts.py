@@ -50,7 +50,8 @@ BACKOFF_CAP = timedelta(hours=1)
 def backoff(attempts: int) -> timedelta:
     """How long a failed delivery waits before attempt `attempts + 1`: 30 s doubled per
     attempt, at most an hour."""
-    wait: timedelta = BACKOFF_BASE * 2 ** max(attempts - 1, 0)
+    doublings = min(max(attempts - 1, 0), 16)  # 30 s x 2^16 is past the cap already
+    wait: timedelta = BACKOFF_BASE * 2**doublings
     return min(wait, BACKOFF_CAP)
 
 
