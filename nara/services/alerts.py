@@ -86,7 +86,9 @@ class Recommendation(ServiceModel):
 
 async def _may_read(session: AsyncSession, actor: Actor, business_no: str) -> None:
     """An agent of the business, or an auditor (who reads everything)."""
-    if actor.role is not Role.AUDITOR:
+    if actor.role is Role.AUDITOR:
+        await _business(session, business_no)
+    else:
         await require_agent(session=session, actor=actor, business_no=business_no)
 
 
