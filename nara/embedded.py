@@ -198,6 +198,8 @@ class TemporalDevServer:
     ip: str = "127.0.0.1"
     namespace: str = "default"
     log_file: Path | None = None
+    metrics_port: int | None = None
+    """Where the server serves Prometheus `/metrics` (None: a port of its own choosing)."""
     process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
     reused: bool = field(default=False, init=False)
     _log: IO[bytes] | None = field(default=None, init=False, repr=False)
@@ -221,6 +223,7 @@ class TemporalDevServer:
             *search_attribute_cli_args(),
         ]  # fmt: skip
         args += ["--ui-port", str(self.ui_port)] if self.ui_port else ["--headless"]
+        args += ["--metrics-port", str(self.metrics_port)] if self.metrics_port else []
         return args
 
     def start(self, timeout: float = 60.0) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -99,8 +99,9 @@ class Settings(BaseSettings):
         1,
         ge=1,
         alias="NARA_TIME_SCALE",
-        description="demo only: notice periods are checked this many times faster than real "
-        "time (the demo uses 20000: 7 days is 30 s); must be 1 in production",
+        description="demo only: notice periods are checked, and the payment deadlines of "
+        "tenders announced meanwhile pass, this many times faster than real time (the demo "
+        "uses 20000: 7 days is 30 s); must be 1 in production",
     )
     webauthn_rp_id: str = Field(
         "localhost",
@@ -118,6 +119,51 @@ class Settings(BaseSettings):
     passkey_challenge_ttl_s: int = Field(
         120, ge=5, alias="PASSKEY_CHALLENGE_TTL_S", description="passkey challenges expire"
     )
+    metrics_token: SecretStr | None = Field(
+        None,
+        min_length=16,
+        alias="METRICS_TOKEN",
+        description="bearer token (16 characters or more) a Prometheus scraper sends to the "
+        "API's /metrics; unset: only loopback peers may scrape, and only in development "
+        "without TRUSTED_PROXIES",
+    )
+    worker_metrics_address: str | None = Field(
+        None,
+        alias="WORKER_METRICS_ADDRESS",
+        pattern=r"^[^\s:]*:\d{1,5}$",
+        description="host:port where the worker serves Prometheus metrics (Temporal SDK and "
+        "partner calls); unset: none (`nara dev` uses 127.0.0.1:9234)",
+    )
+    temporal_metrics_port: int = Field(
+        9233,
+        ge=1,
+        le=65535,
+        alias="TEMPORAL_METRICS_PORT",
+        description="port of the embedded Temporal dev server's Prometheus /metrics",
+    )
+    ocds_ocid_prefix: str = Field(
+        "ocds-xxxxxx",
+        pattern=r"^ocds-[a-z0-9]{6}$",
+        alias="OCDS_OCID_PREFIX",
+        description="the open-data feed's ocid prefix (`ocds-` and six letters or digits): "
+        "register one with the Open Contracting Partnership before publishing; every "
+        "tender's ocid is `<prefix>-<notice no>` and must never change once published",
+    )
+    ocds_publisher_name: str = Field(
+        "Nara back office",
+        alias="OCDS_PUBLISHER_NAME",
+        description="`publisher.name` of OCDS packages",
+    )
+    ocds_license: str = Field(
+        "https://www.kogl.or.kr/info/licenseType1.do",
+        alias="OCDS_LICENSE",
+        description="`license` of OCDS packages (default: Korea Open Government License, type 1)",
+    )
+    ocds_publication_policy: str | None = Field(
+        None,
+        alias="OCDS_PUBLICATION_POLICY",
+        description="`publicationPolicy` URL of OCDS packages; unset: the API's /docs page",
+    )
     # Alerts: the worker's delivery of the notification outbox (nara.activities.alerts).
     alerts_batch_size: int = Field(
         100, ge=1, le=1000, alias="ALERTS_BATCH_SIZE", description="notifications per round"
@@ -134,6 +180,11 @@ class Settings(BaseSettings):
     )
     log_format: Literal["console", "json"] | None = Field(None, alias="LOG_FORMAT")
     log_level: str = Field("INFO", alias="LOG_LEVEL")
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _empty_token_is_unset(cls, value: object) -> object:
+        return None if value == "" else value  # compose passes `${METRICS_TOKEN:-}` as ""
 
     @model_validator(mode="after")
     def _passkeys_scope_their_origin(self) -> Settings:

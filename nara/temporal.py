@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from temporalio.client import Client, TLSConfig
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import Runtime
 
 from nara.contracts.search import SEARCH_ATTRIBUTES
 from nara.settings import Settings, get_settings, reveal
 
 
-async def connect(settings: Settings | None = None, *, address: str | None = None) -> Client:
-    """Connect to Temporal with the pydantic data converter and the configured security."""
+async def connect(
+    settings: Settings | None = None, *, address: str | None = None, runtime: Runtime | None = None
+) -> Client:
+    """Connect to Temporal with the pydantic data converter and the configured security
+    (`runtime`: the worker's, exporting its metrics; None: the default one)."""
     settings = settings or get_settings()
     target = address or settings.temporal_address or f"127.0.0.1:{settings.temporal_dev_port}"
     tls: TLSConfig | bool = False
@@ -27,6 +31,7 @@ async def connect(settings: Settings | None = None, *, address: str | None = Non
         data_converter=pydantic_data_converter,
         tls=tls,
         api_key=reveal(settings.temporal_api_key),
+        runtime=runtime,
     )
 
 

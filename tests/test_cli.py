@@ -158,7 +158,8 @@ def test_nara_dev_brings_the_stack_up_and_leaves_nothing_running(
     tmp_path: Path, database_url: str
 ) -> None:
     var_dir = tmp_path / "var"
-    ports = {name: _free_port() for name in ("temporal", "ui", "api", "guarantee", "bank", "ca")}
+    names = ("temporal", "ui", "api", "guarantee", "bank", "ca", "temporal_metrics", "worker")
+    ports = {name: _free_port() for name in names}
     env = {
         **os.environ,
         "NARA_VAR_DIR": str(var_dir),
@@ -169,6 +170,8 @@ def test_nara_dev_brings_the_stack_up_and_leaves_nothing_running(
         "GUARANTEE_AGENCY_URL": f"http://127.0.0.1:{ports['guarantee']}",
         "BANK_URL": f"http://127.0.0.1:{ports['bank']}",
         "CA_URL": f"http://127.0.0.1:{ports['ca']}",
+        "TEMPORAL_METRICS_PORT": str(ports["temporal_metrics"]),
+        "WORKER_METRICS_ADDRESS": f"127.0.0.1:{ports['worker']}",
         "COLUMNS": "200",
     }
     env.pop("TEMPORAL_ADDRESS", None)
@@ -185,6 +188,8 @@ def test_nara_dev_brings_the_stack_up_and_leaves_nothing_running(
     assert "Nara back office is up" in result.stdout
     assert f"http://localhost:{ports['api']}/docs" in result.stdout
     assert f"http://localhost:{ports['ui']}" in result.stdout
+    assert f"worker http://127.0.0.1:{ports['worker']}/metrics" in result.stdout
+    assert f"Temporal http://localhost:{ports['temporal_metrics']}/metrics" in result.stdout
     for name, port in ports.items():
         assert not embedded.port_open("127.0.0.1", port), f"{name} still listening on {port}"
     assert _processes_of(var_dir) == []

@@ -9,6 +9,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import psutil
 import psycopg
 import pytest
@@ -117,6 +118,7 @@ async def test_dev_server_launcher_registers_attributes_and_stops_cleanly(tmp_pa
         port=_free_port(),
         ui_port=None,
         log_file=tmp_path / "temporal.log",
+        metrics_port=_free_port(),
     )
     server.start()
     try:
@@ -125,6 +127,10 @@ async def test_dev_server_launcher_registers_attributes_and_stops_cleanly(tmp_pa
         children = psutil.Process(pid).children(recursive=True)
         client = await Client.connect(server.address)
         assert await missing_search_attributes(client) == []
+        # Its Prometheus metrics on the port it was given (TEMPORAL_METRICS_PORT in `nara dev`).
+        async with httpx.AsyncClient() as http:
+            scraped = await http.get(f"http://127.0.0.1:{server.metrics_port}/metrics")
+        assert scraped.status_code == 200 and "# TYPE" in scraped.text
     finally:
         server.stop()
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE

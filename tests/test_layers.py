@@ -20,7 +20,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "nara"
 
 # Rooms that only wire things together: they may import every room below them.
-_BASE = {"settings", "logs"}
+_BASE = {"settings", "logs", "metrics"}
 
 LAYERS: dict[str, tuple[set[str], str]] = {
     # Pure procurement rules: what a procurement lawyer would check.
@@ -29,6 +29,7 @@ LAYERS: dict[str, tuple[set[str], str]] = {
     "contracts": ({"domain"}, "pure contracts: domain vocabulary only"),
     "settings": (set(), "configuration is read by others and reads none of them"),
     "logs": ({"settings"}, "logging configuration"),
+    "metrics": (set(), "Prometheus metrics of a process: HTTP answers, partner calls"),
     "store": ({"domain"} | _BASE, "persistence: tables, repositories, migrations"),
     "partners": ({"domain"} | _BASE, "HTTP clients of guarantee agencies and banks"),
     "keys": (

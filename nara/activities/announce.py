@@ -10,7 +10,7 @@ from nara.contracts import steps as m
 from nara.contracts.activities import implements
 from nara.domain.sealing import b64url
 from nara.keys import KeyService
-from nara.store import alerts, audit, bids, tenders
+from nara.store import alerts, audit, bids, ocds, tenders
 
 
 class AnnounceSteps:
@@ -68,6 +68,7 @@ class AnnounceSteps:
                     "round": tender.round,
                 },
             )
+            await ocds.publish_tender(session, notice_no=t.notice_no)
             # Alerts: matched in the announcement's own transaction (docs/alerts.md), so the
             # notifications commit with it and a retry finds them written.
             await alerts.match_announcement(session, notice_no=t.notice_no)
@@ -90,6 +91,13 @@ class AnnounceSteps:
                     awaiting_role=step.awaiting_role,
                     note=step.note,
                 ),
+            )
+            await ocds.publish_phase(
+                session,
+                notice_no=step.notice_no,
+                phase=step.phase,
+                actor=step.actor,
+                note=step.note,
             )
 
     @implements(declared.record_schedule)
@@ -114,6 +122,13 @@ class AnnounceSteps:
                     opening_at=step.opening_at,
                     reopen_bidding=step.reopen_bidding,
                 ),
+            )
+            await ocds.publish_amendment(
+                session,
+                notice_no=step.notice_no,
+                version=step.version,
+                deadline=step.deadline,
+                note=step.note,
             )
 
     @implements(declared.close_bidding)

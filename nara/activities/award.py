@@ -11,7 +11,7 @@ from nara.contracts.activities import implements
 from nara.contracts.errors import to_application_error
 from nara.domain.errors import NaraError
 from nara.partners.guarantee import GuaranteeAgencyClient
-from nara.store import audit, contracts, tenders
+from nara.store import audit, contracts, ocds, tenders
 
 
 class AwardSteps:
@@ -67,6 +67,9 @@ class AwardSteps:
                 price=step.price,
                 approved_by=step.approved_by,
                 guarantee_due=step.guarantee_due,
+            )
+            await ocds.publish_award(
+                session, notice_no=step.notice_no, business_no=step.business_no, price=step.price
             )
 
     @implements(declared.confirm_guarantee)
@@ -137,6 +140,9 @@ class AwardSteps:
                 },
                 then=forfeit,
             )
+            await ocds.publish_award_cancelled(
+                session, notice_no=step.notice_no, business_no=step.business_no, reason=step.reason
+            )
         return m.ForfeitResult(claimed=claim_id is not None, claim_id=claim_id)
 
     @implements(declared.create_contract)
@@ -160,6 +166,7 @@ class AwardSteps:
                     performance_guarantee_cert=step.performance_guarantee_cert,
                 ),
             )
+            await ocds.publish_contract(session, contract_no=step.contract_no)
 
     @implements(declared.record_signature)
     async def record_signature(self, step: m.SignatureStep) -> None:
@@ -175,3 +182,4 @@ class AwardSteps:
                     session, contract_no=step.contract_no, role=step.role, person_id=step.person_id
                 ),
             )
+            await ocds.publish_contract(session, contract_no=step.contract_no)

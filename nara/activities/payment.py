@@ -14,7 +14,7 @@ from nara.contracts.activities import implements
 from nara.contracts.errors import to_application_error
 from nara.domain.errors import NaraError, PartnerRejected
 from nara.partners.bank import BankClient
-from nara.store import audit, contracts, payments
+from nara.store import audit, contracts, ocds, payments
 
 
 class PaymentSteps:
@@ -133,6 +133,13 @@ class PaymentSteps:
                     "late_interest": step.late_interest,
                 },
                 then=paid,
+            )
+            await ocds.publish_payment(
+                session,
+                contract_no=step.contract_no,
+                payment_id=step.payment_id,
+                seq=step.seq,
+                final=step.final,
             )
 
 

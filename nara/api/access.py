@@ -9,7 +9,11 @@ that may call it, each held to a scope:
 - operators run the system (outages, transfers, health, the chain check) and never see
   sealed content (the audit events, which name who bid before the opening);
 - auditors read everything and change nothing;
-- anonymous callers read the public notices and, after the opening, the results.
+- anonymous callers read the public notices and, after the opening, the results;
+- `/metrics` is for a scraper, whoever it is (`Scope.SCRAPE`): a request with
+  `Authorization: Bearer <METRICS_TOKEN>`, or, in development without TRUSTED_PROXIES, one
+  whose connection comes from loopback (the peer itself: no header is believed, and behind
+  a proxy every peer is the proxy, so there the token is the only way).
 
 The gate (`nara.api.gate.authorize`) is a dependency of the whole application:
 `create_app` installs it and refuses to start while a route has no rule here
@@ -60,6 +64,7 @@ class Scope(StrEnum):
     BODY_BUSINESS = "body-business"  # an agent of the business in the body (`business_no`)
     PATH_BUSINESS = "path-business"  # an agent of the business in the path
     PAYMENT_PARTY = "payment-party"  # an agent of the payment's contractor or subcontractor
+    SCRAPE = "scrape"  # a metrics scraper: METRICS_TOKEN, or loopback in development
 
 
 CELL = {
@@ -71,6 +76,7 @@ CELL = {
     Scope.BODY_BUSINESS: "agent",
     Scope.PATH_BUSINESS: "agent",
     Scope.PAYMENT_PARTY: "party",
+    Scope.SCRAPE: "scrape",
 }
 """How the table of docs/architecture.md writes each scope (its legend says more)."""
 
@@ -83,6 +89,7 @@ _FOR = {
     Scope.BODY_BUSINESS: "of the business in business_no",
     Scope.PATH_BUSINESS: "of that business",
     Scope.PAYMENT_PARTY: "of the contractor or its subcontractor",
+    Scope.SCRAPE: "scraping with METRICS_TOKEN (or from loopback in development)",
 }
 _A = {
     Who.ANONYMOUS: "anybody",
@@ -109,8 +116,15 @@ class Rule:
         """Open to everybody: no session is asked for (or read)."""
         return Who.ANONYMOUS in self.allowed
 
+    @property
+    def scraper(self) -> bool:
+        """Open to a metrics scraper only (`Scope.SCRAPE`), whatever its session."""
+        return self.allowed.get(Who.ANONYMOUS) is Scope.SCRAPE
+
     def words(self) -> list[str]:
         """Who may, in words: `an officer of the tender's agency`, `an auditor`."""
+        if self.scraper:
+            return [f"a scraper {_FOR[Scope.SCRAPE]}"]
         return [f"{_A[who]} {_FOR[scope]}".strip() for who, scope in self.allowed.items()]
 
     def only(self) -> str:
@@ -124,6 +138,7 @@ OFFICER_OF_TENDER = Rule.of(officer=Scope.TENDER_AGENCY)
 AGENT_IN_BODY = Rule.of(supplier=Scope.BODY_BUSINESS)
 AGENT_IN_PATH = Rule.of(supplier=Scope.PATH_BUSINESS)
 AGENT_IN_PATH_OR_AUDITOR = Rule.of(supplier=Scope.PATH_BUSINESS, auditor=Scope.ANY)
+SCRAPER = Rule({who: Scope.SCRAPE for who in Who})
 
 RULES: dict[tuple[str, str], Rule] = {
     # the document and health
@@ -132,6 +147,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/docs/oauth2-redirect"): PUBLIC,
     ("GET", "/redoc"): PUBLIC,
     ("GET", "/health"): PUBLIC,
+    ("GET", "/ready"): PUBLIC,
+    ("GET", "/metrics"): SCRAPER,
     ("GET", "/.well-known/nara-keys"): PUBLIC,
     # logging in and out; one's own passkeys
     ("POST", "/auth/challenge"): PUBLIC,
@@ -193,6 +210,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/businesses/{business_no}/agents"): Rule.of(
         operator=Scope.ANY, supplier=Scope.PATH_BUSINESS
     ),
+    # open data (OCDS): public, and never a sealed value before the opening
+    ("GET", "/ocds/releases"): PUBLIC,
+    ("GET", "/ocds/records/{ocid}"): PUBLIC,
     # alerts: a business's licences (operator); its agents' subscriptions, feed, picks
     # (auditors read them)
     ("PUT", "/businesses/{business_no}/licences"): Rule.of(operator=Scope.ANY),

@@ -25,6 +25,7 @@ from nara.api.routes import (
     bids,
     decisions,
     health,
+    ocds,
     outages,
     passkeys,
     payments,
@@ -33,6 +34,7 @@ from nara.api.routes import (
     tenders,
 )
 from nara.api.schemas.base import ApiModel
+from nara.api.scraping import MetricsMiddleware
 from nara.keys import KeyService
 from nara.logs import get_logger
 from nara.services.identity import Verifier
@@ -62,7 +64,16 @@ TAGS = [
         "description": "Passkeys (FIDO2/WebAuthn), the fingerprint step: enrol from a "
         "certificate login; every bid carries one's assertion over the bid document.",
     },
-    {"name": "operations", "description": "Health."},
+    {
+        "name": "operations",
+        "description": "Liveness (/health), readiness naming what failed (/ready), "
+        "Prometheus metrics (/metrics, for a scraper).",
+    },
+    {
+        "name": "open data",
+        "description": "OCDS 1.1 releases and records of every tender: public, never a "
+        "sealed value before the opening.",
+    },
 ]
 
 DESCRIPTION = """
@@ -206,6 +217,9 @@ def create_app(
         # Outermost, so every layer (incidents, sessions, bids) sees the real client. Only
         # the listed proxies are believed: X-Forwarded-For from anyone else is ignored.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+    # Outermost of all: counts every answer and keeps the connection's own peer for the
+    # scraper check of /metrics before a proxy header can replace it (nara.api.scraping).
+    app.add_middleware(MetricsMiddleware)
     app.include_router(passkeys.login_router)
     app.include_router(bids.keys_router)
     for module in (
@@ -221,6 +235,7 @@ def create_app(
         registry,
         alerts,
         health,
+        ocds,
     ):
         app.include_router(module.router)
     access.require_rules(app)

@@ -17,6 +17,7 @@ from fastapi import Request
 from fastapi.dependencies.utils import request_params_to_args
 from fastapi.routing import APIRoute
 
+from nara.api import scraping
 from nara.api.access import RULES, Rule, Scope, Who
 from nara.api.deps import SessionDep, VerifierDep, client_address, get_token, get_writer
 from nara.domain.errors import Forbidden, RuleViolation, Unauthenticated
@@ -54,6 +55,8 @@ async def authorize(request: Request, session: SessionDep, verifier: VerifierDep
             fix="this is a fault of the server: tell the operators",
             missing="rule",
         )
+    if rule.scraper:
+        scraping.require_scraper(request, request.app.state.settings, rule)
     if rule.public:
         return _grant(request, Access(name, Who.ANONYMOUS, None))
     if request.headers.get(AUTHORIZATION) is None:

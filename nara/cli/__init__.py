@@ -85,8 +85,8 @@ def dev(
         int | None,
         typer.Option(
             min=1,
-            help="NARA_TIME_SCALE for the services: notice periods pass this many times "
-            "faster [default: NARA_TIME_SCALE if set, else 20000].",
+            help="NARA_TIME_SCALE for the services: notice periods and payment deadlines "
+            "pass this many times faster [default: NARA_TIME_SCALE if set, else 20000].",
         ),
     ] = None,
 ) -> None:
@@ -119,6 +119,8 @@ def worker() -> None:
 
     Needs DATABASE_URL and TEMPORAL_ADDRESS (or the embedded defaults of `nara dev`).
     Stateless: run as many as the load needs. SIGTERM finishes running tasks, then exits.
+    With WORKER_METRICS_ADDRESS (host:port) it serves Prometheus metrics there: the
+    Temporal SDK's and its partner calls'.
     """
     from nara.logs import configure_logging
     from nara.workers.main import run_worker
@@ -138,13 +140,17 @@ def api(
     """Serve the HTTP API with uvicorn (OpenAPI docs at /docs).
 
     Stateless: it reads PostgreSQL and talks to Temporal, so any number of replicas may run.
+    With --workers > 1 the processes share their metrics through PROMETHEUS_MULTIPROC_DIR
+    (a fresh temporary directory unless set), so /metrics counts them all.
     """
     import uvicorn
 
     from nara.logs import configure_logging
+    from nara.metrics import prepare_multiprocess
 
     configure_logging()
     settings = get_settings()
+    prepare_multiprocess(workers)
     uvicorn.run(
         "nara.api.app:create_app",
         factory=True,

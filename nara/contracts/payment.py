@@ -24,6 +24,9 @@ class PaymentInput(Model):
     claimed_by: str
     claimed_at: AwareDatetime
     late_interest_rate_bp: int = Field(1200, ge=0)
+    # NARA_TIME_SCALE of the announcing API: payment periods pass this many times faster
+    # (rehearsals only; 1 in production and in every history recorded before it existed).
+    time_scale: int = Field(1, ge=1)
 
 
 class Inspect(Model):

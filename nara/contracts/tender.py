@@ -52,6 +52,9 @@ class TenderTerms(Model):
     a_value_items: dict[str, int] = Field(default_factory=dict)
     # 중소기업자간 경쟁제품: goods bought in competition among SMEs only.
     sme_competitive: bool = False
+    # NARA_TIME_SCALE at the announcement (rehearsals only; 1 in production): the
+    # tender's payments pass their periods this many times faster (PaymentInput).
+    time_scale: int = Field(1, ge=1)
 
     @property
     def a_value(self) -> int:

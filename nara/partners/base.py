@@ -12,6 +12,8 @@ is translated into the project's errors:
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 
 import httpx
@@ -22,6 +24,16 @@ from nara.domain.errors import PartnerRejected, PartnerUnavailable
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 _RETRY_FIX = "retry later with the same idempotency key; the activity retry policy does this"
+
+CallObserver = Callable[[str, str, float], None]
+"""Told of every partner call: (partner, outcome, seconds). The outcome is `ok`, `refused`
+(a business refusal, 4xx), `timeout` (no answer in time, or the partner's own 504) or
+`error` (unreachable, other 5xx, 429); the metrics of `nara.metrics` and of the worker
+(`nara.workers.telemetry`) count them."""
+
+
+def _ignore(partner: str, outcome: str, seconds: float) -> None:
+    """The observer of a client nobody watches."""
 
 
 class PartnerModel(BaseModel):
@@ -40,6 +52,7 @@ class PartnerClient:
         admin_token: the partner simulators' admin token (`SIMULATOR_ADMIN_TOKEN`), sent as
             `Authorization: Bearer` on admin calls only (`BankClient.open_account`); a real
             partner has no such routes, so production clients leave it None.
+        observe: told of every call's outcome and time (`CallObserver`), for the metrics.
     """
 
     partner: ClassVar[str] = "partner"
@@ -51,7 +64,9 @@ class PartnerClient:
         http: httpx.AsyncClient | None = None,
         *,
         admin_token: str | None = None,
+        observe: CallObserver | None = None,
     ) -> None:
+        self.observe = observe or _ignore
         self.base_url = base_url.rstrip("/")
         self.timeout_s = timeout_s
         self._http = http if http is not None else httpx.AsyncClient()
@@ -98,6 +113,35 @@ class PartnerClient:
         `admin` marks a simulator's admin route: the admin token goes with it, if the
         client has one (without, the simulator answers 401, a `PartnerRejected`).
         """
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            response = await self._send(
+                method, path, body=body, params=params, idempotency_key=idempotency_key, admin=admin
+            )
+            outcome = "ok"
+            return response
+        except PartnerRejected:
+            outcome = "refused"
+            raise
+        except PartnerUnavailable as exc:
+            timed_out = exc.extra.get("code") == "timeout" or exc.extra.get("http_status") == 504
+            outcome = "timeout" if timed_out else "error"
+            raise
+        finally:
+            self.observe(self.partner, outcome, time.perf_counter() - started)
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: BaseModel | None,
+        params: dict[str, str] | None,
+        idempotency_key: str | None,
+        admin: bool,
+    ) -> httpx.Response:
+        """The one request of `_call`, its failures translated."""
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key is not None else {}
         if admin and self._admin_token is not None:
             headers["Authorization"] = f"Bearer {self._admin_token}"

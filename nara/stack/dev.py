@@ -52,8 +52,8 @@ async def run_dev(options: DevOptions, settings: Settings | None = None) -> int:
         worker = stack.start_worker()
         api = stack.start_api()
         await wait_for_worker(worker, settings, stack.temporal_address)
-        # /health answers 200 only when PostgreSQL and Temporal answer the API too.
-        api_health = f"http://{connect_host(settings.api_host)}:{settings.api_port}/health"
+        # /ready answers 200 once PostgreSQL, Temporal, the worker and the partners answer.
+        api_health = f"http://{connect_host(settings.api_host)}:{settings.api_port}/ready"
         await wait_for_http(api, api_health, status=200)
         for child in stack.children:
             child.quiet = not options.verbose

@@ -50,6 +50,14 @@ def panel(stack: Stack) -> Panel:
     if stack.admin_token is not None:
         table.add_row("Simulator admin", f"Bearer token in {stack.admin_token.source}")
     table.add_row("Logs", f"{stack.logs_dir}/*.log")
+    table.add_row("Ready", f"{stack.api_url}/ready")
+    metrics = f"API {stack.api_url}/metrics, worker http://{stack.worker_metrics_address}/metrics"
+    if stack.temporal is not None and stack.temporal.process is not None:
+        metrics += f", Temporal http://localhost:{settings.temporal_metrics_port}/metrics"
+    table.add_row("Metrics", metrics)
     if stack.time_scale != 1:
-        table.add_row("Time scale", f"notice periods run {stack.time_scale:,}x faster")
+        table.add_row(
+            "Time scale",
+            f"notice periods and payment deadlines run {stack.time_scale:,}x faster",
+        )
     return Panel(table, title="Nara back office is up", border_style="green", expand=False)

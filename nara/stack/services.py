@@ -25,6 +25,9 @@ from nara.stack.panel import browser_url, redact
 from nara.stack.processes import STYLES, Child, stop_children
 from nara.stack.readiness import StackError, host_port, require_free_port
 
+WORKER_METRICS_ADDRESS = "127.0.0.1:9234"
+"""Where `nara dev`'s worker serves its metrics when WORKER_METRICS_ADDRESS is unset."""
+
 DEMO_TIME_SCALE = 20_000
 """NARA_TIME_SCALE given to the services when the environment does not set one: the demo
 week's notice periods (days) then pass in seconds."""
@@ -94,8 +97,12 @@ class Stack:
                 ui_port=self.settings.temporal_ui_port,
                 namespace=self.settings.temporal_namespace,
                 log_file=self.logs_dir / "temporal.log",
+                metrics_port=self.settings.temporal_metrics_port,
             )
             self.step(f"Temporal: dev server, history in {server.db_file}")
+            if not embedded.port_open(server.ip, server.port):  # else reused as it is
+                metrics_port = self.settings.temporal_metrics_port
+                require_free_port(server.ip, metrics_port, "Temporal dev server's metrics")
             await asyncio.to_thread(server.start)
             if server.reused:
                 self.console.print(f"  (reusing the server already listening on {server.address})")
@@ -201,8 +208,19 @@ class Stack:
             self.step(f"operator {OPERATOR} registered from the console")
 
     def start_worker(self) -> Child:
-        self.step(f"worker on task queue {self.settings.temporal_task_queue}")
-        return self.add_child("worker", [sys.executable, "-m", "nara", "worker"])
+        address = self.worker_metrics_address
+        self.step(
+            f"worker on task queue {self.settings.temporal_task_queue}, "
+            f"metrics on http://{address}/metrics"
+        )
+        host, _, port = address.rpartition(":")
+        require_free_port(host, int(port), f"worker's metrics (http://{address}/metrics)")
+        argv = [sys.executable, "-m", "nara", "worker"]
+        return self.add_child("worker", argv, env={"WORKER_METRICS_ADDRESS": address})
+
+    @property
+    def worker_metrics_address(self) -> str:
+        return self.settings.worker_metrics_address or WORKER_METRICS_ADDRESS
 
     def start_api(self) -> Child:
         host, port = self.settings.api_host, self.settings.api_port

@@ -25,11 +25,13 @@ from nara.contracts.steps import SequencerInput
 from nara.keys import KeyService
 from nara.logs import configure_logging, get_logger
 from nara.partners.bank import BankClient
+from nara.partners.base import CallObserver
 from nara.partners.guarantee import GuaranteeAgencyClient
 from nara.partners.messaging import LoggingSender
 from nara.settings import Settings, get_settings, reveal
 from nara.store.db import create_engine, session_factory
 from nara.temporal import connect, missing_search_attributes
+from nara.workers.telemetry import LogContext, PartnerMetrics, runtime_for
 from nara.workflows.audit_sequencer import AUDIT_SEQUENCER_ID, AuditSequencerWorkflow
 from nara.workflows.payment import PaymentWorkflow
 from nara.workflows.tender import TenderWorkflow
@@ -58,12 +60,14 @@ class Partners:
     bank: BankClient
 
 
-def partners_from(settings: Settings) -> Partners:
+def partners_from(settings: Settings, observe: CallObserver | None = None) -> Partners:
+    """The partner clients of the settings, each call told to `observe` (the metrics)."""
+    timeout_s = settings.partner_timeout_s
     return Partners(
         guarantee_agency=GuaranteeAgencyClient(
-            settings.guarantee_agency_url, timeout_s=settings.partner_timeout_s
+            settings.guarantee_agency_url, timeout_s=timeout_s, observe=observe
         ),
-        bank=BankClient(settings.bank_url, timeout_s=settings.partner_timeout_s),
+        bank=BankClient(settings.bank_url, timeout_s=timeout_s, observe=observe),
     )
 
 
@@ -118,6 +122,7 @@ def build_worker(
         activities=build_activities(session_factory(engine), partners, keys),
         workflow_runner=sandbox_runner(),
         max_concurrent_activities=max_concurrent_activities,
+        interceptors=[LogContext()],
     )
 
 
@@ -139,7 +144,8 @@ async def run_worker(settings: Settings | None = None) -> None:
     settings = settings or get_settings()
     configure_logging()
     log = get_logger("nara.worker")
-    client = await connect(settings)
+    runtime = runtime_for(settings)
+    client = await connect(settings, runtime=runtime)
     missing = await missing_search_attributes(client)
     if missing:
         raise SystemExit(
@@ -157,10 +163,16 @@ async def run_worker(settings: Settings | None = None) -> None:
         client,
         task_queue=settings.temporal_task_queue,
         engine=engine,
-        partners=partners_from(settings),
+        partners=partners_from(
+            settings, PartnerMetrics(runtime.metric_meter) if runtime is not None else None
+        ),
         keys=KeyService.local(session_factory(engine), settings.key_dir),
     )
-    log.info("worker started", task_queue=settings.temporal_task_queue)
+    log.info(
+        "worker started",
+        task_queue=settings.temporal_task_queue,
+        metrics=f"http://{settings.worker_metrics_address}/metrics" if runtime else None,
+    )
     await ensure_sequencer(client, task_queue=settings.temporal_task_queue)
     sender = LoggingSender()
     delivery = AlertDelivery(

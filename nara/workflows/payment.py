@@ -1,9 +1,12 @@
 """PaymentWorkflow: one payment claim, from claim through inspection to the bank transfer.
 
 Id `payment-<contract>-<n>`. The inspector accepts or rejects within 14 days;
-an accepted claim is paid within 5 business days. The bank call is retried with
-the same idempotency key until it goes through; a business refusal (for
-example an invalid account) waits for an operator to fix the cause and retry.
+an accepted claim is paid within 5 business days. In a rehearsal (`time_scale` > 1,
+`NARA_TIME_SCALE` of the API that announced the tender) both periods pass that many
+times faster and a lateness counts the days of interest the law would count
+(`nara.domain.time_scale`); at scale 1 the code computes exactly what it always did.
+The bank call is retried with the same idempotency key until it goes through; a business
+refusal (for example an invalid account) waits for an operator to fix the cause and retry.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ with workflow.unsafe.imports_passed_through():
         PaymentView,
     )
     from nara.contracts.search import AWAITING_ROLE, PAYMENT_OVERDUE
-    from nara.domain import calendar
+    from nara.domain import calendar, time_scale
     from nara.domain.enums import PaymentKind, PaymentState, Role
     from nara.domain.errors import Forbidden, WrongPhase
     from nara.workflows.calls import db_step, partner_step, rejection_of
@@ -40,8 +43,11 @@ class PaymentWorkflow:
         self.status_text = "claimed"
         self.awaiting: Role | None = Role.INSPECTOR
         self.inspection: Inspect | None = None
-        self.inspection_due: datetime = calendar.inspection_due(input.claimed_at)
+        self.inspection_due: datetime = time_scale.compress(
+            input.claimed_at, calendar.inspection_due(input.claimed_at), input.time_scale
+        )
         self.due_at: datetime | None = None
+        self.due_by_law: datetime | None = None  # due_at before compression
         self.overdue = False
         self.retry_requested = False
         self.refusal: str | None = None
@@ -77,14 +83,16 @@ class PaymentWorkflow:
                 amount=input.amount,
                 subcontract_amount=input.subcontract_amount,
             )
-        assert self.due_at is not None
+        assert self.due_at is not None and self.due_by_law is not None
         self._show("paying", None)
         transfer = await self._transfer_by(self.due_at)
         paid_at = workflow.now()
         interest = calendar.late_payment_interest(
             amount=input.amount,
-            due=self.due_at,
-            paid=paid_at,
+            due=self.due_by_law,
+            paid=time_scale.lateness_by_law(
+                due_by_law=self.due_by_law, due_at=self.due_at, paid=paid_at, scale=input.time_scale
+            ),
             annual_rate_bp=input.late_interest_rate_bp,
         )
         transfer_ids = list(transfer.transfer_ids)
@@ -174,6 +182,7 @@ class PaymentWorkflow:
         return True
 
     def _mark_overdue(self, why: str) -> None:
+        workflow.logger.warning(why, extra={"notice_no": self.input.notice_no})
         self.overdue = True
         workflow.upsert_search_attributes([PAYMENT_OVERDUE.value_set(True)])
         self._show(why, self.awaiting)
@@ -195,16 +204,23 @@ class PaymentWorkflow:
             )
             + f"\n\nStatus: {text}"
             + (
-                f"\n\nInspection due {self.inspection_due.astimezone(calendar.SEOUL):%Y-%m-%d}"
+                f"\n\nInspection due {self._when(self.inspection_due)}"
                 if self.due_at is None
-                else f"\n\nPayment due {self.due_at.astimezone(calendar.SEOUL):%Y-%m-%d}"
+                else f"\n\nPayment due {self._when(self.due_at)}"
             )
         )
+
+    def _when(self, at: datetime) -> str:
+        """A due date as the case file shows it; to the second in a rehearsal."""
+        shown = "%Y-%m-%d" if self.input.time_scale == 1 else "%Y-%m-%d %H:%M:%S KST"
+        return f"{at.astimezone(calendar.SEOUL):{shown}}"
 
     @workflow.update
     async def inspect(self, inspection: Inspect) -> InspectOutcome:
         i = self.input
-        due_at = calendar.payment_due(workflow.now()) if inspection.accepted else None
+        now = workflow.now()
+        by_law = calendar.payment_due(now) if inspection.accepted else None
+        due_at = time_scale.compress(now, by_law, i.time_scale) if by_law else None
         await db_step(
             activities.record_inspection,
             steps.InspectionStep(
@@ -217,7 +233,7 @@ class PaymentWorkflow:
                 due_at=due_at,
             ),
         )
-        self.due_at = due_at
+        self.due_at, self.due_by_law = due_at, by_law
         self.inspection = inspection
         return InspectOutcome(payment_id=i.payment_id, accepted=inspection.accepted, due_at=due_at)
 

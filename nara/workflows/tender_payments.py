@@ -57,6 +57,7 @@ class TenderPayments(TenderBase):
                 claimed_by=claim.person_id,
                 claimed_at=workflow.now(),
                 late_interest_rate_bp=s.terms.late_interest_rate_bp,
+                time_scale=s.terms.time_scale,
             ),
             id=payment_id,
             static_summary=f"{claim.kind} payment {seq} of {s.contract_no}: {claim.amount:,} KRW",

@@ -42,7 +42,10 @@ def test_an_application_with_a_route_and_no_rule_does_not_start() -> None:
 def test_what_anonymous_callers_may_everybody_may() -> None:
     for route, rule in RULES.items():
         if Who.ANONYMOUS in rule.allowed:
-            assert all(rule.allowed.get(who) is Scope.ANY for who in Who), route
+            # Scope.SCRAPE (/metrics) holds everybody alike to the scraper's token.
+            scope = rule.allowed[Who.ANONYMOUS]
+            assert scope in (Scope.ANY, Scope.SCRAPE), route
+            assert all(rule.allowed.get(who) is scope for who in Who), route
 
 
 def test_auditors_read_and_change_nothing_but_their_own_session() -> None:

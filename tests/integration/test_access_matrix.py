@@ -140,6 +140,8 @@ def _calls(w: World) -> dict[tuple[str, str], Call]:
         ("GET", "/docs/oauth2-redirect"): Call("/docs/oauth2-redirect"),
         ("GET", "/redoc"): Call("/redoc"),
         ("GET", "/health"): Call("/health"),
+        ("GET", "/ready"): Call("/ready"),
+        ("GET", "/metrics"): Call("/metrics"),
         ("GET", "/.well-known/nara-keys"): Call("/.well-known/nara-keys"),
         ("POST", "/auth/challenge"): Call("/auth/challenge", allowed_body={"person_id": w.auditor}),
         ("POST", "/auth/login"): Call("/auth/login"),
@@ -258,6 +260,8 @@ def _calls(w: World) -> dict[tuple[str, str], Call]:
         ("GET", "/businesses/{business_no}/recommendations"): Call(
             f"/businesses/{winner}/recommendations"
         ),
+        ("GET", "/ocds/releases"): Call("/ocds/releases"),
+        ("GET", "/ocds/records/{ocid}"): Call("/ocds/records/ocds-xxxxxx-20260000001-00"),
     }
 
 

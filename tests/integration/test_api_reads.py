@@ -50,12 +50,50 @@ async def test_weekly_report_and_health(stack: ApiStack) -> None:
         assert "YYYY-MM-DD" in bad.json()["fix"]
 
         health = await ok(await http.get("/health"), 200)
-        assert health["status"] == "ok" and health["database"]["ok"] and health["temporal"]["ok"]
+        assert health["status"] == "ok"
         assert health["task_queue"] == stack.settings.temporal_task_queue
+        ready = await ok(await http.get("/ready"), 200)
+        assert (ready["status"], ready["failed"]) == ("ready", [])
+        assert set(ready["checks"]) == {
+            "database",
+            "temporal",
+            "worker",
+            "guarantee_agency",
+            "bank",
+            "certificate_authority",
+        }
+        assert all(check["ok"] for check in ready["checks"].values())
 
         docs = await ok(await http.get("/openapi.json"), 200)
         assert "Problem" in docs["components"]["schemas"]
         assert {t["name"] for t in docs["tags"]} >= {"tenders", "bids", "payments", "reports"}
+
+
+async def test_ready_names_a_dead_worker_and_a_partner_down(stack: ApiStack) -> None:
+    """An API whose task queue no worker polls, its bank on a closed port: /ready says so."""
+    settings = api_settings(
+        stack,
+        TEMPORAL_TASK_QUEUE=f"{stack.task_queue}-nobody",
+        GUARANTEE_AGENCY_URL=stack.settings.guarantee_agency_url,
+        BANK_URL="http://127.0.0.1:9",
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
+            ready = await http.get("/ready")
+            without_partners = await http.get("/ready", params={"partners": "false"})
+    assert ready.status_code == 503
+    body = ready.json()
+    assert (body["status"], body["failed"]) == ("not-ready", ["worker", "bank"])
+    assert f"{stack.task_queue}-nobody" in body["checks"]["worker"]["detail"]
+    assert "nara worker" in body["checks"]["worker"]["detail"]
+    assert "127.0.0.1:9" in body["checks"]["bank"]["detail"]
+    assert body["checks"]["database"]["ok"] and body["checks"]["temporal"]["ok"]
+    assert (
+        body["checks"]["guarantee_agency"]["ok"] and body["checks"]["certificate_authority"]["ok"]
+    )
+    assert without_partners.status_code == 503 and without_partners.json()["failed"] == ["worker"]
 
 
 async def test_without_temporal_reads_degrade_and_writes_refuse(
@@ -71,9 +109,11 @@ async def test_without_temporal_reads_degrade_and_writes_refuse(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
             started = time.monotonic()
-            health = await http.get("/health")
-            assert health.status_code == 503 and health.json()["status"] == "degraded"
-            assert health.json()["database"]["ok"] and not health.json()["temporal"]["ok"]
+            assert (await http.get("/health")).status_code == 200  # alive all the same
+            ready = await http.get("/ready", params={"partners": "false"})
+            assert ready.status_code == 503 and ready.json()["status"] == "not-ready"
+            assert ready.json()["failed"] == ["temporal", "worker"]
+            assert ready.json()["checks"]["database"]["ok"]
 
             detail = await ok(await http.get(f"/tenders/{notice}"), 200)
             assert detail["live"] is None and "Temporal" in detail["live_note"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from nara import metrics
 from nara.domain.errors import TrustUnavailable
 from nara.partners.ca import CertificateAuthorityClient
 from nara.services.identity.certificates import TrustedRoots, root_paths
@@ -44,7 +45,11 @@ class Verifier:
     def from_settings(cls, settings: Settings) -> Verifier:
         return cls(
             root_paths=root_paths(settings.trusted_ca_certs, settings.var_dir),
-            ca=CertificateAuthorityClient(settings.ca_url, timeout_s=settings.partner_timeout_s),
+            ca=CertificateAuthorityClient(
+                settings.ca_url,
+                timeout_s=settings.partner_timeout_s,
+                observe=metrics.record_partner_call,
+            ),
             crl_max_age_s=settings.crl_max_age_s,
             policy=SessionPolicy(
                 challenge_ttl=timedelta(seconds=settings.login_challenge_ttl_s),

@@ -195,6 +195,7 @@ async def _start_workflow(temporal: Client, settings: Settings, tender: Tender) 
         late_interest_rate_bp=settings.late_interest_rate_bp,
         a_value_items=dict(tender.a_value_items),
         sme_competitive=tender.sme_competitive,
+        time_scale=settings.time_scale,
     )
     try:
         await temporal.start_workflow(

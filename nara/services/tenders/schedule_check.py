@@ -18,26 +18,9 @@ from nara.domain.calendar import SEOUL
 from nara.domain.enums import AgencyKind, Category, Method
 from nara.domain.errors import RuleViolation
 from nara.domain.rules import rules_on
+from nara.domain.time_scale import compress, stretch
 from nara.settings import Settings
 from nara.store import tenders
-
-STRETCHED = timedelta(days=3650)
-"""How far stretched time reaches: ten years, beyond any notice period. A time further
-ahead is moved on by its real remainder, so the order of two times is kept and the result
-stays far from datetime's year 9999 for any time the API accepts."""
-
-
-def _stretch(now: datetime, at: datetime, scale: int) -> datetime:
-    """`at` as far from `now` as `scale` times its real distance, up to STRETCHED."""
-    ahead = at - now
-    linear = STRETCHED / scale
-    if ahead <= linear:
-        return now + ahead * scale
-    return now + STRETCHED + (ahead - linear)
-
-
-def _shrink(now: datetime, at: datetime, scale: int) -> datetime:
-    return now + (at - now) / scale
 
 
 async def check_schedule(
@@ -65,8 +48,8 @@ async def check_schedule(
                 method=method,
                 estimated_price=estimated_price,
                 announced_at=announced_at,
-                deadline=_stretch(now, deadline, scale) if deadline > now else deadline,
-                opening_at=_stretch(now, opening_at, scale) if opening_at > now else opening_at,
+                deadline=stretch(now, deadline, scale),
+                opening_at=stretch(now, opening_at, scale),
                 urgent=urgent,
                 check_clock_rules=False,
                 agency_kind=agency_kind,
@@ -104,7 +87,7 @@ def _unstretched(violation: RuleViolation, *, now: datetime, scale: int) -> Rule
     suggestion = violation.suggestion
     real = ""
     if isinstance(suggestion, datetime) and suggestion > now:
-        suggestion = _shrink(now, suggestion, scale)
+        suggestion = compress(now, suggestion, scale)
         real = f"; in real time the earliest is {suggestion.astimezone(SEOUL):%H:%M:%S} KST"
     return RuleViolation(
         rule=violation.rule,

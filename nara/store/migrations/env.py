@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 # Their tables join Base.metadata.
-from nara.store import alert_tables, identity_tables, passkey_tables  # noqa: F401
+from nara.store import alert_tables, identity_tables, ocds_tables, passkey_tables  # noqa: F401
 from nara.store.tables import Base
 
 config = context.config
