@@ -164,6 +164,20 @@ class Settings(BaseSettings):
         alias="OCDS_PUBLICATION_POLICY",
         description="`publicationPolicy` URL of OCDS packages; unset: the API's /docs page",
     )
+    # Alerts: the worker's delivery of the notification outbox (nara.activities.alerts).
+    alerts_batch_size: int = Field(
+        100, ge=1, le=1000, alias="ALERTS_BATCH_SIZE", description="notifications per round"
+    )
+    alerts_idle_s: float = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        alias="ALERTS_IDLE_S",
+        description="longest wait for a NOTIFY before the worker looks for due retries",
+    )
+    alerts_max_attempts: int = Field(
+        8, ge=1, le=100, alias="ALERTS_MAX_ATTEMPTS", description="then a delivery is failed"
+    )
     log_format: Literal["console", "json"] | None = Field(None, alias="LOG_FORMAT")
     log_level: str = Field("INFO", alias="LOG_LEVEL")
 

@@ -10,7 +10,7 @@ from nara.contracts import steps as m
 from nara.contracts.activities import implements
 from nara.domain.sealing import b64url
 from nara.keys import KeyService
-from nara.store import audit, bids, ocds, tenders
+from nara.store import alerts, audit, bids, ocds, tenders
 
 
 class AnnounceSteps:
@@ -32,7 +32,7 @@ class AnnounceSteps:
 
     @implements(declared.announce_tender)
     async def announce_tender(self, step: m.AnnounceStep) -> None:
-        """Create (or confirm) the tender row and open bidding."""
+        """Create (or confirm) the tender row, open bidding and queue its alerts."""
         t = step.terms
         tender = tenders.new_tender(
             notice_no=t.notice_no,
@@ -69,6 +69,9 @@ class AnnounceSteps:
                 },
             )
             await ocds.publish_tender(session, notice_no=t.notice_no)
+            # Alerts: matched in the announcement's own transaction (docs/alerts.md), so the
+            # notifications commit with it and a retry finds them written.
+            await alerts.match_announcement(session, notice_no=t.notice_no)
 
     @implements(declared.record_phase)
     async def record_phase(self, step: m.PhaseStep) -> None:

@@ -136,6 +136,8 @@ PUBLIC = Rule({who: Scope.ANY for who in Who})
 SIGNED_IN = Rule({who: Scope.OWN for who in Who if who is not Who.ANONYMOUS})
 OFFICER_OF_TENDER = Rule.of(officer=Scope.TENDER_AGENCY)
 AGENT_IN_BODY = Rule.of(supplier=Scope.BODY_BUSINESS)
+AGENT_IN_PATH = Rule.of(supplier=Scope.PATH_BUSINESS)
+AGENT_IN_PATH_OR_AUDITOR = Rule.of(supplier=Scope.PATH_BUSINESS, auditor=Scope.ANY)
 SCRAPER = Rule({who: Scope.SCRAPE for who in Who})
 CONSOLE_READER = Rule.of(officer=Scope.OWN, inspector=Scope.OWN, auditor=Scope.ANY)
 """The console's own pages: an officer's or inspector's agency; an auditor reads all."""
@@ -237,6 +239,15 @@ RULES: dict[tuple[str, str], Rule] = {
         officer=Scope.PAYMENT_AGENCY, inspector=Scope.PAYMENT_AGENCY, auditor=Scope.ANY
     ),
     ("POST", "/console/payments/{payment_id}/inspection"): Rule.of(inspector=Scope.PAYMENT_AGENCY),
+    # alerts: a business's licences (operator); its agents' subscriptions, feed, picks
+    # (auditors read them)
+    ("PUT", "/businesses/{business_no}/licences"): Rule.of(operator=Scope.ANY),
+    ("POST", "/businesses/{business_no}/subscriptions"): AGENT_IN_PATH,
+    ("GET", "/businesses/{business_no}/subscriptions"): AGENT_IN_PATH_OR_AUDITOR,
+    ("DELETE", "/businesses/{business_no}/subscriptions/{subscription_id}"): AGENT_IN_PATH,
+    ("GET", "/businesses/{business_no}/notifications"): AGENT_IN_PATH_OR_AUDITOR,
+    ("POST", "/businesses/{business_no}/notifications/read"): AGENT_IN_PATH,
+    ("GET", "/businesses/{business_no}/recommendations"): AGENT_IN_PATH_OR_AUDITOR,
 }
 
 

@@ -19,6 +19,7 @@ from nara.api import access, console, gate
 from nara.api.deps import TemporalGateway
 from nara.api.problems import install_problem_handlers
 from nara.api.routes import (
+    alerts,
     audit,
     auth,
     bids,
@@ -232,6 +233,7 @@ def create_app(
         outages,
         audit,
         registry,
+        alerts,
         health,
         ocds,
     ):

@@ -1,5 +1,5 @@
 """The worker process: tender, payment and audit-sequencer workflows and their activities on
-one task queue."""
+one task queue, and the delivery of alerts (`nara.activities.alerts`)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from nara.activities.alerts import AlertDelivery
 from nara.activities.announce import AnnounceSteps
 from nara.activities.audit_log import AuditLogSteps
 from nara.activities.award import AwardSteps
@@ -26,6 +27,7 @@ from nara.logs import configure_logging, get_logger
 from nara.partners.bank import BankClient
 from nara.partners.base import CallObserver
 from nara.partners.guarantee import GuaranteeAgencyClient
+from nara.partners.messaging import LoggingSender
 from nara.settings import Settings, get_settings, reveal
 from nara.store.db import create_engine, session_factory
 from nara.temporal import connect, missing_search_attributes
@@ -172,9 +174,21 @@ async def run_worker(settings: Settings | None = None) -> None:
         metrics=f"http://{settings.worker_metrics_address}/metrics" if runtime else None,
     )
     await ensure_sequencer(client, task_queue=settings.temporal_task_queue)
+    sender = LoggingSender()
+    delivery = AlertDelivery(
+        session_factory(engine),
+        email=sender,
+        sms=sender,
+        batch_size=settings.alerts_batch_size,
+        max_attempts=settings.alerts_max_attempts,
+        idle_s=settings.alerts_idle_s,
+    )
+    delivering = asyncio.create_task(delivery.run(reveal(settings.database_url) or ""))
     try:
         await worker.run()
     finally:
+        delivering.cancel()
+        await asyncio.gather(delivering, return_exceptions=True)
         await engine.dispose()
 
 

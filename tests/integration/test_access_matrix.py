@@ -237,6 +237,29 @@ def _calls(w: World) -> dict[tuple[str, str], Call]:
             f"/businesses/{winner}/agents",
             body={"person_id": w.rival.agents[w.rival.businesses[0]]},
         ),
+        ("PUT", "/businesses/{business_no}/licences"): Call(
+            f"/businesses/{winner}/licences", body={"licences": ["토목공사업"]}
+        ),
+        ("POST", "/businesses/{business_no}/subscriptions"): Call(
+            f"/businesses/{winner}/subscriptions",
+            body={"keywords": ["도로"]},
+            allowed_body={"keywords": "도로"},
+        ),
+        ("GET", "/businesses/{business_no}/subscriptions"): Call(
+            f"/businesses/{winner}/subscriptions"
+        ),
+        ("DELETE", "/businesses/{business_no}/subscriptions/{subscription_id}"): Call(
+            f"/businesses/{winner}/subscriptions/999999999"
+        ),
+        ("GET", "/businesses/{business_no}/notifications"): Call(
+            f"/businesses/{winner}/notifications"
+        ),
+        ("POST", "/businesses/{business_no}/notifications/read"): Call(
+            f"/businesses/{winner}/notifications/read", body={"ids": [1]}
+        ),
+        ("GET", "/businesses/{business_no}/recommendations"): Call(
+            f"/businesses/{winner}/recommendations"
+        ),
         ("GET", "/ocds/releases"): Call("/ocds/releases"),
         ("GET", "/ocds/records/{ocid}"): Call("/ocds/records/ocds-xxxxxx-20260000001-00"),
         # the console (bearer clients need no CSRF token; a form with none is refused 422)

@@ -6,7 +6,13 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 # Their tables join Base.metadata.
-from nara.store import console_tables, identity_tables, ocds_tables, passkey_tables  # noqa: F401
+from nara.store import (  # noqa: F401
+    alert_tables,
+    console_tables,
+    identity_tables,
+    ocds_tables,
+    passkey_tables,
+)
 from nara.store.tables import Base
 
 config = context.config

@@ -6,14 +6,14 @@ instead of skipping them (docs/open-data.md). One release per (ocid, release id)
 retried step writes none.
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 Create Date: 2026-11-30 01:00:00
 """
 
 from alembic import op
 
 revision = "0012"
-down_revision = "0009"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
