@@ -178,7 +178,9 @@ async def list_mine(
     return WorkList(
         waiting=waiting,
         tenders=items,
-        total=await store.count_tenders(session, agency_code=agency, phase=phase),
+        total=await store.count_tenders_not_awaiting(
+            session, agency_code=agency, role=actor.role, phase=phase
+        ),
         phase=phase,
         next_cursor=items[-1].notice_no if len(rows) > limit and items else None,
         inspections=claims,

@@ -108,9 +108,16 @@ async def tenders_not_awaiting(
     return (await session.execute(query)).scalars().all()
 
 
-async def count_tenders(session: AsyncSession, *, agency_code: str, phase: Phase | None) -> int:
-    """How many tenders the agency has (in `phase`, if given)."""
-    query = select(func.count()).select_from(Tender).where(Tender.agency_code == agency_code)
+async def count_tenders_not_awaiting(
+    session: AsyncSession, *, agency_code: str, role: Role, phase: Phase | None
+) -> int:
+    """How many of the agency's tenders do not wait for `role` (in `phase`, if given): the
+    size of the list `tenders_not_awaiting` pages through."""
+    query = (
+        select(func.count())
+        .select_from(Tender)
+        .where(Tender.agency_code == agency_code, Tender.awaiting_role.is_distinct_from(role))
+    )
     if phase is not None:
         query = query.where(Tender.phase == phase)
     return await session.scalar(query) or 0
