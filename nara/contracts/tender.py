@@ -91,6 +91,11 @@ class PaymentRecord(Model):
     amount: int
     subcontract_amount: int = 0
     status: PaymentState = PaymentState.CLAIMED
+    progress: str = ""  # the payment's own words while it runs: "bank refused: ..."
+    awaiting_role: Role | None = None
+    stuck_reason: str | None = None
+    overdue: bool = False
+    legs_paid: list[str] = Field(default_factory=list)  # "prime 60,000,000 KRW (T-1)"
 
 
 class TenderState(Model):
