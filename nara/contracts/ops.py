@@ -114,6 +114,7 @@ class PaymentProgress(Model):
     """Signal `payment_progress` from a PaymentWorkflow to its tender: where it stands."""
 
     payment_id: str
+    n: int = 0  # the payment's count of progress signals: a late one never undoes a newer
     progress: str
     awaiting_role: Role | None = None
     stuck_reason: str | None = None

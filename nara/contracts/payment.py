@@ -24,6 +24,8 @@ class PaymentInput(Model):
     claimed_by: str
     claimed_at: AwareDatetime
     late_interest_rate_bp: int = Field(1200, ge=0)
+    partner_slow_s: int = Field(30, ge=1)
+    """A bank call still failing after this long is shown as `StuckReason=partner-retrying`."""
 
 
 class Inspect(Model):
@@ -59,3 +61,7 @@ class PaymentView(Model):
     due_at: datetime | None
     overdue: bool
     attempts_note: str = ""
+    stuck_reason: str | None = None
+    partner: str | None = None
+    awaiting_since: datetime | None = None
+    legs_paid: list[str] = Field(default_factory=list)

@@ -91,9 +91,11 @@ class PaymentRecord(Model):
     amount: int
     subcontract_amount: int = 0
     status: PaymentState = PaymentState.CLAIMED
+    progress_n: int = 0
     progress: str = ""  # the payment's own words while it runs: "bank refused: ..."
     awaiting_role: Role | None = None
     stuck_reason: str | None = None
+    partner: str | None = None
     overdue: bool = False
     legs_paid: list[str] = Field(default_factory=list)  # "prime 60,000,000 KRW (T-1)"
 
@@ -104,6 +106,7 @@ class TenderState(Model):
     terms: TenderTerms
     phase: Phase = Phase.ANNOUNCED
     awaiting_role: Role | None = None
+    awaiting_since: datetime | None = None
     reserve_seed: int | None = None
     """Only in histories from before sealed bids; the key service keeps it since."""
     lottery_seed: int | None = None

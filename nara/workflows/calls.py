@@ -47,6 +47,29 @@ async def db_step(activity: Callable[[A], Awaitable[R]], arg: A) -> R:
     )
 
 
+def start_partner_step(activity: Callable[[A], Awaitable[R]], arg: A) -> workflow.ActivityHandle[R]:
+    """`partner_step` as a handle: the workflow may cancel a call waiting out its backoff."""
+    return workflow.start_activity(
+        activity,
+        arg,
+        start_to_close_timeout=PARTNER_TIMEOUT,
+        heartbeat_timeout=timedelta(seconds=10),
+        retry_policy=PARTNER_RETRY,
+    )
+
+
+async def checked_step(activity: Callable[[A], Awaitable[R]], arg: A) -> R:
+    """`db_step` for an action checked by an activity: a project error it raises (a token
+    refused, a cause not fixed) becomes the Update's typed refusal."""
+    try:
+        return await db_step(activity, arg)
+    except ActivityError as error:
+        refused = from_application_error(error)
+        if refused is not None:
+            raise refusal(refused) from None
+        raise
+
+
 async def partner_step(activity: Callable[[A], Awaitable[R]], arg: A) -> R:
     """Run an activity that calls a guarantee agency or bank; its result."""
     return await workflow.execute_activity(

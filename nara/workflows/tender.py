@@ -32,8 +32,9 @@ with workflow.unsafe.imports_passed_through():
     from nara.domain.enums import FINAL_PHASES, AwardMethod, Method, Phase, Role
     from nara.domain.identifiers import tender_workflow_id
     from nara.workflows.calls import db_step, partner_step
+    from nara.workflows.payment_ops import OPS_AT_A_GLANCE
     from nara.workflows.tender_base import PHASES_BEFORE_CONTRACT
-    from nara.workflows.tender_decisions import TenderDecisions
+    from nara.workflows.tender_ops import TenderOps
 
 
 # workflow.patched ids (see docs/architecture.md, "Changing a workflow safely").
@@ -45,7 +46,7 @@ COMPREHENSIVE_EVALUATION = "comprehensive-evaluation"
 
 
 @workflow.defn
-class TenderWorkflow(TenderDecisions):
+class TenderWorkflow(TenderOps):
     @workflow.init
     def __init__(self, input: TenderInput) -> None:
         self.s: TenderState = input.state or TenderState(terms=input.terms)
@@ -60,6 +61,7 @@ class TenderWorkflow(TenderDecisions):
     @workflow.run
     async def run(self, input: TenderInput) -> TenderResult:
         s = self.s
+        self._ops = workflow.patched(OPS_AT_A_GLANCE)
         while s.phase not in FINAL_PHASES:
             if self._cancel and s.phase in PHASES_BEFORE_CONTRACT:
                 await self._cancelled(self._cancel)
@@ -299,24 +301,7 @@ class TenderWorkflow(TenderDecisions):
 
     @workflow.signal
     def extend_deadline(self, change: ExtendDeadline) -> None:
-        s = self.s
-        if s.phase not in (Phase.ANNOUNCED, Phase.BIDDING, Phase.CLOSED):
-            workflow.logger.warning("extension ignored: tender is %s", s.phase.value)
-            return
-        if s.phase is Phase.CLOSED:
-            if change.deadline > s.terms.deadline and change.deadline > workflow.now():
-                # The deadline fell inside an outage: bidding reopens until the new one.
-                s.terms.deadline = change.deadline
-                self._reopen = True
-                workflow.upsert_search_attributes([BID_DEADLINE.value_set(s.terms.deadline)])
-            s.terms.opening_at = max(change.opening_at, s.terms.deadline)
-        else:
-            s.terms.deadline = max(change.deadline, s.terms.deadline)
-            s.terms.opening_at = max(change.opening_at, s.terms.deadline)
-            workflow.upsert_search_attributes([BID_DEADLINE.value_set(s.terms.deadline)])
-        s.note = f"schedule moved by {change.requested_by}: {change.reason}"
-        workflow.set_current_details(self._details(s.note))
-        self._schedule_version += 1
+        self._apply_extension(change)
 
     @workflow.signal
     def cancel(self, request: CancelTender) -> None:

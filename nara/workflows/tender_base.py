@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
+from temporalio.common import SearchAttributeUpdate
 
 with workflow.unsafe.imports_passed_through():
     from nara.contracts import activities, steps
@@ -43,6 +45,14 @@ class TenderBase:
     _cancel: CancelTender | None
     _reopen: bool
     _payment_followers: set[asyncio.Future[None]]
+    _ops: bool = False
+    """The `ops-at-a-glance` patch: set at the start of the run (see `tender_ops`)."""
+
+    def _waiting_attributes(self, awaiting: Role | None) -> list[SearchAttributeUpdate[Any]]:
+        """The search attributes of who the tender waits for (more in `TenderOps`)."""
+        return [
+            AWAITING_ROLE.value_set(awaiting.value) if awaiting else AWAITING_ROLE.value_unset()
+        ]
 
     async def _examine_from(self, rank: int) -> None:
         """Make the candidate at `rank` current, or fail the tender when none is left."""
@@ -129,15 +139,9 @@ class TenderBase:
                 payload=payload or {},
             ),
         )
+        waiting = self._waiting_attributes(awaiting)
         s.phase, s.awaiting_role = phase, awaiting
-        workflow.upsert_search_attributes(
-            [
-                TENDER_PHASE.value_set(phase.value),
-                AWAITING_ROLE.value_set(awaiting.value)
-                if awaiting
-                else AWAITING_ROLE.value_unset(),
-            ]
-        )
+        workflow.upsert_search_attributes([TENDER_PHASE.value_set(phase.value), *waiting])
         workflow.set_current_details(self._details(note))
         workflow.logger.info("tender %s -> %s: %s", s.terms.notice_no, phase.value, note)
 
