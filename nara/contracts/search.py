@@ -11,7 +11,8 @@ flags, the worker's check), never holding personal data.
 - `operator`: an operator (a partner refused a call: fix the cause, then retry);
 - unset: nobody; the workflow waits for a timer or a partner.
 
-`AwaitingSince` is when that wait began. `StuckReason` says why a workflow needs a person
+`AwaitingSince` is when the current wait began (for a person, or for nobody: never unset,
+so a query may always compare it). `StuckReason` says why a workflow needs a person
 beyond its normal course (`StuckReason` values below); `Partner` names the partner
 concerned (`bank`, `guarantee-agency`). `PaymentOverdue` is false from the start and
 true once an inspection or a payment is late.

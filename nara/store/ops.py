@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nara.domain.enums import PaymentState
-from nara.store.tables import Business, Contract, Payment, Tender
+from nara.store.tables import AuditEvent, Business, Contract, Payment, Tender
 
 
 async def set_payee_account(
@@ -60,3 +61,16 @@ async def overdue_payments(
         .limit(limit)
     )
     return [(payment, notice_no) for payment, notice_no in rows.tuples()]
+
+
+async def latest_payload(
+    session: AsyncSession, *, entity: str, action: str
+) -> dict[str, Any] | None:
+    """The payload of the newest audit event of this action on this entity."""
+    payload: dict[str, Any] | None = await session.scalar(
+        select(AuditEvent.payload)
+        .where(AuditEvent.entity == entity, AuditEvent.action == action)
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    return payload

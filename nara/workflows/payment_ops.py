@@ -95,16 +95,12 @@ class PaymentOps:
         role = AWAITING_ROLE.value_set(awaiting.value) if awaiting else AWAITING_ROLE.value_unset()
         if not self._ops:
             return [role]
-        if awaiting is None:
-            self.awaiting_since = None
-        elif awaiting is not self.awaiting or self.awaiting_since is None:
+        if awaiting is not self.awaiting or self.awaiting_since is None:
             self.awaiting_since = workflow.now()
         self.stuck_reason, self.partner = stuck, partner
         return [
             role,
-            AWAITING_SINCE.value_set(self.awaiting_since)
-            if self.awaiting_since
-            else AWAITING_SINCE.value_unset(),
+            AWAITING_SINCE.value_set(self.awaiting_since),
             STUCK_REASON.value_set(stuck) if stuck else STUCK_REASON.value_unset(),
             PARTNER.value_set(partner) if partner else PARTNER.value_unset(),
             PAYMENT_OVERDUE.value_set(self.overdue),

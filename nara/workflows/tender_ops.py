@@ -58,17 +58,13 @@ class TenderOps(TenderDecisions):
         role = AWAITING_ROLE.value_set(awaiting.value) if awaiting else AWAITING_ROLE.value_unset()
         if not self._ops:
             return [role]
-        if awaiting is None:
-            s.awaiting_since = None
-        elif awaiting is not s.awaiting_role or s.awaiting_since is None:
+        if awaiting is not s.awaiting_role or s.awaiting_since is None:
             s.awaiting_since = workflow.now()
         open_payments = [p for p in s.payments if p.status is PaymentState.CLAIMED]
         stuck = next((p for p in open_payments if p.stuck_reason), None)
         return [
             role,
-            AWAITING_SINCE.value_set(s.awaiting_since)
-            if s.awaiting_since
-            else AWAITING_SINCE.value_unset(),
+            AWAITING_SINCE.value_set(s.awaiting_since),
             STUCK_REASON.value_set(StuckReason.PAYMENT_WAITING)
             if stuck
             else STUCK_REASON.value_unset(),
