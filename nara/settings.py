@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     temporal_tls_key: Path | None = Field(None, alias="TEMPORAL_TLS_KEY")
     temporal_dev_port: int = Field(7233, alias="TEMPORAL_DEV_PORT")
     temporal_ui_port: int = Field(8233, alias="TEMPORAL_UI_PORT")
+    temporal_ui_url: str | None = Field(
+        None,
+        alias="TEMPORAL_UI_URL",
+        description="the Temporal Web UI operators open (links of `nara ops stuck`); unset: "
+        "http://localhost:TEMPORAL_UI_PORT (the embedded dev server's)",
+    )
     api_host: str = Field("127.0.0.1", alias="NARA_API_HOST")
     api_port: int = Field(8000, alias="NARA_API_PORT")
     guarantee_agency_url: str = Field("http://127.0.0.1:8101", alias="GUARANTEE_AGENCY_URL")
@@ -120,6 +126,11 @@ class Settings(BaseSettings):
     )
     log_format: Literal["console", "json"] | None = Field(None, alias="LOG_FORMAT")
     log_level: str = Field("INFO", alias="LOG_LEVEL")
+
+    @property
+    def ui_url(self) -> str:
+        """The Temporal Web UI's address."""
+        return self.temporal_ui_url or f"http://localhost:{self.temporal_ui_port}"
 
     @model_validator(mode="after")
     def _passkeys_scope_their_origin(self) -> Settings:

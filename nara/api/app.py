@@ -24,6 +24,7 @@ from nara.api.routes import (
     bids,
     decisions,
     health,
+    ops,
     outages,
     passkeys,
     payments,
@@ -61,7 +62,11 @@ TAGS = [
         "description": "Passkeys (FIDO2/WebAuthn), the fingerprint step: enrol from a "
         "certificate login; every bid carries one's assertion over the bid document.",
     },
-    {"name": "operations", "description": "Health."},
+    {
+        "name": "operations",
+        "description": "Health; operators' desk: stuck cases, audited retry, account "
+        "correction, extension and cancellation.",
+    },
 ]
 
 DESCRIPTION = """
@@ -219,6 +224,7 @@ def create_app(
         audit,
         registry,
         health,
+        ops,
     ):
         app.include_router(module.router)
     access.require_rules(app)

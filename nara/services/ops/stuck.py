@@ -101,7 +101,7 @@ async def _pending_call(client: Client, workflow_id: str) -> dict[str, Any]:
     return {"run_id": described.run_id}
 
 
-async def list(  # noqa: A001 - the service verb
+async def list_cases(
     *,
     session: AsyncSession,
     temporal: Client,
@@ -113,8 +113,8 @@ async def list(  # noqa: A001 - the service verb
     annual_rate_bp: int = 1200,
     limit: int = 200,
 ) -> StuckList:
-    """Every case needing a person, most urgent kinds first (operators only)."""
-    require_role(actor, Role.OPERATOR, doing="list the stuck cases")
+    """Every case needing a person, most urgent kinds first (operators; auditors read)."""
+    require_role(actor, Role.OPERATOR, Role.AUDITOR, doing="list the stuck cases")
     now = now or datetime.now(UTC)
     namespace = temporal.namespace
     patience = {
@@ -242,7 +242,7 @@ async def list(  # noqa: A001 - the service verb
                 if late_payment
                 else "the inspection is past its due date: remind the agency's inspector"
             ),
-            **overdue,  # type: ignore[arg-type]
+            **overdue,
         )
     ordered = sorted(
         cases.values(),
@@ -259,7 +259,7 @@ async def list(  # noqa: A001 - the service verb
     return StuckList(
         at=now,
         cases=ordered[:limit],
-        queries=queries + ["PaymentOverdue = true AND ExecutionStatus = 'Running'"],
+        queries=[*queries, "PaymentOverdue = true AND ExecutionStatus = 'Running'"],
         truncated=len(ordered) > limit
         or any(len(found) >= limit for found in (refused, retrying, waiting)),
     )
