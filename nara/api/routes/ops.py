@@ -23,7 +23,7 @@ from nara.services.ops import actions, stuck
 router = APIRouter(
     prefix="/ops",
     tags=["operations"],
-    responses=problem_responses(401, 403, 422, 500, 503),
+    responses=problem_responses(400, 401, 403, 422, 500, 503),
 )
 
 _ACTED = (
