@@ -60,7 +60,7 @@ async def overdue_payments(
         .order_by(Payment.due_at.nulls_last(), Payment.inspection_due)
         .limit(limit)
     )
-    return [(payment, notice_no) for payment, notice_no in rows.tuples()]
+    return [(payment, notice_no) for payment, notice_no in rows.all()]
 
 
 async def latest_payload(

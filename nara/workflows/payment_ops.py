@@ -212,7 +212,9 @@ class PaymentOps:
                 payload={"payment_id": i.payment_id},
             ),
         )
+        note = "the transfer is attempted now"
         if self.refusal is not None:
+            note += f"; it failed with: {self.refusal}"
             self.retry_requested = True
         elif self._calling:
             self._retry_now = True
@@ -220,7 +222,7 @@ class PaymentOps:
             workflow_id=i.payment_id,
             action=token.action,
             person_id=done.person_id,
-            note=done.note or "the transfer is attempted now",
+            note=f"{done.note}; {note}" if done.note else note,
         )
 
     @workflow.update
@@ -234,7 +236,7 @@ class PaymentOps:
         if self.refusal is None and not self._calling:
             raise refusal(
                 WrongPhase(
-                    f"payment {self.input.payment_id} is not waiting for the bank "
+                    f"payment {self.input.payment_id} is not waiting for an operator or the bank "
                     f"(status: {self.status_text})",
                     fix="retry only a transfer the bank refused or keeps failing",
                 )

@@ -228,7 +228,9 @@ async def list_cases(
             "notice_no": notice_no,
         }
         if known is not None:
-            cases[payment_id] = known.model_copy(update=overdue)
+            # Refused or failing says more than late; a late person's step is "overdue".
+            kind = StuckKind.OVERDUE if known.kind is StuckKind.WAITING else known.kind
+            cases[payment_id] = known.model_copy(update={**overdue, "kind": kind})
             continue
         cases[payment_id] = StuckCase(
             kind=StuckKind.OVERDUE,
