@@ -165,6 +165,16 @@ def demo_command(
         str | None,
         typer.Option(help="The API to drive [default: http://NARA_API_HOST:NARA_API_PORT]."),
     ] = None,
+    incidents: Annotated[
+        bool,
+        typer.Option(
+            "--incidents",
+            help="Instead of the week, leave three stuck cases for operators to practise "
+            "on: a tender waiting for its officer, a payment the bank refused, and one whose "
+            "bank is down (the bank simulator's transfers stay in an outage until its "
+            "faults are cleared). Then `nara ops stuck`.",
+        ),
+    ] = False,
 ) -> None:
     """Play a busy procurement week through the public API, and print its report.
 
@@ -203,6 +213,8 @@ def demo_command(
     }
     if tenders is not None:
         kwargs["tenders"] = tenders
+    if incidents:
+        kwargs["incidents"] = True
     _run_until_stopped(run_demo(**kwargs))
 
 
