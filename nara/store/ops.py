@@ -63,14 +63,16 @@ async def overdue_payments(
     return [(payment, notice_no) for payment, notice_no in rows.all()]
 
 
-async def latest_payload(
-    session: AsyncSession, *, entity: str, action: str
-) -> dict[str, Any] | None:
-    """The payload of the newest audit event of this action on this entity."""
-    payload: dict[str, Any] | None = await session.scalar(
-        select(AuditEvent.payload)
-        .where(AuditEvent.entity == entity, AuditEvent.action == action)
-        .order_by(AuditEvent.id.desc())
-        .limit(1)
+async def latest_payloads(
+    session: AsyncSession, *, entities: list[str], action: str
+) -> dict[str, dict[str, Any]]:
+    """The payload of the newest audit event of this action on each entity (one query)."""
+    if not entities:
+        return {}
+    rows = await session.execute(
+        select(AuditEvent.entity, AuditEvent.payload)
+        .where(AuditEvent.entity.in_(entities), AuditEvent.action == action)
+        .order_by(AuditEvent.entity, AuditEvent.id.desc())
+        .distinct(AuditEvent.entity)
     )
-    return payload
+    return {entity: payload for entity, payload in rows.all()}

@@ -131,11 +131,15 @@ async def list_cases(
     )
     cases: dict[str, StuckCase] = {}
 
-    async def refusal_of(w: WorkflowExecution) -> StuckCase:
-        contract_no = w.id.removeprefix("payment-").rpartition("-")[0]
-        last = await store_ops.latest_payload(
-            session, entity=f"contract:{contract_no}", action="payment-refused"
-        )
+    def contract_of(w: WorkflowExecution) -> str:
+        return "contract:" + w.id.removeprefix("payment-").rpartition("-")[0]
+
+    refusals = await store_ops.latest_payloads(
+        session, entities=[contract_of(w) for w in refused], action="payment-refused"
+    )
+
+    def refusal_of(w: WorkflowExecution) -> StuckCase:
+        last = refusals.get(contract_of(w))
         return StuckCase(
             kind=StuckKind.PARTNER_REFUSED,
             workflow_id=w.id,
@@ -155,8 +159,8 @@ async def list_cases(
     def ui_link_for(w: WorkflowExecution) -> str:
         return ui_link(ui_url, namespace, w.id, w.run_id)
 
-    for case in await asyncio.gather(*(refusal_of(w) for w in refused)):
-        cases[case.workflow_id] = case
+    for w in refused:
+        cases[w.id] = refusal_of(w)
 
     gate = asyncio.Semaphore(DESCRIBE_AT_ONCE)
 
