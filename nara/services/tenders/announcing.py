@@ -217,8 +217,8 @@ async def _start_workflow(temporal: Client, settings: Settings, tender: Tender) 
                 ]
             ),
             static_summary=f"{tender.title} (notice {tender.notice_no})",
-            static_details=f"{tender.category} tender of agency {tender.agency_code}: estimated {tender.estimated_price:,} KRW, "
-            f"deadline {tender.deadline.isoformat()}, opening {tender.opening_at.isoformat()}",
+            static_details=f"{tender.category} tender of agency {tender.agency_code}: "
+            f"estimated {tender.estimated_price:,} KRW, deadline {tender.deadline.isoformat()}, opening {tender.opening_at.isoformat()}",
         )
     except WorkflowAlreadyStartedError:
         raise Conflict(
