@@ -218,7 +218,8 @@ async def _start_workflow(temporal: Client, settings: Settings, tender: Tender) 
             ),
             static_summary=f"{tender.title} (notice {tender.notice_no})",
             static_details=f"{tender.category} tender of agency {tender.agency_code}: "
-            f"estimated {tender.estimated_price:,} KRW, deadline {tender.deadline.isoformat()}, opening {tender.opening_at.isoformat()}",
+            f"estimated {tender.estimated_price:,} KRW, deadline "
+            f"{tender.deadline.isoformat()}, opening {tender.opening_at.isoformat()}",
         )
     except WorkflowAlreadyStartedError:
         raise Conflict(
