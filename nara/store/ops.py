@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nara.domain.enums import PaymentState
@@ -73,6 +74,6 @@ async def latest_payloads(
         select(AuditEvent.entity, AuditEvent.payload)
         .where(AuditEvent.entity.in_(entities), AuditEvent.action == action)
         .order_by(AuditEvent.entity, AuditEvent.id.desc())
-        .distinct(AuditEvent.entity)
+        .ext(distinct_on(AuditEvent.entity))
     )
     return {entity: payload for entity, payload in rows.all()}

@@ -3,7 +3,12 @@ and Web UI link, healthy ones are not; an operator's action is audited under the
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 from sqlalchemy import select
@@ -62,8 +67,33 @@ async def _waits_for_inspection(handle) -> bool:  # type: ignore[no-untyped-def]
     return (await handle.query(PaymentWorkflow.status)).status == "waiting for inspection"
 
 
+def _nara_ops_stuck(stack: ApiStack, var_dir: Path, person_id: str) -> str:
+    """`nara ops stuck` in a child process with `person_id`'s session saved as `nara login`
+    saves it."""
+    wallet = var_dir / "wallet"
+    wallet.mkdir(mode=0o700)
+    saved = {
+        "api_url": stack.api_url,
+        "person_id": person_id,
+        "role": "operator",
+        "token": as_(person_id)["Authorization"].split()[-1],
+        "expires_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
+    }
+    (wallet / "session.json").write_text(json.dumps(saved))
+    env = {**os.environ, "NARA_VAR_DIR": str(var_dir), "COLUMNS": "250", "NO_COLOR": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "nara", "ops", "stuck"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 async def test_the_stuck_list_finds_what_needs_a_person_and_nothing_healthy(
-    stack: ApiStack,
+    stack: ApiStack, tmp_path: Path
 ) -> None:
     async with httpx.AsyncClient(base_url=stack.api_url, timeout=60) as http:
         # The businesses' accounts are on file with us but unknown to the bank.
@@ -159,6 +189,9 @@ async def test_the_stuck_list_finds_what_needs_a_person_and_nothing_healthy(
         }
         assert f"tender-{healthy_tender}" not in now_listed and healthy.id not in now_listed
         cases = answer["cases"]
+        # The same list from the console, as the logged-in operator (`nara ops stuck`).
+        table = _nara_ops_stuck(stack, tmp_path, operator)
+        assert refused_id in table and f"tender-{waiting}" in table and "partner-refused" in table
         officer_case = cases[f"tender-{waiting}"]
         assert officer_case["awaiting_role"] == "officer" and officer_case["waiting_since"]
         assert officer_case["ui_url"].startswith(stack.settings.ui_url)
