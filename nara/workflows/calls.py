@@ -35,6 +35,8 @@ PARTNER_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=5),
     non_retryable_error_types=["PartnerRejected"],
 )
+PARTNER_SLOW = timedelta(seconds=30)
+"""A partner call still failing after this long is shown as `StuckReason=partner-retrying`."""
 
 
 async def db_step(activity: Callable[[A], Awaitable[R]], arg: A) -> R:

@@ -31,7 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from nara.domain.calendar import SEOUL
     from nara.domain.enums import FINAL_PHASES, AwardMethod, Method, Phase, Role
     from nara.domain.identifiers import tender_workflow_id
-    from nara.workflows.calls import db_step, partner_step
+    from nara.workflows.calls import db_step
     from nara.workflows.payment_ops import OPS_AT_A_GLANCE
     from nara.workflows.tender_base import PHASES_BEFORE_CONTRACT
     from nara.workflows.tender_ops import TenderOps
@@ -220,7 +220,7 @@ class TenderWorkflow(TenderOps):
     async def _forfeit(self, reason: str) -> None:
         s = self.s
         assert s.candidate is not None
-        await partner_step(
+        await self._partner_call(
             activities.forfeit_award,
             steps.ForfeitStep(
                 notice_no=s.terms.notice_no,

@@ -62,13 +62,18 @@ class TenderOps(TenderDecisions):
             s.awaiting_since = workflow.now()
         open_payments = [p for p in s.payments if p.status is PaymentState.CLAIMED]
         stuck = next((p for p in open_payments if p.stuck_reason), None)
+        reason, partner = (
+            (StuckReason.PARTNER_RETRYING.value, self._stuck_partner)
+            if self._stuck_partner
+            else (StuckReason.PAYMENT_WAITING.value, stuck.partner)
+            if stuck
+            else (None, None)
+        )
         return [
             role,
             AWAITING_SINCE.value_set(s.awaiting_since),
-            STUCK_REASON.value_set(StuckReason.PAYMENT_WAITING)
-            if stuck
-            else STUCK_REASON.value_unset(),
-            PARTNER.value_set(stuck.partner) if stuck and stuck.partner else PARTNER.value_unset(),
+            STUCK_REASON.value_set(reason) if reason else STUCK_REASON.value_unset(),
+            PARTNER.value_set(partner) if partner else PARTNER.value_unset(),
             PAYMENT_OVERDUE.value_set(any(p.overdue for p in open_payments)),
         ]
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from sqlalchemy import select
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError, WorkflowUpdateStage
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -23,7 +23,7 @@ from nara.contracts.search import (
     PAYMENT_OVERDUE,
     STUCK_REASON,
 )
-from nara.contracts.tender import ClaimPayment
+from nara.contracts.tender import ClaimPayment, ReviewCandidate
 from nara.domain.enums import Phase, Role
 from nara.keys import KeyService
 from nara.store.tables import AuditEvent
@@ -35,6 +35,7 @@ from tests.factories import make_registry, tender_terms
 from tests.support import eventually, sessions
 from tests.workflows.helpers import (
     OPERATOR,
+    bid,
     contracted_tender,
     operator_retry,
     operator_token,
@@ -310,3 +311,46 @@ async def test_operator_extends_and_cancels_one_tender_with_a_signed_token(
     assert OPERATOR.id in status.note
     [cancelled] = await _audit(db_engine, "operator-cancel", entity)
     assert cancelled.actor == OPERATOR.id
+
+
+async def test_a_guarantee_agency_that_keeps_failing_shows_on_the_tender_until_it_answers(
+    temporal_env: WorkflowEnvironment,
+    worker: Worker,
+    task_queue: str,
+    db_engine,
+    partners: Partners,
+    guarantee_sim,
+) -> None:
+    reg = await make_registry(db_engine, businesses=2)
+    winner, other = reg.businesses
+    terms = tender_terms(reg, now=await temporal_env.get_current_time(), notice_days=7)
+    tender = await start_tender(temporal_env.client, task_queue, terms)
+    await wait_bidding_open(db_engine, terms.notice_no)
+    await bid(db_engine, partners, reg, terms, winner, 91_000_000)
+    await bid(db_engine, partners, reg, terms, other, 94_000_000)
+    await temporal_env.sleep(timedelta(days=8))
+    await wait_phase(tender, Phase.EVALUATING)
+    async with httpx.AsyncClient(base_url=guarantee_sim.url, headers=admin_headers()) as http:
+        armed = await http.post("/_faults", json={"mode": "outage", "path_prefix": "/guarantees"})
+        assert armed.status_code == 201
+        try:
+            # The officer's review asks the agency to confirm the bid guarantee: it is down.
+            review = await tender.start_update(
+                TenderWorkflow.review_candidate,
+                ReviewCandidate(officer_id=reg.officer_id, business_no=winner, capability_score=70),
+                wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+            )
+            await temporal_env.sleep(timedelta(minutes=10))
+
+            async def shown() -> dict[str, object] | None:
+                found = await _attributes(tender)
+                return found if found["StuckReason"] == "partner-retrying" else None
+
+            stuck = await eventually(shown)
+            assert stuck["Partner"] == "guarantee-agency"
+        finally:
+            await http.delete("/_faults")
+    await temporal_env.sleep(timedelta(minutes=10))  # the next attempt goes through
+    assert (await review.result()).passed
+    cleared = await _attributes(tender)
+    assert (cleared["StuckReason"], cleared["Partner"]) == (None, None)
