@@ -248,6 +248,10 @@ async def test_retry_now_skips_the_backoff_once_the_bank_answers_and_not_before(
             )
             [pending] = (await payment.describe()).raw_description.pending_activities
             assert pending.attempt > 5 and pending.last_failure.message
+            # The inspector accepted: the tender waits for nobody, not "the inspector".
+            mirror = await tender.query(TenderWorkflow.status)
+            assert mirror.awaiting_role is None
+            assert mirror.payments[0].progress == "the bank keeps failing; the transfer is retried"
 
             # Still down: the retry is refused and nothing is audited.
             down = await _refused_update(
