@@ -51,14 +51,14 @@ class OperatorSteps:
     async def apply_operator_action(self, step: m.OperatorActionStep) -> m.OperatorActionDone:
         """Verify, check the cause, audit and apply one operator's action."""
         try:
-            self._verify(step.token)
+            self._verify(step.token, step.roles)
             if step.payment is not None:
                 await self._check_bank(step.payment)
             return await self._record(step)
         except NaraError as error:
             raise to_application_error(error, final=True) from error
 
-    def _verify(self, token: m.PersonToken) -> None:
+    def _verify(self, token: m.PersonToken, roles: list[Role]) -> None:
         if self.key is None:
             raise ActionRefused("this worker has no action key: every action is refused")
         if not token.mac or not self.key.verify(token.signed_bytes(), token.mac):
@@ -73,8 +73,12 @@ class OperatorSteps:
                 field="token",
                 fix="ask again",
             )
-        if token.role is not Role.OPERATOR:
-            raise ActionRefused(f"{token.person_id} is not an operator", field="token")
+        if token.role not in roles:
+            raise ActionRefused(
+                f"{token.person_id} is a {token.role.value}; this needs "
+                + " or ".join(r.value for r in roles),
+                field="token",
+            )
 
     async def _check_bank(self, check: m.PaymentCheck) -> None:
         """Refuse while the bank would still refuse: every payee account must be known to
@@ -144,7 +148,7 @@ class OperatorSteps:
                 session,
                 actor=token.person_id,
                 entity=step.entity,
-                action=f"operator-{token.action}",
+                action=f"{token.role.value}-{token.action}",
                 key=key,
                 payload=payload,
                 then=apply,

@@ -11,7 +11,7 @@ made up in the Web UI or the `temporal` CLI has no valid signature and is refuse
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import AwareDatetime, Field
@@ -24,6 +24,8 @@ Payee = Literal["prime", "subcontractor"]
 
 REASON_MIN, REASON_MAX = 5, 500
 """Bounds of an operator's stated reason (characters)."""
+REASON_TOKEN_MAX = 1000
+"""A token keeps at most this much of a reason (an outage's carries its own words)."""
 
 
 class PersonToken(Model):
@@ -34,7 +36,7 @@ class PersonToken(Model):
     action: OperatorVerb
     workflow_id: str
     args: dict[str, str] = Field(default_factory=dict)
-    reason: str = Field(min_length=REASON_MIN, max_length=REASON_MAX)
+    reason: str = Field(max_length=REASON_TOKEN_MAX)
     issued_at: AwareDatetime
     expires_at: AwareDatetime
     nonce: str = Field(min_length=16, max_length=64)
@@ -100,6 +102,8 @@ class OperatorActionStep(Model):
 
     token: PersonToken
     entity: str  # the audit entity: tender:<no> or contract:<no>
+    roles: list[Role] = Field(default_factory=lambda: [Role.OPERATOR])
+    """Who may ask for this action (the workflow checks an officer is the tender's)."""
     payment: PaymentCheck | None = None
     payload: dict[str, str] = Field(default_factory=dict)
 
@@ -121,3 +125,11 @@ class PaymentProgress(Model):
     partner: str | None = None
     overdue: bool = False
     legs_paid: list[str] = Field(default_factory=list)
+
+
+def schedule_args(deadline: datetime, opening_at: datetime) -> dict[str, str]:
+    """The arguments a token for an extension names (UTC, so both sides spell them alike)."""
+    return {
+        "deadline": deadline.astimezone(UTC).isoformat(),
+        "opening_at": opening_at.astimezone(UTC).isoformat(),
+    }

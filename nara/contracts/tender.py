@@ -12,6 +12,7 @@ from decimal import Decimal
 from pydantic import AwareDatetime, Field
 
 from nara.contracts.base import Model
+from nara.contracts.ops import PersonToken
 from nara.domain.calendar import SEOUL
 from nara.domain.enums import (
     AgencyKind,
@@ -174,11 +175,15 @@ class ExtendDeadline(Model):
     opening_at: AwareDatetime
     reason: str
     requested_by: str
+    token: PersonToken | None = None
+    """The signed person (officer or operator); required since `ops-at-a-glance`."""
 
 
 class CancelTender(Model):
     reason: str
     requested_by: str
+    token: PersonToken | None = None
+    """The signed person (officer or operator); required since `ops-at-a-glance`."""
 
 
 # --- updates -------------------------------------------------------------------

@@ -48,7 +48,13 @@ OPS_AT_A_GLANCE = "ops-at-a-glance"
 BANK = "bank"
 
 
-def check_token(token: PersonToken, *, action: str, args: dict[str, str]) -> None:
+def check_token(
+    token: PersonToken,
+    *,
+    action: str,
+    args: dict[str, str],
+    roles: tuple[Role, ...] = (Role.OPERATOR,),
+) -> None:
     """What a validator can check of a token without the key: it is for this workflow,
     this action and these arguments, and names an operator (the signature is checked by
     the activity)."""
@@ -61,8 +67,14 @@ def check_token(token: PersonToken, *, action: str, args: dict[str, str]) -> Non
                 field="token",
             )
         )
-    if token.role is not Role.OPERATOR:
-        raise refusal(ActionRefused(f"{token.person_id} is not an operator", field="token"))
+    if token.role not in roles:
+        raise refusal(
+            ActionRefused(
+                f"{token.person_id} is a {token.role.value}; this needs "
+                + " or ".join(r.value for r in roles),
+                field="token",
+            )
+        )
 
 
 class PaymentOps:

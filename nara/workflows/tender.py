@@ -300,11 +300,27 @@ class TenderWorkflow(TenderOps):
     # --- signals ----------------------------------------------------------------
 
     @workflow.signal
-    def extend_deadline(self, change: ExtendDeadline) -> None:
+    async def extend_deadline(self, change: ExtendDeadline) -> None:
+        args = {
+            "deadline": change.deadline.isoformat(),
+            "opening_at": change.opening_at.isoformat(),
+        }
+        if self._ops:
+            if not await self._signed(change.token, "extend", args):
+                return
+            assert change.token is not None
+            change = change.model_copy(update={"requested_by": change.token.person_id})
         self._apply_extension(change)
 
     @workflow.signal
-    def cancel(self, request: CancelTender) -> None:
+    async def cancel(self, request: CancelTender) -> None:
+        if self.s.phase not in PHASES_BEFORE_CONTRACT or self._cancel is not None:
+            return
+        if self._ops:
+            if not await self._signed(request.token, "cancel", {}):
+                return
+            assert request.token is not None
+            request = request.model_copy(update={"requested_by": request.token.person_id})
         if self.s.phase in PHASES_BEFORE_CONTRACT and self._cancel is None:
             self._cancel = request
 

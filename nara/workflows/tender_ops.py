@@ -15,6 +15,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from nara.contracts import activities
@@ -26,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         OperatorExtend,
         PaymentProgress,
         PersonToken,
+        schedule_args,
     )
     from nara.contracts.search import (
         AWAITING_ROLE,
@@ -38,7 +40,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from nara.contracts.tender import CancelTender, ExtendDeadline
     from nara.domain.enums import PaymentState, Phase, Role
-    from nara.domain.errors import NaraError, WrongPhase
+    from nara.domain.errors import ActionRefused, NaraError, WrongPhase
     from nara.workflows.calls import checked_step
     from nara.workflows.payment_ops import check_token
     from nara.workflows.tender_base import PHASES_BEFORE_CONTRACT
@@ -104,6 +106,30 @@ class TenderOps(TenderDecisions):
         record.legs_paid = list(progress.legs_paid)
         self._reflect_payments(f"payment {record.seq}: {progress.progress}")
 
+    # --- signed signals -------------------------------------------------------------
+
+    async def _signed(self, token: PersonToken | None, action: str, args: dict[str, str]) -> bool:
+        """Patched: a signal that moves the deadline or ends the tender must name a person
+        (its officer, or an operator) with a token the API signed; else it is ignored."""
+        try:
+            if token is None:
+                raise refusal(ActionRefused("the signal names no person", field="token"))
+            check_token(token, action=action, args=args, roles=(Role.OFFICER, Role.OPERATOR))
+            if token.role is Role.OFFICER:
+                self._require_officer(token.person_id)
+            await checked_step(
+                activities.apply_operator_action,
+                OperatorActionStep(
+                    token=token,
+                    entity=f"tender:{self.s.terms.notice_no}",
+                    roles=[Role.OFFICER, Role.OPERATOR],
+                ),
+            )
+        except ApplicationError as refused:
+            workflow.logger.warning("%s signal refused: %s", action, refused.message)
+            return False
+        return True
+
     # --- operators' Updates ----------------------------------------------------------
 
     async def _verified(self, token: PersonToken, payload: dict[str, str]) -> str:
@@ -140,10 +166,7 @@ class TenderOps(TenderDecisions):
         check_token(
             request.token,
             action="extend",
-            args={
-                "deadline": request.deadline.isoformat(),
-                "opening_at": request.opening_at.isoformat(),
-            },
+            args=schedule_args(request.deadline, request.opening_at),
         )
         self._require_phase(Phase.ANNOUNCED, Phase.BIDDING, Phase.CLOSED)
         t = self.s.terms

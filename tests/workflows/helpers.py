@@ -5,14 +5,17 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from nara.contracts.ops import OperatorVerb, PersonToken, RetryNow
+from nara.contracts.ops import OperatorVerb, PersonToken, RetryNow, schedule_args
 from nara.contracts.tender import (
     ApproveAward,
+    CancelTender,
+    ExtendDeadline,
     PostPerformanceGuarantee,
     ReviewCandidate,
     SignContract,
@@ -206,3 +209,27 @@ def operator_token(
 
 def operator_retry(keys: KeyService, payment_id: str) -> RetryNow:
     return RetryNow(token=operator_token(keys, payment_id, "retry"))
+
+
+Signal = TypeVar("Signal", CancelTender, ExtendDeadline)
+
+
+def signed(
+    keys: KeyService, workflow_id: str, message: Signal, *, role: Role = Role.OFFICER
+) -> Signal:
+    """A cancel or extension signal with the token the API signs for its sender."""
+    actor = Actor(id=message.requested_by, name="", role=role, agency_code=None)
+    if isinstance(message, ExtendDeadline):
+        action: OperatorVerb = "extend"
+        args = schedule_args(message.deadline, message.opening_at)
+    else:
+        action, args = "cancel", {}
+    message.token = tokens.issue(
+        keys=keys,
+        actor=actor,
+        action=action,
+        workflow_id=workflow_id,
+        reason=message.reason,
+        args=args,
+    )
+    return message

@@ -14,7 +14,13 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError, Workflo
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from nara.contracts.ops import CorrectAccount, OperatorCancel, OperatorExtend, PersonToken
+from nara.contracts.ops import (
+    CorrectAccount,
+    OperatorCancel,
+    OperatorExtend,
+    PersonToken,
+    schedule_args,
+)
 from nara.contracts.payment import Inspect, PaymentView
 from nara.contracts.search import (
     AWAITING_ROLE,
@@ -23,7 +29,7 @@ from nara.contracts.search import (
     PAYMENT_OVERDUE,
     STUCK_REASON,
 )
-from nara.contracts.tender import ClaimPayment, ReviewCandidate
+from nara.contracts.tender import CancelTender, ClaimPayment, ExtendDeadline, ReviewCandidate
 from nara.domain.enums import Phase, Role
 from nara.keys import KeyService
 from nara.store.tables import AuditEvent
@@ -290,16 +296,30 @@ async def test_operator_extends_and_cancels_one_tender_with_a_signed_token(
     await wait_bidding_open(db_engine, terms.notice_no)
     deadline = terms.deadline + timedelta(days=2)
     opening = terms.opening_at + timedelta(days=2)
-    args = {"deadline": deadline.isoformat(), "opening_at": opening.isoformat()}
+    args = schedule_args(deadline, opening)
     extension = OperatorExtend(
         token=operator_token(keys, tender.id, "extend", args), deadline=deadline, opening_at=opening
+    )
+    # Signals sent as from the Web UI or the `temporal` CLI name nobody: ignored.
+    await tender.signal(
+        TenderWorkflow.extend_deadline,
+        ExtendDeadline(
+            deadline=deadline + timedelta(days=5),
+            opening_at=opening + timedelta(days=5),
+            reason="typed into the Web UI",
+            requested_by=reg.officer_id,
+        ),
+    )
+    await tender.signal(
+        TenderWorkflow.cancel, CancelTender(reason="typed into the Web UI", requested_by="x")
     )
     # The same Update with other dates than the token names is refused before it runs.
     moved = extension.model_copy(update={"deadline": deadline + timedelta(days=1)})
     assert "not extend" in await _refused_update(tender, TenderWorkflow.operator_extend, moved)
     done = await tender.execute_update(TenderWorkflow.operator_extend, extension)
     assert done.person_id == OPERATOR.id
-    assert (await tender.query(TenderWorkflow.status)).deadline == deadline
+    extended = await tender.query(TenderWorkflow.status)
+    assert (extended.deadline, extended.phase) == (deadline, Phase.BIDDING)
     [extended] = await _audit(db_engine, "operator-extend", entity)
     assert (extended.actor, extended.entity) == (OPERATOR.id, f"tender:{terms.notice_no}")
 

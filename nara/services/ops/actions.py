@@ -23,6 +23,7 @@ from nara.contracts.ops import (
     OperatorExtend,
     Payee,
     RetryNow,
+    schedule_args,
 )
 from nara.domain.enums import Role
 from nara.domain.errors import NaraError, NotFound, WrongPhase
@@ -158,7 +159,7 @@ async def extend(
         action="extend",
         workflow_id=workflow_id,
         reason=_reason(reason),
-        args={"deadline": deadline.isoformat(), "opening_at": opening_at.isoformat()},
+        args=schedule_args(deadline, opening_at),
     )
     outcome = await processes.update(
         temporal,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from nara.contracts.ops import OperatorVerb, PersonToken
+from nara.contracts.ops import REASON_TOKEN_MAX, OperatorVerb, PersonToken
 from nara.domain.errors import ActionRefused
 from nara.keys import KeyService
 from nara.services.actors import Actor
@@ -32,7 +32,7 @@ def issue(
         action=action,
         workflow_id=workflow_id,
         args=args or {},
-        reason=reason,
+        reason=reason[:REASON_TOKEN_MAX],
         issued_at=now,
         expires_at=now + TOKEN_TTL,
         nonce=secrets.token_hex(16),
