@@ -17,6 +17,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from nara.contracts import activities, steps
+    from nara.contracts.ops import schedule_args
     from nara.contracts.search import AGENCY_CODE, BID_DEADLINE, ESTIMATED_PRICE, NOTICE_NO
     from nara.contracts.tender import (
         CancelTender,
@@ -301,11 +302,8 @@ class TenderWorkflow(TenderOps):
 
     @workflow.signal
     async def extend_deadline(self, change: ExtendDeadline) -> None:
-        args = {
-            "deadline": change.deadline.isoformat(),
-            "opening_at": change.opening_at.isoformat(),
-        }
         if self._ops:
+            args = schedule_args(change.deadline, change.opening_at)
             if not await self._signed(change.token, "extend", args):
                 return
             assert change.token is not None

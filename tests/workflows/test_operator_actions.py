@@ -30,6 +30,7 @@ from nara.contracts.search import (
     STUCK_REASON,
 )
 from nara.contracts.tender import CancelTender, ClaimPayment, ExtendDeadline, ReviewCandidate
+from nara.domain.calendar import SEOUL
 from nara.domain.enums import Phase, Role
 from nara.keys import KeyService
 from nara.store.tables import AuditEvent
@@ -45,6 +46,7 @@ from tests.workflows.helpers import (
     contracted_tender,
     operator_retry,
     operator_token,
+    signed,
     start_tender,
     wait_bidding_open,
     wait_phase,
@@ -322,6 +324,22 @@ async def test_operator_extends_and_cancels_one_tender_with_a_signed_token(
     assert (extended.deadline, extended.phase) == (deadline, Phase.BIDDING)
     [extended] = await _audit(db_engine, "operator-extend", entity)
     assert (extended.actor, extended.entity) == (OPERATOR.id, f"tender:{terms.notice_no}")
+    # The officer's own extension, signalled with the signed token, in Seoul time.
+    later = (deadline + timedelta(days=1)).astimezone(SEOUL)
+    officer_extension = ExtendDeadline(
+        deadline=later,
+        opening_at=later + timedelta(hours=1),
+        reason="site briefing added",
+        requested_by=reg.officer_id,
+    )
+    await tender.signal(TenderWorkflow.extend_deadline, signed(keys, tender.id, officer_extension))
+
+    async def moved_again():  # type: ignore[no-untyped-def]
+        return (await tender.query(TenderWorkflow.status)).deadline == later
+
+    await eventually(moved_again)
+    [by_officer] = await _audit(db_engine, "officer-extend", entity)
+    assert by_officer.actor == reg.officer_id
 
     # A cancel with a made-up token (as from the Web UI) is refused; a signed one cancels.
     assert "valid signature" in await _refused_update(
