@@ -63,6 +63,16 @@ async def _start_payment(
     )
 
 
+RUNBOOK_QUERIES = (
+    "ExecutionStatus = 'Running' AND AwaitingRole = 'officer' "
+    "AND AwaitingSince < '2026-11-29T00:00:00Z'",
+    "ExecutionStatus = 'Running' AND PaymentOverdue = true",
+    "ExecutionStatus = 'Running' AND StuckReason IN ('partner-retrying', 'partner-refused')",
+    "ExecutionStatus = 'Running' AND AwaitingRole = 'operator'",
+)
+README = Path(__file__).parents[2] / "README.md"
+
+
 async def _waits_for_inspection(handle) -> bool:  # type: ignore[no-untyped-def]
     return (await handle.query(PaymentWorkflow.status)).status == "waiting for inspection"
 
@@ -240,6 +250,13 @@ async def test_the_stuck_list_finds_what_needs_a_person_and_nothing_healthy(
             return (detail["record"] or {}).get("status") == "paid"
 
         await eventually(paid, timeout_s=15, what="the corrected payment paid")
+    # The runbook's Web UI queries are in the README and the visibility store answers them.
+    readme = README.read_text(encoding="utf-8")
+    found_by: dict[str, list[str]] = {}
+    for query in RUNBOOK_QUERIES:
+        assert query in readme, query
+        found_by[query] = [w.id async for w in stack.client.list_workflows(query, limit=1000)]
+    assert f"payment-{contract_no}-8" in found_by[RUNBOOK_QUERIES[1]]
     async with sessions(stack.engine)() as s:
         actors = (
             await s.scalars(
