@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     temporal_tls_key: Path | None = Field(None, alias="TEMPORAL_TLS_KEY")
     temporal_dev_port: int = Field(7233, alias="TEMPORAL_DEV_PORT")
     temporal_ui_port: int = Field(8233, alias="TEMPORAL_UI_PORT")
+    temporal_ui_url: str | None = Field(
+        None,
+        alias="TEMPORAL_UI_URL",
+        description="the Temporal Web UI operators open (links of `nara ops stuck`); unset: "
+        "http://localhost:TEMPORAL_UI_PORT (the embedded dev server's)",
+    )
     api_host: str = Field("127.0.0.1", alias="NARA_API_HOST")
     api_port: int = Field(8000, alias="NARA_API_PORT")
     guarantee_agency_url: str = Field("http://127.0.0.1:8101", alias="GUARANTEE_AGENCY_URL")
@@ -185,6 +191,11 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_token_is_unset(cls, value: object) -> object:
         return None if value == "" else value  # compose passes `${METRICS_TOKEN:-}` as ""
+
+    @property
+    def ui_url(self) -> str:
+        """The Temporal Web UI's address."""
+        return self.temporal_ui_url or f"http://localhost:{self.temporal_ui_port}"
 
     @model_validator(mode="after")
     def _passkeys_scope_their_origin(self) -> Settings:

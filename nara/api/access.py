@@ -205,6 +205,12 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/audit/tree-head"): PUBLIC,
     ("GET", "/audit/proofs/inclusion"): PUBLIC,
     ("GET", "/audit/proofs/consistency"): PUBLIC,
+    # operators' desk (nara ops)
+    ("GET", "/ops/stuck"): Rule.of(operator=Scope.ANY, auditor=Scope.ANY),
+    ("POST", "/ops/payments/{payment_id}/retry"): Rule.of(operator=Scope.ANY),
+    ("POST", "/ops/payments/{payment_id}/account"): Rule.of(operator=Scope.ANY),
+    ("POST", "/ops/tenders/{notice_no}/extend"): Rule.of(operator=Scope.ANY),
+    ("POST", "/ops/tenders/{notice_no}/cancel"): Rule.of(operator=Scope.ANY),
     # the registry
     ("POST", "/agencies"): Rule.of(operator=Scope.ANY),
     ("POST", "/businesses"): Rule.of(operator=Scope.ANY),

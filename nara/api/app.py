@@ -26,6 +26,7 @@ from nara.api.routes import (
     decisions,
     health,
     ocds,
+    ops,
     outages,
     passkeys,
     payments,
@@ -67,7 +68,8 @@ TAGS = [
     {
         "name": "operations",
         "description": "Liveness (/health), readiness naming what failed (/ready), "
-        "Prometheus metrics (/metrics, for a scraper).",
+        "Prometheus metrics (/metrics, for a scraper); operators' desk: stuck cases, "
+        "audited retry, account correction, extension and cancellation.",
     },
     {
         "name": "open data",
@@ -236,6 +238,7 @@ def create_app(
         alerts,
         health,
         ocds,
+        ops,
     ):
         app.include_router(module.router)
     console.install(app)

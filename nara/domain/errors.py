@@ -276,3 +276,17 @@ def catalogue() -> dict[str, type[NaraError]]:
         found[cls.__name__] = cls
         pending.extend(cls.__subclasses__())
     return found
+
+
+class ActionRefused(Forbidden):
+    """An action that changes money or a deadline without a valid person: no signed token,
+    a token for another workflow or action, expired, already used, or not an operator's."""
+
+    code, title = "action-refused", "The action does not name a valid person"
+
+
+class CauseNotFixed(Conflict):
+    """An operator's retry or correction while the partner still fails or refuses: the
+    cause is not fixed yet (the bank still down, the account still unknown)."""
+
+    code, title = "cause-not-fixed", "The cause is not fixed yet"
