@@ -18,6 +18,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from nara.api import access, gate
 from nara.api.deps import TemporalGateway
 from nara.api.problems import install_problem_handlers
+from nara.api.search_gate import SearchGate
 from nara.api.routes import (
     audit,
     auth,
@@ -29,6 +30,7 @@ from nara.api.routes import (
     payments,
     registry,
     reports,
+    search,
     tenders,
 )
 from nara.api.schemas.base import ApiModel
@@ -182,12 +184,14 @@ def create_app(
         app.state.keys = KeyService.local(app.state.sessions, settings.key_dir)
         app.state.identity = Verifier.from_settings(settings)
         app.state.temporal = TemporalGateway(settings, temporal_client)
+        app.state.search = SearchGate.from_settings(settings)
         if await app.state.temporal.connect() is None:
             log.warning("temporal unreachable at start-up", error=app.state.temporal.last_error)
         try:
             yield
         finally:
             await app.state.identity.aclose()
+            await app.state.search.aclose()
             await engine.dispose()
 
     app = FastAPI(
@@ -210,6 +214,7 @@ def create_app(
     for module in (
         auth,
         passkeys,
+        search,  # before tenders: /tenders/search is not a notice number
         tenders,
         bids,
         decisions,

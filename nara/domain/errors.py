@@ -269,3 +269,18 @@ def catalogue() -> dict[str, type[NaraError]]:
         found[cls.__name__] = cls
         pending.extend(cls.__subclasses__())
     return found
+
+
+class InvalidSearch(NaraError):
+    """A search parameter the index cannot use: a cursor of another search, a keyword of
+    punctuation only. `field` names it."""
+
+    code, title = "invalid-search", "The search cannot be run as asked"
+
+
+class SearchUnavailable(NaraError):
+    """Search is saturated or its database failed; nothing else is affected. Retry after
+    `retry_after_s` seconds (the answer's Retry-After)."""
+
+    code, title = "search-unavailable", "Search is busy; retry shortly"
+    retryable = True
