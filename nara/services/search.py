@@ -1,7 +1,9 @@
 """Searching tenders: keywords as people type them, filters, stable pages, a total.
 
-The keyword is normalised by the database (`nara_search_key`), matched as a substring or,
-misspelt, by trigram word similarity (`nara.store.search`). The cursor is opaque to
+The keyword is normalised by the database (`nara_search_key`) and matched as a substring
+of the tender's key; when nothing matches it so (a misspelt keyword), the first page
+answers the tenders whose letters are most similar instead (`matched: similar`, ranked by
+trigram word similarity; `nara.store.search`). The cursor is opaque to
 clients: base64url of the last row's position, the sort and a fingerprint of the search,
 so a cursor of another search, another sort or a forged one is refused (422 naming
 `cursor`) instead of answering a wrong page.
@@ -15,7 +17,7 @@ import hashlib
 import json
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,13 +31,14 @@ CURSOR_VERSION = 1
 
 
 class SearchHit(TenderView):
-    """A tender found, with its rank (1 for a keyword found as typed; None by deadline)."""
+    """A tender found, with its rank: the word similarity of a similar match, else None."""
 
     rank: float | None = None
 
 
 class SearchPage(ServiceModel):
     items: list[SearchHit]
+    matched: Literal["exact", "similar"]
     next_cursor: str | None
     limit: int
     sort: Sort
@@ -50,9 +53,10 @@ def _fingerprint(filters: Filters, sort: Sort) -> str:
     return hashlib.sha256(blob).hexdigest()[:16]
 
 
-def encode_cursor(after: After, *, fingerprint: str) -> str:
+def encode_cursor(after: After, *, fingerprint: str, similar: bool) -> str:
     body = {
         "v": CURSOR_VERSION,
+        "m": "similar" if similar else "exact",
         "f": fingerprint,
         "d": after.deadline.isoformat(),
         "i": str(after.id),
@@ -71,8 +75,9 @@ def _bad_cursor(why: str) -> InvalidSearch:
     )
 
 
-def decode_cursor(cursor: str, *, fingerprint: str) -> After:
-    """The position a cursor names; InvalidSearch (field `cursor`) for anything else."""
+def decode_cursor(cursor: str, *, fingerprint: str) -> tuple[After, bool]:
+    """The position a cursor names and whether it pages similar matches; InvalidSearch
+    (field `cursor`) for anything else."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         body: Any = json.loads(raw)
@@ -80,14 +85,17 @@ def decode_cursor(cursor: str, *, fingerprint: str) -> After:
             raise ValueError("unknown cursor version")
         deadline = datetime.fromisoformat(body["d"])
         rank = body["r"]
-        if deadline.tzinfo is None or not (rank is None or isinstance(rank, int | float)):
+        similar = body["m"] == "similar"
+        if body["m"] not in ("exact", "similar") or deadline.tzinfo is None:
+            raise ValueError("malformed position")
+        if not (rank is None or isinstance(rank, int | float)) or (rank is None) == similar:
             raise ValueError("malformed position")
         after = After(deadline=deadline, id=uuid.UUID(body["i"]), rank=rank)
     except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
         raise _bad_cursor(f"not a cursor this API gave ({error})") from error
     if body.get("f") != fingerprint:
         raise _bad_cursor("it belongs to another search (other keywords, filters or sort)")
-    return after
+    return after, similar
 
 
 async def search(
@@ -101,28 +109,42 @@ async def search(
 ) -> SearchPage:
     """One page of tenders matching `words` and `filters`, and an estimated total."""
     if words is not None:
-        key = await store.search_key(session, words=words)
+        key, jamo = await store.search_key(session, words=words)
         if not key:
             raise InvalidSearch(
                 f"q {words!r} has no letter or digit to search for",
                 field="query.q",
                 fix="send words with letters or digits, e.g. 도로포장",
             )
-        filters = Filters(**(vars(filters) | {"key": key}))
+        filters = Filters(**(vars(filters) | {"key": key, "jamo": jamo}))
     fingerprint = _fingerprint(filters, sort)
-    after = decode_cursor(cursor, fingerprint=fingerprint) if cursor is not None else None
-    rows = await store.search(session, filters=filters, sort=sort, after=after, limit=limit + 1)
+    after, similar = (None, False)
+    if cursor is not None:
+        after, similar = decode_cursor(cursor, fingerprint=fingerprint)
+    rows = await store.search(
+        session, filters=filters, sort=sort, after=after, limit=limit + 1, similar=similar
+    )
+    if not rows and cursor is None and filters.key:
+        # Nothing has the keyword as typed: a misspelt one finds what is similar.
+        similar = True
+        rows = await store.search(
+            session, filters=filters, sort=sort, after=None, limit=limit + 1, similar=True
+        )
     items = [SearchHit.model_validate(row).model_copy(update={"rank": rank}) for row, rank in rows]
     items = items[:limit]
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
         position = After(deadline=last[0].deadline, id=last[0].id, rank=last[1])
-        next_cursor = encode_cursor(position, fingerprint=fingerprint)
+        next_cursor = encode_cursor(position, fingerprint=fingerprint, similar=similar)
     exact = cursor is None and next_cursor is None
-    total = len(items) if exact else await store.estimate(session, filters=filters)
+    if exact:
+        total = len(items)
+    else:
+        total = await store.estimate(session, filters=filters, similar=similar)
     return SearchPage(
         items=items,
+        matched="similar" if similar else "exact",
         next_cursor=next_cursor,
         limit=limit,
         sort=sort,

@@ -4,7 +4,7 @@
 0010, kept by triggers); a keyword is normalised by the same function, so "도로 포장"
 and "도로포장" are one key. A tender matches when its key contains the keyword's key
 (`LIKE`, served by the GIN trigram index) or, for keys of three characters or more, when
-the keyword is word-similar to part of it (`<%`, one misspelt syllable). Pages are keyset
+its letters (jamo) are word-similar to part of the tender's (`%>`, one misspelt syllable). Pages are keyset
 pages on (deadline, id) or (rank, deadline, id): a tender added while a client pages
 never shifts the rows it has not seen yet.
 """
@@ -18,23 +18,30 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Float, and_, case, func, literal, or_, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from nara.domain.enums import Category, Method, Phase
 from nara.store.tables import Tender
 
 Sort = Literal["deadline", "relevance"]
 
-FUZZY_MIN_CHARS = 3
-"""Shorter keys have no whole trigram: they match as substrings only."""
-
-
 @dataclass(frozen=True)
 class Filters:
-    """What a search asks for; `key` is the keyword already normalised (`search_key`)."""
+    """What a search asks for; `key` and `jamo` are the keyword as the index spells it."""
 
     key: str | None = None
+    jamo: str | None = None
     category: Category | None = None
     method: Method | None = None
     agency_code: str | None = None
@@ -55,76 +62,142 @@ class After:
     rank: float | None = None
 
 
-async def search_key(session: AsyncSession, *, words: str) -> str:
-    """The words as the index spells them (`nara_search_key`: NFKC, lower, no spaces)."""
-    return str(await session.scalar(select(func.nara_search_key(words))) or "")
+PROBE_ROWS = 4000
+"""Rows of the deadline index a search walks before it asks the trigram index instead."""
+
+SIMILAR_CANDIDATES = 1000
+"""A misspelt keyword ranks at most this many similar tenders (the first the index finds)."""
+
+FUZZY_THRESHOLD = 0.45
+"""Word similarity over letters (jamo) a misspelt syllable keeps: about 0.5 for one wrong
+syllable in four to six, near 0 for another item name."""
 
 
-def _rank(key: str) -> ColumnElement[float]:
-    """1 for a substring match, else the word similarity (0..1) of the keyword."""
-    return case(
-        (Tender.search_key.like(f"%{key}%"), literal(1.0, Float)),
-        else_=func.word_similarity(key, Tender.search_key),
-    )
+async def search_key(session: AsyncSession, *, words: str) -> tuple[str, str]:
+    """The words as the index spells them: (`nara_search_key`, `nara_search_jamo` of it)."""
+    key = func.nara_search_key(words)
+    row = (await session.execute(select(key, func.nara_search_jamo(key)))).one()
+    return str(row[0] or ""), str(row[1] or "")
 
 
-def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
+def _substring(t: Any, filters: Filters, *, recheck: bool = True) -> ColumnElement[bool]:
+    # No LIKE wildcards in either: nara_search_key removed every punctuation mark. The
+    # index serves the letters; the composed key keeps 공사 from matching 공산 (left out
+    # of an estimate: the planner would multiply the two selectivities as if independent).
+    letters = t.search_jamo.like(f"%{filters.jamo}%")
+    return and_(letters, t.search_key.like(f"%{filters.key}%")) if recheck else letters
+
+
+def _conditions(
+    t: Any, filters: Filters, *, similar: bool, recheck: bool = True
+) -> list[ColumnElement[bool]]:
+    """The WHERE of a search on `t` (the table or a window of it)."""
     found: list[ColumnElement[bool]] = []
-    if filters.key:
-        # The key has no LIKE wildcards: nara_search_key removed every punctuation mark.
-        substring = Tender.search_key.like(f"%{filters.key}%")
-        if len(filters.key) >= FUZZY_MIN_CHARS:
-            found.append(or_(substring, Tender.search_key.op("%>")(filters.key)))
-        else:
-            found.append(substring)
-    for column, value in (
-        (Tender.category, filters.category),
-        (Tender.method, filters.method),
-        (Tender.agency_code, filters.agency_code),
-        (Tender.region, filters.region),
-        (Tender.phase, filters.phase),
-    ):
-        if value is not None:
-            found.append(column == value)
-    if filters.deadline_from is not None:
-        found.append(Tender.deadline >= filters.deadline_from)
-    if filters.deadline_to is not None:
-        found.append(Tender.deadline < filters.deadline_to)
+    if filters.key and filters.jamo:
+        found.append(
+            t.search_jamo.op("%>")(filters.jamo)
+            if similar
+            else _substring(t, filters, recheck=recheck)
+        )
+    for name in ("category", "method", "agency_code", "region", "phase"):
+        if (value := getattr(filters, name)) is not None:
+            found.append(getattr(t, name) == value)
+    found += _deadline_range(t, filters)
     if filters.price_min is not None:
-        found.append(Tender.estimated_price >= filters.price_min)
+        found.append(t.estimated_price >= filters.price_min)
     if filters.price_max is not None:
-        found.append(Tender.estimated_price <= filters.price_max)
+        found.append(t.estimated_price <= filters.price_max)
     return found
 
 
+def _deadline_range(t: Any, filters: Filters) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool]] = []
+    if filters.deadline_from is not None:
+        found.append(t.deadline >= filters.deadline_from)
+    if filters.deadline_to is not None:
+        found.append(t.deadline < filters.deadline_to)
+    return found
+
+
+def _after(t: Any, after: After | None) -> list[ColumnElement[bool]]:
+    if after is None:
+        return []
+    return [tuple_(t.deadline, t.id) > tuple_(literal(after.deadline), literal(after.id))]
+
+
 async def search(
+    session: AsyncSession,
+    *,
+    filters: Filters,
+    sort: Sort,
+    after: After | None,
+    limit: int,
+    similar: bool = False,
+) -> Sequence[tuple[Tender, float | None]]:
+    """Up to `limit` tenders after `after`, with their rank (None unless `similar`).
+
+    Exact matches (the keyword's key inside the tender's) come by deadline; `similar`
+    ones (trigram word similarity of the letters, for a misspelt keyword that matched
+    nothing exactly) by deadline or, `sort="relevance"`, by similarity first.
+    """
+    if similar:
+        return await _similar(session, filters=filters, sort=sort, after=after, limit=limit)
+    # A keyword that most tenders carry is found fastest by walking the deadline index
+    # (a bounded window); a rare one by the trigram index, then sorting its few rows.
+    window = (
+        select(Tender)
+        .where(*_after(Tender, after), *_deadline_range(Tender, filters))
+        .order_by(Tender.deadline, Tender.id)
+        .limit(PROBE_ROWS)
+        .subquery()
+    )
+    walked = aliased(Tender, window)
+    probe = (
+        select(walked)
+        .where(*_conditions(walked, filters, similar=False))
+        .order_by(walked.deadline, walked.id)
+        .limit(limit)
+    )
+    found = (await session.execute(probe)).scalars().all()
+    if len(found) < limit:
+        indexed = (
+            select(Tender)
+            .where(*_conditions(Tender, filters, similar=False), *_after(Tender, after))
+            .order_by(Tender.deadline, Tender.id)
+            .limit(limit)
+        )
+        found = (await session.execute(indexed)).scalars().all()
+    return [(tender, None) for tender in found]
+
+
+async def _similar(
     session: AsyncSession, *, filters: Filters, sort: Sort, after: After | None, limit: int
 ) -> Sequence[tuple[Tender, float | None]]:
-    """Up to `limit` tenders after `after`, with their rank (None when sorted by deadline)."""
-    by_rank = sort == "relevance" and bool(filters.key)
-    rank = _rank(filters.key) if by_rank and filters.key else literal(None, Float)
-    query = select(Tender, rank.label("rank")).where(*_conditions(filters)).limit(limit)
-    position = tuple_(Tender.deadline, Tender.id)
-    if by_rank:
+    await session.execute(text(f"SET LOCAL pg_trgm.word_similarity_threshold = {FUZZY_THRESHOLD}"))
+    # The best of the first SIMILAR_CANDIDATES the index yields: a bound on the work.
+    candidates = (
+        select(Tender.id)
+        .where(*_conditions(Tender, filters, similar=True))
+        .limit(SIMILAR_CANDIDATES)
+        .subquery()
+    )
+    rank = func.word_similarity(filters.jamo, Tender.search_jamo)
+    query = select(Tender, rank).where(Tender.id.in_(select(candidates.c.id))).limit(limit)
+    if sort == "relevance":
         query = query.order_by(rank.desc(), Tender.deadline, Tender.id)
         if after is not None:
-            query = query.where(
-                or_(
-                    rank < after.rank,
-                    and_(rank == after.rank, position > tuple_(after.deadline, after.id)),
-                )
-            )
+            position = tuple_(Tender.deadline, Tender.id) > tuple_(after.deadline, after.id)
+            query = query.where(or_(rank < after.rank, and_(rank == after.rank, position)))
     else:
-        query = query.order_by(Tender.deadline, Tender.id)
-        if after is not None:
-            query = query.where(position > tuple_(literal(after.deadline), literal(after.id)))
-    rows = (await session.execute(query)).all()
-    return [(row[0], None if row[1] is None else float(row[1])) for row in rows]
+        query = query.order_by(Tender.deadline, Tender.id).where(*_after(Tender, after))
+    return [(tender, float(score)) for tender, score in (await session.execute(query)).all()]
 
 
-async def estimate(session: AsyncSession, *, filters: Filters) -> int:
+async def estimate(session: AsyncSession, *, filters: Filters, similar: bool = False) -> int:
     """The planner's estimate of how many tenders match (EXPLAIN: no row is read)."""
-    query = select(literal(1)).select_from(Tender).where(*_conditions(filters))
+    query = select(literal(1)).select_from(Tender).where(
+        *_conditions(Tender, filters, similar=similar, recheck=False)
+    )
     compiled = query.compile(dialect=session.get_bind().dialect)
     connection = await session.connection()
     result = await connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params)
