@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from nara.cli import audit, bidder, identity, passkeys
+from nara.cli import audit, bidder, identity, passkeys, seed
 from nara.settings import get_settings
 
 app = typer.Typer(
@@ -383,6 +383,8 @@ app.command("logout")(identity.logout)
 app.add_typer(passkeys.passkey_app, name="passkey")
 app.add_typer(bidder.bidder_app, name="bidder")
 app.add_typer(audit.audit_app, name="audit")
+# A search catalogue (nara/cli/seed.py).
+app.command("seed")(seed.seed)
 
 
 def main() -> None:

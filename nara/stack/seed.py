@@ -30,7 +30,16 @@ CATALOGUE_OFFICER = "catalogue-officer"
 CHUNK = 20_000
 
 PLACES: dict[str, tuple[str, ...]] = {
-    "서울특별시": ("강남구", "서초구", "송파구", "마포구", "종로구", "노원구", "관악구", "영등포구"),
+    "서울특별시": (
+        "강남구",
+        "서초구",
+        "송파구",
+        "마포구",
+        "종로구",
+        "노원구",
+        "관악구",
+        "영등포구",
+    ),
     "부산광역시": ("해운대구", "사하구", "동래구", "부산진구"),
     "대구광역시": ("수성구", "달서구", "북구"),
     "인천광역시": ("연수구", "남동구", "부평구"),
@@ -113,7 +122,11 @@ ITEMS: dict[Category, tuple[tuple[str, str], ...]] = {
     ),
 }
 
-_CATEGORY_WEIGHTS = ((Category.CONSTRUCTION, 0.4), (Category.GOODS, 0.35), (Category.SERVICES, 0.25))
+_CATEGORY_WEIGHTS = (
+    (Category.CONSTRUCTION, 0.4),
+    (Category.GOODS, 0.35),
+    (Category.SERVICES, 0.25),
+)
 _METHOD_WEIGHTS = (
     (Method.GENERAL, 0.62),
     (Method.LIMITED, 0.25),

@@ -36,6 +36,7 @@ from nara.store.tables import Tender
 
 Sort = Literal["deadline", "relevance"]
 
+
 @dataclass(frozen=True)
 class Filters:
     """What a search asks for; `key` and `jamo` are the keyword as the index spells it."""
@@ -195,8 +196,10 @@ async def _similar(
 
 async def estimate(session: AsyncSession, *, filters: Filters, similar: bool = False) -> int:
     """The planner's estimate of how many tenders match (EXPLAIN: no row is read)."""
-    query = select(literal(1)).select_from(Tender).where(
-        *_conditions(Tender, filters, similar=similar, recheck=False)
+    query = (
+        select(literal(1))
+        .select_from(Tender)
+        .where(*_conditions(Tender, filters, similar=similar, recheck=False))
     )
     compiled = query.compile(dialect=session.get_bind().dialect)
     connection = await session.connection()

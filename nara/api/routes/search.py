@@ -34,16 +34,16 @@ Cursor = Annotated[
         "Keywords are matched over the title, the agency's name and the description (the "
         "items) as people type them: spaces and punctuation are ignored (도로포장 finds "
         "'도로 포장 공사'), a part finds the whole (포장공사 finds 도로포장공사), and a keyword "
-        "of three characters or more with one syllable wrong still finds it (trigram word "
-        "similarity). Pages are keyset pages: a tender announced meanwhile never shifts the "
+        "with one syllable wrong still finds it: when nothing holds the keyword as typed, "
+        "the most similar tenders are answered (`matched: similar`, trigram word similarity "
+        "over Hangul letters). Pages are keyset pages: a tender announced meanwhile never shifts the "
         "rows not seen yet. Search runs on a pool of its own: when it is saturated or its "
         "database fails it answers 503 with Retry-After at once, and bidding is unaffected."
     ),
 )
 async def search_tenders(
     request: Request,
-    q: Annotated[str, Text(100), Query(description="keywords, 1 to 100 characters")]
-    | None = None,
+    q: Annotated[str, Text(100), Query(description="keywords, 1 to 100 characters")] | None = None,
     category: Category | None = None,
     method: Method | None = None,
     agency_code: AgencyCode | None = None,
@@ -57,21 +57,18 @@ async def search_tenders(
     | None = None,
     sort: Annotated[
         Literal["deadline", "relevance"],
-        Query(description="deadline (soonest first) or relevance (needs q; then deadline)"),
+        Query(
+            description="deadline (soonest first) or relevance (similar matches best first; "
+            "exact matches by deadline)"
+        ),
     ] = "deadline",
     cursor: Cursor | None = None,
     limit: Annotated[int, Whole(1, 200, text=True), Query()] = 20,
 ) -> TenderSearchPage:
-    for low, high, name in (
-        (deadline_from, deadline_to, "deadline"),
-        (price_min, price_max, "price"),
-    ):
-        if low is not None and high is not None and low > high:  # type: ignore[operator]
-            raise InvalidSearch(
-                f"{name}_from/min is after {name}_to/max: nothing can match",
-                field=f"query.{name}_{'to' if name == 'deadline' else 'max'}",
-                fix=f"send {name} bounds with the lower one first",
-            )
+    if deadline_from is not None and deadline_to is not None and deadline_from >= deadline_to:
+        raise _empty_range("deadline_from", "deadline_to")
+    if price_min is not None and price_max is not None and price_min > price_max:
+        raise _empty_range("price_min", "price_max")
     filters = Filters(
         category=category,
         method=method,
@@ -89,3 +86,11 @@ async def search_tenders(
             session=session, words=q, filters=filters, sort=sort, cursor=cursor, limit=limit
         )
     return TenderSearchPage.model_validate(page)
+
+
+def _empty_range(low: str, high: str) -> InvalidSearch:
+    return InvalidSearch(
+        f"{low} is not before {high}: nothing can match",
+        field=f"query.{high}",
+        fix=f"send {high} after {low}, or leave one of them out",
+    )

@@ -13,13 +13,17 @@ from nara.api.schemas.tenders import TenderRead
 class TenderHit(TenderRead):
     rank: float | None = Field(
         None,
-        description="sort=relevance with q: 1 when the keyword is found as typed (spaces "
-        "ignored), else its trigram word similarity (0 to 1); null when sorted by deadline",
+        description="matched=similar: the trigram word similarity (0 to 1) of the keyword's "
+        "letters to the tender's; null for an exact match",
     )
 
 
 class TenderSearchPage(ApiModel):
     items: list[TenderHit]
+    matched: Literal["exact", "similar"] = Field(
+        description="exact: every tender holds the keyword as typed (spaces and punctuation "
+        "ignored); similar: none did, these are the most similar (a misspelt keyword)"
+    )
     next_cursor: str | None = Field(
         None, description="pass as `cursor` (with the same q, filters and sort) for the next page"
     )

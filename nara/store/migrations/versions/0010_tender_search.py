@@ -102,18 +102,14 @@ def upgrade() -> None:
     op.execute(_KEY)
     op.execute(_JAMO_UTF8 if hangul_is_alphanumeric else _JAMO_ASCII)
     for column in ("search_key", "search_jamo"):
-        op.add_column(
-            "tender", sa.Column(column, sa.Text(), nullable=False, server_default="")
-        )
+        op.add_column("tender", sa.Column(column, sa.Text(), nullable=False, server_default=""))
     op.add_column(
         "tender",
         sa.Column("catalogue", sa.Boolean(), nullable=False, server_default=sa.false()),
     )
     op.execute(_TRIGGERS)
     op.execute("UPDATE tender SET title = title")  # fires tender_search_key on every row
-    op.execute(
-        "CREATE INDEX ix_tender_search_jamo ON tender USING gin (search_jamo gin_trgm_ops)"
-    )
+    op.execute("CREATE INDEX ix_tender_search_jamo ON tender USING gin (search_jamo gin_trgm_ops)")
     op.create_index("ix_tender_deadline_id", "tender", ["deadline", "id"])
     op.create_index("ix_tender_region", "tender", ["region"])
 
