@@ -76,8 +76,16 @@ syllable in four to six, near 0 for another item name."""
 
 async def search_key(session: AsyncSession, *, words: str) -> tuple[str, str]:
     """The words as the index spells them: (`nara_search_key`, `nara_search_jamo` of it)."""
-    key = func.nara_search_key(words)
-    row = (await session.execute(select(key, func.nara_search_jamo(key)))).one()
+    # MATERIALIZED: the planner would otherwise inline the key and compute it twice.
+    row = (
+        await session.execute(
+            text(
+                "WITH k AS MATERIALIZED (SELECT nara_search_key(:words) AS key) "
+                "SELECT key, nara_search_jamo(key) FROM k"
+            ),
+            {"words": words},
+        )
+    ).one()
     return str(row[0] or ""), str(row[1] or "")
 
 

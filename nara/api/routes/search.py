@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 
 from nara.api.problems import problem_responses
-from nara.api.schemas.base import AgencyCode, Moment, MoneyOrZero, Text, Whole
+from nara.api.schemas.base import MAX_KRW, AgencyCode, Moment, Text, Whole
 from nara.api.schemas.search import TenderSearchPage
 from nara.api.search_gate import SearchGate
 from nara.domain.enums import Category, Method, Phase
@@ -21,6 +21,7 @@ from nara.store.search import Filters
 
 router = APIRouter(prefix="/tenders", tags=["tenders"], responses=problem_responses(422, 500, 503))
 
+Krw = Annotated[int, Whole(0, MAX_KRW, unit=" of KRW", text=True)]
 Cursor = Annotated[
     str, Text(400), Query(description="next_cursor of the previous page of the same search")
 ]
@@ -51,9 +52,9 @@ async def search_tenders(
     phase: Phase | None = None,
     deadline_from: Annotated[Moment, Query(description="deadline at or after")] | None = None,
     deadline_to: Annotated[Moment, Query(description="deadline before")] | None = None,
-    price_min: Annotated[MoneyOrZero, Query(description="estimated price at least, KRW")]
+    price_min: Annotated[Krw, Query(description="estimated price at least, KRW")]
     | None = None,
-    price_max: Annotated[MoneyOrZero, Query(description="estimated price at most, KRW")]
+    price_max: Annotated[Krw, Query(description="estimated price at most, KRW")]
     | None = None,
     sort: Annotated[
         Literal["deadline", "relevance"],
