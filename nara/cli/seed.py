@@ -24,6 +24,15 @@ def seed(
     seed_value: Annotated[
         int, typer.Option("--seed", help="random seed: the same seed writes the same catalogue")
     ] = 1,
+    rebuild_index: Annotated[
+        bool,
+        typer.Option(
+            "--rebuild-index",
+            help="drop the trigram index for the load and build it again after: several "
+            "times faster for a large load, but keyword search crawls meanwhile (use it on "
+            "a database nobody searches yet)",
+        ),
+    ] = False,
 ) -> None:
     """Add a realistic catalogue of tenders for search (and its benchmark).
 
@@ -51,7 +60,13 @@ def seed(
     ) as bar:
         task = bar.add_task("seed", total=tenders)
         try:
-            write(plain, tenders, seed_value=seed_value, progress=lambda n: bar.advance(task, n))
+            write(
+                plain,
+                tenders,
+                seed_value=seed_value,
+                progress=lambda n: bar.advance(task, n),
+                rebuild_index=rebuild_index,
+            )
         finally:
             if server is not None:
                 server.stop()  # leaves a server alone that a running `nara dev` owns

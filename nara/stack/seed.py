@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import random
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -28,6 +29,10 @@ T = TypeVar("T")
 
 CATALOGUE_OFFICER = "catalogue-officer"
 CHUNK = 20_000
+TRIGRAM_INDEX = (  # as migration 0010 makes it
+    "CREATE INDEX IF NOT EXISTS ix_tender_search_jamo ON tender "
+    "USING gin (search_jamo gin_trgm_ops)"
+)
 
 PLACES: dict[str, tuple[str, ...]] = {
     "서울특별시": (
@@ -154,7 +159,7 @@ COLUMNS = (
     "id, notice_no, base_no, round, workflow_id, agency_code, officer_id, title, description, "
     "category, method, agency_kind, region, urgent, a_value_items, sme_competitive, "
     "estimated_price, base_amount, announced_at, deadline, opening_at, bidding_open, phase, "
-    "catalogue"
+    "catalogue, search_key, search_jamo"
 )
 
 
@@ -203,9 +208,15 @@ def _text(value: object) -> str:
 
 
 def rows(
-    rng: random.Random, sequences: list[int], catalogue: list[Agency], now: datetime
+    rng: random.Random,
+    sequences: list[int],
+    catalogue: list[Agency],
+    now: datetime,
+    *,
+    keys: bool,
 ) -> Iterator[str]:
-    """COPY text lines of catalogue tenders, one per notice sequence number."""
+    """COPY text lines of catalogue tenders, one per notice sequence number; with `keys`,
+    their search columns too (else empty: the trigger computes them)."""
     year = now.astimezone(SEOUL).year
     for sequence in sequences:
         agency = rng.choice(catalogue)
@@ -219,6 +230,8 @@ def rows(
         announced = min(deadline - timedelta(days=rng.randint(7, 40)), now)
         phase = Phase.BIDDING if deadline > now else _pick(rng, _PAST_PHASES)
         notice = f"{year}{sequence:07d}"
+        description = f"품목: {parts}"
+        key = search_key(f"{title} {agency.name} {description}") if keys else ""
         yield "\t".join(
             _text(v)
             for v in (
@@ -230,7 +243,7 @@ def rows(
                 agency.code,
                 CATALOGUE_OFFICER,
                 title,
-                f"품목: {parts}",
+                description,
                 category.value,
                 _pick(rng, _METHOD_WEIGHTS).value,
                 agency.kind.value,
@@ -246,8 +259,33 @@ def rows(
                 False,
                 phase.value,
                 True,
+                key,
+                unicodedata.normalize("NFD", key),
             )
         )
+
+
+def search_key(words: str) -> str:
+    """`nara_search_key` in Python: NFKC, no spaces or punctuation, lower case."""
+    kept = (
+        ch
+        for ch in unicodedata.normalize("NFKC", words)
+        if not (ch.isspace() or unicodedata.category(ch)[0] in "PS")
+    )
+    return "".join(kept).lower()
+
+
+def _keys_agree(conn: psycopg.Connection, catalogue: list[Agency]) -> bool:
+    """Whether `search_key` and NFD spell every catalogue word as the database does (under
+    a C ctype it spells letters otherwise: then the trigger computes them, slower)."""
+    words = [a.name for a in catalogue] + list(PLACES) + ["2026년", "품목: "]
+    words += [w for items in ITEMS.values() for pair in items for w in pair]
+    found = conn.execute(
+        "SELECT nara_search_key(w), nara_search_jamo(nara_search_key(w)) FROM unnest(%s::text[]) w",
+        (words,),
+    ).fetchall()
+    ours = [(search_key(w), unicodedata.normalize("NFD", search_key(w))) for w in words]
+    return [tuple(row) for row in found] == ours
 
 
 def prepare(conn: psycopg.Connection) -> list[Agency]:
@@ -273,12 +311,23 @@ def seed(
     seed_value: int = 1,
     progress: Callable[[int], None] = lambda n: None,
     analyze: bool = True,
+    rebuild_index: bool = False,
 ) -> None:
-    """Write `tenders` catalogue tenders on the database at `url` (psycopg URL), by COPY."""
+    """Write `tenders` catalogue tenders on the database at `url` (psycopg URL), by COPY.
+
+    `rebuild_index` drops the trigram index for the load and builds it again at the end
+    (several times faster for a large load; keyword search is slow meanwhile): for a
+    database nobody searches yet, such as the benchmark's.
+    """
     rng = random.Random(seed_value)
     now = datetime.now(UTC)
     with psycopg.connect(url) as conn:
+        conn.execute("SET synchronous_commit = off")  # a lost last chunk is just re-seeded
         catalogue = prepare(conn)
+        keys = _keys_agree(conn, catalogue)
+        if rebuild_index:
+            conn.execute("DROP INDEX IF EXISTS ix_tender_search_jamo")
+            conn.commit()
         left = tenders
         while left > 0:
             n = min(CHUNK, left)
@@ -286,10 +335,14 @@ def seed(
                 cur.execute("SELECT nextval('notice_seq') FROM generate_series(1, %s)", (n,))
                 sequences = [int(r[0]) for r in cur.fetchall()]
                 with cur.copy(f"COPY tender ({COLUMNS}) FROM STDIN") as copy:
-                    copy.write("\n".join(rows(rng, sequences, catalogue, now)) + "\n")
+                    copy.write("\n".join(rows(rng, sequences, catalogue, now, keys=keys)) + "\n")
             conn.commit()
             left -= n
             progress(n)
+        if rebuild_index:
+            conn.execute("SET maintenance_work_mem = '512MB'")
+            conn.execute(TRIGRAM_INDEX)
+            conn.commit()
         if analyze:
             conn.execute("ANALYZE tender")
             conn.commit()

@@ -75,6 +75,9 @@ _TRIGGERS = f"""
 CREATE OR REPLACE FUNCTION tender_search_key() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF TG_OP = 'INSERT' AND NEW.catalogue AND NEW.search_key <> '' THEN
+        RETURN NEW;  -- `nara seed` computed both (checked against these functions first)
+    END IF;
     NEW.search_key := {_TENDER_TEXT.format(t="NEW")};
     NEW.search_jamo := nara_search_jamo(NEW.search_key);
     RETURN NEW;
