@@ -87,7 +87,7 @@ class Settings(BaseSettings):
         description="a search statement running longer is cancelled (503 with Retry-After)",
     )
     search_max_concurrency: int = Field(
-        4,
+        2,
         ge=1,
         le=64,
         alias="SEARCH_MAX_CONCURRENCY",

@@ -3,8 +3,8 @@
 Search reads on an engine of its own (`SEARCH_DATABASE_URL`, else `DATABASE_URL`): a
 small read-only pool of `SEARCH_MAX_CONCURRENCY` connections with no overflow, every
 statement bounded by `SEARCH_STATEMENT_TIMEOUT_MS`. At most that many searches run at
-once per process; one more waits up to `SEARCH_QUEUE_WAIT_MS` for a slot and is then
-answered 503 with `Retry-After`, never queued behind the others. A search the database
+once per process; as many more may wait up to `SEARCH_QUEUE_WAIT_MS` for a slot, and any
+other is answered 503 with `Retry-After` at once: nothing queues behind the others. A search the database
 cancels (timeout) or cannot serve is a 503 too, and after a failed connection every search
 is answered 503 at once for `RETRY_AFTER_S`, without dialling. The business path's pool,
 sessions and slots are others: nothing here can take them.
@@ -12,11 +12,12 @@ sessions and slots are others: nothing here can take them.
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import anyio
 from sqlalchemy.exc import DBAPIError, OperationalError, TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -25,7 +26,6 @@ from nara.settings import Settings, reveal
 from nara.store.db import create_engine, session_factory
 
 RETRY_AFTER_S = 1
-_POLL_S = 0.002
 
 
 class SearchGate:
@@ -38,6 +38,7 @@ class SearchGate:
         self.running = 0
         self._sessions = session_factory(engine)
         self._failing_until = 0.0
+        self._waiters: deque[asyncio.Future[None]] = deque()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SearchGate:
@@ -62,12 +63,35 @@ class SearchGate:
     async def _admit(self) -> None:
         if time.monotonic() < self._failing_until:
             raise _unavailable("the search database failed a moment ago")
-        give_up = time.monotonic() + self.queue_wait_s
-        while self.running >= self.max_concurrency:
-            if time.monotonic() >= give_up:
-                raise _unavailable(f"{self.running} searches are running, the most at once")
-            await anyio.sleep(_POLL_S)
-        self.running += 1
+        if self.running < self.max_concurrency:
+            self.running += 1
+            return
+        # A short wait for a slot, by no more searches than there are slots; the rest are
+        # answered at once. A released slot passes straight to the first waiter.
+        if self.queue_wait_s <= 0 or len(self._waiters) >= self.max_concurrency:
+            raise _unavailable(f"{self.running} searches are running, the most at once")
+        turn = asyncio.get_running_loop().create_future()
+        self._waiters.append(turn)
+        try:
+            await asyncio.wait_for(asyncio.shield(turn), self.queue_wait_s)
+        except TimeoutError:
+            if turn.done():  # the slot came as the wait ended: keep it
+                return
+            turn.cancel()
+            raise _unavailable(
+                f"{self.running} searches are running, the most at once"
+            ) from None
+        finally:
+            if turn in self._waiters:
+                self._waiters.remove(turn)
+
+    def _release(self) -> None:
+        while self._waiters:
+            turn = self._waiters.popleft()
+            if not turn.done():
+                turn.set_result(None)  # the slot changes hands: `running` stays
+                return
+        self.running -= 1
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -83,7 +107,7 @@ class SearchGate:
         except (DBAPIError, PoolTimeout) as error:
             raise _unavailable(_why(error)) from error
         finally:
-            self.running -= 1
+            self._release()
 
     async def aclose(self) -> None:
         await self.engine.dispose()

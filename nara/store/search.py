@@ -63,10 +63,10 @@ class After:
     rank: float | None = None
 
 
-PROBE_ROWS = 4000
+PROBE_ROWS = 1500
 """Rows of the deadline index a search walks before it asks the trigram index instead."""
 
-SIMILAR_CANDIDATES = 1000
+SIMILAR_CANDIDATES = 200
 """A misspelt keyword ranks at most this many similar tenders (the first the index finds)."""
 
 FUZZY_THRESHOLD = 0.45
@@ -167,7 +167,7 @@ async def search(
         .order_by(walked.deadline, walked.id)
         .limit(limit)
     )
-    found = (await session.execute(probe)).scalars().all()
+    found = (await session.execute(probe)).scalars().all() if filters.key else []
     if len(found) < limit:
         indexed = (
             select(Tender)
