@@ -18,8 +18,8 @@ timed. Then:
    made (sealed, signed, confirmed) before the clock; then B/2 bids one after another
    alone, and B/2 more while 50 clients (in a process of their own) send GET
    /tenders/search back to back (mixed shapes), each waiting as Retry-After says after a
-   503 as a well-behaved client does. Reported: bid latency p50/p95 both ways and their ratio, and how the
-   storm's searches were answered (200, or 503 with Retry-After).
+   503 as a well-behaved client does. Reported: bid latency p50/p95 both ways and their
+   ratio, and how the storm's searches were answered (200, or 503 with Retry-After).
 
 Goals: p95 under 50 ms for every shape, at least 50x the naive query, storm ratio (p50)
 at most 1.2.

@@ -18,7 +18,6 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from nara.api import access, gate
 from nara.api.deps import TemporalGateway
 from nara.api.problems import install_problem_handlers
-from nara.api.search_gate import SearchGate
 from nara.api.routes import (
     audit,
     auth,
@@ -34,6 +33,7 @@ from nara.api.routes import (
     tenders,
 )
 from nara.api.schemas.base import ApiModel
+from nara.api.search_gate import SearchGate
 from nara.keys import KeyService
 from nara.logs import get_logger
 from nara.services.identity import Verifier

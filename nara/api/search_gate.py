@@ -4,10 +4,10 @@ Search reads on an engine of its own (`SEARCH_DATABASE_URL`, else `DATABASE_URL`
 small read-only pool of `SEARCH_MAX_CONCURRENCY` connections with no overflow, every
 statement bounded by `SEARCH_STATEMENT_TIMEOUT_MS`. At most that many searches run at
 once per process; as many more may wait up to `SEARCH_QUEUE_WAIT_MS` for a slot, and any
-other is answered 503 with `Retry-After` at once: nothing queues behind the others. A search the database
-cancels (timeout) or cannot serve is a 503 too, and after a failed connection every search
-is answered 503 at once for `RETRY_AFTER_S`, without dialling. The business path's pool,
-sessions and slots are others: nothing here can take them.
+other is answered 503 with `Retry-After` at once: nothing queues behind the others. A
+search the database cancels (timeout) or cannot serve is a 503 too, and after a failed
+connection every search is answered 503 at once for `RETRY_AFTER_S`, without dialling.
+The business path's pool, sessions and slots are others: nothing here can take them.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy.exc import DBAPIError, OperationalError, TimeoutError as PoolTimeout
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from nara.domain.errors import SearchUnavailable
@@ -78,9 +79,7 @@ class SearchGate:
             if turn.done():  # the slot came as the wait ended: keep it
                 return
             turn.cancel()
-            raise _unavailable(
-                f"{self.running} searches are running, the most at once"
-            ) from None
+            raise _unavailable(f"{self.running} searches are running, the most at once") from None
         finally:
             if turn in self._waiters:
                 self._waiters.remove(turn)

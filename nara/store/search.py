@@ -3,10 +3,11 @@
 `tender.search_key` is `nara_search_key(title, agency name, description)` (migration
 0010, kept by triggers); a keyword is normalised by the same function, so "도로 포장"
 and "도로포장" are one key. A tender matches when its key contains the keyword's key
-(`LIKE`, served by the GIN trigram index) or, for keys of three characters or more, when
-its letters (jamo) are word-similar to part of the tender's (`%>`, one misspelt syllable). Pages are keyset
-pages on (deadline, id) or (rank, deadline, id): a tender added while a client pages
-never shifts the rows it has not seen yet.
+(`LIKE` over its letters, served by the GIN trigram index, rechecked on the composed key);
+when none does, a misspelt keyword finds the tenders whose letters (jamo) are
+word-similar to part of its own (`%>`). Pages are keyset pages on (deadline, id) or
+(rank, deadline, id): a tender added while a client pages never shifts the rows it has
+not seen yet.
 """
 
 from __future__ import annotations

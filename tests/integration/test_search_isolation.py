@@ -136,4 +136,4 @@ async def test_a_full_search_pool_answers_503_fast_and_bids_go_through(
     assert max(refused_after) < 0.25, refused_after
     # The bid took no longer than a normal one did (sealing and signing were done before).
     assert under_load_s < max(1.0, normal_s), (under_load_s, normal_s)
-    assert all(answer.status_code == 200 for answer in answers), [a.json().get("detail") for a in answers]
+    assert all(answer.status_code == 200 for answer in answers), [a.text for a in answers]

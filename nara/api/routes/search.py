@@ -37,9 +37,10 @@ Cursor = Annotated[
         "'도로 포장 공사'), a part finds the whole (포장공사 finds 도로포장공사), and a keyword "
         "with one syllable wrong still finds it: when nothing holds the keyword as typed, "
         "the most similar tenders are answered (`matched: similar`, trigram word similarity "
-        "over Hangul letters). Pages are keyset pages: a tender announced meanwhile never shifts the "
-        "rows not seen yet. Search runs on a pool of its own: when it is saturated or its "
-        "database fails it answers 503 with Retry-After at once, and bidding is unaffected."
+        "over Hangul letters). Pages are keyset pages: a tender announced meanwhile never "
+        "shifts the rows not seen yet. Search runs on a pool of its own: when it is "
+        "saturated or its database fails it answers 503 with Retry-After at once, and "
+        "bidding is unaffected."
     ),
 )
 async def search_tenders(
@@ -52,10 +53,8 @@ async def search_tenders(
     phase: Phase | None = None,
     deadline_from: Annotated[Moment, Query(description="deadline at or after")] | None = None,
     deadline_to: Annotated[Moment, Query(description="deadline before")] | None = None,
-    price_min: Annotated[Krw, Query(description="estimated price at least, KRW")]
-    | None = None,
-    price_max: Annotated[Krw, Query(description="estimated price at most, KRW")]
-    | None = None,
+    price_min: Annotated[Krw, Query(description="estimated price at least, KRW")] | None = None,
+    price_max: Annotated[Krw, Query(description="estimated price at most, KRW")] | None = None,
     sort: Annotated[
         Literal["deadline", "relevance"],
         Query(
