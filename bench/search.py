@@ -10,8 +10,9 @@ timed. Then:
    through the search service on a search engine as the API runs it (the search pool's
    settings, the statement timeout), p50/p95 over R runs; beside each, the same question
    written as a naive query: `title || agency || description ILIKE '%words%'` with the
-   same filters, sorted by deadline, OFFSET for the deep page (filter-only shapes: the
-   same filters with index scans switched off), p50 over fewer runs (they are slow).
+   same filters, sorted by deadline, OFFSET for the deep page, and `count(*)` for the
+   total (filter-only shapes: the same filters with index scans switched off), p50 over
+   fewer runs (they are slow).
 2. The stack of bench/bids.py on the same database (dev server, worker, the API as `nara
    api` in a child process with its default search settings): an agency and B businesses
    registered and logged in, one construction tender announced and opened; the bids are
@@ -33,6 +34,8 @@ import sys
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -42,6 +45,7 @@ from bids import ESTIMATED_PRICE, announce, wait_bidding
 from sqlalchemy import text
 
 from nara.domain.enums import Category, Phase
+from nara.domain.errors import SearchUnavailable
 from nara.services import search
 from nara.settings import Settings
 from nara.store.search import Filters
@@ -109,11 +113,9 @@ def naive_sql(
         if name in filters:
             where.append(clause)
             params[name] = filters[name]
-    sql = (
-        "SELECT t.* FROM tender t JOIN agency a ON a.code = t.agency_code "
-        f"WHERE {' AND '.join(where)} ORDER BY t.deadline, t.id LIMIT {PAGE} OFFSET {offset}"
-    )
-    return sql, params
+    joined = f"FROM tender t JOIN agency a ON a.code = t.agency_code WHERE {' AND '.join(where)}"
+    page = f"SELECT t.* {joined} ORDER BY t.deadline, t.id LIMIT {PAGE} OFFSET {offset}"
+    return [page, f"SELECT count(*) {joined}"], params
 
 
 async def shapes(url: str, runs: int, naive_runs: int, bar: Any) -> list[dict[str, Any]]:
@@ -126,24 +128,29 @@ async def shapes(url: str, runs: int, naive_runs: int, bar: Any) -> list[dict[st
         for label, words, raw, sort, pages in SHAPES:
             filters = Filters(**raw)
             timings: list[float] = []
-            found = 0
+            found, timeouts, page = 0, 0, None
             for _ in range(runs):
                 cursor = None
                 for _page in range(pages):
-                    async with gate.session() as session:
-                        started = time.perf_counter()
-                        page = await search.search(
-                            session=session,
-                            words=words,
-                            filters=filters,
-                            sort=sort,  # type: ignore[arg-type]
-                            cursor=cursor,
-                            limit=PAGE,
-                        )
+                    started = time.perf_counter()
+                    try:
+                        async with gate.session() as session:
+                            page = await search.search(
+                                session=session,
+                                words=words,
+                                filters=filters,
+                                sort=sort,  # type: ignore[arg-type]
+                                cursor=cursor,
+                                limit=PAGE,
+                            )
+                    except SearchUnavailable:  # the statement timeout: counted as its time
+                        timeouts += 1
+                        break
+                    finally:
                         elapsed = time.perf_counter() - started
                     cursor = page.next_cursor
                 timings.append(elapsed)  # the last page's time
-                found = len(page.items)
+                found = len(page.items) if page else 0
             sql, params = naive_sql(words, raw, (pages - 1) * PAGE)
             naive: list[float] = []
             async with gate.engine.connect() as conn:
@@ -153,7 +160,8 @@ async def shapes(url: str, runs: int, naive_runs: int, bar: Any) -> list[dict[st
                     await conn.execute(text("SET enable_bitmapscan = off"))
                 for _ in range(naive_runs):
                     started = time.perf_counter()
-                    await conn.execute(text(sql), params)
+                    for statement in sql:
+                        await conn.execute(text(statement), params)
                     naive.append(time.perf_counter() - started)
                 await conn.rollback()
             p50, p95 = c.percentile(timings, 50), c.percentile(timings, 95)
@@ -163,7 +171,8 @@ async def shapes(url: str, runs: int, naive_runs: int, bar: Any) -> list[dict[st
                     "shape": label,
                     "words": words,
                     "rows": found,
-                    "matched": page.matched,
+                    "matched": page.matched if page else "-",
+                    "timeouts": timeouts,
                     "p50_ms": round(p50 * 1000, 2),
                     "p95_ms": round(p95 * 1000, 2),
                     "naive_p50_ms": round(naive_p50 * 1000, 1),
@@ -277,26 +286,34 @@ async def measure(args: Any) -> c.Outcome:
     from nara.testing import servers
     from nara.testing.stack import running_stack
 
-    with c.progress() as bar, c.database("search") as url:
+    with c.progress() as bar, _catalogue(args) as url:
         load = bar.add_task("seeding tenders", total=args.tenders, info="COPY")
         started = time.perf_counter()
-        await asyncio.to_thread(
-            seed,
-            url,
-            args.tenders,
-            progress=lambda n: bar.advance(load, n),
-            rebuild_index=True,
-        )
+        if args.database is None:
+            await asyncio.to_thread(
+                seed,
+                url,
+                args.tenders,
+                progress=lambda n: bar.advance(load, n),
+                rebuild_index=True,
+            )
         seed_s = time.perf_counter() - started
         bar.update(load, info=f"{seed_s:.0f} s")
         measured = await shapes(url, args.runs, args.naive_runs, bar)
-        async with (
-            servers.dev_server() as env,
-            running_stack(
-                env.client, url, task_queue=c.new_queue("search"), time_scale=20_000, api="process"
-            ) as stack,
-        ):
-            stormed, answers = await storm(stack, args.businesses, 16, bar)
+        stormed: dict[str, Any] = {"ratio_p50": float("nan")}
+        answers: Counter[int] = Counter()
+        if not args.no_storm:
+            async with (
+                servers.dev_server() as env,
+                running_stack(
+                    env.client,
+                    url,
+                    task_queue=c.new_queue("search"),
+                    time_scale=20_000,
+                    api="process",
+                ) as stack,
+            ):
+                stormed, answers = await storm(stack, args.businesses, 16, bar)
 
     rows: list[tuple[str, str]] = [
         ("tenders seeded", f"{args.tenders:,} in {seed_s:.0f} s"),
@@ -310,16 +327,20 @@ async def measure(args: Any) -> c.Outcome:
                 f" ms; {r['speedup']:.0f}x; {r['rows']} rows {r['matched']}",
             )
         )
-    rows += [
-        ("", ""),
-        ("bids alone p50 / p95", f"{stormed['alone_p50_ms']} / {stormed['alone_p95_ms']} ms"),
-        (
-            "bids in the storm p50 / p95",
-            f"{stormed['storm_p50_ms']} / {stormed['storm_p95_ms']} ms",
-        ),
-        ("storm ratio p50 (p95)", f"{stormed['ratio_p50']} ({stormed['ratio_p95']})"),
-        ("storm searches answered", ", ".join(f"{k}: {v}" for k, v in sorted(answers.items()))),
-    ]
+    rows += (
+        []
+        if args.no_storm
+        else [
+            ("", ""),
+            ("bids alone p50 / p95", f"{stormed['alone_p50_ms']} / {stormed['alone_p95_ms']} ms"),
+            (
+                "bids in the storm p50 / p95",
+                f"{stormed['storm_p50_ms']} / {stormed['storm_p95_ms']} ms",
+            ),
+            ("storm ratio p50 (p95)", f"{stormed['ratio_p50']} ({stormed['ratio_p95']})"),
+            ("storm searches answered", ", ".join(f"{k}: {v}" for k, v in sorted(answers.items()))),
+        ]
+    )
     checks = {
         "p95 under 50 ms, every shape": all(r["p95_ms"] < 50 for r in measured),
         "50x the naive query, every shape": all(r["speedup"] >= 50 for r in measured),
@@ -345,6 +366,16 @@ async def measure(args: Any) -> c.Outcome:
     )
 
 
+@contextmanager
+def _catalogue(args: Any) -> Iterator[str]:
+    """A fresh database to seed, or the one --database names (kept as it is)."""
+    if args.database is not None:
+        yield args.database
+        return
+    with c.database("search") as url:
+        yield url
+
+
 def main() -> int:
     p = c.parser(__doc__)
     p.add_argument(
@@ -355,6 +386,12 @@ def main() -> int:
     p.add_argument(
         "-b", "--businesses", type=c.positive_int, default=60, help="bidders (B), half each way"
     )
+    p.add_argument(
+        "--database",
+        help="measure this already seeded database (a URL) instead: nothing is seeded, "
+        "created or dropped; the seeding time is then not measured",
+    )
+    p.add_argument("--no-storm", action="store_true", help="the query shapes only")
     args = p.parse_args()
     return c.run("search", args, lambda: measure(args))
 

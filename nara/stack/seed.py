@@ -31,7 +31,7 @@ CATALOGUE_OFFICER = "catalogue-officer"
 CHUNK = 20_000
 TRIGRAM_INDEX = (  # as migration 0010 makes it
     "CREATE INDEX IF NOT EXISTS ix_tender_search_jamo ON tender "
-    "USING gin (search_jamo gin_trgm_ops)"
+    "USING gin (search_jamo gin_trgm_ops, region, category, phase)"
 )
 
 PLACES: dict[str, tuple[str, ...]] = {

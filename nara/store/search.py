@@ -30,7 +30,6 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from nara.domain.enums import Category, Method, Phase
 from nara.store.tables import Tender
@@ -64,10 +63,7 @@ class After:
     rank: float | None = None
 
 
-PROBE_ROWS = 1500
-"""Rows of the deadline index a search walks before it asks the trigram index instead."""
-
-SIMILAR_CANDIDATES = 200
+SIMILAR_CANDIDATES = 50
 """A misspelt keyword ranks at most this many similar tenders (the first the index finds)."""
 
 FUZZY_THRESHOLD = 0.45
@@ -95,7 +91,10 @@ def _substring(t: Any, filters: Filters, *, recheck: bool = True) -> ColumnEleme
     # index serves the letters; the composed key keeps 공사 from matching 공산 (left out
     # of an estimate: the planner would multiply the two selectivities as if independent).
     letters = t.search_jamo.like(f"%{filters.jamo}%")
-    return and_(letters, t.search_key.like(f"%{filters.key}%")) if recheck else letters
+    # strpos, not a second LIKE: the planner would take the two for independent and
+    # under-estimate the matches a hundredfold (and pick a plan for rare keywords).
+    composed = func.strpos(t.search_key, filters.key) > 0
+    return and_(letters, composed) if recheck else letters
 
 
 def _conditions(
@@ -152,32 +151,15 @@ async def search(
     """
     if similar:
         return await _similar(session, filters=filters, sort=sort, after=after, limit=limit)
-    # A keyword that most tenders carry is found fastest by walking the deadline index
-    # (a bounded window); a rare one by the trigram index, then sorting its few rows.
-    window = (
+    # One query: the planner walks the deadline index for a keyword many tenders carry and
+    # asks the trigram index (with the filters inside it) for a rare one.
+    query = (
         select(Tender)
-        .where(*_after(Tender, after), *_deadline_range(Tender, filters))
+        .where(*_conditions(Tender, filters, similar=False), *_after(Tender, after))
         .order_by(Tender.deadline, Tender.id)
-        .limit(PROBE_ROWS)
-        .subquery()
-    )
-    walked = aliased(Tender, window)
-    probe = (
-        select(walked)
-        .where(*_conditions(walked, filters, similar=False))
-        .order_by(walked.deadline, walked.id)
         .limit(limit)
     )
-    found = (await session.execute(probe)).scalars().all() if filters.key else []
-    if len(found) < limit:
-        indexed = (
-            select(Tender)
-            .where(*_conditions(Tender, filters, similar=False), *_after(Tender, after))
-            .order_by(Tender.deadline, Tender.id)
-            .limit(limit)
-        )
-        found = (await session.execute(indexed)).scalars().all()
-    return [(tender, None) for tender in found]
+    return [(tender, None) for tender in (await session.execute(query)).scalars()]
 
 
 async def _similar(
