@@ -311,6 +311,7 @@ async def measure(args: Any) -> c.Outcome:
                     task_queue=c.new_queue("search"),
                     time_scale=20_000,
                     api="process",
+                    SEARCH_MAX_CONCURRENCY=args.search_concurrency,
                 ) as stack,
             ):
                 stormed, answers = await storm(stack, args.businesses, 16, bar)
@@ -354,6 +355,7 @@ async def measure(args: Any) -> c.Outcome:
             "naive_runs": args.naive_runs,
             "businesses": args.businesses,
             "storm_clients": STORM_CLIENTS,
+            "search_max_concurrency": args.search_concurrency,
         },
         metrics={
             "seed_s": round(seed_s, 1),
@@ -392,6 +394,12 @@ def main() -> int:
         "created or dropped; the seeding time is then not measured",
     )
     p.add_argument("--no-storm", action="store_true", help="the query shapes only")
+    p.add_argument(
+        "--search-concurrency",
+        type=c.positive_int,
+        default=2,
+        help="SEARCH_MAX_CONCURRENCY of the API during the storm (its default is 2)",
+    )
     args = p.parse_args()
     return c.run("search", args, lambda: measure(args))
 
