@@ -142,3 +142,51 @@ async def test_a_cursor_continues_only_its_own_search(session: AsyncSession) -> 
     with pytest.raises(InvalidSearch) as blank:
         await _find(session, "!!! ...")
     assert blank.value.field == "query.q"
+
+
+@pytest.fixture(scope="module")
+def c_locale_url(_postgres_server_url: str) -> Iterator[str]:
+    """A database whose LC_CTYPE is C: Hangul is not alphanumeric there."""
+    from nara.embedded import database_url_for, drop_database
+    from nara.store.migrate import upgrade
+
+    name = f"nara_test_search_c_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(_postgres_server_url, autocommit=True) as conn:
+        conn.execute(
+            f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"
+        )
+    url = database_url_for(_postgres_server_url, name)
+    try:
+        upgrade(url)
+        seed(url, 600)
+        yield url
+    finally:
+        drop_database(_postgres_server_url, name)
+
+
+async def test_under_a_c_ctype_the_letters_are_spelt_so_the_index_still_serves(
+    c_locale_url: str,
+) -> None:
+    engine = create_engine(c_locale_url, pool_size=1)
+    try:
+        async with session_factory(engine)() as session:
+            assert await session.scalar(text("SELECT show_trgm('도로')")) == []
+            assert await session.scalar(text("SELECT show_trgm(nara_search_jamo('도로'))"))
+            page = await _find(session, "하수관로 정비", limit=5)
+            typo = await _find(session, "하수관료정비", sort="relevance", limit=5)
+            await session.execute(text("SET LOCAL enable_seqscan = off"))
+            plan = await session.scalar(
+                text(
+                    "EXPLAIN (ANALYZE, FORMAT JSON) SELECT id FROM tender "
+                    "WHERE search_jamo LIKE '%' || nara_search_jamo('하수관로') || '%'"
+                )
+            )
+    finally:
+        await engine.dispose()
+    assert page.matched == "exact" and page.items
+    assert all("하수관로정비" in _squeezed(hit.title) for hit in page.items)
+    assert typo.matched == "similar" and "하수관로" in _squeezed(typo.items[0].title)
+    document = plan if isinstance(plan, list) else json.loads(plan)
+    index_scan = document[0]["Plan"]["Plans"][0]
+    assert index_scan["Index Name"] == "ix_tender_search_jamo"
+    assert 0 < index_scan["Actual Rows"] < 600 // 5
