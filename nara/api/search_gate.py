@@ -80,6 +80,11 @@ class SearchGate:
                 return
             turn.cancel()
             raise _unavailable(f"{self.running} searches are running, the most at once") from None
+        except asyncio.CancelledError:  # the client went away while waiting
+            if turn.done() and not turn.cancelled():
+                self._release()  # a slot was handed over: pass it on
+            turn.cancel()
+            raise
         finally:
             if turn in self._waiters:
                 self._waiters.remove(turn)
