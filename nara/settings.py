@@ -79,6 +79,33 @@ class Settings(BaseSettings):
     )
     partner_timeout_s: float = Field(5.0, alias="PARTNER_TIMEOUT_S")
     db_pool_size: int = Field(10, alias="DB_POOL_SIZE")
+    search_database_url: SecretStr | None = Field(
+        None,
+        alias="SEARCH_DATABASE_URL",
+        description="PostgreSQL URL search reads from (a read replica); unset: DATABASE_URL, "
+        "on a pool of its own either way",
+    )
+    search_statement_timeout_ms: int = Field(
+        1000,
+        ge=10,
+        le=60_000,
+        alias="SEARCH_STATEMENT_TIMEOUT_MS",
+        description="a search statement running longer is cancelled (503 with Retry-After)",
+    )
+    search_max_concurrency: int = Field(
+        2,
+        ge=1,
+        le=64,
+        alias="SEARCH_MAX_CONCURRENCY",
+        description="searches running at once per API process; also the search pool's size",
+    )
+    search_queue_wait_ms: int = Field(
+        20,
+        ge=0,
+        le=1000,
+        alias="SEARCH_QUEUE_WAIT_MS",
+        description="how long a search waits for a free slot before answering 503",
+    )
     late_interest_rate_bp: int = Field(
         1200,
         ge=0,

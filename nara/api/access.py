@@ -165,6 +165,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("DELETE", "/passkeys/{passkey_id}"): SIGNED_IN,
     # tenders: public notices; the agency's officers act on them
     ("GET", "/tenders"): PUBLIC,
+    ("GET", "/tenders/search"): PUBLIC,
     ("GET", "/tenders/{notice_no}"): PUBLIC,
     ("POST", "/tenders"): Rule.of(officer=Scope.BODY_AGENCY),
     ("POST", "/tenders/{notice_no}/extend"): OFFICER_OF_TENDER,

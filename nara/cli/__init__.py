@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from nara.cli import alerts, audit, bidder, console, identity, ops, passkeys
+from nara.cli import alerts, audit, bidder, console, identity, ops, passkeys, seed
 from nara.settings import get_settings
 
 app = typer.Typer(
@@ -404,6 +404,8 @@ app.add_typer(audit.audit_app, name="audit")
 app.add_typer(console.console_app, name="console")
 app.add_typer(alerts.alerts_app, name="alerts")
 app.add_typer(ops.ops_app, name="ops")
+# A search catalogue (nara/cli/seed.py).
+app.command("seed")(seed.seed)
 
 
 def main() -> None:

@@ -290,3 +290,18 @@ class CauseNotFixed(Conflict):
     cause is not fixed yet (the bank still down, the account still unknown)."""
 
     code, title = "cause-not-fixed", "The cause is not fixed yet"
+
+
+class InvalidSearch(NaraError):
+    """A search parameter the index cannot use: a cursor of another search, a keyword of
+    punctuation only. `field` names it."""
+
+    code, title = "invalid-search", "The search cannot be run as asked"
+
+
+class SearchUnavailable(NaraError):
+    """Search is saturated or its database failed; nothing else is affected. Retry after
+    `retry_after_s` seconds (the answer's Retry-After)."""
+
+    code, title = "search-unavailable", "Search is busy; retry shortly"
+    retryable = True

@@ -156,6 +156,7 @@ def _calls(w: World) -> dict[tuple[str, str], Call]:
         ("GET", "/passkeys"): Call("/passkeys"),
         ("DELETE", "/passkeys/{passkey_id}"): Call(f"/passkeys/{uuid.uuid4()}"),
         ("GET", "/tenders"): Call("/tenders"),
+        ("GET", "/tenders/search"): Call("/tenders/search?q=chairs&limit=5"),
         ("GET", "/tenders/{notice_no}"): Call(f"/tenders/{open_}"),
         ("POST", "/tenders"): Call(
             "/tenders", body=tender_body(agency_code=w.cast.agency_code, notice_s=60)
