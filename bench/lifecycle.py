@@ -287,9 +287,23 @@ async def one_lifecycle(
         TenderInput,
     )
     from nara.domain.enums import Phase, Role
+    from nara.services.actors import Actor
+    from nara.services.ops import tokens
     from nara.store.tables import Tender
     from nara.workflows.payment import PaymentWorkflow
     from nara.workflows.tender import TenderWorkflow, tender_workflow_id
+
+    def signed(command: Any, workflow_id: str, person: str, role: Role, action: Any) -> Any:
+        """The command with the person's token, as the API signs it."""
+        command.token = tokens.issue(
+            keys=keys,
+            actor=Actor(id=person, name="", role=role, agency_code=None),
+            action=action,
+            workflow_id=workflow_id,
+            reason=action,
+            args=command.token_args(),
+        )
+        return command
 
     sessions = c_sessions(engine)
     cast = await _register(sessions, partners, ca, businesses=3)
@@ -385,10 +399,20 @@ async def one_lifecycle(
     for i, claim in enumerate(claims):
         if i:
             await env.sleep(timedelta(days=30))
-        claimed = await handle.execute_update(TenderWorkflow.claim_payment, claim)
+        claimed = await handle.execute_update(
+            TenderWorkflow.claim_payment, signed(claim, handle.id, agent, Role.SUPPLIER, "claim")
+        )
         payment = env.client.get_workflow_handle_for(PaymentWorkflow.run, claimed.workflow_id)
+        inspector = cast["inspector"]
         await payment.execute_update(
-            PaymentWorkflow.inspect, Inspect(inspector_id=cast["inspector"], accepted=True)
+            PaymentWorkflow.inspect,
+            signed(
+                Inspect(inspector_id=inspector, accepted=True),
+                payment.id,
+                inspector,
+                Role.INSPECTOR,
+                "inspect",
+            ),
         )
         paid = await payment.result()
         c.bail_if(paid.status != "paid", f"payment {claimed.payment_id} ended {paid.status}")

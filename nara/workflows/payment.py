@@ -33,7 +33,13 @@ with workflow.unsafe.imports_passed_through():
     from nara.domain.enums import PaymentKind, PaymentState, Role
     from nara.domain.errors import Forbidden, WrongPhase
     from nara.workflows.calls import db_step, partner_step, rejection_of
-    from nara.workflows.payment_ops import OPS_AT_A_GLANCE, PaymentOps
+    from nara.workflows.payment_ops import (
+        OPS_AT_A_GLANCE,
+        SIGNED_PEOPLE,
+        PaymentOps,
+        check_person,
+        verified_person,
+    )
 
 
 @workflow.defn
@@ -58,6 +64,7 @@ class PaymentWorkflow(PaymentOps):
     @workflow.run
     async def run(self, input: PaymentInput) -> PaymentResult:
         self._ops = workflow.patched(OPS_AT_A_GLANCE)
+        self._signed_people = workflow.patched(SIGNED_PEOPLE)
         result = await self._run(input)
         self.finished = True
         await self._told_parent()
@@ -249,7 +256,15 @@ class PaymentWorkflow(PaymentOps):
 
     @workflow.update
     async def inspect(self, inspection: Inspect) -> InspectOutcome:
+        """The inspector accepts or rejects the work (patched: with a signed token, checked
+        and audited before anything is recorded)."""
         i = self.input
+        if workflow.patched(SIGNED_PEOPLE):
+            assert inspection.token is not None  # the validator refused an Update without
+            await verified_person(
+                inspection.token, entity=f"contract:{i.contract_no}", role=Role.INSPECTOR
+            )
+            self._validate_inspect(inspection)  # another inspection may have won meanwhile
         now = workflow.now()
         by_law = calendar.payment_due(now) if inspection.accepted else None
         due_at = time_scale.compress(now, by_law, i.time_scale) if by_law else None
@@ -280,6 +295,14 @@ class PaymentWorkflow(PaymentOps):
             )
         if inspection.inspector_id == self.input.claimed_by:
             raise refusal(Forbidden("the person who claimed a payment cannot inspect it"))
+        if self._signed_people is not False:
+            check_person(
+                inspection.token,
+                person_id=inspection.inspector_id,
+                action="inspect",
+                args=inspection.token_args(),
+                role=Role.INSPECTOR,
+            )
 
     @workflow.signal
     def retry_transfer(self) -> None:

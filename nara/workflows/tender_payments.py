@@ -29,16 +29,27 @@ with workflow.unsafe.imports_passed_through():
     from nara.domain.errors import InvalidClaim, WrongPhase
     from nara.domain.identifiers import payment_workflow_id
     from nara.workflows.payment import PaymentWorkflow
+    from nara.workflows.payment_ops import SIGNED_PEOPLE, check_person, verified_person
     from nara.workflows.tender_base import TenderBase
 
 
 class TenderPayments(TenderBase):
     """Payment claims of TenderWorkflow."""
 
+    _signed_people: bool | None = None  # the run's `signed-people` patch; None: not asked yet
+
     @workflow.update
     async def claim_payment(self, claim: ClaimPayment) -> ClaimOutcome:
+        """The winner's agent claims a payment (patched: with a signed token, checked and
+        audited before the claim counts)."""
         s = self.s
         assert s.contract_no is not None
+        if workflow.patched(SIGNED_PEOPLE):
+            assert claim.token is not None  # the validator refused an Update without
+            await verified_person(
+                claim.token, entity=f"tender:{s.terms.notice_no}", role=Role.SUPPLIER
+            )
+            self._validate_claim(claim)  # another claim may have counted meanwhile
         seq = len(s.payments) + 1
         payment_id = payment_workflow_id(s.contract_no, seq)
         record = PaymentRecord(
@@ -126,6 +137,14 @@ class TenderPayments(TenderBase):
         s = self.s
         self._require_phase(Phase.CONTRACTED, Phase.PAYING)
         self._require_winner(claim.business_no)
+        if self._signed_people is not False:
+            check_person(
+                claim.token,
+                person_id=claim.person_id,
+                action="claim",
+                args=claim.token_args(),
+                role=Role.SUPPLIER,
+            )
         # Claims may overlap (the previous one may still be paying): the amounts of every
         # claim not rejected count against the contract. Only a final claim closes the list.
         open_final = next(

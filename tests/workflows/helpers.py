@@ -12,9 +12,11 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from nara.contracts.ops import OperatorVerb, PersonToken, RetryNow, schedule_args
+from nara.contracts.payment import Inspect
 from nara.contracts.tender import (
     ApproveAward,
     CancelTender,
+    ClaimPayment,
     ExtendDeadline,
     PostPerformanceGuarantee,
     ReviewCandidate,
@@ -233,3 +235,35 @@ def signed(
         args=args,
     )
     return message
+
+
+def claimed(keys: KeyService, tender_id: str, claim: ClaimPayment) -> ClaimPayment:
+    """A payment claim with the token the API signs for the supplier agent (fresh each
+    time: a token is used once)."""
+    agent = Actor(id=claim.person_id, name="", role=Role.SUPPLIER, agency_code=None)
+    token = tokens.issue(
+        keys=keys,
+        actor=agent,
+        action="claim",
+        workflow_id=tender_id,
+        reason=f"{claim.kind} payment",
+        args=claim.token_args(),
+    )
+    return claim.model_copy(update={"token": token})
+
+
+def inspection(
+    keys: KeyService, payment_id: str, inspector_id: str, *, accepted: bool = True, note: str = ""
+) -> Inspect:
+    """An inspection with the token the API signs for the inspector."""
+    answer = Inspect(inspector_id=inspector_id, accepted=accepted, note=note)
+    inspector = Actor(id=inspector_id, name="", role=Role.INSPECTOR, agency_code=None)
+    answer.token = tokens.issue(
+        keys=keys,
+        actor=inspector,
+        action="inspect",
+        workflow_id=payment_id,
+        reason=note or "inspected",
+        args=answer.token_args(),
+    )
+    return answer

@@ -20,9 +20,9 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from nara.api.app import create_app
-from nara.contracts.payment import Inspect
 from nara.contracts.tender import CancelTender, ClaimPayment, ExtendDeadline
 from nara.domain.enums import Phase
+from nara.keys import KeyService
 from nara.settings import Settings
 from nara.store.ocds import ocid_of
 from nara.store.tables import OpeningResult, Tender
@@ -34,7 +34,9 @@ from tests.ocds_schema import codelist_errors, needs_schema, package_errors, sch
 from tests.support import eventually, sessions
 from tests.workflows.helpers import (
     bid,
+    claimed,
     guarantee_and_sign,
+    inspection,
     review_and_award,
     start_tender,
     wait_bidding_open,
@@ -83,6 +85,7 @@ async def test_a_tender_publishes_a_valid_release_at_every_stage(
     db_engine: AsyncEngine,
     partners: Partners,
     api: httpx.AsyncClient,
+    keys: KeyService,
 ) -> None:
     started = time.monotonic()
     _, start = await _follow(api, "/ocds/releases?limit=50")  # a cursor taken now
@@ -123,10 +126,12 @@ async def test_a_tender_publishes_a_valid_release_at_every_stage(
     claim = ClaimPayment(
         person_id=reg.agents[winner], business_no=winner, kind="final", amount=91_000_000
     )
-    outcome = await handle.execute_update(TenderWorkflow.claim_payment, claim)
+    outcome = await handle.execute_update(
+        TenderWorkflow.claim_payment, claimed(keys, handle.id, claim)
+    )
     payment = temporal_env.client.get_workflow_handle_for(PaymentWorkflow.run, outcome.workflow_id)
     await payment.execute_update(
-        PaymentWorkflow.inspect, Inspect(inspector_id=reg.inspector_id, accepted=True)
+        PaymentWorkflow.inspect, inspection(keys, payment.id, reg.inspector_id)
     )
     assert (await handle.result()).phase is Phase.COMPLETED
 

@@ -253,6 +253,7 @@ async def inspect(
     session: SessionDep,
     temporal: TemporalDep,
     actor: ActorDep,
+    keys: KeysDep,
 ) -> Response:
     form = await _form(request)
     answer = {"true": True, "false": False}.get(form.get("accepted", ""), form.get("accepted"))
@@ -263,6 +264,7 @@ async def inspect(
                 session=session,
                 temporal=temporal,
                 actor=actor,
+                keys=keys,
                 payment_id=payment_id,
                 accepted=body.accepted,
                 note=body.note,
