@@ -259,8 +259,10 @@ class PaymentWorkflow(PaymentOps):
         """The inspector accepts or rejects the work (patched: with a signed token, checked
         and audited before anything is recorded)."""
         i = self.input
-        if workflow.patched(SIGNED_PEOPLE):
-            assert inspection.token is not None  # the validator refused an Update without
+        self._signed_people = workflow.patched(SIGNED_PEOPLE)
+        if self._signed_people:
+            self._validate_inspect(inspection)  # as accepted (a refusal if no token)
+            assert inspection.token is not None
             await verified_person(
                 inspection.token, entity=f"contract:{i.contract_no}", role=Role.INSPECTOR
             )

@@ -239,7 +239,14 @@ class TenderWorkflow(TenderOps):
         """Wait for payments; True when continue-as-new is due (no payment in flight)."""
         s = self.s
         await workflow.wait_condition(
-            lambda: self._fully_paid() or (self._history_is_long() and not self._open_payment())
+            lambda: (
+                self._fully_paid()
+                or (
+                    self._history_is_long()
+                    and not self._open_payment()
+                    and not self._verifying_claims
+                )
+            )
         )
         if not self._fully_paid():
             return True

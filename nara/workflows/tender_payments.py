@@ -37,6 +37,9 @@ class TenderPayments(TenderBase):
     """Payment claims of TenderWorkflow."""
 
     _signed_people: bool | None = None  # the run's `signed-people` patch; None: not asked yet
+    _verifying_claims = 0
+    """Claims whose token is being checked: not counted yet, but the run must not continue
+    as new under them (their payment would start without a follower)."""
 
     @workflow.update
     async def claim_payment(self, claim: ClaimPayment) -> ClaimOutcome:
@@ -44,11 +47,17 @@ class TenderPayments(TenderBase):
         audited before the claim counts)."""
         s = self.s
         assert s.contract_no is not None
-        if workflow.patched(SIGNED_PEOPLE):
-            assert claim.token is not None  # the validator refused an Update without
-            await verified_person(
-                claim.token, entity=f"tender:{s.terms.notice_no}", role=Role.SUPPLIER
-            )
+        self._signed_people = workflow.patched(SIGNED_PEOPLE)
+        if self._signed_people:
+            self._validate_claim(claim)  # as accepted (a refusal if no token)
+            assert claim.token is not None
+            self._verifying_claims += 1
+            try:
+                await verified_person(
+                    claim.token, entity=f"tender:{s.terms.notice_no}", role=Role.SUPPLIER
+                )
+            finally:
+                self._verifying_claims -= 1
             self._validate_claim(claim)  # another claim may have counted meanwhile
         seq = len(s.payments) + 1
         payment_id = payment_workflow_id(s.contract_no, seq)
