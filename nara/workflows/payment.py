@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
         SIGNED_PEOPLE,
         PaymentOps,
         check_person,
+        present,
         verified_person,
     )
 
@@ -261,12 +262,9 @@ class PaymentWorkflow(PaymentOps):
         i = self.input
         self._signed_people = workflow.patched(SIGNED_PEOPLE)
         if self._signed_people:
-            self._validate_inspect(inspection)  # as accepted (a refusal if no token)
-            assert inspection.token is not None
-            await verified_person(
-                inspection.token, entity=f"contract:{i.contract_no}", role=Role.INSPECTOR
-            )
-            self._validate_inspect(inspection)  # another inspection may have won meanwhile
+            token = present(inspection.token, person_id=inspection.inspector_id, action="inspect")
+            await verified_person(token, entity=f"contract:{i.contract_no}", role=Role.INSPECTOR)
+            self._inspectable(inspection)  # another inspection may have won meanwhile
         now = workflow.now()
         by_law = calendar.payment_due(now) if inspection.accepted else None
         due_at = time_scale.compress(now, by_law, i.time_scale) if by_law else None
@@ -288,6 +286,18 @@ class PaymentWorkflow(PaymentOps):
 
     @inspect.validator
     def _validate_inspect(self, inspection: Inspect) -> None:
+        self._inspectable(inspection)
+        if self._signed_people is not False:
+            check_person(
+                inspection.token,
+                person_id=inspection.inspector_id,
+                action="inspect",
+                args=inspection.token_args(),
+                role=Role.INSPECTOR,
+            )
+
+    def _inspectable(self, inspection: Inspect) -> None:
+        """Not inspected yet, and not by the claimant (the token is the validator's)."""
         if self.inspection is not None:
             raise refusal(
                 WrongPhase(
@@ -297,14 +307,6 @@ class PaymentWorkflow(PaymentOps):
             )
         if inspection.inspector_id == self.input.claimed_by:
             raise refusal(Forbidden("the person who claimed a payment cannot inspect it"))
-        if self._signed_people is not False:
-            check_person(
-                inspection.token,
-                person_id=inspection.inspector_id,
-                action="inspect",
-                args=inspection.token_args(),
-                role=Role.INSPECTOR,
-            )
 
     @workflow.signal
     def retry_transfer(self) -> None:

@@ -80,6 +80,19 @@ def check_token(
         )
 
 
+def present(token: PersonToken | None, *, person_id: str, action: str) -> PersonToken:
+    """The token, or the refusal of an Update that names a person without one."""
+    if token is None:
+        raise refusal(
+            ActionRefused(
+                f"the {action} names {person_id!r} without a signed token",
+                field="token",
+                fix="act through the API or the console as that logged-in person",
+            )
+        )
+    return token
+
+
 def check_person(
     token: PersonToken | None,
     *,
@@ -91,14 +104,7 @@ def check_person(
     """A validator's check of a person's own Update (behind `signed-people`): a token is
     there, for this workflow, action and arguments, of `role`, naming the person the
     Update names."""
-    if token is None:
-        raise refusal(
-            ActionRefused(
-                f"the {action} names {person_id!r} without a signed token",
-                field="token",
-                fix="act through the API or the console as that logged-in person",
-            )
-        )
+    token = present(token, person_id=person_id, action=action)
     check_token(token, action=action, args=args, roles=(role,))
     if token.person_id != person_id:
         raise refusal(

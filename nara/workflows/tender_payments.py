@@ -29,7 +29,12 @@ with workflow.unsafe.imports_passed_through():
     from nara.domain.errors import InvalidClaim, WrongPhase
     from nara.domain.identifiers import payment_workflow_id
     from nara.workflows.payment import PaymentWorkflow
-    from nara.workflows.payment_ops import SIGNED_PEOPLE, check_person, verified_person
+    from nara.workflows.payment_ops import (
+        SIGNED_PEOPLE,
+        check_person,
+        present,
+        verified_person,
+    )
     from nara.workflows.tender_base import TenderBase
 
 
@@ -49,16 +54,15 @@ class TenderPayments(TenderBase):
         assert s.contract_no is not None
         self._signed_people = workflow.patched(SIGNED_PEOPLE)
         if self._signed_people:
-            self._validate_claim(claim)  # as accepted (a refusal if no token)
-            assert claim.token is not None
+            token = present(claim.token, person_id=claim.person_id, action="claim")
             self._verifying_claims += 1
             try:
                 await verified_person(
-                    claim.token, entity=f"tender:{s.terms.notice_no}", role=Role.SUPPLIER
+                    token, entity=f"tender:{s.terms.notice_no}", role=Role.SUPPLIER
                 )
             finally:
                 self._verifying_claims -= 1
-            self._validate_claim(claim)  # another claim may have counted meanwhile
+            self._claimable(claim)  # another claim may have counted meanwhile
         seq = len(s.payments) + 1
         payment_id = payment_workflow_id(s.contract_no, seq)
         record = PaymentRecord(
@@ -143,9 +147,7 @@ class TenderPayments(TenderBase):
 
     @claim_payment.validator
     def _validate_claim(self, claim: ClaimPayment) -> None:
-        s = self.s
-        self._require_phase(Phase.CONTRACTED, Phase.PAYING)
-        self._require_winner(claim.business_no)
+        self._claimable(claim)
         if self._signed_people is not False:
             check_person(
                 claim.token,
@@ -154,6 +156,12 @@ class TenderPayments(TenderBase):
                 args=claim.token_args(),
                 role=Role.SUPPLIER,
             )
+
+    def _claimable(self, claim: ClaimPayment) -> None:
+        """The phase, the winner and the amounts (the token is the validator's)."""
+        s = self.s
+        self._require_phase(Phase.CONTRACTED, Phase.PAYING)
+        self._require_winner(claim.business_no)
         # Claims may overlap (the previous one may still be paying): the amounts of every
         # claim not rejected count against the contract. Only a final claim closes the list.
         open_final = next(
