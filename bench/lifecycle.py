@@ -356,7 +356,14 @@ async def one_lifecycle(
     )
     c.bail_if(not outcome.passed, f"the winner did not pass review: {outcome}")
     award = await handle.execute_update(
-        TenderWorkflow.approve_award, ApproveAward(officer_id=officer, business_no=winner)
+        TenderWorkflow.approve_award,
+        signed(
+            ApproveAward(officer_id=officer, business_no=winner),
+            handle.id,
+            officer,
+            Role.OFFICER,
+            "award",
+        ),
     )
     status = await handle.query(TenderWorkflow.status)
     cert = await partners.guarantee_agency.issue(
@@ -376,10 +383,23 @@ async def one_lifecycle(
     )
     await handle.execute_update(
         TenderWorkflow.sign_contract,
-        SignContract(person_id=agent, role=Role.SUPPLIER, business_no=winner),
+        signed(
+            SignContract(person_id=agent, role=Role.SUPPLIER, business_no=winner),
+            handle.id,
+            agent,
+            Role.SUPPLIER,
+            "sign",
+        ),
     )
     await handle.execute_update(
-        TenderWorkflow.sign_contract, SignContract(person_id=officer, role=Role.OFFICER)
+        TenderWorkflow.sign_contract,
+        signed(
+            SignContract(person_id=officer, role=Role.OFFICER),
+            handle.id,
+            officer,
+            Role.OFFICER,
+            "sign",
+        ),
     )
     await _wait_phase(handle, Phase.CONTRACTED, poll_s)
     lap("award+contract")

@@ -125,8 +125,8 @@ async def test_a_tender_publishes_a_valid_release_at_every_stage(
     await bid(db_engine, partners, reg, terms, other, 94_000_000)
     await temporal_env.sleep(timedelta(days=10))
     await wait_phase(handle, Phase.EVALUATING)
-    await review_and_award(handle, reg, winner)
-    contract_no = await guarantee_and_sign(handle, partners, reg, winner, 9_100_000)
+    await review_and_award(handle, reg, winner, keys)
+    contract_no = await guarantee_and_sign(handle, partners, reg, winner, 9_100_000, keys)
     await wait_phase(handle, Phase.CONTRACTED)
     claim = ClaimPayment(
         person_id=reg.agents[winner], business_no=winner, kind="final", amount=91_000_000

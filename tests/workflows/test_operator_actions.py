@@ -99,7 +99,7 @@ async def test_a_refused_leg_is_seen_mirrored_audited_and_fixed_only_by_a_valid_
 ) -> None:
     # The subcontractor's account is not open at the bank: its leg will be refused after
     # the prime's leg is paid.
-    deal = await contracted_tender(temporal_env, task_queue, db_engine, partners)
+    deal = await contracted_tender(temporal_env, task_queue, db_engine, partners, keys)
     tender, reg, winner = deal.handle, deal.reg, deal.winner
     sub = reg.businesses[1]
     outcome = await tender.execute_update(
@@ -229,7 +229,7 @@ async def test_retry_now_skips_the_backoff_once_the_bank_answers_and_not_before(
     keys: KeyService,
     bank_sim,
 ) -> None:
-    deal = await contracted_tender(temporal_env, task_queue, db_engine, partners)
+    deal = await contracted_tender(temporal_env, task_queue, db_engine, partners, keys)
     tender, reg, winner = deal.handle, deal.reg, deal.winner
     entity = f"contract:C{deal.terms.notice_no}"
     async with httpx.AsyncClient(base_url=bank_sim.url, headers=admin_headers()) as http:

@@ -33,7 +33,7 @@ async def test_refused_transfer_waits_for_operator_and_pays_late_interest(
 ) -> None:
     # The winner's account is not open at the bank yet: the transfer will be refused.
     deal = await contracted_tender(
-        temporal_env, task_queue, db_engine, partners, winner_account=False
+        temporal_env, task_queue, db_engine, partners, keys, winner_account=False
     )
     handle, reg, terms, winner = deal.handle, deal.reg, deal.terms, deal.winner
 
@@ -93,7 +93,7 @@ async def test_late_inspection_is_flagged_and_a_rejected_claim_can_be_claimed_ag
     partners: Partners,
     keys: KeyService,
 ) -> None:
-    deal = await contracted_tender(temporal_env, task_queue, db_engine, partners)
+    deal = await contracted_tender(temporal_env, task_queue, db_engine, partners, keys)
     handle, reg, terms, winner = deal.handle, deal.reg, deal.terms, deal.winner
     claim = ClaimPayment(
         person_id=reg.agents[winner], business_no=winner, kind="final", amount=91_000_000

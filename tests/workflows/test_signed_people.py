@@ -5,6 +5,8 @@ for that person, workflow and decision is refused, and nothing changes."""
 from __future__ import annotations
 
 import time
+import uuid
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -14,7 +16,13 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from nara.contracts.payment import Inspect
-from nara.contracts.tender import ClaimPayment
+from nara.contracts.tender import (
+    ApproveAward,
+    ClaimPayment,
+    PostPerformanceGuarantee,
+    ReviewCandidate,
+    SignContract,
+)
 from nara.domain.enums import Phase, Role
 from nara.keys import KeyService
 from nara.services.actors import Actor
@@ -23,8 +31,19 @@ from nara.store.tables import AuditEvent
 from nara.workers.main import Partners
 from nara.workflows.payment import PaymentWorkflow
 from nara.workflows.tender import TenderWorkflow
+from tests.factories import make_registry, tender_terms
 from tests.support import sessions
-from tests.workflows.helpers import claimed, contracted_tender, inspection
+from tests.workflows.helpers import (
+    awarded,
+    bid,
+    claimed,
+    contracted_tender,
+    inspection,
+    signed_by,
+    start_tender,
+    wait_bidding_open,
+    wait_phase,
+)
 from tests.workflows.replay import check_and_record
 
 
@@ -53,7 +72,7 @@ async def test_a_claim_or_inspection_without_a_valid_person_is_refused_and_chang
     keys: KeyService,
 ) -> None:
     started = time.monotonic()
-    deal = await contracted_tender(temporal_env, task_queue, db_engine, partners)
+    deal = await contracted_tender(temporal_env, task_queue, db_engine, partners, keys)
     tender, reg, winner = deal.handle, deal.reg, deal.winner
     notice, agent = deal.terms.notice_no, reg.agents[winner]
     claim = ClaimPayment(person_id=agent, business_no=winner, kind="progress", amount=20_000_000)
@@ -131,3 +150,80 @@ async def test_a_claim_or_inspection_without_a_valid_person_is_refused_and_chang
     assert inspected.actor == reg.inspector_id and inspected.payload["accepted"] == "yes"
     await check_and_record("payment-signed-inspection", await payment.fetch_history())
     print(f"\nsigned claim and inspection: {time.monotonic() - started:.1f}s")
+
+
+async def test_an_award_or_signature_without_a_valid_person_is_refused(
+    temporal_env: WorkflowEnvironment,
+    worker: Worker,
+    task_queue: str,
+    db_engine: AsyncEngine,
+    partners: Partners,
+    keys: KeyService,
+) -> None:
+    started = time.monotonic()
+    reg = await make_registry(db_engine, businesses=2)
+    winner, other = reg.businesses
+    terms = tender_terms(reg, now=await temporal_env.get_current_time(), notice_days=7)
+    tender = await start_tender(temporal_env.client, task_queue, terms)
+    await wait_bidding_open(db_engine, terms.notice_no)
+    await bid(db_engine, partners, reg, terms, winner, 91_000_000)
+    await bid(db_engine, partners, reg, terms, other, 94_000_000)
+    await temporal_env.sleep(timedelta(days=8))
+    await wait_phase(tender, Phase.EVALUATING)
+    await tender.execute_update(
+        TenderWorkflow.review_candidate,
+        ReviewCandidate(officer_id=reg.officer_id, business_no=winner, capability_score=70),
+    )
+
+    # The award: no token, a forged one, one for the other bidder; then the signed one.
+    award = ApproveAward(officer_id=reg.officer_id, business_no=winner)
+    approve = TenderWorkflow.approve_award
+    assert "without a signed token" in await _refused(tender, approve, award)
+    forged = awarded(keys, tender.id, award)
+    assert forged.token is not None
+    forged.token.mac = "0" * 64
+    assert "without a valid signature" in await _refused(tender, approve, forged)
+    for_other = awarded(keys, tender.id, award.model_copy(update={"business_no": other}))
+    assert "not award on" in await _refused(
+        tender, approve, for_other.model_copy(update={"business_no": winner})
+    )
+    assert (await tender.query(TenderWorkflow.status)).phase is Phase.EVALUATING
+    await tender.execute_update(approve, awarded(keys, tender.id, award))
+    status = await wait_phase(tender, Phase.AWARDED)
+    assert status.contract_no is not None
+    cert = await partners.guarantee_agency.issue(
+        kind="performance",
+        reference=status.contract_no,
+        business_no=winner,
+        amount=9_100_000,
+        beneficiary=reg.agency_code,
+        idempotency_key=uuid.uuid4().hex,
+    )
+    await tender.execute_update(
+        TenderWorkflow.post_performance_guarantee,
+        PostPerformanceGuarantee(
+            person_id=reg.agents[winner], business_no=winner, certificate_no=cert.certificate_no
+        ),
+    )
+
+    # The signatures: the agent's without a token, the officer's with the agent's token.
+    sign = TenderWorkflow.sign_contract
+    agent_signs = SignContract(person_id=reg.agents[winner], role=Role.SUPPLIER, business_no=winner)
+    assert "without a signed token" in await _refused(tender, sign, agent_signs)
+    officer_signs = SignContract(person_id=reg.officer_id, role=Role.OFFICER)
+    borrowed = signed_by(keys, tender.id, agent_signs).token
+    assert "not sign on" in await _refused(
+        tender, sign, officer_signs.model_copy(update={"token": borrowed})
+    )
+    status = await tender.query(TenderWorkflow.status)
+    assert status.phase is Phase.AWARDED
+    assert await _audited(db_engine, "supplier-sign", f"contract:{status.contract_no}") == []
+    await tender.execute_update(sign, signed_by(keys, tender.id, agent_signs))
+    done = await tender.execute_update(sign, signed_by(keys, tender.id, officer_signs))
+    assert done.agency_signed and done.supplier_signed
+    await wait_phase(tender, Phase.CONTRACTED)
+    (officer,) = await _audited(db_engine, "officer-sign", f"contract:{status.contract_no}")
+    assert officer.actor == reg.officer_id
+    (award_event,) = await _audited(db_engine, "officer-award", f"tender:{terms.notice_no}")
+    assert award_event.payload["business_no"] == winner
+    print(f"\nsigned award and signatures: {time.monotonic() - started:.1f}s")

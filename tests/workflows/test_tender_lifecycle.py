@@ -98,8 +98,8 @@ async def test_full_lifecycle_from_announcement_to_final_payment(
     assert 98_000_000 <= status.predetermined_price <= 102_000_000
     assert await _prices(db_engine, terms.notice_no) == sent  # the opening decrypted them
 
-    await review_and_award(handle, reg, winner)
-    contract_no = await guarantee_and_sign(handle, partners, reg, winner, 9_050_000)
+    await review_and_award(handle, reg, winner, keys)
+    contract_no = await guarantee_and_sign(handle, partners, reg, winner, 9_050_000, keys)
     await wait_phase(handle, Phase.CONTRACTED)
 
     agent = reg.agents[winner]
@@ -206,7 +206,7 @@ async def test_bank_commit_then_timeout_pays_once(
     bank_sim,
     keys: KeyService,
 ) -> None:
-    deal = await contracted_tender(temporal_env, task_queue, db_engine, partners)
+    deal = await contracted_tender(temporal_env, task_queue, db_engine, partners, keys)
     handle, reg, winner = deal.handle, deal.reg, deal.winner
 
     # The bank commits the transfer, then the answer is lost: the retry must not pay twice.
@@ -267,7 +267,7 @@ async def test_long_contract_continues_as_new_between_payments(
 ) -> None:
     # A tiny history budget: the tender hands over to a new run whenever no payment is open.
     deal = await contracted_tender(
-        temporal_env, task_queue, db_engine, partners, history_event_limit=10
+        temporal_env, task_queue, db_engine, partners, keys, history_event_limit=10
     )
     first_run, reg, winner = deal.handle, deal.reg, deal.winner
 

@@ -139,6 +139,7 @@ async def award(
     session: SessionDep,
     temporal: TemporalDep,
     actor: ActorDep,
+    keys: KeysDep,
 ) -> Response:
     async def act(form: dict[str, str]) -> object:
         body = _validated(AwardRequest, form)
@@ -146,6 +147,7 @@ async def award(
             session=session,
             temporal=temporal,
             actor=actor,
+            keys=keys,
             notice_no=notice_no,
             business_no=body.business_no,
         )
@@ -237,10 +239,11 @@ async def sign(
     session: SessionDep,
     temporal: TemporalDep,
     actor: ActorDep,
+    keys: KeysDep,
 ) -> Response:
     async def act(form: dict[str, str]) -> object:
         return await decisions.sign(
-            session=session, temporal=temporal, actor=actor, notice_no=notice_no
+            session=session, temporal=temporal, actor=actor, notice_no=notice_no, keys=keys
         )
 
     return await _tender_action(request, notice_no, session, temporal, actor, "sign", act)

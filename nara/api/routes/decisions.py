@@ -121,11 +121,13 @@ async def approve_award(
     session: SessionDep,
     temporal: TemporalDep,
     actor: ActorDep,
+    keys: KeysDep,
 ) -> AwardOutcome:
     outcome = await decisions.approve(
         session=session,
         temporal=temporal,
         actor=actor,
+        keys=keys,
         notice_no=notice_no,
         business_no=body.business_no,
     )
@@ -168,11 +170,13 @@ async def sign_contract(
     session: SessionDep,
     temporal: TemporalDep,
     actor: ActorDep,
+    keys: KeysDep,
 ) -> SignOutcome:
     outcome = await decisions.sign(
         session=session,
         temporal=temporal,
         actor=actor,
+        keys=keys,
         notice_no=notice_no,
         business_no=body.business_no,
     )
