@@ -287,9 +287,23 @@ async def one_lifecycle(
         TenderInput,
     )
     from nara.domain.enums import Phase, Role
+    from nara.services.actors import Actor
+    from nara.services.ops import tokens
     from nara.store.tables import Tender
     from nara.workflows.payment import PaymentWorkflow
     from nara.workflows.tender import TenderWorkflow, tender_workflow_id
+
+    def signed(command: Any, workflow_id: str, person: str, role: Role, action: Any) -> Any:
+        """The command with the person's token, as the API signs it."""
+        command.token = tokens.issue(
+            keys=keys,
+            actor=Actor(id=person, name="", role=role, agency_code=None),
+            action=action,
+            workflow_id=workflow_id,
+            reason=action,
+            args=command.token_args(),
+        )
+        return command
 
     sessions = c_sessions(engine)
     cast = await _register(sessions, partners, ca, businesses=3)
@@ -342,7 +356,14 @@ async def one_lifecycle(
     )
     c.bail_if(not outcome.passed, f"the winner did not pass review: {outcome}")
     award = await handle.execute_update(
-        TenderWorkflow.approve_award, ApproveAward(officer_id=officer, business_no=winner)
+        TenderWorkflow.approve_award,
+        signed(
+            ApproveAward(officer_id=officer, business_no=winner),
+            handle.id,
+            officer,
+            Role.OFFICER,
+            "award",
+        ),
     )
     status = await handle.query(TenderWorkflow.status)
     cert = await partners.guarantee_agency.issue(
@@ -362,10 +383,23 @@ async def one_lifecycle(
     )
     await handle.execute_update(
         TenderWorkflow.sign_contract,
-        SignContract(person_id=agent, role=Role.SUPPLIER, business_no=winner),
+        signed(
+            SignContract(person_id=agent, role=Role.SUPPLIER, business_no=winner),
+            handle.id,
+            agent,
+            Role.SUPPLIER,
+            "sign",
+        ),
     )
     await handle.execute_update(
-        TenderWorkflow.sign_contract, SignContract(person_id=officer, role=Role.OFFICER)
+        TenderWorkflow.sign_contract,
+        signed(
+            SignContract(person_id=officer, role=Role.OFFICER),
+            handle.id,
+            officer,
+            Role.OFFICER,
+            "sign",
+        ),
     )
     await _wait_phase(handle, Phase.CONTRACTED, poll_s)
     lap("award+contract")
@@ -385,10 +419,20 @@ async def one_lifecycle(
     for i, claim in enumerate(claims):
         if i:
             await env.sleep(timedelta(days=30))
-        claimed = await handle.execute_update(TenderWorkflow.claim_payment, claim)
+        claimed = await handle.execute_update(
+            TenderWorkflow.claim_payment, signed(claim, handle.id, agent, Role.SUPPLIER, "claim")
+        )
         payment = env.client.get_workflow_handle_for(PaymentWorkflow.run, claimed.workflow_id)
+        inspector = cast["inspector"]
         await payment.execute_update(
-            PaymentWorkflow.inspect, Inspect(inspector_id=cast["inspector"], accepted=True)
+            PaymentWorkflow.inspect,
+            signed(
+                Inspect(inspector_id=inspector, accepted=True),
+                payment.id,
+                inspector,
+                Role.INSPECTOR,
+                "inspect",
+            ),
         )
         paid = await payment.result()
         c.bail_if(paid.status != "paid", f"payment {claimed.payment_id} ended {paid.status}")

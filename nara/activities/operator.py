@@ -2,9 +2,10 @@
 
 One activity for every action an operator sends to a workflow. It refuses (non-retryable,
 so the Update fails with the reason) a token the action key did not sign, an expired or
-already used one, a person who is not an operator, and a retry or account correction the
-bank would still refuse. The audit event (keyed by the token's nonce) and the change it
-describes commit in one transaction.
+already used one, a person in another role than the action needs (an operator; an
+officer, inspector or supplier agent for their own actions behind `signed-people`), and
+a retry or account correction the bank would still refuse. The audit event (keyed by
+the token's nonce) and the change it describes commit in one transaction.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ class OperatorSteps:
             raise ActionRefused(
                 f"the action names {token.person_id!r} without a valid signature",
                 field="token",
-                fix="act through the API or `nara ops` as a logged-in operator",
+                fix="act through the API, the console or `nara ops` as the logged-in person",
             )
         if token.expires_at < datetime.now(UTC):
             raise ActionRefused(

@@ -19,7 +19,12 @@ from pydantic import AwareDatetime, Field
 from nara.contracts.base import Model
 from nara.domain.enums import Role
 
-OperatorVerb = Literal["retry", "correct-account", "extend", "cancel"]
+OperatorVerb = Literal[
+    "retry", "correct-account", "extend", "cancel", "inspect", "claim", "award", "sign"
+]
+"""What a token asks for: an operator's fix, an officer's schedule change, and (behind the
+`signed-people` patch) the inspector's inspection, the supplier agent's payment claim,
+the officer's award and either side's contract signature."""
 Payee = Literal["prime", "subcontractor"]
 
 REASON_MIN, REASON_MAX = 5, 500

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import AwareDatetime, Field
 
 from nara.contracts.base import Model
+from nara.contracts.ops import PersonToken
 from nara.domain.enums import PaymentKind, PaymentState, Role
 
 
@@ -35,6 +36,12 @@ class Inspect(Model):
     inspector_id: str
     accepted: bool
     note: str = ""
+    token: PersonToken | None = None
+    """The inspector's signed token (required by payments started after `signed-people`)."""
+
+    def token_args(self) -> dict[str, str]:
+        """What the token names besides the person: the decision."""
+        return {"accepted": "yes" if self.accepted else "no"}
 
 
 class InspectOutcome(Model):

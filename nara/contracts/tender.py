@@ -227,6 +227,11 @@ class ScoringOutcome(Model):
 class ApproveAward(Model):
     officer_id: str
     business_no: str
+    token: PersonToken | None = None
+    """The officer's signed token (required by tenders run after `signed-people`)."""
+
+    def token_args(self) -> dict[str, str]:
+        return {"business_no": self.business_no}
 
 
 class AwardOutcome(Model):
@@ -252,6 +257,11 @@ class SignContract(Model):
     person_id: str
     role: Role  # officer signs for the agency, supplier for the business
     business_no: str | None = None
+    token: PersonToken | None = None
+    """The signer's signed token (required by tenders run after `signed-people`)."""
+
+    def token_args(self) -> dict[str, str]:
+        return {"business_no": self.business_no or ""}
 
 
 class SignOutcome(Model):
@@ -268,6 +278,18 @@ class ClaimPayment(Model):
     amount: int = Field(gt=0)
     subcontract_amount: int = Field(0, ge=0)
     subcontractor_no: str | None = None
+    token: PersonToken | None = None
+    """The supplier agent's signed token (required by tenders run after `signed-people`)."""
+
+    def token_args(self) -> dict[str, str]:
+        """What the token names besides the person: the business and the amounts."""
+        return {
+            "business_no": self.business_no,
+            "kind": str(self.kind),
+            "amount": str(self.amount),
+            "subcontract_amount": str(self.subcontract_amount),
+            "subcontractor_no": self.subcontractor_no or "",
+        }
 
 
 class ClaimOutcome(Model):

@@ -35,6 +35,7 @@ from nara.contracts.tender import (
 )
 from nara.domain.enums import PaymentKind, Role
 from nara.domain.errors import InvalidClaim, RuleViolation, WrongPhase
+from nara.keys import KeyService
 from nara.services import processes
 from nara.services.actors import (
     Actor,
@@ -42,6 +43,7 @@ from nara.services.actors import (
     require_agent,
     require_role,
 )
+from nara.services.ops import tokens
 from nara.services.tenders.reading import tender_row
 from nara.store import registry
 from nara.store.tables import Tender
@@ -141,15 +143,31 @@ async def score_comprehensive(
 
 
 async def approve(
-    *, session: AsyncSession, temporal: Client, actor: Actor, notice_no: str, business_no: str
+    *,
+    session: AsyncSession,
+    temporal: Client,
+    actor: Actor,
+    notice_no: str,
+    business_no: str,
+    keys: KeyService,
 ) -> AwardOutcome:
-    """Approve the award to the candidate who passed review (Update `approve_award`)."""
+    """Approve the award to the candidate who passed review (Update `approve_award`, with
+    the officer's signed token)."""
     tender = await _officer_tender(session, actor, notice_no, f"award {notice_no}")
+    approval = ApproveAward(officer_id=actor.id, business_no=business_no)
+    approval.token = tokens.issue(
+        keys=keys,
+        actor=actor,
+        action="award",
+        workflow_id=tender.workflow_id,
+        reason=f"award to {business_no}",
+        args=approval.token_args(),
+    )
     return await processes.update(
         temporal,
         tender.workflow_id,
         TenderWorkflow.approve_award,
-        ApproveAward(officer_id=actor.id, business_no=business_no),
+        approval,
         closed=_closed(session, notice_no),
     )
 
@@ -183,9 +201,11 @@ async def sign(
     temporal: Client,
     actor: Actor,
     notice_no: str,
+    keys: KeyService,
     business_no: str | None = None,
 ) -> SignOutcome:
-    """The officer signs for the agency, a supplier agent for the winner (`sign_contract`)."""
+    """The officer signs for the agency, a supplier agent for the winner (`sign_contract`,
+    with the signer's signed token)."""
     tender = await tender_row(session=session, notice_no=notice_no)
     require_role(actor, Role.OFFICER, Role.SUPPLIER, doing=f"sign the contract of {notice_no}")
     if actor.role is Role.OFFICER:
@@ -203,6 +223,14 @@ async def sign(
             )
         await require_agent(session=session, actor=actor, business_no=business_no)
         command = SignContract(person_id=actor.id, role=Role.SUPPLIER, business_no=business_no)
+    command.token = tokens.issue(
+        keys=keys,
+        actor=actor,
+        action="sign",
+        workflow_id=tender.workflow_id,
+        reason=f"contract of {notice_no} signed",
+        args=command.token_args(),
+    )
     return await processes.update(
         temporal,
         tender.workflow_id,
@@ -221,10 +249,12 @@ async def submit_claim(
     business_no: str,
     kind: PaymentKind,
     amount: int,
+    keys: KeyService,
     subcontract_amount: int = 0,
     subcontractor_no: str | None = None,
 ) -> ClaimOutcome:
-    """The contractor claims a payment (Update `claim_payment`, a child PaymentWorkflow)."""
+    """The contractor claims a payment (Update `claim_payment` with the agent's signed
+    token; a child PaymentWorkflow)."""
     tender = await tender_row(session=session, notice_no=notice_no)
     await require_agent(session=session, actor=actor, business_no=business_no)
     if subcontractor_no is not None:
@@ -235,17 +265,26 @@ async def submit_claim(
                 field="subcontractor_no",
                 fix="register the subcontractor with POST /businesses first",
             )
+    claim = ClaimPayment(
+        person_id=actor.id,
+        business_no=business_no,
+        kind=kind,
+        amount=amount,
+        subcontract_amount=subcontract_amount,
+        subcontractor_no=subcontractor_no,
+    )
+    claim.token = tokens.issue(
+        keys=keys,
+        actor=actor,
+        action="claim",
+        workflow_id=tender.workflow_id,
+        reason=f"{kind} payment of {amount:,} KRW",
+        args=claim.token_args(),
+    )
     return await processes.update(
         temporal,
         tender.workflow_id,
         TenderWorkflow.claim_payment,
-        ClaimPayment(
-            person_id=actor.id,
-            business_no=business_no,
-            kind=kind,
-            amount=amount,
-            subcontract_amount=subcontract_amount,
-            subcontractor_no=subcontractor_no,
-        ),
+        claim,
         closed=_closed(session, notice_no),
     )

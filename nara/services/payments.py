@@ -12,9 +12,11 @@ from temporalio.client import Client
 from nara.contracts.payment import Inspect, InspectOutcome, PaymentView
 from nara.domain.enums import PaymentKind, PaymentState, Role
 from nara.domain.errors import NotFound, WrongPhase
+from nara.keys import KeyService
 from nara.services import processes
 from nara.services.actors import Actor, require_agency, require_role
 from nara.services.base import ServiceModel
+from nara.services.ops import tokens
 from nara.store import contracts, payments, registry
 from nara.store.tables import Contract, Payment, Tender
 from nara.workflows.payment import PaymentWorkflow
@@ -151,16 +153,23 @@ async def inspect(
     actor: Actor,
     payment_id: str,
     accepted: bool,
+    keys: KeyService,
     note: str = "",
 ) -> InspectOutcome:
-    """An inspector of the buying agency accepts or rejects the work (Update `inspect`)."""
+    """An inspector of the buying agency accepts or rejects the work (Update `inspect`,
+    with the inspector's signed token)."""
     ref = await _ref(session, payment_id)
     require_role(actor, Role.INSPECTOR, doing=f"inspect {payment_id}")
     require_agency(actor, ref.tender.agency_code, doing=f"inspect {payment_id}")
+    inspection = Inspect(inspector_id=actor.id, accepted=accepted, note=note)
+    inspection.token = tokens.issue(
+        keys=keys,
+        actor=actor,
+        action="inspect",
+        workflow_id=payment_id,
+        reason=note or ("accepted" if accepted else "rejected"),
+        args=inspection.token_args(),
+    )
     return await processes.update(
-        temporal,
-        payment_id,
-        PaymentWorkflow.inspect,
-        Inspect(inspector_id=actor.id, accepted=accepted, note=note),
-        closed=_closed(payment_id),
+        temporal, payment_id, PaymentWorkflow.inspect, inspection, closed=_closed(payment_id)
     )

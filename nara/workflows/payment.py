@@ -33,7 +33,14 @@ with workflow.unsafe.imports_passed_through():
     from nara.domain.enums import PaymentKind, PaymentState, Role
     from nara.domain.errors import Forbidden, WrongPhase
     from nara.workflows.calls import db_step, partner_step, rejection_of
-    from nara.workflows.payment_ops import OPS_AT_A_GLANCE, PaymentOps
+    from nara.workflows.payment_ops import (
+        OPS_AT_A_GLANCE,
+        SIGNED_PEOPLE,
+        PaymentOps,
+        check_person,
+        present,
+        verified_person,
+    )
 
 
 @workflow.defn
@@ -58,6 +65,7 @@ class PaymentWorkflow(PaymentOps):
     @workflow.run
     async def run(self, input: PaymentInput) -> PaymentResult:
         self._ops = workflow.patched(OPS_AT_A_GLANCE)
+        self._signed_people = workflow.patched(SIGNED_PEOPLE)
         result = await self._run(input)
         self.finished = True
         await self._told_parent()
@@ -249,7 +257,14 @@ class PaymentWorkflow(PaymentOps):
 
     @workflow.update
     async def inspect(self, inspection: Inspect) -> InspectOutcome:
+        """The inspector accepts or rejects the work (patched: with a signed token, checked
+        and audited before anything is recorded)."""
         i = self.input
+        self._signed_people = workflow.patched(SIGNED_PEOPLE)
+        if self._signed_people:
+            token = present(inspection.token, person_id=inspection.inspector_id, action="inspect")
+            await verified_person(token, entity=f"contract:{i.contract_no}", role=Role.INSPECTOR)
+            self._inspectable(inspection)  # another inspection may have won meanwhile
         now = workflow.now()
         by_law = calendar.payment_due(now) if inspection.accepted else None
         due_at = time_scale.compress(now, by_law, i.time_scale) if by_law else None
@@ -271,6 +286,18 @@ class PaymentWorkflow(PaymentOps):
 
     @inspect.validator
     def _validate_inspect(self, inspection: Inspect) -> None:
+        self._inspectable(inspection)
+        if self._signed_people is not False:
+            check_person(
+                inspection.token,
+                person_id=inspection.inspector_id,
+                action="inspect",
+                args=inspection.token_args(),
+                role=Role.INSPECTOR,
+            )
+
+    def _inspectable(self, inspection: Inspect) -> None:
+        """Not inspected yet, and not by the claimant (the token is the validator's)."""
         if self.inspection is not None:
             raise refusal(
                 WrongPhase(

@@ -45,6 +45,9 @@ with workflow.unsafe.imports_passed_through():
     from nara.workflows.calls import checked_step, start_partner_step
 
 OPS_AT_A_GLANCE = "ops-at-a-glance"
+SIGNED_PEOPLE = "signed-people"
+"""The inspector's `inspect` and the supplier agent's `claim_payment` carry a signed
+person token, checked like an operator's (runs before it accept the person's plain id)."""
 BANK = "bank"
 
 
@@ -77,6 +80,51 @@ def check_token(
         )
 
 
+def present(token: PersonToken | None, *, person_id: str, action: str) -> PersonToken:
+    """The token, or the refusal of an Update that names a person without one."""
+    if token is None:
+        raise refusal(
+            ActionRefused(
+                f"the {action} names {person_id!r} without a signed token",
+                field="token",
+                fix="act through the API or the console as that logged-in person",
+            )
+        )
+    return token
+
+
+def check_person(
+    token: PersonToken | None,
+    *,
+    person_id: str,
+    action: str,
+    args: dict[str, str],
+    role: Role,
+) -> None:
+    """A validator's check of a person's own Update (behind `signed-people`): a token is
+    there, for this workflow, action and arguments, of `role`, naming the person the
+    Update names."""
+    token = present(token, person_id=person_id, action=action)
+    check_token(token, action=action, args=args, roles=(role,))
+    if token.person_id != person_id:
+        raise refusal(
+            ActionRefused(
+                f"the token names {token.person_id!r}, the {action} names {person_id!r}",
+                field="token",
+            )
+        )
+
+
+async def verified_person(token: PersonToken, *, entity: str, role: Role) -> str:
+    """Behind `signed-people`: the `apply_operator_action` activity checks the token's
+    signature, expiry and one-time use and audits it; the person's id (or a refusal)."""
+    done = await checked_step(
+        activities.apply_operator_action,
+        OperatorActionStep(token=token, entity=entity, roles=[role]),
+    )
+    return done.person_id
+
+
 class PaymentOps:
     """Search attributes, the parent's view and operators' Updates of PaymentWorkflow."""
 
@@ -90,6 +138,7 @@ class PaymentOps:
 
     def _init_ops(self) -> None:
         self._ops = False
+        self._signed_people: bool | None = None  # None: the run has not asked yet
         self.stuck_reason: str | None = None
         self.partner: str | None = None
         self.awaiting_since: datetime | None = None

@@ -33,7 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from nara.domain.enums import FINAL_PHASES, AwardMethod, Method, Phase, Role
     from nara.domain.identifiers import tender_workflow_id
     from nara.workflows.calls import db_step
-    from nara.workflows.payment_ops import OPS_AT_A_GLANCE
+    from nara.workflows.payment_ops import OPS_AT_A_GLANCE, SIGNED_PEOPLE
     from nara.workflows.tender_base import PHASES_BEFORE_CONTRACT
     from nara.workflows.tender_ops import TenderOps
 
@@ -63,6 +63,7 @@ class TenderWorkflow(TenderOps):
     async def run(self, input: TenderInput) -> TenderResult:
         s = self.s
         self._ops = workflow.patched(OPS_AT_A_GLANCE)
+        self._signed_people = workflow.patched(SIGNED_PEOPLE)
         while s.phase not in FINAL_PHASES:
             if self._cancel and s.phase in PHASES_BEFORE_CONTRACT:
                 await self._cancelled(self._cancel)
@@ -238,7 +239,14 @@ class TenderWorkflow(TenderOps):
         """Wait for payments; True when continue-as-new is due (no payment in flight)."""
         s = self.s
         await workflow.wait_condition(
-            lambda: self._fully_paid() or (self._history_is_long() and not self._open_payment())
+            lambda: (
+                self._fully_paid()
+                or (
+                    self._history_is_long()
+                    and not self._open_payment()
+                    and not self._verifying_claims
+                )
+            )
         )
         if not self._fully_paid():
             return True

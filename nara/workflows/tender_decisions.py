@@ -40,6 +40,12 @@ with workflow.unsafe.imports_passed_through():
     )
     from nara.domain.identifiers import NoticeNo
     from nara.workflows.calls import db_step, rejection_of, scoring_step
+    from nara.workflows.payment_ops import (
+        SIGNED_PEOPLE,
+        check_person,
+        present,
+        verified_person,
+    )
     from nara.workflows.tender_comprehensive import TenderComprehensive
 
 
@@ -187,7 +193,14 @@ class TenderDecisions(TenderComprehensive):
 
     @workflow.update
     async def approve_award(self, approval: ApproveAward) -> AwardOutcome:
+        """The officer awards to the candidate who passed review (patched: with a signed
+        token, checked and audited first)."""
         s = self.s
+        self._signed_people = workflow.patched(SIGNED_PEOPLE)
+        if self._signed_people:
+            token = present(approval.token, person_id=approval.officer_id, action="award")
+            await verified_person(token, entity=f"tender:{s.terms.notice_no}", role=Role.OFFICER)
+            self._awardable(approval)  # the candidate may have changed meanwhile
         candidate = s.candidate
         assert candidate is not None
         on = s.terms.announced_at.astimezone(SEOUL).date()
@@ -220,6 +233,18 @@ class TenderDecisions(TenderComprehensive):
 
     @approve_award.validator
     def _validate_award(self, approval: ApproveAward) -> None:
+        self._awardable(approval)
+        if self._signed_people is not False:
+            check_person(
+                approval.token,
+                person_id=approval.officer_id,
+                action="award",
+                args=approval.token_args(),
+                role=Role.OFFICER,
+            )
+
+    def _awardable(self, approval: ApproveAward) -> None:
+        """The phase, the officer and the candidate (the token is the validator's)."""
         self._require_phase(Phase.EVALUATING)
         self._require_officer(approval.officer_id)
         self._require_current_candidate(approval.business_no)
@@ -291,8 +316,15 @@ class TenderDecisions(TenderComprehensive):
 
     @workflow.update
     async def sign_contract(self, sign: SignContract) -> SignOutcome:
+        """The officer signs for the agency, the winner's agent for the business (patched:
+        with a signed token, checked and audited first)."""
         s = self.s
         assert s.contract_no is not None
+        self._signed_people = workflow.patched(SIGNED_PEOPLE)
+        if self._signed_people:
+            token = present(sign.token, person_id=sign.person_id, action="sign")
+            await verified_person(token, entity=f"contract:{s.contract_no}", role=sign.role)
+            self._signable(sign)  # the other signature of this side may have come meanwhile
         await db_step(
             activities.record_signature,
             steps.SignatureStep(
@@ -320,6 +352,19 @@ class TenderDecisions(TenderComprehensive):
 
     @sign_contract.validator
     def _validate_sign(self, sign: SignContract) -> None:
+        self._signable(sign)
+        if self._signed_people is not False:
+            check_person(
+                sign.token,
+                person_id=sign.person_id,
+                action="sign",
+                args=sign.token_args(),
+                role=sign.role,
+            )
+
+    def _signable(self, sign: SignContract) -> None:
+        """The phase, the guarantee, the side and its signer (the token is the
+        validator's)."""
         self._require_phase(Phase.AWARDED)
         if not self.s.performance_guarantee_cert:
             raise refusal(

@@ -29,16 +29,40 @@ with workflow.unsafe.imports_passed_through():
     from nara.domain.errors import InvalidClaim, WrongPhase
     from nara.domain.identifiers import payment_workflow_id
     from nara.workflows.payment import PaymentWorkflow
+    from nara.workflows.payment_ops import (
+        SIGNED_PEOPLE,
+        check_person,
+        present,
+        verified_person,
+    )
     from nara.workflows.tender_base import TenderBase
 
 
 class TenderPayments(TenderBase):
     """Payment claims of TenderWorkflow."""
 
+    _signed_people: bool | None = None  # the run's `signed-people` patch; None: not asked yet
+    _verifying_claims = 0
+    """Claims whose token is being checked: not counted yet, but the run must not continue
+    as new under them (their payment would start without a follower)."""
+
     @workflow.update
     async def claim_payment(self, claim: ClaimPayment) -> ClaimOutcome:
+        """The winner's agent claims a payment (patched: with a signed token, checked and
+        audited before the claim counts)."""
         s = self.s
         assert s.contract_no is not None
+        self._signed_people = workflow.patched(SIGNED_PEOPLE)
+        if self._signed_people:
+            token = present(claim.token, person_id=claim.person_id, action="claim")
+            self._verifying_claims += 1
+            try:
+                await verified_person(
+                    token, entity=f"tender:{s.terms.notice_no}", role=Role.SUPPLIER
+                )
+            finally:
+                self._verifying_claims -= 1
+            self._claimable(claim)  # another claim may have counted meanwhile
         seq = len(s.payments) + 1
         payment_id = payment_workflow_id(s.contract_no, seq)
         record = PaymentRecord(
@@ -123,6 +147,18 @@ class TenderPayments(TenderBase):
 
     @claim_payment.validator
     def _validate_claim(self, claim: ClaimPayment) -> None:
+        self._claimable(claim)
+        if self._signed_people is not False:
+            check_person(
+                claim.token,
+                person_id=claim.person_id,
+                action="claim",
+                args=claim.token_args(),
+                role=Role.SUPPLIER,
+            )
+
+    def _claimable(self, claim: ClaimPayment) -> None:
+        """The phase, the winner and the amounts (the token is the validator's)."""
         s = self.s
         self._require_phase(Phase.CONTRACTED, Phase.PAYING)
         self._require_winner(claim.business_no)

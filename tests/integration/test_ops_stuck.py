@@ -14,7 +14,11 @@ import httpx
 from sqlalchemy import select
 
 from nara.contracts.payment import Inspect, PaymentInput
-from nara.domain.enums import PaymentKind
+from nara.domain.enums import PaymentKind, Role
+from nara.keys import KeyService
+from nara.services.actors import Actor
+from nara.services.ops import tokens
+from nara.store.db import session_factory
 from nara.store.tables import AuditEvent
 from nara.workflows.payment import PaymentWorkflow
 from tests.integration.support import (
@@ -29,6 +33,21 @@ from tests.integration.support import (
     wait_for,
 )
 from tests.support import eventually, sessions
+
+
+def _inspection(stack: ApiStack, payment_id: str, inspector_id: str) -> Inspect:
+    """An acceptance with the token the stack's API would sign for the inspector."""
+    keys = KeyService.local(session_factory(stack.engine), stack.settings.key_dir)
+    answer = Inspect(inspector_id=inspector_id, accepted=True)
+    answer.token = tokens.issue(
+        keys=keys,
+        actor=Actor(id=inspector_id, name="", role=Role.INSPECTOR, agency_code=None),
+        action="inspect",
+        workflow_id=payment_id,
+        reason="inspected",
+        args=answer.token_args(),
+    )
+    return answer
 
 
 async def _start_payment(
@@ -159,7 +178,7 @@ async def test_the_stuck_list_finds_what_needs_a_person_and_nothing_healthy(
                     stack, contract_no, notice, winner, 9, agent, claimed_at=now, partner_slow_s=1
                 )
                 await failing.execute_update(
-                    PaymentWorkflow.inspect, Inspect(inspector_id=cast.inspector, accepted=True)
+                    PaymentWorkflow.inspect, _inspection(stack, failing.id, cast.inspector)
                 )
                 # Healthy: a tender in bidding.
                 healthy_tender = (await announce(http, cast, notice_s=3600))["notice_no"]

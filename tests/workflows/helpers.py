@@ -12,9 +12,11 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from nara.contracts.ops import OperatorVerb, PersonToken, RetryNow, schedule_args
+from nara.contracts.payment import Inspect
 from nara.contracts.tender import (
     ApproveAward,
     CancelTender,
+    ClaimPayment,
     ExtendDeadline,
     PostPerformanceGuarantee,
     ReviewCandidate,
@@ -99,19 +101,27 @@ async def bid(
     return cert.certificate_no
 
 
-async def review_and_award(handle: WorkflowHandle, reg: Registry, business: str) -> None:
+async def review_and_award(
+    handle: WorkflowHandle, reg: Registry, business: str, keys: KeyService
+) -> None:
     outcome = await handle.execute_update(
         TenderWorkflow.review_candidate,
         ReviewCandidate(officer_id=reg.officer_id, business_no=business, capability_score=70),
     )
     assert outcome.passed, outcome
     await handle.execute_update(
-        TenderWorkflow.approve_award, ApproveAward(officer_id=reg.officer_id, business_no=business)
+        TenderWorkflow.approve_award,
+        awarded(keys, handle.id, ApproveAward(officer_id=reg.officer_id, business_no=business)),
     )
 
 
 async def guarantee_and_sign(
-    handle: WorkflowHandle, partners: Partners, reg: Registry, business: str, amount: int
+    handle: WorkflowHandle,
+    partners: Partners,
+    reg: Registry,
+    business: str,
+    amount: int,
+    keys: KeyService,
 ) -> str:
     status = await handle.query(TenderWorkflow.status)
     assert status.contract_no
@@ -131,10 +141,15 @@ async def guarantee_and_sign(
     )
     await handle.execute_update(
         TenderWorkflow.sign_contract,
-        SignContract(person_id=reg.agents[business], role=Role.SUPPLIER, business_no=business),
+        signed_by(
+            keys,
+            handle.id,
+            SignContract(person_id=reg.agents[business], role=Role.SUPPLIER, business_no=business),
+        ),
     )
     signed = await handle.execute_update(
-        TenderWorkflow.sign_contract, SignContract(person_id=reg.officer_id, role=Role.OFFICER)
+        TenderWorkflow.sign_contract,
+        signed_by(keys, handle.id, SignContract(person_id=reg.officer_id, role=Role.OFFICER)),
     )
     assert signed.agency_signed and signed.supplier_signed
     return status.contract_no
@@ -156,6 +171,7 @@ async def contracted_tender(
     task_queue: str,
     engine: AsyncEngine,
     partners: Partners,
+    keys: KeyService,
     *,
     winner_account: bool = True,
     **start_options: int,
@@ -179,8 +195,8 @@ async def contracted_tender(
     await bid(engine, partners, reg, terms, other, 94_000_000)
     await env.sleep(timedelta(days=8))
     await wait_phase(handle, Phase.EVALUATING)
-    await review_and_award(handle, reg, winner)
-    await guarantee_and_sign(handle, partners, reg, winner, 9_100_000)
+    await review_and_award(handle, reg, winner, keys)
+    await guarantee_and_sign(handle, partners, reg, winner, 9_100_000, keys)
     await wait_phase(handle, Phase.CONTRACTED)
     return Contracted(handle=handle, reg=reg, terms=terms, winner=winner)
 
@@ -233,3 +249,63 @@ def signed(
         args=args,
     )
     return message
+
+
+def claimed(keys: KeyService, tender_id: str, claim: ClaimPayment) -> ClaimPayment:
+    """A payment claim with the token the API signs for the supplier agent (fresh each
+    time: a token is used once)."""
+    agent = Actor(id=claim.person_id, name="", role=Role.SUPPLIER, agency_code=None)
+    token = tokens.issue(
+        keys=keys,
+        actor=agent,
+        action="claim",
+        workflow_id=tender_id,
+        reason=f"{claim.kind} payment",
+        args=claim.token_args(),
+    )
+    return claim.model_copy(update={"token": token})
+
+
+def inspection(
+    keys: KeyService, payment_id: str, inspector_id: str, *, accepted: bool = True, note: str = ""
+) -> Inspect:
+    """An inspection with the token the API signs for the inspector."""
+    answer = Inspect(inspector_id=inspector_id, accepted=accepted, note=note)
+    inspector = Actor(id=inspector_id, name="", role=Role.INSPECTOR, agency_code=None)
+    answer.token = tokens.issue(
+        keys=keys,
+        actor=inspector,
+        action="inspect",
+        workflow_id=payment_id,
+        reason=note or "inspected",
+        args=answer.token_args(),
+    )
+    return answer
+
+
+def awarded(keys: KeyService, tender_id: str, approval: ApproveAward) -> ApproveAward:
+    """An award with the token the API signs for the officer."""
+    officer = Actor(id=approval.officer_id, name="", role=Role.OFFICER, agency_code=None)
+    token = tokens.issue(
+        keys=keys,
+        actor=officer,
+        action="award",
+        workflow_id=tender_id,
+        reason="award",
+        args=approval.token_args(),
+    )
+    return approval.model_copy(update={"token": token})
+
+
+def signed_by(keys: KeyService, tender_id: str, sign: SignContract) -> SignContract:
+    """A contract signature with the token the API signs for the signer."""
+    signer = Actor(id=sign.person_id, name="", role=sign.role, agency_code=None)
+    token = tokens.issue(
+        keys=keys,
+        actor=signer,
+        action="sign",
+        workflow_id=tender_id,
+        reason="signed",
+        args=sign.token_args(),
+    )
+    return sign.model_copy(update={"token": token})

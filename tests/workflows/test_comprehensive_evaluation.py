@@ -24,7 +24,14 @@ from nara.workers.main import Partners
 from nara.workflows.tender import TenderWorkflow
 from tests.factories import make_registry, tender_terms
 from tests.support import sessions
-from tests.workflows.helpers import bid, signed, start_tender, wait_bidding_open, wait_phase
+from tests.workflows.helpers import (
+    awarded,
+    bid,
+    signed,
+    start_tender,
+    wait_bidding_open,
+    wait_phase,
+)
 
 
 async def _refused(handle: WorkflowHandle, update, arg) -> ApplicationError:  # type: ignore[no-untyped-def]
@@ -127,7 +134,8 @@ async def test_works_of_35_bn_are_awarded_to_the_highest_total(
     )
     assert again.type == "WrongPhase"
     await handle.execute_update(
-        TenderWorkflow.approve_award, ApproveAward(officer_id=reg.officer_id, business_no=strong)
+        TenderWorkflow.approve_award,
+        awarded(keys, handle.id, ApproveAward(officer_id=reg.officer_id, business_no=strong)),
     )
     await wait_phase(handle, Phase.AWARDED)
     await handle.signal(

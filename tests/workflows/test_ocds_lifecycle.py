@@ -20,7 +20,6 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from nara.api.app import create_app
-from nara.contracts.payment import Inspect
 from nara.contracts.tender import CancelTender, ClaimPayment, ExtendDeadline
 from nara.domain.enums import Phase
 from nara.keys import KeyService
@@ -35,7 +34,9 @@ from tests.ocds_schema import codelist_errors, needs_schema, package_errors, sch
 from tests.support import eventually, sessions
 from tests.workflows.helpers import (
     bid,
+    claimed,
     guarantee_and_sign,
+    inspection,
     review_and_award,
     signed,
     start_tender,
@@ -124,16 +125,18 @@ async def test_a_tender_publishes_a_valid_release_at_every_stage(
     await bid(db_engine, partners, reg, terms, other, 94_000_000)
     await temporal_env.sleep(timedelta(days=10))
     await wait_phase(handle, Phase.EVALUATING)
-    await review_and_award(handle, reg, winner)
-    contract_no = await guarantee_and_sign(handle, partners, reg, winner, 9_100_000)
+    await review_and_award(handle, reg, winner, keys)
+    contract_no = await guarantee_and_sign(handle, partners, reg, winner, 9_100_000, keys)
     await wait_phase(handle, Phase.CONTRACTED)
     claim = ClaimPayment(
         person_id=reg.agents[winner], business_no=winner, kind="final", amount=91_000_000
     )
-    outcome = await handle.execute_update(TenderWorkflow.claim_payment, claim)
+    outcome = await handle.execute_update(
+        TenderWorkflow.claim_payment, claimed(keys, handle.id, claim)
+    )
     payment = temporal_env.client.get_workflow_handle_for(PaymentWorkflow.run, outcome.workflow_id)
     await payment.execute_update(
-        PaymentWorkflow.inspect, Inspect(inspector_id=reg.inspector_id, accepted=True)
+        PaymentWorkflow.inspect, inspection(keys, payment.id, reg.inspector_id)
     )
     assert (await handle.result()).phase is Phase.COMPLETED
 

@@ -21,7 +21,7 @@ from nara.contracts.ops import (
     PersonToken,
     schedule_args,
 )
-from nara.contracts.payment import Inspect, PaymentView
+from nara.contracts.payment import PaymentView
 from nara.contracts.search import (
     AWAITING_ROLE,
     AWAITING_SINCE,
@@ -43,7 +43,9 @@ from tests.support import eventually, sessions
 from tests.workflows.helpers import (
     OPERATOR,
     bid,
+    claimed,
     contracted_tender,
+    inspection,
     operator_retry,
     operator_token,
     signed,
@@ -97,18 +99,22 @@ async def test_a_refused_leg_is_seen_mirrored_audited_and_fixed_only_by_a_valid_
 ) -> None:
     # The subcontractor's account is not open at the bank: its leg will be refused after
     # the prime's leg is paid.
-    deal = await contracted_tender(temporal_env, task_queue, db_engine, partners)
+    deal = await contracted_tender(temporal_env, task_queue, db_engine, partners, keys)
     tender, reg, winner = deal.handle, deal.reg, deal.winner
     sub = reg.businesses[1]
     outcome = await tender.execute_update(
         TenderWorkflow.claim_payment,
-        ClaimPayment(
-            person_id=reg.agents[winner],
-            business_no=winner,
-            kind="final",
-            amount=91_000_000,
-            subcontract_amount=21_000_000,
-            subcontractor_no=sub,
+        claimed(
+            keys,
+            tender.id,
+            ClaimPayment(
+                person_id=reg.agents[winner],
+                business_no=winner,
+                kind="final",
+                amount=91_000_000,
+                subcontract_amount=21_000_000,
+                subcontractor_no=sub,
+            ),
         ),
     )
     payment = temporal_env.client.get_workflow_handle_for(PaymentWorkflow.run, outcome.workflow_id)
@@ -120,7 +126,7 @@ async def test_a_refused_leg_is_seen_mirrored_audited_and_fixed_only_by_a_valid_
     assert first["AwaitingRole"] == "inspector" and first["PaymentOverdue"] is False
     assert first["AwaitingSince"] is not None and first["StuckReason"] is None
     await payment.execute_update(
-        PaymentWorkflow.inspect, Inspect(inspector_id=reg.inspector_id, accepted=True)
+        PaymentWorkflow.inspect, inspection(keys, payment.id, reg.inspector_id)
     )
     refused = await _status_when(payment, lambda s: s.awaiting_role is Role.OPERATOR)
     assert "account" in refused.attempts_note
@@ -223,7 +229,7 @@ async def test_retry_now_skips_the_backoff_once_the_bank_answers_and_not_before(
     keys: KeyService,
     bank_sim,
 ) -> None:
-    deal = await contracted_tender(temporal_env, task_queue, db_engine, partners)
+    deal = await contracted_tender(temporal_env, task_queue, db_engine, partners, keys)
     tender, reg, winner = deal.handle, deal.reg, deal.winner
     entity = f"contract:C{deal.terms.notice_no}"
     async with httpx.AsyncClient(base_url=bank_sim.url, headers=admin_headers()) as http:
@@ -232,18 +238,22 @@ async def test_retry_now_skips_the_backoff_once_the_bank_answers_and_not_before(
         try:
             outcome = await tender.execute_update(
                 TenderWorkflow.claim_payment,
-                ClaimPayment(
-                    person_id=reg.agents[winner],
-                    business_no=winner,
-                    kind="final",
-                    amount=91_000_000,
+                claimed(
+                    keys,
+                    tender.id,
+                    ClaimPayment(
+                        person_id=reg.agents[winner],
+                        business_no=winner,
+                        kind="final",
+                        amount=91_000_000,
+                    ),
                 ),
             )
             payment = temporal_env.client.get_workflow_handle_for(
                 PaymentWorkflow.run, outcome.workflow_id
             )
             await payment.execute_update(
-                PaymentWorkflow.inspect, Inspect(inspector_id=reg.inspector_id, accepted=True)
+                PaymentWorkflow.inspect, inspection(keys, payment.id, reg.inspector_id)
             )
             # An hour of failures: the backoff has grown to its 5-minute cap.
             await temporal_env.sleep(timedelta(hours=1))

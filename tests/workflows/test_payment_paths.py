@@ -10,7 +10,6 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from nara.contracts.payment import Inspect
 from nara.contracts.search import PAYMENT_OVERDUE
 from nara.contracts.tender import ClaimPayment
 from nara.domain.calendar import late_payment_interest
@@ -21,7 +20,7 @@ from nara.workers.main import Partners
 from nara.workflows.payment import PaymentWorkflow
 from nara.workflows.tender import TenderWorkflow
 from tests.support import eventually, sessions
-from tests.workflows.helpers import contracted_tender, operator_retry
+from tests.workflows.helpers import claimed, contracted_tender, inspection, operator_retry
 
 
 async def test_refused_transfer_waits_for_operator_and_pays_late_interest(
@@ -34,19 +33,23 @@ async def test_refused_transfer_waits_for_operator_and_pays_late_interest(
 ) -> None:
     # The winner's account is not open at the bank yet: the transfer will be refused.
     deal = await contracted_tender(
-        temporal_env, task_queue, db_engine, partners, winner_account=False
+        temporal_env, task_queue, db_engine, partners, keys, winner_account=False
     )
     handle, reg, terms, winner = deal.handle, deal.reg, deal.terms, deal.winner
 
     outcome = await handle.execute_update(
         TenderWorkflow.claim_payment,
-        ClaimPayment(
-            person_id=reg.agents[winner], business_no=winner, kind="final", amount=91_000_000
+        claimed(
+            keys,
+            handle.id,
+            ClaimPayment(
+                person_id=reg.agents[winner], business_no=winner, kind="final", amount=91_000_000
+            ),
         ),
     )
     payment = temporal_env.client.get_workflow_handle_for(PaymentWorkflow.run, outcome.workflow_id)
     inspected = await payment.execute_update(
-        PaymentWorkflow.inspect, Inspect(inspector_id=reg.inspector_id, accepted=True)
+        PaymentWorkflow.inspect, inspection(keys, payment.id, reg.inspector_id)
     )
     assert inspected.due_at is not None
 
@@ -88,18 +91,21 @@ async def test_late_inspection_is_flagged_and_a_rejected_claim_can_be_claimed_ag
     task_queue: str,
     db_engine,
     partners: Partners,
+    keys: KeyService,
 ) -> None:
-    deal = await contracted_tender(temporal_env, task_queue, db_engine, partners)
+    deal = await contracted_tender(temporal_env, task_queue, db_engine, partners, keys)
     handle, reg, terms, winner = deal.handle, deal.reg, deal.terms, deal.winner
     claim = ClaimPayment(
         person_id=reg.agents[winner], business_no=winner, kind="final", amount=91_000_000
     )
-    first = await handle.execute_update(TenderWorkflow.claim_payment, claim)
+    first = await handle.execute_update(
+        TenderWorkflow.claim_payment, claimed(keys, handle.id, claim)
+    )
     payment = temporal_env.client.get_workflow_handle_for(PaymentWorkflow.run, first.workflow_id)
 
     # While the final claim is open, nothing more can be claimed.
     with pytest.raises(WorkflowUpdateFailedError) as caught:
-        await handle.execute_update(TenderWorkflow.claim_payment, claim)
+        await handle.execute_update(TenderWorkflow.claim_payment, claimed(keys, handle.id, claim))
     assert "final payment" in str(caught.value.cause)
 
     # Nobody inspects for 15 days: the claim shows as overdue in visibility.
@@ -110,11 +116,11 @@ async def test_late_inspection_is_flagged_and_a_rejected_claim_can_be_claimed_ag
     # The claimant cannot inspect their own claim; the inspector rejects it.
     with pytest.raises(WorkflowUpdateFailedError):
         await payment.execute_update(
-            PaymentWorkflow.inspect, Inspect(inspector_id=reg.agents[winner], accepted=True)
+            PaymentWorkflow.inspect, inspection(keys, payment.id, reg.agents[winner])
         )
     await payment.execute_update(
         PaymentWorkflow.inspect,
-        Inspect(inspector_id=reg.inspector_id, accepted=False, note="delivery incomplete"),
+        inspection(keys, payment.id, reg.inspector_id, accepted=False, note="delivery incomplete"),
     )
     assert (await payment.result()).status == "rejected"
 
@@ -124,11 +130,13 @@ async def test_late_inspection_is_flagged_and_a_rejected_claim_can_be_claimed_ag
         return status.payments and status.payments[0].status == "rejected"
 
     await eventually(claimable)
-    second = await handle.execute_update(TenderWorkflow.claim_payment, claim)
+    second = await handle.execute_update(
+        TenderWorkflow.claim_payment, claimed(keys, handle.id, claim)
+    )
     assert second.seq == 2
     again = temporal_env.client.get_workflow_handle_for(PaymentWorkflow.run, second.workflow_id)
     await again.execute_update(
-        PaymentWorkflow.inspect, Inspect(inspector_id=reg.inspector_id, accepted=True)
+        PaymentWorkflow.inspect, inspection(keys, again.id, reg.inspector_id)
     )
     assert (await again.result()).status == "paid"
     assert (await handle.result()).phase is Phase.COMPLETED

@@ -24,8 +24,10 @@ from temporalio.worker import Worker
 
 from nara.contracts import steps
 from nara.contracts.errors import to_application_error
+from nara.contracts.ops import OperatorActionDone, OperatorActionStep, PersonToken
 from nara.contracts.payment import Inspect, PaymentInput
 from nara.domain import calendar, time_scale
+from nara.domain.enums import Role
 from nara.domain.errors import NaraError
 from nara.logs import configure_logging
 from nara.partners.bank import BankClient
@@ -69,6 +71,11 @@ class FakeSteps:
     async def record_claim(self, step: steps.ClaimStep) -> None:
         pass
 
+    @activity.defn(name="apply_operator_action")
+    async def apply_operator_action(self, step: OperatorActionStep) -> OperatorActionDone:
+        """The inspector's token is taken as signed (the real check: test_operator_actions)."""
+        return OperatorActionDone(person_id=step.token.person_id, at=datetime.now(UTC))
+
     @activity.defn(name="record_inspection")
     async def record_inspection(self, step: steps.InspectionStep) -> None:
         self.inspections.append(step)
@@ -90,6 +97,24 @@ class FakeSteps:
         except NaraError as error:
             raise to_application_error(error) from error
         return steps.TransferDone(transfer_ids=[done.transfer_id], completed_at=datetime.now(UTC))
+
+
+def _inspection(payment_id: str, inspector_id: str) -> Inspect:
+    """An acceptance with the inspector's token (unsigned: the fake step takes it)."""
+    now = datetime.now(UTC)
+    answer = Inspect(inspector_id=inspector_id, accepted=True)
+    answer.token = PersonToken(
+        person_id=inspector_id,
+        role=Role.INSPECTOR,
+        action="inspect",
+        workflow_id=payment_id,
+        args=answer.token_args(),
+        reason="inspected",
+        issued_at=now,
+        expires_at=now + timedelta(minutes=10),
+        nonce=uuid.uuid4().hex,
+    )
+    return answer
 
 
 async def test_a_rehearsal_payment_turns_overdue_in_minutes_and_logs_with_its_ids(
@@ -120,6 +145,7 @@ async def test_a_rehearsal_payment_turns_overdue_in_minutes_and_logs_with_its_id
         workflows=[PaymentWorkflow],
         activities=[
             fakes.record_claim,
+            fakes.apply_operator_action,
             fakes.record_inspection,
             fakes.record_paid,
             fakes.transfer_payment,
@@ -157,7 +183,7 @@ async def test_a_rehearsal_payment_turns_overdue_in_minutes_and_logs_with_its_id
         assert status.inspection_due - claimed_at < timedelta(minutes=2)
 
         accepted = await handle.execute_update(
-            PaymentWorkflow.inspect, Inspect(inspector_id="inspector-1", accepted=True)
+            PaymentWorkflow.inspect, _inspection(payment_id, "inspector-1")
         )
         accepted_at = await temporal_env.get_current_time()
         assert accepted.due_at is not None

@@ -10,9 +10,9 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from nara.contracts.payment import Inspect
 from nara.contracts.tender import ClaimPayment
 from nara.domain.enums import Phase
+from nara.keys import KeyService
 from nara.store import audit
 from nara.store.tables import AuditEvent, Award, Bid, Contract, OpeningResult, Payment, Tender
 from nara.testing.servers import admin_headers
@@ -24,8 +24,10 @@ from tests.support import eventually, sessions
 from tests.workflows.helpers import (
     SKIP_PAST_OPENING,
     bid,
+    claimed,
     contracted_tender,
     guarantee_and_sign,
+    inspection,
     review_and_award,
     start_tender,
     wait_bidding_open,
@@ -34,11 +36,15 @@ from tests.workflows.helpers import (
 from tests.workflows.replay import check_and_record
 
 
-async def _pay(env: WorkflowEnvironment, handle, reg, business, claim: ClaimPayment) -> None:
-    outcome = await handle.execute_update(TenderWorkflow.claim_payment, claim)
+async def _pay(  # type: ignore[no-untyped-def]
+    env: WorkflowEnvironment, keys: KeyService, handle, reg, business, claim: ClaimPayment
+) -> None:
+    outcome = await handle.execute_update(
+        TenderWorkflow.claim_payment, claimed(keys, handle.id, claim)
+    )
     payment = env.client.get_workflow_handle_for(PaymentWorkflow.run, outcome.workflow_id)
     await payment.execute_update(
-        PaymentWorkflow.inspect, Inspect(inspector_id=reg.inspector_id, accepted=True)
+        PaymentWorkflow.inspect, inspection(keys, payment.id, reg.inspector_id)
     )
     result = await payment.result()
     assert result.status == "paid"
@@ -60,6 +66,7 @@ async def test_full_lifecycle_from_announcement_to_final_payment(
     task_queue: str,
     db_engine,
     partners: Partners,
+    keys: KeyService,
 ) -> None:
     started = time.monotonic()
     reg = await make_registry(db_engine, businesses=4)
@@ -91,13 +98,14 @@ async def test_full_lifecycle_from_announcement_to_final_payment(
     assert 98_000_000 <= status.predetermined_price <= 102_000_000
     assert await _prices(db_engine, terms.notice_no) == sent  # the opening decrypted them
 
-    await review_and_award(handle, reg, winner)
-    contract_no = await guarantee_and_sign(handle, partners, reg, winner, 9_050_000)
+    await review_and_award(handle, reg, winner, keys)
+    contract_no = await guarantee_and_sign(handle, partners, reg, winner, 9_050_000, keys)
     await wait_phase(handle, Phase.CONTRACTED)
 
     agent = reg.agents[winner]
     await _pay(
         temporal_env,
+        keys,
         handle,
         reg,
         winner,
@@ -106,6 +114,7 @@ async def test_full_lifecycle_from_announcement_to_final_payment(
     await temporal_env.sleep(timedelta(days=30))
     await _pay(
         temporal_env,
+        keys,
         handle,
         reg,
         winner,
@@ -121,6 +130,7 @@ async def test_full_lifecycle_from_announcement_to_final_payment(
     await temporal_env.sleep(timedelta(days=30))
     await _pay(
         temporal_env,
+        keys,
         handle,
         reg,
         winner,
@@ -194,8 +204,9 @@ async def test_bank_commit_then_timeout_pays_once(
     db_engine,
     partners: Partners,
     bank_sim,
+    keys: KeyService,
 ) -> None:
-    deal = await contracted_tender(temporal_env, task_queue, db_engine, partners)
+    deal = await contracted_tender(temporal_env, task_queue, db_engine, partners, keys)
     handle, reg, winner = deal.handle, deal.reg, deal.winner
 
     # The bank commits the transfer, then the answer is lost: the retry must not pay twice.
@@ -215,13 +226,17 @@ async def test_bank_commit_then_timeout_pays_once(
         assert armed.status_code == 201
     outcome = await handle.execute_update(
         TenderWorkflow.claim_payment,
-        ClaimPayment(
-            person_id=reg.agents[winner], business_no=winner, kind="final", amount=91_000_000
+        claimed(
+            keys,
+            handle.id,
+            ClaimPayment(
+                person_id=reg.agents[winner], business_no=winner, kind="final", amount=91_000_000
+            ),
         ),
     )
     payment = temporal_env.client.get_workflow_handle_for(PaymentWorkflow.run, outcome.workflow_id)
     await payment.execute_update(
-        PaymentWorkflow.inspect, Inspect(inspector_id=reg.inspector_id, accepted=True)
+        PaymentWorkflow.inspect, inspection(keys, payment.id, reg.inspector_id)
     )
 
     async def paid():
@@ -248,10 +263,11 @@ async def test_long_contract_continues_as_new_between_payments(
     task_queue: str,
     db_engine,
     partners: Partners,
+    keys: KeyService,
 ) -> None:
     # A tiny history budget: the tender hands over to a new run whenever no payment is open.
     deal = await contracted_tender(
-        temporal_env, task_queue, db_engine, partners, history_event_limit=10
+        temporal_env, task_queue, db_engine, partners, keys, history_event_limit=10
     )
     first_run, reg, winner = deal.handle, deal.reg, deal.winner
 
@@ -266,6 +282,7 @@ async def test_long_contract_continues_as_new_between_payments(
     agent = reg.agents[winner]
     await _pay(
         temporal_env,
+        keys,
         latest,
         reg,
         winner,
@@ -283,6 +300,7 @@ async def test_long_contract_continues_as_new_between_payments(
     assert carried.paid_total == 30_000_000
     await _pay(
         temporal_env,
+        keys,
         latest,
         reg,
         winner,

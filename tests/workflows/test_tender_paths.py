@@ -26,6 +26,7 @@ from nara.workflows.tender import TenderWorkflow
 from tests.factories import make_registry, tender_terms
 from tests.support import eventually, sessions
 from tests.workflows.helpers import (
+    awarded,
     bid,
     review_and_award,
     signed,
@@ -239,7 +240,7 @@ async def test_winner_without_performance_guarantee_loses_the_award(
     await bid(db_engine, partners, reg, terms, second, 93_000_000)
     await temporal_env.sleep(timedelta(days=8))
     await wait_phase(handle, Phase.EVALUATING)
-    await review_and_award(handle, reg, first)
+    await review_and_award(handle, reg, first, keys)
     await wait_phase(handle, Phase.AWARDED)
 
     # Ten days pass without a performance guarantee: the award goes to the next candidate.
@@ -363,7 +364,7 @@ async def test_negotiated_tender_is_won_on_technical_and_price_score(
     assert outcome.candidate is not None and outcome.candidate.business_no == dear_strong
     await handle.execute_update(
         TenderWorkflow.approve_award,
-        ApproveAward(officer_id=reg.officer_id, business_no=dear_strong),
+        awarded(keys, handle.id, ApproveAward(officer_id=reg.officer_id, business_no=dear_strong)),
     )
     await wait_phase(handle, Phase.AWARDED)
     await handle.signal(

@@ -139,6 +139,7 @@ async def award(
     session: SessionDep,
     temporal: TemporalDep,
     actor: ActorDep,
+    keys: KeysDep,
 ) -> Response:
     async def act(form: dict[str, str]) -> object:
         body = _validated(AwardRequest, form)
@@ -146,6 +147,7 @@ async def award(
             session=session,
             temporal=temporal,
             actor=actor,
+            keys=keys,
             notice_no=notice_no,
             business_no=body.business_no,
         )
@@ -237,10 +239,11 @@ async def sign(
     session: SessionDep,
     temporal: TemporalDep,
     actor: ActorDep,
+    keys: KeysDep,
 ) -> Response:
     async def act(form: dict[str, str]) -> object:
         return await decisions.sign(
-            session=session, temporal=temporal, actor=actor, notice_no=notice_no
+            session=session, temporal=temporal, actor=actor, notice_no=notice_no, keys=keys
         )
 
     return await _tender_action(request, notice_no, session, temporal, actor, "sign", act)
@@ -253,6 +256,7 @@ async def inspect(
     session: SessionDep,
     temporal: TemporalDep,
     actor: ActorDep,
+    keys: KeysDep,
 ) -> Response:
     form = await _form(request)
     answer = {"true": True, "false": False}.get(form.get("accepted", ""), form.get("accepted"))
@@ -263,6 +267,7 @@ async def inspect(
                 session=session,
                 temporal=temporal,
                 actor=actor,
+                keys=keys,
                 payment_id=payment_id,
                 accepted=body.accepted,
                 note=body.note,

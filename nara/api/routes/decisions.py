@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from nara.api.deps import ActorDep, SessionDep, TemporalDep
+from nara.api.deps import ActorDep, KeysDep, SessionDep, TemporalDep
 from nara.api.problems import problem_responses
 from nara.api.schemas.base import NoticeNumber
 from nara.api.schemas.decisions import (
@@ -121,11 +121,13 @@ async def approve_award(
     session: SessionDep,
     temporal: TemporalDep,
     actor: ActorDep,
+    keys: KeysDep,
 ) -> AwardOutcome:
     outcome = await decisions.approve(
         session=session,
         temporal=temporal,
         actor=actor,
+        keys=keys,
         notice_no=notice_no,
         business_no=body.business_no,
     )
@@ -168,11 +170,13 @@ async def sign_contract(
     session: SessionDep,
     temporal: TemporalDep,
     actor: ActorDep,
+    keys: KeysDep,
 ) -> SignOutcome:
     outcome = await decisions.sign(
         session=session,
         temporal=temporal,
         actor=actor,
+        keys=keys,
         notice_no=notice_no,
         business_no=body.business_no,
     )
@@ -192,11 +196,13 @@ async def claim_payment(
     session: SessionDep,
     temporal: TemporalDep,
     actor: ActorDep,
+    keys: KeysDep,
 ) -> ClaimOutcome:
     outcome = await decisions.submit_claim(
         session=session,
         temporal=temporal,
         actor=actor,
+        keys=keys,
         notice_no=notice_no,
         business_no=body.business_no,
         kind=PaymentKind(body.kind),

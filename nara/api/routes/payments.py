@@ -49,11 +49,13 @@ async def inspect_payment(
     session: SessionDep,
     temporal: TemporalDep,
     actor: ActorDep,
+    keys: KeysDep,
 ) -> InspectOutcome:
     outcome = await payments.inspect(
         session=session,
         temporal=temporal,
         actor=actor,
+        keys=keys,
         payment_id=payment_id,
         accepted=body.accepted,
         note=body.note,
