@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from nara.cli import alerts, audit, bidder, console, identity, passkeys
+from nara.cli import alerts, audit, bidder, console, identity, passkeys, replay
 from nara.settings import get_settings
 
 app = typer.Typer(
@@ -391,6 +391,7 @@ app.add_typer(bidder.bidder_app, name="bidder")
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(console.console_app, name="console")
 app.add_typer(alerts.alerts_app, name="alerts")
+app.add_typer(replay.replay_app, name="replay")
 
 
 def main() -> None:
