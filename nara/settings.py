@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     temporal_tls_key: Path | None = Field(None, alias="TEMPORAL_TLS_KEY")
     temporal_dev_port: int = Field(7233, alias="TEMPORAL_DEV_PORT")
     temporal_ui_port: int = Field(8233, alias="TEMPORAL_UI_PORT")
+    temporal_ui_url: str | None = Field(
+        None,
+        alias="TEMPORAL_UI_URL",
+        description="the Temporal Web UI operators open (links of `nara ops stuck`); unset: "
+        "http://localhost:TEMPORAL_UI_PORT (the embedded dev server's)",
+    )
     api_host: str = Field("127.0.0.1", alias="NARA_API_HOST")
     api_port: int = Field(8000, alias="NARA_API_PORT")
     guarantee_agency_url: str = Field("http://127.0.0.1:8101", alias="GUARANTEE_AGENCY_URL")
@@ -73,6 +79,33 @@ class Settings(BaseSettings):
     )
     partner_timeout_s: float = Field(5.0, alias="PARTNER_TIMEOUT_S")
     db_pool_size: int = Field(10, alias="DB_POOL_SIZE")
+    search_database_url: SecretStr | None = Field(
+        None,
+        alias="SEARCH_DATABASE_URL",
+        description="PostgreSQL URL search reads from (a read replica); unset: DATABASE_URL, "
+        "on a pool of its own either way",
+    )
+    search_statement_timeout_ms: int = Field(
+        1000,
+        ge=10,
+        le=60_000,
+        alias="SEARCH_STATEMENT_TIMEOUT_MS",
+        description="a search statement running longer is cancelled (503 with Retry-After)",
+    )
+    search_max_concurrency: int = Field(
+        2,
+        ge=1,
+        le=64,
+        alias="SEARCH_MAX_CONCURRENCY",
+        description="searches running at once per API process; also the search pool's size",
+    )
+    search_queue_wait_ms: int = Field(
+        20,
+        ge=0,
+        le=1000,
+        alias="SEARCH_QUEUE_WAIT_MS",
+        description="how long a search waits for a free slot before answering 503",
+    )
     late_interest_rate_bp: int = Field(
         1200,
         ge=0,
@@ -185,6 +218,11 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_token_is_unset(cls, value: object) -> object:
         return None if value == "" else value  # compose passes `${METRICS_TOKEN:-}` as ""
+
+    @property
+    def ui_url(self) -> str:
+        """The Temporal Web UI's address."""
+        return self.temporal_ui_url or f"http://localhost:{self.temporal_ui_port}"
 
     @model_validator(mode="after")
     def _passkeys_scope_their_origin(self) -> Settings:

@@ -82,13 +82,24 @@ class PaymentSteps:
             on_file = await payments.get_accounts(
                 session, contract_no=step.contract_no, subcontractor_no=step.subcontractor_no
             )
-        accounts = _every_account(on_file, step.contract_no)
+        try:
+            accounts = _every_account(on_file, step.contract_no)
+        except PartnerRejected as error:
+            await self._audit(
+                step,
+                "payment-refused",
+                f"{step.payment_id}:{step.purpose}:accounts:refused:{_attempt()}",
+                {"refusal": error.detail},
+            )
+            raise to_application_error(error) from error
         legs = [(accounts["prime"], step.amount - step.subcontract_amount, "prime")]
         if step.subcontract_amount:
             legs.append((accounts["subcontractor"], step.subcontract_amount, "sub"))
-        transfer_ids = []
+        transfer_ids: list[str] = []
+        paid: list[str] = []
         for to_account, amount, leg in legs:
             activity.heartbeat(leg)
+            key = f"{step.payment_id}:{step.purpose}:{leg}"
             try:
                 transfer = await self.bank.transfer(
                     from_account=accounts["agency"],
@@ -96,12 +107,52 @@ class PaymentSteps:
                     amount=amount,
                     reference=step.payment_id,
                     memo=f"{step.purpose} {leg} {step.contract_no}",
-                    idempotency_key=f"{step.payment_id}:{step.purpose}:{leg}",
+                    idempotency_key=key,
                 )
+            except PartnerRejected as error:
+                if paid:  # the refusal says which legs already went through
+                    error.detail += f" (already paid: {'; '.join(paid)})"
+                    error.extra["legs_paid"] = paid
+                await self._audit(
+                    step,
+                    "payment-refused",
+                    f"{key}:refused:{_attempt()}",
+                    {
+                        "leg": leg,
+                        "amount": amount,
+                        "refusal": error.detail,
+                    },
+                )
+                raise to_application_error(error) from error
             except NaraError as error:
                 raise to_application_error(error) from error
             transfer_ids.append(transfer.transfer_id)
+            paid.append(f"{leg} {amount:,} KRW ({transfer.transfer_id})")
+            await self._audit(
+                step,
+                "payment-leg-paid",
+                f"{key}:paid",
+                {
+                    "leg": leg,
+                    "amount": amount,
+                    "transfer_id": transfer.transfer_id,
+                },
+            )
         return m.TransferDone(transfer_ids=transfer_ids, completed_at=datetime.now(UTC))
+
+    async def _audit(
+        self, step: m.TransferStep, action: str, key: str, payload: dict[str, object]
+    ) -> None:
+        """An audit event of the bank's answer for one leg (once per key)."""
+        async with self.sessions.begin() as session:
+            await audit.record(
+                session,
+                actor="workflow",
+                entity=audit.contract_entity(step.contract_no),
+                action=action,
+                key=key,
+                payload={"seq": step.seq, "purpose": step.purpose, **payload},
+            )
 
     @implements(declared.record_paid)
     async def record_paid(self, step: m.PaidStep) -> None:
@@ -143,15 +194,19 @@ class PaymentSteps:
             )
 
 
+def _attempt() -> str:
+    """This activity's attempt, so each refusal is its own audit event."""
+    info = activity.info()
+    return f"{info.workflow_run_id}:{info.activity_id}:{info.attempt}"
+
+
 def _every_account(on_file: dict[str, str | None], contract_no: str) -> dict[str, str]:
     """The accounts of everyone paid; refused (not retried) while one is missing."""
     missing = [who for who, number in on_file.items() if not number]
     if missing:
-        raise to_application_error(
-            PartnerRejected(
-                f"no bank account on file for the {', '.join(missing)} of {contract_no}",
-                field="account_no",
-                fix="register the account, then ask an operator to retry",
-            )
+        raise PartnerRejected(
+            f"no bank account on file for the {', '.join(missing)} of {contract_no}",
+            field="account_no",
+            fix="register the account, then ask an operator to retry",
         )
     return {who: number for who, number in on_file.items() if number}

@@ -165,6 +165,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("DELETE", "/passkeys/{passkey_id}"): SIGNED_IN,
     # tenders: public notices; the agency's officers act on them
     ("GET", "/tenders"): PUBLIC,
+    ("GET", "/tenders/search"): PUBLIC,
     ("GET", "/tenders/{notice_no}"): PUBLIC,
     ("POST", "/tenders"): Rule.of(officer=Scope.BODY_AGENCY),
     ("POST", "/tenders/{notice_no}/extend"): OFFICER_OF_TENDER,
@@ -205,6 +206,12 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/audit/tree-head"): PUBLIC,
     ("GET", "/audit/proofs/inclusion"): PUBLIC,
     ("GET", "/audit/proofs/consistency"): PUBLIC,
+    # operators' desk (nara ops)
+    ("GET", "/ops/stuck"): Rule.of(operator=Scope.ANY, auditor=Scope.ANY),
+    ("POST", "/ops/payments/{payment_id}/retry"): Rule.of(operator=Scope.ANY),
+    ("POST", "/ops/payments/{payment_id}/account"): Rule.of(operator=Scope.ANY),
+    ("POST", "/ops/tenders/{notice_no}/extend"): Rule.of(operator=Scope.ANY),
+    ("POST", "/ops/tenders/{notice_no}/cancel"): Rule.of(operator=Scope.ANY),
     # the registry
     ("POST", "/agencies"): Rule.of(operator=Scope.ANY),
     ("POST", "/businesses"): Rule.of(operator=Scope.ANY),

@@ -26,15 +26,18 @@ from nara.api.routes import (
     decisions,
     health,
     ocds,
+    ops,
     outages,
     passkeys,
     payments,
     registry,
     reports,
+    search,
     tenders,
 )
 from nara.api.schemas.base import ApiModel
 from nara.api.scraping import MetricsMiddleware
+from nara.api.search_gate import SearchGate
 from nara.keys import KeyService
 from nara.logs import get_logger
 from nara.services.identity import Verifier
@@ -67,7 +70,8 @@ TAGS = [
     {
         "name": "operations",
         "description": "Liveness (/health), readiness naming what failed (/ready), "
-        "Prometheus metrics (/metrics, for a scraper).",
+        "Prometheus metrics (/metrics, for a scraper); operators' desk: stuck cases, "
+        "audited retry, account correction, extension and cancellation.",
     },
     {
         "name": "open data",
@@ -194,12 +198,14 @@ def create_app(
         app.state.keys = KeyService.local(app.state.sessions, settings.key_dir)
         app.state.identity = Verifier.from_settings(settings)
         app.state.temporal = TemporalGateway(settings, temporal_client)
+        app.state.search = SearchGate.from_settings(settings)
         if await app.state.temporal.connect() is None:
             log.warning("temporal unreachable at start-up", error=app.state.temporal.last_error)
         try:
             yield
         finally:
             await app.state.identity.aclose()
+            await app.state.search.aclose()
             await engine.dispose()
 
     app = FastAPI(
@@ -225,6 +231,7 @@ def create_app(
     for module in (
         auth,
         passkeys,
+        search,  # before tenders: /tenders/search is not a notice number
         tenders,
         bids,
         decisions,
@@ -236,6 +243,7 @@ def create_app(
         alerts,
         health,
         ocds,
+        ops,
     ):
         app.include_router(module.router)
     console.install(app)

@@ -99,6 +99,8 @@ HTTP_STATUS: dict[type[NaraError], int] = {
     errors.PartnerUnavailable: 503,
     errors.TemporalUnavailable: 503,
     errors.TrustUnavailable: 503,
+    errors.InvalidSearch: 422,
+    errors.SearchUnavailable: 503,
 }
 
 
@@ -135,6 +137,8 @@ def _log_denial(request: Request, exc: NaraError) -> None:
 async def _nara_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, NaraError)
     headers = {"WWW-Authenticate": _challenge(exc)} if isinstance(exc, Unauthenticated) else None
+    if "retry_after_s" in exc.extra:  # e.g. SearchUnavailable: when to come back
+        headers = {"Retry-After": str(exc.extra["retry_after_s"])}
     if isinstance(exc, Unauthenticated | Forbidden):
         _log_denial(request, exc)
     return problem_response(

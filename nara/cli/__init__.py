@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from nara.cli import alerts, audit, bidder, console, identity, passkeys, replay
+from nara.cli import alerts, audit, bidder, console, identity, ops, passkeys, replay, seed
 from nara.settings import get_settings
 
 app = typer.Typer(
@@ -171,6 +171,16 @@ def demo_command(
         str | None,
         typer.Option(help="The API to drive [default: http://NARA_API_HOST:NARA_API_PORT]."),
     ] = None,
+    incidents: Annotated[
+        bool,
+        typer.Option(
+            "--incidents",
+            help="Instead of the week, leave three stuck cases for operators to practise "
+            "on: a tender waiting for its officer, a payment the bank refused, and one whose "
+            "bank is down (the bank simulator's transfers stay in an outage until its "
+            "faults are cleared). Then `nara ops stuck`.",
+        ),
+    ] = False,
 ) -> None:
     """Play a busy procurement week through the public API, and print its report.
 
@@ -209,6 +219,8 @@ def demo_command(
     }
     if tenders is not None:
         kwargs["tenders"] = tenders
+    if incidents:
+        kwargs["incidents"] = True
     _run_until_stopped(run_demo(**kwargs))
 
 
@@ -391,6 +403,9 @@ app.add_typer(bidder.bidder_app, name="bidder")
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(console.console_app, name="console")
 app.add_typer(alerts.alerts_app, name="alerts")
+app.add_typer(ops.ops_app, name="ops")
+# A search catalogue (nara/cli/seed.py).
+app.command("seed")(seed.seed)
 app.add_typer(replay.replay_app, name="replay")
 
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from temporalio import activity
 
 from nara.contracts.comprehensive import ComprehensiveRanking, ComprehensiveStep
+from nara.contracts.ops import OperatorActionDone, OperatorActionStep
 from nara.contracts.steps import (
     AnnounceStep,
     AwardStep,
@@ -211,6 +212,15 @@ async def record_paid(step: PaidStep) -> None:
 async def transfer_payment(step: TransferStep) -> TransferDone:
     """Transfer a payment (and a subcontractor's direct share) at the bank."""
     raise _declared_only("transfer_payment")
+
+
+# --- Operators' actions (database, bank) ---
+
+
+@declare
+async def apply_operator_action(step: OperatorActionStep) -> OperatorActionDone:
+    """Check an operator's signed token and the cause, write the audit event, apply it."""
+    raise _declared_only("apply_operator_action")
 
 
 # --- The audit log (database) ---

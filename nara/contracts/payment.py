@@ -27,6 +27,8 @@ class PaymentInput(Model):
     # NARA_TIME_SCALE of the announcing API: payment periods pass this many times faster
     # (rehearsals only; 1 in production and in every history recorded before it existed).
     time_scale: int = Field(1, ge=1)
+    partner_slow_s: int = Field(30, ge=1)
+    """A bank call still failing after this long is shown as `StuckReason=partner-retrying`."""
 
 
 class Inspect(Model):
@@ -62,3 +64,7 @@ class PaymentView(Model):
     due_at: datetime | None
     overdue: bool
     attempts_note: str = ""
+    stuck_reason: str | None = None
+    partner: str | None = None
+    awaiting_since: datetime | None = None
+    legs_paid: list[str] = Field(default_factory=list)

@@ -12,6 +12,7 @@ from decimal import Decimal
 from pydantic import AwareDatetime, Field
 
 from nara.contracts.base import Model
+from nara.contracts.ops import PersonToken
 from nara.domain.calendar import SEOUL
 from nara.domain.enums import (
     AgencyKind,
@@ -94,6 +95,13 @@ class PaymentRecord(Model):
     amount: int
     subcontract_amount: int = 0
     status: PaymentState = PaymentState.CLAIMED
+    progress_n: int = 0
+    progress: str = ""  # the payment's own words while it runs: "bank refused: ..."
+    awaiting_role: Role | None = None
+    stuck_reason: str | None = None
+    partner: str | None = None
+    overdue: bool = False
+    legs_paid: list[str] = Field(default_factory=list)  # "prime 60,000,000 KRW (T-1)"
 
 
 class TenderState(Model):
@@ -102,6 +110,7 @@ class TenderState(Model):
     terms: TenderTerms
     phase: Phase = Phase.ANNOUNCED
     awaiting_role: Role | None = None
+    awaiting_since: datetime | None = None
     reserve_seed: int | None = None
     """Only in histories from before sealed bids; the key service keeps it since."""
     lottery_seed: int | None = None
@@ -169,11 +178,15 @@ class ExtendDeadline(Model):
     opening_at: AwareDatetime
     reason: str
     requested_by: str
+    token: PersonToken | None = None
+    """The signed person (officer or operator); required since `ops-at-a-glance`."""
 
 
 class CancelTender(Model):
     reason: str
     requested_by: str
+    token: PersonToken | None = None
+    """The signed person (officer or operator); required since `ops-at-a-glance`."""
 
 
 # --- updates -------------------------------------------------------------------

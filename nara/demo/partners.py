@@ -99,6 +99,17 @@ class Bank:
         if response.status_code != 201:
             raise DemoError(f"could not arm the bank fault: {response.text[:200]}")
 
+    async def arm_outage(self) -> None:
+        """Transfers answer 503 until the faults are cleared (`DELETE /_faults`): the bank
+        is down for every payment from now on."""
+        response = await self.http.post(
+            "/_faults",
+            headers=self._admin,
+            json={"mode": "outage", "path_prefix": "/transfers", "method": "POST"},
+        )
+        if response.status_code != 201:
+            raise DemoError(f"could not arm the bank outage: {response.text[:200]}")
+
     async def fault(self) -> BankFault | None:
         """What the armed fault hit, or None if no transfer was made since arming it."""
         transfers = (await self._ledger())["transfers"]

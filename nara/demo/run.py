@@ -11,6 +11,7 @@ from rich.console import Console
 
 from nara.demo.api import Api, DemoError
 from nara.demo.cast import OPERATOR, Cast, register
+from nara.demo.incidents import plant_incidents, print_incidents
 from nara.demo.partners import Bank, GuaranteeAgency
 from nara.demo.plan import SEVEN_DAYS_S, plan_week
 from nara.demo.progress import Board
@@ -36,7 +37,8 @@ async def run_demo(
     ca_url: str | None = None,
     operator: str = OPERATOR,
     passkey_origin: str | None = None,
-) -> DemoReport:
+    incidents: bool = False,
+) -> DemoReport | None:
     """Play the week against a running stack and print its report.
 
     Args:
@@ -54,6 +56,8 @@ async def run_demo(
             demo logs in as them to register everyone else.
         passkey_origin: the API's WEBAUTHN_ORIGIN, where the agents' software
             authenticators say they are (default: WEBAUTHN_ORIGIN).
+        incidents: instead of the week, leave three stuck cases for operators to
+            practise on (`nara.demo.incidents`); the bank is left down. Returns None.
 
     Raises:
         DemoError: no admin token, or the stack did not play along.
@@ -93,6 +97,11 @@ async def run_demo(
         )
         _print_intro(console, week.cast, tenders=tenders, scale=scale)
         await register(week.cast, api=api, bank=bank, operator=operator)
+        if incidents:
+            plans = plan_week(tenders=6, time_scale=scale, cast=week.cast, rng=week.rng)
+            planted = await plant_incidents(week, bank, plans, operator)
+            print_incidents(console, planted, ui_url=settings.ui_url)
+            return None
         await bank.arm_fault(fault_hang_ms)
         plans = plan_week(tenders=tenders, time_scale=scale, cast=week.cast, rng=week.rng)
         with week.board:

@@ -276,3 +276,32 @@ def catalogue() -> dict[str, type[NaraError]]:
         found[cls.__name__] = cls
         pending.extend(cls.__subclasses__())
     return found
+
+
+class ActionRefused(Forbidden):
+    """An action that changes money or a deadline without a valid person: no signed token,
+    a token for another workflow or action, expired, already used, or not an operator's."""
+
+    code, title = "action-refused", "The action does not name a valid person"
+
+
+class CauseNotFixed(Conflict):
+    """An operator's retry or correction while the partner still fails or refuses: the
+    cause is not fixed yet (the bank still down, the account still unknown)."""
+
+    code, title = "cause-not-fixed", "The cause is not fixed yet"
+
+
+class InvalidSearch(NaraError):
+    """A search parameter the index cannot use: a cursor of another search, a keyword of
+    punctuation only. `field` names it."""
+
+    code, title = "invalid-search", "The search cannot be run as asked"
+
+
+class SearchUnavailable(NaraError):
+    """Search is saturated or its database failed; nothing else is affected. Retry after
+    `retry_after_s` seconds (the answer's Retry-After)."""
+
+    code, title = "search-unavailable", "Search is busy; retry shortly"
+    retryable = True

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from nara.domain import sealing
 from nara.domain.clock import SEOUL
 from nara.domain.errors import NotFound, SealedUntilClose
+from nara.keys.actions import ActionKey
 from nara.keys.signing import LogSigner, ReceiptSigner
 from nara.keys.wrapping import FileWrapper, Wrapper
 from nara.store import audit, clock, tender_keys, tenders
@@ -68,11 +69,14 @@ class KeyService:
         wrapper: Wrapper,
         receipts: ReceiptSigner,
         log: LogSigner,
+        actions: ActionKey | None = None,
     ) -> None:
         self.sessions = sessions
         self.wrapper = wrapper
         self.receipts = receipts
         self.log = log
+        self.actions = actions
+        """The action key (person tokens of operators' actions); None: actions refused."""
         self._keys: OrderedDict[str, TenderKey] = OrderedDict()
 
     @classmethod
@@ -83,6 +87,7 @@ class KeyService:
             FileWrapper(key_dir / "master.key"),
             ReceiptSigner(key_dir / "receipt-ed25519.pem"),
             LogSigner(key_dir / "log-ed25519.pem"),
+            ActionKey(key_dir / "operator-actions.key"),
         )
 
     # --- at announcement -------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Payments: read one (record plus live workflow state), inspect it, retry its transfer."""
+"""Payments: read one (record plus live workflow state), inspect it (operators retry
+through `nara.services.ops.actions`)."""
 
 from __future__ import annotations
 
@@ -49,11 +50,6 @@ class PaymentDetail(ServiceModel):
     record: RecordedPayment | None
     live: PaymentView | None
     live_note: str | None
-
-
-class RetryAccepted(ServiceModel):
-    payment_id: str
-    note: str
 
 
 @dataclass(frozen=True)
@@ -167,30 +163,4 @@ async def inspect(
         PaymentWorkflow.inspect,
         Inspect(inspector_id=actor.id, accepted=accepted, note=note),
         closed=_closed(payment_id),
-    )
-
-
-async def retry(
-    *, session: AsyncSession, temporal: Client, actor: Actor, payment_id: str
-) -> RetryAccepted:
-    """An operator fixed what the bank refused: try the transfer again (signal)."""
-    require_role(actor, Role.OPERATOR, doing=f"retry the transfer of {payment_id}")
-    await _ref(session, payment_id)
-    live, note = await processes.query(temporal, payment_id, PaymentWorkflow.status)
-    if live is not None and live.awaiting_role is not Role.OPERATOR:
-        raise WrongPhase(
-            f"payment {payment_id} is not waiting for an operator (status: {live.status})",
-            fix="retry only a transfer the bank refused",
-        )
-    await processes.signal(
-        temporal, payment_id, PaymentWorkflow.retry_transfer, closed=_closed(payment_id)
-    )
-    return RetryAccepted(
-        payment_id=payment_id,
-        note="the transfer will be tried again"
-        + (
-            f" (status unknown: {note})"
-            if live is None
-            else f"; it failed with: {live.attempts_note}"
-        ),
     )

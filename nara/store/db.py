@@ -26,17 +26,31 @@ def create_engine(
     pool_size: int = 10,
     statement_timeout_ms: int | None = None,
     application_name: str = "nara",
+    max_overflow: int | None = None,
+    pool_timeout_s: float = 30.0,
+    read_only: bool = False,
+    connect_timeout_s: int | None = None,
 ) -> AsyncEngine:
-    """An async engine; `statement_timeout_ms` bounds every statement on this pool."""
+    """An async engine; `statement_timeout_ms` bounds every statement on this pool.
+
+    `max_overflow` defaults to `pool_size`; `read_only` makes every transaction read-only
+    (the search pool); `connect_timeout_s` bounds a connection attempt (libpq, >= 2 s).
+    """
     options = f"-c application_name={application_name}"
     if statement_timeout_ms:
         options += f" -c statement_timeout={statement_timeout_ms}"
+    if read_only:
+        options += " -c default_transaction_read_only=on"
+    connect_args: dict[str, object] = {"options": options}
+    if connect_timeout_s is not None:
+        connect_args["connect_timeout"] = connect_timeout_s
     return create_async_engine(
         sqlalchemy_url(url),
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=pool_size if max_overflow is None else max_overflow,
+        pool_timeout=pool_timeout_s,
         pool_pre_ping=True,
-        connect_args={"options": options},
+        connect_args=connect_args,
     )
 
 

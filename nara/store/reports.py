@@ -44,7 +44,7 @@ async def figures(session: AsyncSession, *, starts_at: datetime, ends_at: dateti
     announced = (
         await session.execute(
             select(func.count(), func.count().filter(Tender.round > 0)).where(
-                within(Tender.announced_at)
+                within(Tender.announced_at), Tender.catalogue.is_(False)
             )
         )
     ).one()
@@ -56,7 +56,11 @@ async def figures(session: AsyncSession, *, starts_at: datetime, ends_at: dateti
         for phase, count in (
             await session.execute(
                 select(Tender.phase, func.count())
-                .where(Tender.phase.in_([Phase.FAILED, Phase.CANCELLED]), within(Tender.updated_at))
+                .where(
+                    Tender.phase.in_([Phase.FAILED, Phase.CANCELLED]),
+                    within(Tender.updated_at),
+                    Tender.catalogue.is_(False),
+                )
                 .group_by(Tender.phase)
             )
         ).all()

@@ -143,6 +143,11 @@ class Tender(Base):
     request_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = _now()
     updated_at: Mapped[datetime] = _now()
+    # Search (migration 0010): nara_search_key(title, agency name, description) and its
+    # letters (jamo), kept by a trigger; `catalogue` marks rows of `nara seed` (no workflow).
+    search_key: Mapped[str] = mapped_column(Text, server_default="", default=None)
+    search_jamo: Mapped[str] = mapped_column(Text, server_default="", default=None)
+    catalogue: Mapped[bool] = mapped_column(Boolean, server_default="false", default=False)
 
 
 class Bid(Base):

@@ -2,7 +2,9 @@
 
 `new_tender` is the only place a `Tender` is built. The announcement service stores it
 with `insert`; the announce activity stores it with `upsert_bidding` (a re-announced
-round has no row yet; a first round's row is opened for bidding).
+round has no row yet; a first round's row is opened for bidding). Its search columns
+(`search_key`, `search_jamo`) are kept by a database trigger on every insert and on every
+change of title, description or agency (migration 0010), whoever writes.
 """
 
 from __future__ import annotations
@@ -249,7 +251,10 @@ async def count_deadlines(
     session: AsyncSession, *, start: datetime, end: datetime, excluding: str | None = None
 ) -> int:
     """How many tenders have their deadline in [start, end), other than `excluding`."""
-    query = select(func.count()).where(Tender.deadline >= start, Tender.deadline < end)
+    # Catalogue rows (`nara seed`) have no workflow and take no capacity.
+    query = select(func.count()).where(
+        Tender.deadline >= start, Tender.deadline < end, Tender.catalogue.is_(False)
+    )
     if excluding is not None:
         query = query.where(Tender.notice_no != excluding)
     return await session.scalar(query) or 0
@@ -262,7 +267,7 @@ async def count_deadlines_per_hour(
     hour = func.date_trunc("hour", Tender.deadline)
     rows = await session.execute(
         select(hour, func.count())
-        .where(Tender.deadline >= start, Tender.deadline < end)
+        .where(Tender.deadline >= start, Tender.deadline < end, Tender.catalogue.is_(False))
         .group_by(hour)
     )
     return {at: n for at, n in rows.all()}

@@ -34,7 +34,7 @@ class TimeSkippingKeys(KeyService):
         self, sessions: async_sessionmaker[AsyncSession], key_dir: Path, env: WorkflowEnvironment
     ) -> None:
         local = KeyService.local(sessions, key_dir)
-        super().__init__(sessions, local.wrapper, local.receipts, local.log)
+        super().__init__(sessions, local.wrapper, local.receipts, local.log, local.actions)
         self.env = env
 
     async def _require_closed(self, notice_no: str, *, purpose: str, actor: str) -> None:

@@ -20,6 +20,7 @@ from nara.activities.audit_log import AuditLogSteps
 from nara.activities.award import AwardSteps
 from nara.activities.comprehensive import ComprehensiveSteps
 from nara.activities.opening import OpeningSteps
+from nara.activities.operator import OperatorSteps
 from nara.activities.payment import PaymentSteps
 from nara.contracts.steps import SequencerInput
 from nara.keys import KeyService
@@ -81,6 +82,7 @@ def build_activities(
     award = AwardSteps(sessions, partners.guarantee_agency)
     payment = PaymentSteps(sessions, partners.bank)
     log = AuditLogSteps(sessions, keys.log)
+    operator = OperatorSteps(sessions, partners.bank, keys.actions)
     return [
         log.sequence_audit_log,
         announce.make_tender_key,
@@ -102,6 +104,7 @@ def build_activities(
         payment.record_inspection,
         payment.transfer_payment,
         payment.record_paid,
+        operator.apply_operator_action,
     ]
 
 

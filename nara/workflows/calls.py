@@ -35,6 +35,8 @@ PARTNER_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=5),
     non_retryable_error_types=["PartnerRejected"],
 )
+PARTNER_SLOW = timedelta(seconds=30)
+"""A partner call still failing after this long is shown as `StuckReason=partner-retrying`."""
 
 
 async def db_step(activity: Callable[[A], Awaitable[R]], arg: A) -> R:
@@ -45,6 +47,29 @@ async def db_step(activity: Callable[[A], Awaitable[R]], arg: A) -> R:
         start_to_close_timeout=DB_TIMEOUT,
         retry_policy=DB_RETRY,
     )
+
+
+def start_partner_step(activity: Callable[[A], Awaitable[R]], arg: A) -> workflow.ActivityHandle[R]:
+    """`partner_step` as a handle: the workflow may cancel a call waiting out its backoff."""
+    return workflow.start_activity(
+        activity,
+        arg,
+        start_to_close_timeout=PARTNER_TIMEOUT,
+        heartbeat_timeout=timedelta(seconds=10),
+        retry_policy=PARTNER_RETRY,
+    )
+
+
+async def checked_step(activity: Callable[[A], Awaitable[R]], arg: A) -> R:
+    """`db_step` for an action checked by an activity: a project error it raises (a token
+    refused, a cause not fixed) becomes the Update's typed refusal."""
+    try:
+        return await db_step(activity, arg)
+    except ActivityError as error:
+        refused = from_application_error(error)
+        if refused is not None:
+            raise refusal(refused) from None
+        raise
 
 
 async def partner_step(activity: Callable[[A], Awaitable[R]], arg: A) -> R:

@@ -28,17 +28,20 @@ with workflow.unsafe.imports_passed_through():
         PaymentResult,
         PaymentView,
     )
-    from nara.contracts.search import AWAITING_ROLE, PAYMENT_OVERDUE
+    from nara.contracts.search import PAYMENT_OVERDUE
     from nara.domain import calendar, time_scale
     from nara.domain.enums import PaymentKind, PaymentState, Role
     from nara.domain.errors import Forbidden, WrongPhase
     from nara.workflows.calls import db_step, partner_step, rejection_of
+    from nara.workflows.payment_ops import OPS_AT_A_GLANCE, PaymentOps
 
 
 @workflow.defn
-class PaymentWorkflow:
+class PaymentWorkflow(PaymentOps):
     @workflow.init
     def __init__(self, input: PaymentInput) -> None:
+        self._init_ops()
+        self.finished = False
         self.input = input
         self.status_text = "claimed"
         self.awaiting: Role | None = Role.INSPECTOR
@@ -54,6 +57,13 @@ class PaymentWorkflow:
 
     @workflow.run
     async def run(self, input: PaymentInput) -> PaymentResult:
+        self._ops = workflow.patched(OPS_AT_A_GLANCE)
+        result = await self._run(input)
+        self.finished = True
+        await self._told_parent()
+        return result
+
+    async def _run(self, input: PaymentInput) -> PaymentResult:
         await db_step(
             activities.record_claim,
             steps.ClaimStep(
@@ -76,6 +86,8 @@ class PaymentWorkflow:
         await workflow.wait_condition(workflow.all_handlers_finished)
         if not self.inspection.accepted:
             self.status_text = "rejected"
+            if self._ops:
+                self._show("rejected by the inspector", None)
             return PaymentResult(
                 payment_id=input.payment_id,
                 seq=input.seq,
@@ -156,7 +168,11 @@ class PaymentWorkflow:
         """One transfer; a bank refusal waits for an operator's retry signal."""
         while True:
             try:
-                result: steps.TransferDone = await partner_step(activities.transfer_payment, step)
+                result: steps.TransferDone = (
+                    await self._call_bank(step)
+                    if self._ops
+                    else await partner_step(activities.transfer_payment, step)
+                )
                 self.refusal = None
                 return result
             except ActivityError as error:
@@ -165,8 +181,9 @@ class PaymentWorkflow:
                     raise
                 self.refusal = refusal
                 self.retry_requested = False
-                self._show(f"bank refused: {refusal}; waiting for an operator", Role.OPERATOR)
+                self._refused(error)
                 await workflow.wait_condition(lambda: self.retry_requested)
+                self.refusal = None
                 self._show("retrying the transfer", None)
 
     async def _wait(self, condition: Callable[[], bool], until: datetime) -> bool:
@@ -185,13 +202,26 @@ class PaymentWorkflow:
         workflow.logger.warning(why, extra={"notice_no": self.input.notice_no})
         self.overdue = True
         workflow.upsert_search_attributes([PAYMENT_OVERDUE.value_set(True)])
-        self._show(why, self.awaiting)
+        if self._ops:  # keep why it waits: "payment overdue; bank refused: ..."
+            self._show(
+                f"{why}; {self.status_text}",
+                self.awaiting,
+                stuck=self.stuck_reason,
+                partner=self.partner,
+            )
+        else:
+            self._show(why, self.awaiting)
 
-    def _show(self, text: str, awaiting: Role | None) -> None:
+    def _show(
+        self,
+        text: str,
+        awaiting: Role | None,
+        *,
+        stuck: str | None = None,
+        partner: str | None = None,
+    ) -> None:
+        workflow.upsert_search_attributes(self._search_attributes(awaiting, stuck, partner))
         self.status_text, self.awaiting = text, awaiting
-        workflow.upsert_search_attributes(
-            [AWAITING_ROLE.value_set(awaiting.value) if awaiting else AWAITING_ROLE.value_unset()]
-        )
         i = self.input
         workflow.set_current_details(
             f"**{i.kind} payment {i.seq}** of contract {i.contract_no} ({i.notice_no})\n\n"
@@ -208,7 +238,9 @@ class PaymentWorkflow:
                 if self.due_at is None
                 else f"\n\nPayment due {self._when(self.due_at)}"
             )
+            + (f"\n\nAlready paid: {'; '.join(self.legs_paid)}" if self.legs_paid else "")
         )
+        self._tell_parent()
 
     def _when(self, at: datetime) -> str:
         """A due date as the case file shows it; to the second in a rehearsal."""
@@ -251,7 +283,14 @@ class PaymentWorkflow:
 
     @workflow.signal
     def retry_transfer(self) -> None:
-        """An operator fixed the cause of a bank refusal: try the transfer again."""
+        """Former way to retry: refused since `ops-at-a-glance` (it names no person); use
+        the `retry_now` Update with an operator's token."""
+        if self._ops:
+            workflow.logger.warning(
+                "retry_transfer refused for %s: it names no operator; use retry_now",
+                self.input.payment_id,
+            )
+            return
         self.retry_requested = True
 
     @workflow.query
@@ -264,4 +303,8 @@ class PaymentWorkflow:
             due_at=self.due_at,
             overdue=self.overdue,
             attempts_note=self.refusal or "",
+            stuck_reason=self.stuck_reason,
+            partner=self.partner,
+            awaiting_since=self.awaiting_since,
+            legs_paid=list(self.legs_paid),
         )

@@ -17,6 +17,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from nara.contracts import activities, steps
+    from nara.contracts.ops import schedule_args
     from nara.contracts.search import AGENCY_CODE, BID_DEADLINE, ESTIMATED_PRICE, NOTICE_NO
     from nara.contracts.tender import (
         CancelTender,
@@ -31,9 +32,10 @@ with workflow.unsafe.imports_passed_through():
     from nara.domain.calendar import SEOUL
     from nara.domain.enums import FINAL_PHASES, AwardMethod, Method, Phase, Role
     from nara.domain.identifiers import tender_workflow_id
-    from nara.workflows.calls import db_step, partner_step
+    from nara.workflows.calls import db_step
+    from nara.workflows.payment_ops import OPS_AT_A_GLANCE
     from nara.workflows.tender_base import PHASES_BEFORE_CONTRACT
-    from nara.workflows.tender_decisions import TenderDecisions
+    from nara.workflows.tender_ops import TenderOps
 
 
 # workflow.patched ids (see docs/architecture.md, "Changing a workflow safely").
@@ -45,7 +47,7 @@ COMPREHENSIVE_EVALUATION = "comprehensive-evaluation"
 
 
 @workflow.defn
-class TenderWorkflow(TenderDecisions):
+class TenderWorkflow(TenderOps):
     @workflow.init
     def __init__(self, input: TenderInput) -> None:
         self.s: TenderState = input.state or TenderState(terms=input.terms)
@@ -60,6 +62,7 @@ class TenderWorkflow(TenderDecisions):
     @workflow.run
     async def run(self, input: TenderInput) -> TenderResult:
         s = self.s
+        self._ops = workflow.patched(OPS_AT_A_GLANCE)
         while s.phase not in FINAL_PHASES:
             if self._cancel and s.phase in PHASES_BEFORE_CONTRACT:
                 await self._cancelled(self._cancel)
@@ -218,7 +221,7 @@ class TenderWorkflow(TenderDecisions):
     async def _forfeit(self, reason: str) -> None:
         s = self.s
         assert s.candidate is not None
-        await partner_step(
+        await self._partner_call(
             activities.forfeit_award,
             steps.ForfeitStep(
                 notice_no=s.terms.notice_no,
@@ -298,28 +301,24 @@ class TenderWorkflow(TenderDecisions):
     # --- signals ----------------------------------------------------------------
 
     @workflow.signal
-    def extend_deadline(self, change: ExtendDeadline) -> None:
-        s = self.s
-        if s.phase not in (Phase.ANNOUNCED, Phase.BIDDING, Phase.CLOSED):
-            workflow.logger.warning("extension ignored: tender is %s", s.phase.value)
-            return
-        if s.phase is Phase.CLOSED:
-            if change.deadline > s.terms.deadline and change.deadline > workflow.now():
-                # The deadline fell inside an outage: bidding reopens until the new one.
-                s.terms.deadline = change.deadline
-                self._reopen = True
-                workflow.upsert_search_attributes([BID_DEADLINE.value_set(s.terms.deadline)])
-            s.terms.opening_at = max(change.opening_at, s.terms.deadline)
-        else:
-            s.terms.deadline = max(change.deadline, s.terms.deadline)
-            s.terms.opening_at = max(change.opening_at, s.terms.deadline)
-            workflow.upsert_search_attributes([BID_DEADLINE.value_set(s.terms.deadline)])
-        s.note = f"schedule moved by {change.requested_by}: {change.reason}"
-        workflow.set_current_details(self._details(s.note))
-        self._schedule_version += 1
+    async def extend_deadline(self, change: ExtendDeadline) -> None:
+        if self._ops:
+            args = schedule_args(change.deadline, change.opening_at)
+            if not await self._signed(change.token, "extend", args):
+                return
+            assert change.token is not None
+            change = change.model_copy(update={"requested_by": change.token.person_id})
+        self._apply_extension(change)
 
     @workflow.signal
-    def cancel(self, request: CancelTender) -> None:
+    async def cancel(self, request: CancelTender) -> None:
+        if self.s.phase not in PHASES_BEFORE_CONTRACT or self._cancel is not None:
+            return
+        if self._ops:
+            if not await self._signed(request.token, "cancel", {}):
+                return
+            assert request.token is not None
+            request = request.model_copy(update={"requested_by": request.token.person_id})
         if self.s.phase in PHASES_BEFORE_CONTRACT and self._cancel is None:
             self._cancel = request
 

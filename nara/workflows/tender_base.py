@@ -7,15 +7,24 @@ tender, `tender_decisions.py` the Updates people send, this module what both use
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from temporalio import workflow
+from temporalio.common import SearchAttributeUpdate
 
 with workflow.unsafe.imports_passed_through():
     from nara.contracts import activities, steps
     from nara.contracts.errors import refusal
-    from nara.contracts.search import AWAITING_ROLE, TENDER_PHASE
+    from nara.contracts.search import (
+        AWAITING_ROLE,
+        PARTNER,
+        STUCK_REASON,
+        TENDER_PHASE,
+        StuckReason,
+    )
     from nara.contracts.tender import (
         CancelTender,
         PaymentRecord,
@@ -28,7 +37,11 @@ with workflow.unsafe.imports_passed_through():
     from nara.domain.enums import AwardMethod, Method, PaymentState, Phase, Role
     from nara.domain.errors import Forbidden, RuleViolation, StaleCandidate, WrongPhase
     from nara.domain.identifiers import NoticeNo, tender_workflow_id
-    from nara.workflows.calls import db_step
+    from nara.workflows.calls import PARTNER_SLOW, db_step, partner_step, start_partner_step
+
+A = TypeVar("A", bound=BaseModel)
+R = TypeVar("R")
+GUARANTEE_AGENCY = "guarantee-agency"
 
 PHASES_BEFORE_CONTRACT = frozenset(
     {Phase.ANNOUNCED, Phase.BIDDING, Phase.CLOSED, Phase.OPENED, Phase.EVALUATING, Phase.AWARDED}
@@ -43,6 +56,43 @@ class TenderBase:
     _cancel: CancelTender | None
     _reopen: bool
     _payment_followers: set[asyncio.Future[None]]
+    _ops: bool = False
+    """The `ops-at-a-glance` patch: set at the start of the run (see `tender_ops`)."""
+
+    _stuck_partner: str | None = None
+
+    async def _partner_call(self, activity: Callable[[A], Awaitable[R]], arg: A) -> R:
+        """A guarantee-agency call; patched: still failing after `PARTNER_SLOW`, the tender
+        shows `StuckReason=partner-retrying`, `Partner=guarantee-agency` until it answers."""
+        if not self._ops:
+            return await partner_step(activity, arg)
+        call = start_partner_step(activity, arg)
+        try:
+            await workflow.wait_condition(call.done, timeout=PARTNER_SLOW)
+        except TimeoutError:
+            self._show_partner(GUARANTEE_AGENCY)
+            try:
+                return await call
+            finally:
+                self._show_partner(None)
+        return await call
+
+    def _show_partner(self, partner: str | None) -> None:
+        self._stuck_partner = partner
+        workflow.upsert_search_attributes(
+            [
+                STUCK_REASON.value_set(StuckReason.PARTNER_RETRYING)
+                if partner
+                else STUCK_REASON.value_unset(),
+                PARTNER.value_set(partner) if partner else PARTNER.value_unset(),
+            ]
+        )
+
+    def _waiting_attributes(self, awaiting: Role | None) -> list[SearchAttributeUpdate[Any]]:
+        """The search attributes of who the tender waits for (more in `TenderOps`)."""
+        return [
+            AWAITING_ROLE.value_set(awaiting.value) if awaiting else AWAITING_ROLE.value_unset()
+        ]
 
     async def _examine_from(self, rank: int) -> None:
         """Make the candidate at `rank` current, or fail the tender when none is left."""
@@ -129,15 +179,9 @@ class TenderBase:
                 payload=payload or {},
             ),
         )
+        waiting = self._waiting_attributes(awaiting)
         s.phase, s.awaiting_role = phase, awaiting
-        workflow.upsert_search_attributes(
-            [
-                TENDER_PHASE.value_set(phase.value),
-                AWAITING_ROLE.value_set(awaiting.value)
-                if awaiting
-                else AWAITING_ROLE.value_unset(),
-            ]
-        )
+        workflow.upsert_search_attributes([TENDER_PHASE.value_set(phase.value), *waiting])
         workflow.set_current_details(self._details(note))
         workflow.logger.info("tender %s -> %s: %s", s.terms.notice_no, phase.value, note)
 

@@ -39,7 +39,7 @@ with workflow.unsafe.imports_passed_through():
         WrongPhase,
     )
     from nara.domain.identifiers import NoticeNo
-    from nara.workflows.calls import db_step, partner_step, rejection_of, scoring_step
+    from nara.workflows.calls import db_step, rejection_of, scoring_step
     from nara.workflows.tender_comprehensive import TenderComprehensive
 
 
@@ -123,7 +123,7 @@ class TenderDecisions(TenderComprehensive):
         if candidate.bid_guarantee_cert is None:
             return "no bid guarantee certificate was submitted with the bid"
         try:
-            await partner_step(
+            await self._partner_call(
                 activities.confirm_guarantee,
                 steps.GuaranteeCheck(
                     certificate_no=candidate.bid_guarantee_cert,
@@ -238,7 +238,7 @@ class TenderDecisions(TenderComprehensive):
         s = self.s
         assert s.contract_no is not None
         try:
-            confirmed = await partner_step(
+            confirmed = await self._partner_call(
                 activities.confirm_guarantee,
                 steps.GuaranteeCheck(
                     certificate_no=post.certificate_no,

@@ -10,10 +10,18 @@ import asyncio
 from typing import Any
 
 from temporalio import workflow
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
 with workflow.unsafe.imports_passed_through():
     from nara.contracts.errors import refusal
     from nara.contracts.payment import PaymentInput, PaymentResult
+    from nara.contracts.search import (
+        AGENCY_CODE,
+        AWAITING_ROLE,
+        AWAITING_SINCE,
+        NOTICE_NO,
+        PAYMENT_OVERDUE,
+    )
     from nara.contracts.tender import ClaimOutcome, ClaimPayment, PaymentRecord
     from nara.domain import guarantees
     from nara.domain.calendar import SEOUL
@@ -61,6 +69,7 @@ class TenderPayments(TenderBase):
             ),
             id=payment_id,
             static_summary=f"{claim.kind} payment {seq} of {s.contract_no}: {claim.amount:,} KRW",
+            **self._payment_start_options(claim),
         )
         if s.phase is Phase.CONTRACTED:
             await self._enter(Phase.PAYING, Role.INSPECTOR, f"payment {seq} claimed")
@@ -74,7 +83,43 @@ class TenderPayments(TenderBase):
         record.status = result.status
         if result.status is PaymentState.PAID:
             self.s.paid_total += result.amount
-        workflow.set_current_details(self._details(f"payment {record.seq} {result.status}"))
+        note = f"payment {record.seq} {result.status}"
+        if self._ops:
+            record.progress, record.awaiting_role = str(result.status), None
+            record.stuck_reason = record.partner = None
+            record.overdue = False
+            self._reflect_payments(note)
+        workflow.set_current_details(self._details(note))
+
+    def _payment_start_options(self, claim: ClaimPayment) -> dict[str, Any]:
+        """Patched: the payment starts searchable (waiting for the inspector since now, not
+        overdue) and with its case file."""
+        if not self._ops:
+            return {}
+        s = self.s
+        return {
+            "search_attributes": TypedSearchAttributes(
+                [
+                    SearchAttributePair(AWAITING_ROLE, Role.INSPECTOR.value),
+                    SearchAttributePair(AWAITING_SINCE, workflow.now()),
+                    SearchAttributePair(PAYMENT_OVERDUE, False),
+                    SearchAttributePair(NOTICE_NO, s.terms.notice_no),
+                    SearchAttributePair(AGENCY_CODE, s.terms.agency_code),
+                ]
+            ),
+            "static_details": f"Contract {s.contract_no} of tender {s.terms.notice_no} "
+            f"(agency {s.terms.agency_code}), claimed by {claim.business_no}: "
+            f"{claim.amount:,} KRW"
+            + (
+                f", {claim.subcontract_amount:,} KRW of it to subcontractor "
+                f"{claim.subcontractor_no}"
+                if claim.subcontract_amount
+                else ""
+            ),
+        }
+
+    def _reflect_payments(self, note: str) -> None:
+        raise NotImplementedError  # TenderOps
 
     @claim_payment.validator
     def _validate_claim(self, claim: ClaimPayment) -> None:

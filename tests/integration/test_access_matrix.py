@@ -156,6 +156,7 @@ def _calls(w: World) -> dict[tuple[str, str], Call]:
         ("GET", "/passkeys"): Call("/passkeys"),
         ("DELETE", "/passkeys/{passkey_id}"): Call(f"/passkeys/{uuid.uuid4()}"),
         ("GET", "/tenders"): Call("/tenders"),
+        ("GET", "/tenders/search"): Call("/tenders/search?q=chairs&limit=5"),
         ("GET", "/tenders/{notice_no}"): Call(f"/tenders/{open_}"),
         ("POST", "/tenders"): Call(
             "/tenders", body=tender_body(agency_code=w.cast.agency_code, notice_s=60)
@@ -205,6 +206,25 @@ def _calls(w: World) -> dict[tuple[str, str], Call]:
         ),
         ("POST", "/payments/{payment_id}/retry"): Call(
             f"/payments/{w.payment_id}/retry", allowed_body=None
+        ),
+        ("GET", "/ops/stuck"): Call("/ops/stuck"),
+        ("POST", "/ops/payments/{payment_id}/retry"): Call(
+            f"/ops/payments/{w.payment_id}/retry", body={"reason": "the bank is back"}
+        ),
+        ("POST", "/ops/payments/{payment_id}/account"): Call(
+            f"/ops/payments/{w.payment_id}/account",
+            body={"payee": "prime", "account_no": "A-1", "reason": "the account was wrong"},
+        ),
+        ("POST", "/ops/tenders/{notice_no}/extend"): Call(
+            f"/ops/tenders/{open_}/extend",
+            body={
+                "deadline": later.isoformat(),
+                "opening_at": (later + timedelta(minutes=5)).isoformat(),
+                "reason": "the site was down for bidders",
+            },
+        ),
+        ("POST", "/ops/tenders/{notice_no}/cancel"): Call(
+            f"/ops/tenders/{open_}/cancel", body={"reason": "the need is gone"}
         ),
         ("GET", "/reports/weekly"): Call("/reports/weekly"),
         ("GET", "/outages"): Call("/outages"),

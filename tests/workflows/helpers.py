@@ -5,13 +5,17 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
+from nara.contracts.ops import OperatorVerb, PersonToken, RetryNow, schedule_args
 from nara.contracts.tender import (
     ApproveAward,
+    CancelTender,
+    ExtendDeadline,
     PostPerformanceGuarantee,
     ReviewCandidate,
     SignContract,
@@ -20,6 +24,9 @@ from nara.contracts.tender import (
 )
 from nara.domain.enums import Phase, Role
 from nara.domain.identifiers import NoticeNo
+from nara.keys import KeyService
+from nara.services.actors import Actor
+from nara.services.ops import tokens
 from nara.workers.main import Partners
 from nara.workflows.tender import TenderWorkflow, tender_workflow_id
 from tests.factories import Registry, make_registry, place_bid, tender_row, tender_terms
@@ -176,3 +183,53 @@ async def contracted_tender(
     await guarantee_and_sign(handle, partners, reg, winner, 9_100_000)
     await wait_phase(handle, Phase.CONTRACTED)
     return Contracted(handle=handle, reg=reg, terms=terms, winner=winner)
+
+
+OPERATOR = Actor(id="op-night", name="Night operator", role=Role.OPERATOR, agency_code=None)
+
+
+def operator_token(
+    keys: KeyService,
+    workflow_id: str,
+    action: OperatorVerb,
+    args: dict[str, str] | None = None,
+    *,
+    actor: Actor = OPERATOR,
+) -> PersonToken:
+    """A person token as the API signs it for an operator."""
+    return tokens.issue(
+        keys=keys,
+        actor=actor,
+        action=action,
+        workflow_id=workflow_id,
+        reason="rehearsed fix at 3 a.m.",
+        args=args,
+    )
+
+
+def operator_retry(keys: KeyService, payment_id: str) -> RetryNow:
+    return RetryNow(token=operator_token(keys, payment_id, "retry"))
+
+
+Signal = TypeVar("Signal", CancelTender, ExtendDeadline)
+
+
+def signed(
+    keys: KeyService, workflow_id: str, message: Signal, *, role: Role = Role.OFFICER
+) -> Signal:
+    """A cancel or extension signal with the token the API signs for its sender."""
+    actor = Actor(id=message.requested_by, name="", role=role, agency_code=None)
+    if isinstance(message, ExtendDeadline):
+        action: OperatorVerb = "extend"
+        args = schedule_args(message.deadline, message.opening_at)
+    else:
+        action, args = "cancel", {}
+    message.token = tokens.issue(
+        keys=keys,
+        actor=actor,
+        action=action,
+        workflow_id=workflow_id,
+        reason=message.reason,
+        args=args,
+    )
+    return message

@@ -18,12 +18,13 @@ from nara.contracts.comprehensive import NonPriceEntry, ScoreComprehensive
 from nara.contracts.tender import ApproveAward, CancelTender, ReviewCandidate, ScoreProposals
 from nara.domain.enums import Category, Phase, Role
 from nara.domain.rules import BN
+from nara.keys import KeyService
 from nara.store.tables import Review, Tender
 from nara.workers.main import Partners
 from nara.workflows.tender import TenderWorkflow
 from tests.factories import make_registry, tender_terms
 from tests.support import sessions
-from tests.workflows.helpers import bid, start_tender, wait_bidding_open, wait_phase
+from tests.workflows.helpers import bid, signed, start_tender, wait_bidding_open, wait_phase
 
 
 async def _refused(handle: WorkflowHandle, update, arg) -> ApplicationError:  # type: ignore[no-untyped-def]
@@ -39,6 +40,7 @@ async def test_works_of_35_bn_are_awarded_to_the_highest_total(
     task_queue: str,
     db_engine,
     partners: Partners,
+    keys: KeyService,
 ) -> None:
     reg = await make_registry(db_engine, businesses=3)
     low, strong, high = reg.businesses
@@ -129,6 +131,7 @@ async def test_works_of_35_bn_are_awarded_to_the_highest_total(
     )
     await wait_phase(handle, Phase.AWARDED)
     await handle.signal(
-        TenderWorkflow.cancel, CancelTender(reason="end of test", requested_by=reg.officer_id)
+        TenderWorkflow.cancel,
+        signed(keys, handle.id, CancelTender(reason="end of test", requested_by=reg.officer_id)),
     )
     assert (await handle.result()).phase is Phase.CANCELLED

@@ -15,14 +15,13 @@ from nara.contracts.search import PAYMENT_OVERDUE
 from nara.contracts.tender import ClaimPayment
 from nara.domain.calendar import late_payment_interest
 from nara.domain.enums import Phase, Role
+from nara.keys import KeyService
 from nara.store.tables import Payment
 from nara.workers.main import Partners
 from nara.workflows.payment import PaymentWorkflow
 from nara.workflows.tender import TenderWorkflow
 from tests.support import eventually, sessions
-from tests.workflows.helpers import (
-    contracted_tender,
-)
+from tests.workflows.helpers import contracted_tender, operator_retry
 
 
 async def test_refused_transfer_waits_for_operator_and_pays_late_interest(
@@ -31,6 +30,7 @@ async def test_refused_transfer_waits_for_operator_and_pays_late_interest(
     task_queue: str,
     db_engine,
     partners: Partners,
+    keys: KeyService,
 ) -> None:
     # The winner's account is not open at the bank yet: the transfer will be refused.
     deal = await contracted_tender(
@@ -65,7 +65,7 @@ async def test_refused_transfer_waits_for_operator_and_pays_late_interest(
     assert described.typed_search_attributes.get(PAYMENT_OVERDUE) is True
 
     await partners.bank.open_account(account_no=reg.accounts[winner], holder=winner, balance=0)
-    await payment.signal(PaymentWorkflow.retry_transfer)
+    await payment.execute_update(PaymentWorkflow.retry_now, operator_retry(keys, payment.id))
     result = await payment.result()
     assert result.status == "paid"
     assert result.paid_at is not None

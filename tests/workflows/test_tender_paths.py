@@ -18,7 +18,8 @@ from nara.contracts.tender import (
     ReviewCandidate,
     ScoreProposals,
 )
-from nara.domain.enums import Category, Method, Phase
+from nara.domain.enums import Category, Method, Phase, Role
+from nara.keys import KeyService
 from nara.store.tables import Award, Guarantee, Tender
 from nara.workers.main import Partners
 from nara.workflows.tender import TenderWorkflow
@@ -27,6 +28,7 @@ from tests.support import eventually, sessions
 from tests.workflows.helpers import (
     bid,
     review_and_award,
+    signed,
     start_tender,
     wait_bidding_open,
     wait_phase,
@@ -44,6 +46,7 @@ async def test_single_bid_fails_and_is_reannounced_as_next_round(
     task_queue: str,
     db_engine,
     partners: Partners,
+    keys: KeyService,
 ) -> None:
     reg = await make_registry(db_engine, businesses=1)
     terms = tender_terms(reg, now=await temporal_env.get_current_time(), notice_days=7)
@@ -67,7 +70,8 @@ async def test_single_bid_fails_and_is_reannounced_as_next_round(
         assert row.deadline - row.announced_at >= terms.deadline - terms.announced_at
         assert row.deadline.minute == 0  # still on the hour
     await round_two.signal(
-        TenderWorkflow.cancel, CancelTender(reason="end of test", requested_by=reg.officer_id)
+        TenderWorkflow.cancel,
+        signed(keys, round_two.id, CancelTender(reason="end of test", requested_by=reg.officer_id)),
     )
     await wait_phase(round_two, Phase.CANCELLED)
 
@@ -77,13 +81,17 @@ async def test_cancel_during_bidding(
     worker: Worker,
     task_queue: str,
     db_engine,
+    keys: KeyService,
 ) -> None:
     reg = await make_registry(db_engine, businesses=1)
     terms = tender_terms(reg, now=await temporal_env.get_current_time())
     handle = await start_tender(temporal_env.client, task_queue, terms)
     await wait_bidding_open(db_engine, terms.notice_no)
     await handle.signal(
-        TenderWorkflow.cancel, CancelTender(reason="budget withdrawn", requested_by=reg.officer_id)
+        TenderWorkflow.cancel,
+        signed(
+            keys, handle.id, CancelTender(reason="budget withdrawn", requested_by=reg.officer_id)
+        ),
     )
     result = await handle.result()
     assert result.phase is Phase.CANCELLED
@@ -96,6 +104,7 @@ async def test_deadline_extension_replaces_the_timer(
     worker: Worker,
     task_queue: str,
     db_engine,
+    keys: KeyService,
 ) -> None:
     reg = await make_registry(db_engine, businesses=1)
     terms = tender_terms(reg, now=await temporal_env.get_current_time(), notice_days=7)
@@ -104,11 +113,15 @@ async def test_deadline_extension_replaces_the_timer(
     new_deadline = terms.deadline + timedelta(days=3)
     await handle.signal(
         TenderWorkflow.extend_deadline,
-        ExtendDeadline(
-            deadline=new_deadline,
-            opening_at=new_deadline + timedelta(hours=1),
-            reason="site briefing added",
-            requested_by=reg.officer_id,
+        signed(
+            keys,
+            handle.id,
+            ExtendDeadline(
+                deadline=new_deadline,
+                opening_at=new_deadline + timedelta(hours=1),
+                reason="site briefing added",
+                requested_by=reg.officer_id,
+            ),
         ),
     )
 
@@ -215,6 +228,7 @@ async def test_winner_without_performance_guarantee_loses_the_award(
     task_queue: str,
     db_engine,
     partners: Partners,
+    keys: KeyService,
 ) -> None:
     reg = await make_registry(db_engine, businesses=2)
     first, second = reg.businesses
@@ -242,7 +256,10 @@ async def test_winner_without_performance_guarantee_loses_the_award(
 
     async def cancelled():
         await handle.signal(
-            TenderWorkflow.cancel, CancelTender(reason="end of test", requested_by=reg.officer_id)
+            TenderWorkflow.cancel,
+            signed(
+                keys, handle.id, CancelTender(reason="end of test", requested_by=reg.officer_id)
+            ),
         )
         return True
 
@@ -256,6 +273,7 @@ async def test_outage_extension_reopens_a_closed_tender_before_its_opening(
     task_queue: str,
     db_engine,
     partners: Partners,
+    keys: KeyService,
 ) -> None:
     reg = await make_registry(db_engine, businesses=2)
     first, late = reg.businesses
@@ -271,11 +289,16 @@ async def test_outage_extension_reopens_a_closed_tender_before_its_opening(
     now = await temporal_env.get_current_time()
     await handle.signal(
         TenderWorkflow.extend_deadline,
-        ExtendDeadline(
-            deadline=now + timedelta(hours=2),
-            opening_at=now + timedelta(hours=3),
-            reason="outage 1: site down",
-            requested_by="operator",
+        signed(
+            keys,
+            handle.id,
+            ExtendDeadline(
+                deadline=now + timedelta(hours=2),
+                opening_at=now + timedelta(hours=3),
+                reason="outage 1: site down",
+                requested_by="operator",
+            ),
+            role=Role.OPERATOR,
         ),
     )
     status = await wait_phase(handle, Phase.BIDDING)
@@ -294,6 +317,7 @@ async def test_negotiated_tender_is_won_on_technical_and_price_score(
     task_queue: str,
     db_engine,
     partners: Partners,
+    keys: KeyService,
 ) -> None:
     reg = await make_registry(db_engine, businesses=3)
     cheap_weak, dear_strong, middle = reg.businesses
@@ -343,7 +367,8 @@ async def test_negotiated_tender_is_won_on_technical_and_price_score(
     )
     await wait_phase(handle, Phase.AWARDED)
     await handle.signal(
-        TenderWorkflow.cancel, CancelTender(reason="end of test", requested_by=reg.officer_id)
+        TenderWorkflow.cancel,
+        signed(keys, handle.id, CancelTender(reason="end of test", requested_by=reg.officer_id)),
     )
     assert (await handle.result()).phase is Phase.CANCELLED
 

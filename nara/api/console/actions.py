@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from nara.api.console import web
 from nara.api.console.pages import payment_page, tender_page
-from nara.api.deps import ActorDep, SessionDep, SettingsDep, TemporalDep
+from nara.api.deps import ActorDep, KeysDep, SessionDep, SettingsDep, TemporalDep
 from nara.api.problems import accepted_values, field_path, http_status
 from nara.api.schemas.base import NoticeNumber, PaymentId
 from nara.api.schemas.decisions import AwardRequest, ReviewRequest, ScoresRequest
@@ -183,6 +183,7 @@ async def extend(
     temporal: TemporalDep,
     actor: ActorDep,
     settings: SettingsDep,
+    keys: KeysDep,
 ) -> Response:
     async def act(form: dict[str, str]) -> object:
         data = {
@@ -200,6 +201,7 @@ async def extend(
             deadline=body.deadline,
             opening_at=body.opening_at,
             reason=body.reason,
+            keys=keys,
         )
 
     return await _tender_action(request, notice_no, session, temporal, actor, "extend", act)
@@ -212,6 +214,7 @@ async def cancel(
     session: SessionDep,
     temporal: TemporalDep,
     actor: ActorDep,
+    keys: KeysDep,
 ) -> Response:
     async def act(form: dict[str, str]) -> object:
         body = _validated(CancelRequest, form)
@@ -221,6 +224,7 @@ async def cancel(
             actor=actor,
             notice_no=notice_no,
             reason=body.reason,
+            keys=keys,
         )
 
     return await _tender_action(request, notice_no, session, temporal, actor, "cancel", act)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from nara.api.deps import ActorDep, SessionDep, TemporalDep
+from nara.api.deps import ActorDep, KeysDep, SessionDep, TemporalDep
 from nara.api.problems import problem_responses
 from nara.api.schemas.base import Id, Whole
 from nara.api.schemas.outages import OutageCreate, OutageDetail, OutagePage
@@ -41,6 +41,7 @@ async def declare_outage(
     session: SessionDep,
     temporal: TemporalDep,
     actor: ActorDep,
+    keys: KeysDep,
 ) -> OutageDetail:
     declared = await declaring.declare(
         session=session,
@@ -50,7 +51,9 @@ async def declare_outage(
         reason=body.reason,
     )
     await session.commit()
-    outage = await signals.notify(session=session, temporal=temporal, outage_id=declared.item.id)
+    outage = await signals.notify(
+        session=session, temporal=temporal, outage_id=declared.item.id, keys=keys
+    )
     await session.commit()
     response.status_code = 201 if declared.created else 200
     response.headers["Location"] = f"/outages/{outage.id}"

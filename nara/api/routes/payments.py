@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from nara.api.deps import ActorDep, MaybeTemporalDep, SessionDep, TemporalDep
+from nara.api.deps import ActorDep, KeysDep, MaybeTemporalDep, SessionDep, TemporalDep
 from nara.api.problems import problem_responses
 from nara.api.schemas.base import PaymentId
 from nara.api.schemas.payments import (
@@ -14,6 +14,7 @@ from nara.api.schemas.payments import (
     RetryAccepted,
 )
 from nara.services import payments
+from nara.services.ops import actions
 
 router = APIRouter(
     prefix="/payments",
@@ -66,11 +67,22 @@ async def inspect_payment(
     status_code=202,
     responses=problem_responses(409),
     summary="Retry a transfer the bank refused, after fixing the cause (operator)",
+    description="The same as `POST /ops/payments/{payment_id}/retry` with a fixed reason: "
+    "refused (409) while the bank still refuses or fails; audited under the operator.",
 )
 async def retry_payment(
-    payment_id: PaymentId, session: SessionDep, temporal: TemporalDep, actor: ActorDep
+    payment_id: PaymentId,
+    session: SessionDep,
+    temporal: TemporalDep,
+    keys: KeysDep,
+    actor: ActorDep,
 ) -> RetryAccepted:
-    accepted = await payments.retry(
-        session=session, temporal=temporal, actor=actor, payment_id=payment_id
+    done = await actions.retry(
+        session=session,
+        temporal=temporal,
+        keys=keys,
+        actor=actor,
+        payment_id=payment_id,
+        reason=f"retry asked through POST /payments/{payment_id}/retry",
     )
-    return RetryAccepted.model_validate(accepted)
+    return RetryAccepted(payment_id=payment_id, note=done.note)

@@ -6,7 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 
-from nara.api.deps import ActorDep, MaybeTemporalDep, SessionDep, SettingsDep, TemporalDep
+from nara.api.deps import (
+    ActorDep,
+    KeysDep,
+    MaybeTemporalDep,
+    SessionDep,
+    SettingsDep,
+    TemporalDep,
+)
 from nara.api.problems import problem_responses
 from nara.api.schemas.base import AgencyCode, Code, NoticeNumber, Whole
 from nara.api.schemas.tenders import (
@@ -144,6 +151,7 @@ async def extend_deadline(
     temporal: TemporalDep,
     settings: SettingsDep,
     actor: ActorDep,
+    keys: KeysDep,
 ) -> ScheduleChange:
     change = await scheduling.extend(
         session=session,
@@ -154,6 +162,7 @@ async def extend_deadline(
         deadline=body.deadline,
         opening_at=body.opening_at,
         reason=body.reason,
+        keys=keys,
     )
     await session.commit()
     return ScheduleChange.model_validate(change)
@@ -172,9 +181,15 @@ async def cancel_tender(
     session: SessionDep,
     temporal: TemporalDep,
     actor: ActorDep,
+    keys: KeysDep,
 ) -> CancelAccepted:
     accepted = await scheduling.cancel(
-        session=session, temporal=temporal, actor=actor, notice_no=notice_no, reason=body.reason
+        session=session,
+        temporal=temporal,
+        actor=actor,
+        notice_no=notice_no,
+        reason=body.reason,
+        keys=keys,
     )
     await session.commit()
     return CancelAccepted.model_validate(accepted)

@@ -134,6 +134,15 @@ class PaymentRecord(ReadModel):
     amount: int
     subcontract_amount: int = 0
     status: PaymentState = PaymentState.CLAIMED
+    progress_n: int = Field(0, description="how many progress reports the tender has seen")
+    progress: str = Field("", description="the payment's live status, e.g. `bank refused: ...`")
+    awaiting_role: Role | None = Field(None, description="who the payment waits for")
+    stuck_reason: str | None = Field(None, description="why it needs a person (StuckReason)")
+    partner: str | None = Field(None, description="the partner concerned, e.g. `bank`")
+    overdue: bool = False
+    legs_paid: list[str] = Field(
+        default_factory=list, description="legs already paid while another is refused"
+    )
 
 
 class TenderStatus(ReadModel):

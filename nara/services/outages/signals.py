@@ -16,10 +16,15 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
+from nara.contracts.ops import schedule_args
 from nara.contracts.tender import ExtendDeadline
+from nara.domain.enums import Role
 from nara.domain.errors import NaraError, WrongPhase
+from nara.keys import KeyService
 from nara.logs import get_logger
 from nara.services import processes
+from nara.services.actors import Actor
+from nara.services.ops import tokens
 from nara.services.outages.models import OutageView
 from nara.services.outages.reading import outage_row
 from nara.store import outages, tenders
@@ -31,7 +36,9 @@ SIGNALS_IN_FLIGHT = 16
 log = get_logger("nara.outages")
 
 
-async def notify(*, session: AsyncSession, temporal: Client, outage_id: int) -> OutageView:
+async def notify(
+    *, session: AsyncSession, temporal: Client, outage_id: int, keys: KeyService
+) -> OutageView:
     """Send ExtendDeadline to each moved tender's workflow not yet told; record how it went."""
     outage = await outage_row(session, outage_id)
     moves = [dict(move) for move in outage.tenders]
@@ -43,6 +50,8 @@ async def notify(*, session: AsyncSession, temporal: Client, outage_id: int) -> 
         for tender in await tenders.find_many(session, notice_nos=[m["notice_no"] for m in waiting])
     }
     gate = asyncio.Semaphore(SIGNALS_IN_FLIGHT)
+    # The operator who declared it, as the workflows check it (a signed person token).
+    declarer = Actor(id=outage.declared_by, name="", role=Role.OPERATOR, agency_code=None)
 
     async def tell(move: dict[str, Any]) -> None:
         deadline = datetime.fromisoformat(move["deadline_after"])
@@ -53,11 +62,20 @@ async def notify(*, session: AsyncSession, temporal: Client, outage_id: int) -> 
             # carried its own signal, and sending ours now could move the opening back.
             move["signal"], move["signal_error"] = "superseded", None
             return
+        reason = f"outage {outage.id}: {outage.reason}"
         change = ExtendDeadline(
             deadline=deadline,
             opening_at=opening,
-            reason=f"outage {outage.id}: {outage.reason}",
+            reason=reason,
             requested_by=outage.declared_by,
+            token=tokens.issue(
+                keys=keys,
+                actor=declarer,
+                action="extend",
+                workflow_id=move["workflow_id"],
+                reason=reason,
+                args=schedule_args(deadline, opening),
+            ),
         )
         try:
             async with gate:

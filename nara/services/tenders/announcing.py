@@ -19,9 +19,11 @@ from temporalio.service import RPCError
 
 from nara.contracts.search import (
     AGENCY_CODE,
+    AWAITING_SINCE,
     BID_DEADLINE,
     ESTIMATED_PRICE,
     NOTICE_NO,
+    PAYMENT_OVERDUE,
     TENDER_PHASE,
 )
 from nara.contracts.tender import TenderInput, TenderTerms
@@ -211,9 +213,14 @@ async def _start_workflow(temporal: Client, settings: Settings, tender: Tender) 
                     SearchAttributePair(NOTICE_NO, tender.notice_no),
                     SearchAttributePair(BID_DEADLINE, tender.deadline),
                     SearchAttributePair(ESTIMATED_PRICE, tender.estimated_price),
+                    SearchAttributePair(AWAITING_SINCE, tender.announced_at),
+                    SearchAttributePair(PAYMENT_OVERDUE, False),
                 ]
             ),
             static_summary=f"{tender.title} (notice {tender.notice_no})",
+            static_details=f"{tender.category} tender of agency {tender.agency_code}: "
+            f"estimated {tender.estimated_price:,} KRW, deadline "
+            f"{tender.deadline.isoformat()}, opening {tender.opening_at.isoformat()}",
         )
     except WorkflowAlreadyStartedError:
         raise Conflict(

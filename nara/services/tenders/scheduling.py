@@ -11,12 +11,15 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
+from nara.contracts.ops import schedule_args
 from nara.contracts.tender import CancelTender, ExtendDeadline
 from nara.domain.clock import format_kst
 from nara.domain.enums import Phase, Role
 from nara.domain.errors import DeadlinePassed, RuleViolation, WrongPhase
+from nara.keys import KeyService
 from nara.services import processes
 from nara.services.actors import Actor, require_agency, require_role
+from nara.services.ops import tokens
 from nara.services.tenders.models import CancelAccepted, ScheduleChange
 from nara.services.tenders.reading import tender_row
 from nara.services.tenders.schedule_check import check_schedule
@@ -53,6 +56,7 @@ async def extend(
     deadline: datetime,
     opening_at: datetime,
     reason: str,
+    keys: KeyService,
 ) -> ScheduleChange:
     """Move the deadline and opening later while bidding is open. Caller commits."""
     tender = await tender_row(session=session, notice_no=notice_no, lock="update")
@@ -120,6 +124,14 @@ async def extend(
             opening_at=opening_at,
             reason=reason,
             requested_by=actor.id,
+            token=tokens.issue(
+                keys=keys,
+                actor=actor,
+                action="extend",
+                workflow_id=tender.workflow_id,
+                reason=reason,
+                args=schedule_args(deadline, opening_at),
+            ),
         ),
         closed=lambda: _closed_error(session, notice_no),
     )
@@ -132,7 +144,13 @@ async def extend(
 
 
 async def cancel(
-    *, session: AsyncSession, temporal: Client, actor: Actor, notice_no: str, reason: str
+    *,
+    session: AsyncSession,
+    temporal: Client,
+    actor: Actor,
+    notice_no: str,
+    reason: str,
+    keys: KeyService,
 ) -> CancelAccepted:
     """Stop bidding at once and ask the workflow to cancel the tender. Caller commits."""
     tender = await tender_row(session=session, notice_no=notice_no, lock="update")
@@ -157,7 +175,17 @@ async def cancel(
         temporal,
         tender.workflow_id,
         TenderWorkflow.cancel,
-        CancelTender(reason=reason, requested_by=actor.id),
+        CancelTender(
+            reason=reason,
+            requested_by=actor.id,
+            token=tokens.issue(
+                keys=keys,
+                actor=actor,
+                action="cancel",
+                workflow_id=tender.workflow_id,
+                reason=reason,
+            ),
+        ),
         closed=lambda: _closed_error(session, notice_no),
     )
     return CancelAccepted(
