@@ -2,7 +2,8 @@
 
 Each check reads the record it is about from where it is kept: PostgreSQL (plain,
 read-only SQL on the back office's database), the bank simulator's ledger (`/_ledger`)
-and the public API (`GET /outages/{id}`, `GET /audit/verify` as the operator). A check
+and the public API (`GET /outages/{id}`, `GET /audit/verify` and `GET /ops/stuck` as
+the operator). A check
 lists what it found wrong (the first few) and passes only when nothing is.
 """
 
@@ -58,7 +59,7 @@ async def run_checks(
             await _payments_in_ledger(db, scope, ledger),
             await _outage_moves(db, api, scope),
             await _audit_verifies(api, scope),
-            await _nothing_stuck(db, scope),
+            await _nothing_stuck(db, api, scope),
         ]
     return checks
 
@@ -215,9 +216,17 @@ async def _audit_verifies(api: Api, scope: Scope) -> Check:
     return check
 
 
-async def _nothing_stuck(db: psycopg.AsyncConnection[Any], scope: Scope) -> Check:
-    """No tender of the replay is left short of its end but the planted ones."""
+async def _nothing_stuck(db: psycopg.AsyncConnection[Any], api: Api, scope: Scope) -> Check:
+    """No tender of the replay is left short of its end but the planted ones, and
+    `GET /ops/stuck` (what `nara ops stuck` shows) lists none of its cases but those."""
     check = Check("nothing stuck but the planted cases")
+    stuck = await api.call("GET", "/ops/stuck", person=scope.operator)
+    ours = set(scope.notices)
+    for case in stuck["cases"]:
+        if case["notice_no"] in ours and case["notice_no"] not in scope.planted:
+            check.problems.append(
+                f"ops stuck: {case['workflow_id']} {case['kind']} ({case['action']})"
+            )
     rows = await _rows(
         db,
         "SELECT notice_no, phase, awaiting_role FROM tender WHERE notice_no = ANY(%s)",

@@ -25,6 +25,7 @@ from rich.table import Table
 from nara.demo.api import Api, DemoError
 from nara.demo.cast import OPERATOR, register
 from nara.demo.partners import Bank, GuaranteeAgency
+from nara.demo.plan import WHAT
 from nara.demo.progress import PHASES, Board, TenderBar
 from nara.demo.report import krw
 from nara.demo.run import _time_scale
@@ -78,6 +79,7 @@ class ReplayReport:
     checks: list[Check]
     failures: list[str]
     phase_s: dict[str, float] = field(default_factory=dict)
+    search: str = ""
     deadline_hours: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -96,6 +98,46 @@ class CountingApi(Api):
         receipt = await super().bid(person, notice, body)
         self.receipts[notice] += 1
         return receipt
+
+
+@dataclass
+class SearchLoad:
+    """A light search load through the week: `GET /tenders/search` for the week's words,
+    `per_s` a second, as the public would. A 503 is search shedding load (it answers
+    fast and harms nothing else); anything else but 200 is a failure."""
+
+    api: Api
+    per_s: float = 2.0
+    latencies_ms: list[float] = field(default_factory=list)
+    answers: Counter[int] = field(default_factory=Counter)
+
+    async def run(self, rng: random.Random) -> None:
+        words = [w for titles in WHAT.values() for t in titles for w in t.split()]
+        while True:
+            started = time.perf_counter()
+            try:
+                response = await self.api.http.get(
+                    "/tenders/search", params={"q": rng.choice(words)}
+                )
+                self.answers[response.status_code] += 1
+            except httpx.HTTPError:
+                self.answers[0] += 1
+            self.latencies_ms.append((time.perf_counter() - started) * 1000)
+            await asyncio.sleep(1 / self.per_s)
+
+    def summary(self) -> str:
+        if not self.latencies_ms:
+            return "none"
+        ms = sorted(self.latencies_ms)
+        p95 = ms[min(len(ms) - 1, int(len(ms) * 0.95))]
+        answers = ", ".join(
+            f"{n} x {code or 'no answer'}" for code, n in sorted(self.answers.items())
+        )
+        return f"{len(ms)} searches ({answers}); p50 {ms[len(ms) // 2]:.0f} ms, p95 {p95:.0f} ms"
+
+    @property
+    def failed(self) -> int:
+        return sum(n for code, n in self.answers.items() if code not in (200, 503))
 
 
 class Milestones:
@@ -244,15 +286,20 @@ async def run_replay(
         stories = [ReplayStory(week, t, board.bar(t)) for t in plan.tenders]
         for story in stories:
             story.time_scale = time_scale
+        search = SearchLoad(api)
         mark = time.monotonic()
         with board.progress:
             planted = [s for s in stories if s.plan.planted]
             outage_id = await _outage(api, planted, time_scale=time_scale, operator=operator)
+            searching = asyncio.create_task(search.run(rng))
             results = await asyncio.gather(
                 *(s.play() for s in stories if not s.plan.planted), return_exceptions=True
             )
+            searching.cancel()
         phase_s["week"] = time.monotonic() - mark
         failures = [f"{type(r).__name__}: {r}" for r in results if isinstance(r, BaseException)]
+        if search.failed:
+            failures.append(f"search failed {search.failed} times: {search.summary()}")
         weekly = await api.call("GET", "/reports/weekly")
         ledger = await bank._ledger()
         await bank_http.delete("/_faults", headers=bank._admin)
@@ -281,6 +328,7 @@ async def run_replay(
         checks=checks,
         failures=failures,
         phase_s=phase_s,
+        search=search.summary(),
         deadline_hours={f"{h:%a %H:%M}": n for h, n in sorted(plan.deadline_loads.items())[:20]},
     )
     print_replay(console, report)
@@ -381,6 +429,7 @@ def print_replay(console: Console, report: ReplayReport) -> None:
         f"{len(report.planted)} planted (moved by the outage, left open)",
     )
     run.add_row("bids", f"{report.bids:,} receipts")
+    run.add_row("search load", report.search)
     for failure in report.failures[:5]:
         run.add_row("[red]not finished", failure)
     console.print(run)

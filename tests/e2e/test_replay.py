@@ -30,6 +30,7 @@ async def test_launch_week_at_tiny_scale_loses_nothing(stack: ApiStack) -> None:
     assert report.planned == 8 and len(report.planted) == 1
     assert report.completed == report.planned - 1
     assert report.re_announced >= 1 and report.bids > 0
+    assert "searches (" in report.search and "x 200" in report.search, report.search
     names = {c.name: c for c in report.checks}
     assert len(names) == 6 and all(c.looked_at > 0 for c in report.checks), names
     output = console.export_text()
