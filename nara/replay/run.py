@@ -393,7 +393,9 @@ def _print_intro(
         f"({', '.join(f'{n:,} {c}' for c, n in by_category.items())}), "
         f"{len(plan.cast.businesses):,} businesses, {len(plan.planted)} planted for the "
         f"outage; announced over {announcing.total_seconds():.0f} s of real time "
-        f"(NARA_TIME_SCALE={time_scale:,}); busiest deadline hour "
+        f"(NARA_TIME_SCALE={time_scale:,}); bidding stays open "
+        f"{plan.bid_window.total_seconds():.0f} s beyond the notice period; busiest "
+        f"deadline hour "
         f"{max(plan.deadline_loads.values()):,} (cap 1,500)."
     )
 

@@ -43,6 +43,7 @@ NOTICE = timedelta(days=7)
 URGENT_NOTICE = timedelta(days=5)
 MARGIN = timedelta(hours=3)  # simulated: the announce call's own time, at any scale
 REAL_MARGIN = timedelta(seconds=3)  # real: a story starting late under load still fits
+BIDS_PER_S = 25  # what one API process here takes (bench/bids.py): sizes the bid window
 LONELY_EVERY = 12  # one tender in twelve draws a single bid, fails and is re-announced
 URGENT_EVERY = 8
 BUSINESS_NAMES = ("Hanbit", "Saebyeok", "Daon", "Nuri", "Mirae", "Haneul", "Gaon", "Baram")
@@ -66,6 +67,7 @@ class WeekPlan:
     cast: Cast
     tenders: list[Replayed]
     deadline_loads: Counter[datetime]
+    bid_window: timedelta
 
     @property
     def planted(self) -> list[Replayed]:
@@ -78,9 +80,9 @@ def announcements(scale: float) -> int:
 
 
 def bidders_per_tender(category: str, scale: float) -> int:
-    """Bidders on one tender: the category's mean scaled by ten times `scale` (the whole
-    mean from 0.1), never fewer than the demo's price ladder for the category."""
-    return max(len(BID_SHARES[category]), round(BIDDERS[category] * min(1.0, 10 * scale)))
+    """Bidders on one tender: the category's mean times `scale` (the whole mean at 1),
+    never fewer than the demo's price ladder for the category (5 or 11)."""
+    return max(len(BID_SHARES[category]), round(BIDDERS[category] * min(1.0, scale)))
 
 
 def make_cast(scale: float) -> Cast:
@@ -120,17 +122,35 @@ def plan_launch_week(
     categories = _categories(count, rng)
     loads: Counter[datetime] = Counter()
     cap = rules_on(start.astimezone(SEOUL).date()).deadlines().tenders_per_hour
-    tenders = []
-    for i, category in enumerate(categories):
-        at = start if i < planted else start + announcing * (i / count)
-        tenders.append(
-            _tender(i, category, at, cast=cast, scale=scale, time_scale=time_scale, rng=rng)
+    tenders = [
+        _tender(
+            i,
+            category,
+            start if i < planted else start + announcing * (i / count),
+            cast=cast,
+            scale=scale,
+            time_scale=time_scale,
+            rng=rng,
         )
-        tender = tenders[-1]
-        tender.planted = i < planted
-        simulated = _slot(tender, start=start, time_scale=time_scale, loads=loads, cap=cap)
+        for i, category in enumerate(categories)
+    ]
+    window = bid_window(sum(len(t.bidders) for t in tenders), announcing)
+    for tender in tenders:
+        tender.planted = tender.index < planted
+        simulated = _slot(
+            tender, start=start, time_scale=time_scale, loads=loads, cap=cap, window=window
+        )
         tender.deadline_at = compress(start, simulated, time_scale)
-    return WeekPlan(cast=cast, tenders=tenders, deadline_loads=loads)
+    return WeekPlan(cast=cast, tenders=tenders, deadline_loads=loads, bid_window=window)
+
+
+def bid_window(bids: int, announcing: timedelta) -> timedelta:
+    """Real time a tender stays open beyond its notice period: long enough for the
+    week's bids to go in at BIDS_PER_S (less what the announcing period spreads), at
+    least REAL_MARGIN. At high NARA_TIME_SCALE the law's 7 days are seconds; the bids of
+    hundreds of tenders are not, so deadlines fall that much later (still on 10:00 or
+    11:00 of the simulated clock)."""
+    return max(REAL_MARGIN, timedelta(seconds=bids / BIDS_PER_S) - announcing)
 
 
 def _categories(count: int, rng: random.Random) -> list[str]:
@@ -173,12 +193,18 @@ def _tender(
 
 
 def _slot(
-    tender: Replayed, *, start: datetime, time_scale: int, loads: Counter[datetime], cap: int
+    tender: Replayed,
+    *,
+    start: datetime,
+    time_scale: int,
+    loads: Counter[datetime],
+    cap: int,
+    window: timedelta,
 ) -> datetime:
     """The simulated deadline: the first 10:00 or 11:00 KST after the notice period with
     room under the hourly cap; counted in `loads`."""
     announced = start + (tender.announce_at - start) * time_scale
-    margin = max(MARGIN, REAL_MARGIN * time_scale)
+    margin = max(MARGIN, window * time_scale)
     earliest = (announced + notice_period(tender) + margin).astimezone(SEOUL)
     day = earliest.replace(hour=0, minute=0, second=0, microsecond=0)
     while True:
