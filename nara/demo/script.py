@@ -121,7 +121,7 @@ class TenderStory:
             detail = await self.api.tender(self.notice)
             phase = (detail.get("live") or {}).get("phase") or detail["phase"]
             self.bar.show(self.notice, phase)
-            if phase in phases:
+            if phase in phases and detail.get("live"):  # live: null when the query timed out
                 return detail
             if phase == "cancelled" or (phase == "failed" and "failed" not in phases):
                 raise DemoError(f"tender {self.notice} ended {phase}: {detail.get('outcome_note')}")
