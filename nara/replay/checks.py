@@ -9,6 +9,8 @@ lists what it found wrong (the first few) and passes only when nothing is.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,6 +24,7 @@ from nara.demo.api import Api
 from nara.domain.outage import extend_for_outage
 
 SHOWN = 5  # problems shown per check
+SEQUENCER_WAIT_S = 30.0  # for the audit sequencer to chain the last entries
 
 
 @dataclass
@@ -124,26 +127,29 @@ async def _awards_closed(db: psycopg.AsyncConnection[Any], scope: Scope) -> Chec
 async def _payments_in_ledger(
     db: psycopg.AsyncConnection[Any], scope: Scope, ledger: dict[str, list[dict[str, Any]]]
 ) -> Check:
-    """Every payment was paid, each leg (contractor, subcontractor) by exactly one
-    transfer in the bank's ledger, for its amount; the transfers on file are those."""
+    """Every payment was paid, each leg (contractor, subcontractor, and the late-payment
+    interest to the contractor when there is any) by exactly one transfer in the bank's
+    ledger, for its amount; the transfers on file are those."""
     check = Check("every payment leg in the bank's ledger exactly once")
     by_reference: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for transfer in ledger["transfers"]:
         by_reference[transfer["reference"]].append(transfer)
     rows = await _rows(
         db,
-        """SELECT p.contract_no, p.seq, p.amount, p.subcontract_amount, p.transfer_ids,
-                  p.status
+        """SELECT p.contract_no, p.seq, p.amount, p.subcontract_amount, p.late_interest,
+                  p.transfer_ids, p.status
              FROM payment p JOIN contract c ON c.contract_no = p.contract_no
              JOIN tender t ON t.id = c.tender_id
             WHERE t.notice_no = ANY(%s)""",
         scope.notices,
     )
-    for contract_no, seq, amount, sub, transfer_ids, status in rows:
+    for contract_no, seq, amount, sub, interest, transfer_ids, status in rows:
         check.looked_at += 1
         payment = f"payment-{contract_no}-{seq}"
         made = by_reference.get(payment, [])
-        legs = [(amount - sub, "prime")] + ([(sub, "sub")] if sub else [])
+        legs = [(amount - sub, "payment:prime")]
+        legs += [(sub, "payment:sub")] if sub else []
+        legs += [(interest, "interest:prime")] if interest else []  # paid late: interest
         problem = _leg_problem(made, legs, set(transfer_ids or ()), str(status))
         if problem:
             check.problems.append(f"{payment}: {problem}")
@@ -161,7 +167,7 @@ def _leg_problem(
     for amount, leg in legs:
         hits = [t for t in made if t["idempotency_key"].endswith(f":{leg}")]
         if len(hits) != 1 or hits[0]["amount"] != amount:
-            return f"leg {leg}: {[t['amount'] for t in hits]} in the ledger, {amount} owed"
+            return f"{leg}: {[t['amount'] for t in hits]} in the ledger, {amount} owed"
     if {t["transfer_id"] for t in made} != on_file:
         return "the transfers on file are not those in the ledger"
     return None
@@ -209,7 +215,12 @@ def _at(value: str) -> datetime:
 async def _audit_verifies(api: Api, scope: Scope) -> Check:
     """`GET /audit/verify` (what `nara audit verify` runs) as the operator: the chain holds."""
     check = Check("the audit log verifies")
-    report = await api.call("GET", "/audit/verify", person=scope.operator)
+    give_up = time.monotonic() + SEQUENCER_WAIT_S
+    while True:  # the sequencer chains the week's last entries a moment after they land
+        report = await api.call("GET", "/audit/verify", person=scope.operator)
+        if (report["ok"] and not report["pending"]) or time.monotonic() > give_up:
+            break
+        await asyncio.sleep(1.0)
     check.looked_at = int(report["entries"])
     if not report["ok"]:
         check.problems.extend(report["problems"] or ["the chain does not verify"])

@@ -23,7 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from nara.demo.api import Api, DemoError
-from nara.demo.cast import OPERATOR, register
+from nara.demo.cast import OPERATOR, Business, register
 from nara.demo.partners import Bank, GuaranteeAgency
 from nara.demo.plan import WHAT
 from nara.demo.progress import PHASES, Board, TenderBar
@@ -31,6 +31,7 @@ from nara.demo.report import krw
 from nara.demo.run import _time_scale
 from nara.demo.script import TenderStory, Week
 from nara.domain.calendar import SEOUL
+from nara.domain.identifiers import NoticeNo
 from nara.replay.checks import Check, Scope, checks_table, run_checks
 from nara.replay.week import (
     REAL_WEEK,
@@ -183,6 +184,25 @@ class ReplayStory(TenderStory):
 
     plan: Replayed
     time_scale: int = 20_000
+    bid_window = timedelta(0)
+
+    async def _bid(self, bidders: list[Business]) -> None:
+        """A re-announced round (its workflow set the law's minimum notice, seconds at
+        this NARA_TIME_SCALE) is first extended by the officer by the week's bid window,
+        so its bids are not crowded out by the week's other bids."""
+        if NoticeNo.parse(self.notice).round > 0 and self.bid_window > timedelta(0):
+            detail = await self.api.tender(self.notice)
+            await self.api.call(
+                "POST",
+                f"/tenders/{self.notice}/extend",
+                person=self.plan.agency.officer,
+                json={
+                    "deadline": (_at(detail["deadline"]) + self.bid_window).isoformat(),
+                    "opening_at": (_at(detail["opening_at"]) + self.bid_window).isoformat(),
+                    "reason": "re-announced during the launch week: more time for bids",
+                },
+            )
+        await super()._bid(bidders)
 
     async def play(self) -> None:
         await asyncio.sleep(max(0.0, (self.plan.announce_at - _now()).total_seconds()))
@@ -194,6 +214,10 @@ class ReplayStory(TenderStory):
             self.bar.show(self.notice, "announced")
             return
         await super().play()
+
+
+def _at(value: str) -> datetime:
+    return datetime.fromisoformat(value)
 
 
 def _now() -> datetime:
@@ -285,7 +309,7 @@ async def run_replay(
         )
         stories = [ReplayStory(week, t, board.bar(t)) for t in plan.tenders]
         for story in stories:
-            story.time_scale = time_scale
+            story.time_scale, story.bid_window = time_scale, plan.bid_window
         search = SearchLoad(api)
         mark = time.monotonic()
         with board.progress:

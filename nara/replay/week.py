@@ -43,7 +43,7 @@ NOTICE = timedelta(days=7)
 URGENT_NOTICE = timedelta(days=5)
 MARGIN = timedelta(hours=3)  # simulated: the announce call's own time, at any scale
 REAL_MARGIN = timedelta(seconds=3)  # real: a story starting late under load still fits
-BIDS_PER_S = 25  # what one API process here takes (bench/bids.py): sizes the bid window
+BIDS_PER_S = 5  # what the replay got through one API process here, whole stack on 2 cores
 LONELY_EVERY = 12  # one tender in twelve draws a single bid, fails and is re-announced
 URGENT_EVERY = 8
 BUSINESS_NAMES = ("Hanbit", "Saebyeok", "Daon", "Nuri", "Mirae", "Haneul", "Gaon", "Baram")
