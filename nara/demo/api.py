@@ -81,11 +81,17 @@ class Api:
         """Make one call; its JSON body, or DemoError with the problem's title and detail.
 
         A 503 (the API busy: "nothing was changed") is retried after its Retry-After, up to
-        BUSY_RETRIES times, as a person would press the button again."""
+        BUSY_RETRIES times, as a person would press the button again; so is a read whose
+        connection broke."""
         headers = self.keyring.headers(person) if person else {}
         for attempt in range(BUSY_RETRIES + 1):
             try:
                 response = await self.http.request(method, path, json=json, headers=headers)
+            except httpx.TransportError as error:
+                if method == "GET" and attempt < BUSY_RETRIES:  # a read is safe to repeat
+                    await asyncio.sleep(0.5)
+                    continue
+                raise DemoError(f"{method} {path} failed: {error!r}") from error
             except httpx.HTTPError as error:
                 raise DemoError(f"{method} {path} failed: {error!r}") from error
             if response.status_code != 503 or 503 in ok or attempt == BUSY_RETRIES:

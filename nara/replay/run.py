@@ -239,6 +239,7 @@ async def run_replay(
     passkey_origin: str | None = None,
     faults: Faults | None = None,
     console: Console | None = None,
+    raise_on_failure: bool = True,
 ) -> ReplayReport:
     """Play the launch week at `scale` against a running stack; print the weekly report
     beside the real week and the checks.
@@ -251,6 +252,8 @@ async def run_replay(
             the API's compressed time, 30 s at NARA_TIME_SCALE=20000).
         seed: the dice (default: the clock).
         faults: the partners' latency and faults (default `Faults()`).
+        raise_on_failure: raise ReplayFailed when a check fails or a tender did not
+            finish (False: return the report, `report.ok` says; the benchmark does this).
 
     Raises:
         ReplayFailed: a check failed or a tender did not finish (the report is printed).
@@ -266,7 +269,9 @@ async def run_replay(
     console = console or Console()
     faults = faults or Faults()
     started = time.monotonic()
-    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+    # Idle connections expire on our side (2 s) before uvicorn drops them (5 s): equal
+    # timeouts race, and a request sent as the server closes fails with ReadError.
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100, keepalive_expiry=2.0)
     async with (
         httpx.AsyncClient(base_url=api_url, timeout=120.0, limits=limits) as http,
         httpx.AsyncClient(
@@ -356,7 +361,7 @@ async def run_replay(
         deadline_hours={f"{h:%a %H:%M}": n for h, n in sorted(plan.deadline_loads.items())[:20]},
     )
     print_replay(console, report)
-    if not report.ok:
+    if raise_on_failure and not report.ok:
         raise ReplayFailed(
             f"{len(failures)} tenders did not finish, "
             f"{sum(not c.ok for c in checks)} checks failed"
