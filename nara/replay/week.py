@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from nara.demo.cast import AGENCIES, Agency, Business, Cast, business_no
+from nara.demo.cast import AGENCIES, BUSINESSES, Agency, Business, Cast, business_no
 from nara.demo.plan import BID_SHARES, PRICES, WHAT, Payment, Plan
 from nara.domain.calendar import SEOUL
 from nara.domain.rules import rules_on
@@ -89,8 +89,12 @@ def make_cast(scale: float) -> Cast:
     """The demo's agencies (both laws) and as many businesses as the largest tender at
     `scale` draws bidders, with valid registration numbers."""
     businesses = max(bidders_per_tender(c, scale) for c in MIX)
+    # The demo's businesses first, under the demo's names (same numbers: a stack that
+    # played the demo already knows them), then more.
     names = [
-        f"{BUSINESS_NAMES[i % len(BUSINESS_NAMES)]} {TRADES[i // len(BUSINESS_NAMES) % 6]} {i}"
+        BUSINESSES[i]
+        if i < len(BUSINESSES)
+        else f"{BUSINESS_NAMES[i % len(BUSINESS_NAMES)]} {TRADES[i // len(BUSINESS_NAMES) % 6]} {i}"
         for i in range(businesses)
     ]
     return Cast(
