@@ -72,7 +72,8 @@ class PeakRss:
                 with contextlib.suppress(psutil.Error):
                     totals[self._label(process)] += process.memory_info().rss / 2**20
             for label, mib in totals.items():
-                self.peaks[label] = max(self.peaks[label], mib)
+                if mib > 0:  # a process that ended between listing and reading
+                    self.peaks[label] = max(self.peaks[label], mib)
             await asyncio.sleep(0.5)
 
 
@@ -185,7 +186,13 @@ async def measure(args: argparse.Namespace) -> c.Outcome:
     }
     rows = [
         ("scale", f"{args.scale:g} ({report.planned} tenders planned)"),
-        ("wall time (replay)", f"{report.wall_time_s:.1f} s ({report.phase_s})"),
+        (
+            "wall time (replay)",
+            f"{report.wall_time_s:.1f} s ("
+            + ", ".join(f"{k} {v:.1f} s" for k, v in report.phase_s.items())
+            + ")",
+        ),
+        ("tenders completed", f"{report.completed} of {report.planned - len(report.planted)}"),
         *((f"{k} (per s of the week)", f"{counts[k]:,} ({rates[k]}/s)") for k in counts),
         ("tender starts: API / bare loop", f"{api_rate:.1f} / {bare_rate:.1f} per s"),
         ("ratio (goal >= 0.5)", f"{ratio:.2f}"),
