@@ -73,7 +73,10 @@ async def run_demo(
         )
     console = console or Console()
     started = time.monotonic()
-    limits = httpx.Limits(max_connections=50, max_keepalive_connections=50)
+    # Idle connections are dropped after 2 s, before the server's keep-alive (uvicorn: 5 s)
+    # would close them under a request just sent ("Server disconnected without sending a
+    # response").
+    limits = httpx.Limits(max_connections=50, max_keepalive_connections=50, keepalive_expiry=2.0)
     async with (
         httpx.AsyncClient(base_url=api_url, timeout=90.0, limits=limits) as http,
         httpx.AsyncClient(

@@ -72,6 +72,7 @@ def _bad_cursor(why: str) -> InvalidSearch:
         field="query.cursor",
         fix="pass the next_cursor of the previous page of this same search unchanged, "
         "or leave cursor out to start from the first page",
+        rule="search-cursor",
     )
 
 
@@ -115,6 +116,7 @@ async def search(
                 f"q {words!r} has no letter or digit to search for",
                 field="query.q",
                 fix="send words with letters or digits, e.g. 도로포장",
+                rule="search-keyword",
             )
         filters = Filters(**(vars(filters) | {"key": key, "jamo": jamo}))
     fingerprint = _fingerprint(filters, sort)

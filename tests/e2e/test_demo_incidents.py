@@ -37,12 +37,16 @@ async def test_incidents_are_planted_and_listed_as_stuck(stack: ApiStack) -> Non
             async def three_kinds() -> dict | None:
                 found = await ok(await http.get("/ops/stuck", headers=as_(operator)))
                 kinds = {c["kind"] for c in found["cases"]}
-                wanted = {"waiting", "partner-refused"}  # the bank-down one after 30 s
+                # The bank-down payment shows once its calls have failed for 30 s; by then
+                # its compressed due date has passed, so it is overdue too.
+                wanted = {"waiting", "partner-refused", "partner-retrying"}
                 return found if wanted <= kinds else None
 
-            found = await eventually(three_kinds, timeout_s=45, every_s=1, what="the incidents")
+            found = await eventually(three_kinds, timeout_s=60, every_s=1, what="the incidents")
         refused = next(c for c in found["cases"] if c["kind"] == "partner-refused")
         assert "already paid: prime" in refused["last_error"]
+        down = next(c for c in found["cases"] if c["kind"] == "partner-retrying")
+        assert down["partner"] == "bank" and down["overdue_since"] is not None
     finally:
         async with httpx.AsyncClient(
             base_url=stack.bank_url, headers=stack.simulator_admin_headers

@@ -111,7 +111,15 @@ CONFIG = {
     }
 }
 # Problems that a request the document allows can meet: the state or a partner decided.
-STATEFUL_PROBLEMS = {"rule-violation", "invalid-claim", "partner-rejected", "guarantee-rejected"}
+STATEFUL_PROBLEMS = {
+    "rule-violation",
+    "invalid-claim",
+    "partner-rejected",
+    "guarantee-rejected",
+    # A search's cursor is only ever one the API gave, and an empty range or a keyword of
+    # punctuation only are combinations no JSON Schema states; each names its `rule`.
+    "invalid-search",
+}
 
 
 def refusals_name_their_rule(

@@ -23,6 +23,7 @@ from nara.api.app import create_app
 from nara.contracts.payment import Inspect
 from nara.contracts.tender import CancelTender, ClaimPayment, ExtendDeadline
 from nara.domain.enums import Phase
+from nara.keys import KeyService
 from nara.settings import Settings
 from nara.store.ocds import ocid_of
 from nara.store.tables import OpeningResult, Tender
@@ -36,6 +37,7 @@ from tests.workflows.helpers import (
     bid,
     guarantee_and_sign,
     review_and_award,
+    signed,
     start_tender,
     wait_bidding_open,
     wait_phase,
@@ -83,6 +85,7 @@ async def test_a_tender_publishes_a_valid_release_at_every_stage(
     db_engine: AsyncEngine,
     partners: Partners,
     api: httpx.AsyncClient,
+    keys: KeyService,
 ) -> None:
     started = time.monotonic()
     _, start = await _follow(api, "/ocds/releases?limit=50")  # a cursor taken now
@@ -98,11 +101,15 @@ async def test_a_tender_publishes_a_valid_release_at_every_stage(
     await wait_bidding_open(db_engine, terms.notice_no)
     await handle.signal(
         TenderWorkflow.extend_deadline,
-        ExtendDeadline(
-            deadline=terms.deadline + timedelta(days=2),
-            opening_at=terms.deadline + timedelta(days=2, hours=1),
-            reason="site briefing added",
-            requested_by=reg.officer_id,
+        signed(
+            keys,
+            handle.id,
+            ExtendDeadline(
+                deadline=terms.deadline + timedelta(days=2),
+                opening_at=terms.deadline + timedelta(days=2, hours=1),
+                reason="site briefing added",
+                requested_by=reg.officer_id,
+            ),
         ),
     )
 
@@ -210,6 +217,7 @@ async def test_a_cancelled_tender_publishes_its_cancellation(
     task_queue: str,
     db_engine: AsyncEngine,
     api: httpx.AsyncClient,
+    keys: KeyService,
 ) -> None:
     reg = await make_registry(db_engine, businesses=1)
     terms = tender_terms(reg, now=await temporal_env.get_current_time(), notice_days=7)
@@ -217,7 +225,10 @@ async def test_a_cancelled_tender_publishes_its_cancellation(
     handle = await start_tender(temporal_env.client, task_queue, terms)
     await wait_bidding_open(db_engine, terms.notice_no)
     await handle.signal(
-        TenderWorkflow.cancel, CancelTender(reason="budget withdrawn", requested_by=reg.officer_id)
+        TenderWorkflow.cancel,
+        signed(
+            keys, handle.id, CancelTender(reason="budget withdrawn", requested_by=reg.officer_id)
+        ),
     )
     assert (await handle.result()).phase is Phase.CANCELLED
 
@@ -240,6 +251,7 @@ async def test_a_failed_round_is_unsuccessful_and_its_re_announcement_links_back
     task_queue: str,
     db_engine: AsyncEngine,
     api: httpx.AsyncClient,
+    keys: KeyService,
 ) -> None:
     reg = await make_registry(db_engine, businesses=1)
     terms = tender_terms(reg, now=await temporal_env.get_current_time(), notice_days=7)
@@ -269,6 +281,7 @@ async def test_a_failed_round_is_unsuccessful_and_its_re_announcement_links_back
     for release in [*first["releases"], first["compiledRelease"], announced]:
         assert schema_errors(release) == [] and codelist_errors(release) == []
     await round_two.signal(
-        TenderWorkflow.cancel, CancelTender(reason="end of test", requested_by=reg.officer_id)
+        TenderWorkflow.cancel,
+        signed(keys, round_two.id, CancelTender(reason="end of test", requested_by=reg.officer_id)),
     )
     await wait_phase(round_two, Phase.CANCELLED)

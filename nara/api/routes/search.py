@@ -93,4 +93,5 @@ def _empty_range(low: str, high: str) -> InvalidSearch:
         f"{low} is not before {high}: nothing can match",
         field=f"query.{high}",
         fix=f"send {high} after {low}, or leave one of them out",
+        rule="search-range",
     )
