@@ -330,9 +330,9 @@ async def run_replay(
         if search.failed:
             failures.append(f"search failed {search.failed} times: {search.summary()}")
         weekly = await api.call("GET", "/reports/weekly")
-        ledger = await bank._ledger()
-        await bank_http.delete("/_faults", headers=bank._admin)
-        await guarantee_http.delete("/_faults", headers=bank._admin)
+        ledger = await bank.ledger()
+        await bank_http.delete("/_faults", headers=bank.admin)
+        await guarantee_http.delete("/_faults", headers=bank.admin)
         mark = time.monotonic()
         scope = Scope(
             notices=week.announced,
@@ -376,7 +376,7 @@ async def _arm_faults(
     """The first transfer commits then times out; the next share answer 503; every bank
     and guarantee-agency call is slowed by their latency (the first matching fault wins)."""
     await bank.arm_fault(faults.commit_then_timeout_ms)
-    await guarantees.delete("/_faults", headers=bank._admin)
+    await guarantees.delete("/_faults", headers=bank.admin)
     errors = max(1, round(transfers * faults.transfer_error_share))
     for http, spec in (
         (
@@ -386,7 +386,7 @@ async def _arm_faults(
         (bank.http, {"mode": "latency", "latency_ms": faults.bank_latency_ms}),
         (guarantees, {"mode": "latency", "latency_ms": faults.guarantee_latency_ms}),
     ):
-        armed = await http.post("/_faults", headers=bank._admin, json=spec)
+        armed = await http.post("/_faults", headers=bank.admin, json=spec)
         if armed.status_code != 201:
             raise DemoError(f"could not arm a partner fault {spec}: {armed.text[:200]}")
 
