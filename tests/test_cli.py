@@ -34,6 +34,7 @@ COMMANDS = [
     "people",
     "ca",
     "passkey",
+    "replay",
 ]
 
 
@@ -56,6 +57,10 @@ def test_top_level_help_lists_every_command() -> None:
         (["worker"], ["TEMPORAL_ADDRESS"]),
         (["api"], ["--host", "--port", "/docs"]),
         (["demo"], ["--tenders", "--api-url", "SIMULATOR_ADMIN_TOKEN"]),
+        (
+            ["replay", "launch-week"],
+            ["--scale", "--minutes", "--seed", "7,885", "SIMULATOR_ADMIN_TOKEN", "replay.md"],
+        ),
         (["db"], ["upgrade"]),
         (["db", "upgrade"], ["--database-url", "DATABASE_URL", "head"]),
         (["temporal", "setup"], ["search attributes", "--wait"]),
@@ -86,6 +91,12 @@ def test_each_command_explains_itself(args: list[str], expected: list[str]) -> N
     output = _help(*args)
     for word in expected:
         assert word in output, f"`nara {' '.join(args)} --help` does not mention {word}"
+
+
+def test_replay_refuses_a_scale_beyond_the_real_week() -> None:
+    result = runner.invoke(app, ["replay", "launch-week", "--scale", "2"], env={"NO_COLOR": "1"})
+    assert result.exit_code == 2, result.output
+    assert "--scale" in result.output
 
 
 def test_python_dash_m_nara_is_the_same_command() -> None:

@@ -66,6 +66,11 @@ LAYERS: dict[str, tuple[set[str], str]] = {
     ),
     "problem_json": (set(), "the RFC 9457 body builder, shared by the API and simulators"),
     "demo": ({"domain", "wallet"} | _BASE, "plays a week through the public HTTP API only"),
+    "replay": (
+        {"demo", "domain", "wallet"} | _BASE,
+        "plays the launch week through the public HTTP API and the bidder client; its checks "
+        "read PostgreSQL (plain read-only SQL), the bank's ledger and the API, as an auditor",
+    ),
     "wallet": (
         {"domain", "partners"},
         "the person's side of identity (key, certificate from the CA, login by challenge, "

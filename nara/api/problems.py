@@ -22,6 +22,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.service import RPCError
 
@@ -309,6 +310,21 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     return await _unexpected(request, exc)
 
 
+async def _pool_exhausted(request: Request, exc: Exception) -> JSONResponse:
+    """No pooled connection came free within the pool timeout: the API is saturated, not
+    broken. 503 with Retry-After, as for a busy database, never a 500."""
+    log.warning("database pool exhausted", path=request.url.path)
+    return problem_response(
+        request,
+        status=503,
+        code="database-busy",
+        title="The database could not do this now",
+        detail="every database connection of this API process is in use; nothing was changed",
+        fix="retry the same request (with the same client_key or Idempotency-Key)",
+        headers={"Retry-After": "1"},
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     return incident_response(request.url.path, exc)
 
@@ -320,6 +336,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RPCError, _temporal_unreachable)
     app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(PoolTimeout, _pool_exhausted)
     # Anything else is answered by IncidentMiddleware (see nara.api.incidents): a handler
     # for Exception would run in Starlette's outermost middleware, which re-raises.
     app.add_middleware(IncidentMiddleware)

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from nara.cli import alerts, audit, bidder, console, identity, ops, passkeys, seed
+from nara.cli import alerts, audit, bidder, console, identity, ops, passkeys, replay, seed
 from nara.settings import get_settings
 
 app = typer.Typer(
@@ -406,6 +406,7 @@ app.add_typer(alerts.alerts_app, name="alerts")
 app.add_typer(ops.ops_app, name="ops")
 # A search catalogue (nara/cli/seed.py).
 app.command("seed")(seed.seed)
+app.add_typer(replay.replay_app, name="replay")
 
 
 def main() -> None:

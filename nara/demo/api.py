@@ -13,6 +13,8 @@ from nara.wallet import LoginFailed
 from nara.wallet.bidder import ReceiptInvalid, body_sha256, check_receipt, fetch_server_keys
 from nara.wallet.keyring import Keyring
 
+BUSY_RETRIES = 5
+
 
 class DemoError(RuntimeError):
     """The demo could not go on; the message says where and what to look at."""
@@ -76,12 +78,25 @@ class Api:
         json: Any = None,
         ok: Sequence[int] = (200, 201, 202),
     ) -> Any:
-        """Make one call; its JSON body, or DemoError with the problem's title and detail."""
+        """Make one call; its JSON body, or DemoError with the problem's title and detail.
+
+        A 503 (the API busy: "nothing was changed") is retried after its Retry-After, up to
+        BUSY_RETRIES times, as a person would press the button again; so is a read whose
+        connection broke."""
         headers = self.keyring.headers(person) if person else {}
-        try:
-            response = await self.http.request(method, path, json=json, headers=headers)
-        except httpx.HTTPError as error:
-            raise DemoError(f"{method} {path} failed: {error!r}") from error
+        for attempt in range(BUSY_RETRIES + 1):
+            try:
+                response = await self.http.request(method, path, json=json, headers=headers)
+            except httpx.TransportError as error:
+                if method == "GET" and attempt < BUSY_RETRIES:  # a read is safe to repeat
+                    await asyncio.sleep(0.5)
+                    continue
+                raise DemoError(f"{method} {path} failed: {error!r}") from error
+            except httpx.HTTPError as error:
+                raise DemoError(f"{method} {path} failed: {error!r}") from error
+            if response.status_code != 503 or 503 in ok or attempt == BUSY_RETRIES:
+                break
+            await asyncio.sleep(min(10.0, float(response.headers.get("Retry-After") or 1)))
         if response.status_code not in ok:
             raise DemoError(f"{method} {path} answered {response.status_code}: {_why(response)}")
         return response.json() if response.content else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from nara.demo.api import Api, DemoError
@@ -30,6 +31,7 @@ BUSINESSES = (
     "Bitna Cleaning",
 )
 OPERATOR = "operator-demo"
+REGISTERING_AT_ONCE = 8  # businesses registered side by side (the replay has hundreds)
 AGENCY_BALANCE = 10**15  # agencies never run short; businesses start at zero
 
 
@@ -105,8 +107,13 @@ async def register(cast: Cast, *, api: Api, bank: Bank, operator: str = OPERATOR
         ) from error
     for agency in cast.agencies:
         await _register_agency(agency, api=api, bank=bank, operator=operator)
-    for business in cast.businesses:
-        await _register_business(business, api=api, bank=bank, operator=operator)
+    gate = asyncio.Semaphore(REGISTERING_AT_ONCE)
+
+    async def one(business: Business) -> None:
+        async with gate:
+            await _register_business(business, api=api, bank=bank, operator=operator)
+
+    await asyncio.gather(*(one(b) for b in cast.businesses))
 
 
 async def _register_agency(agency: Agency, *, api: Api, bank: Bank, operator: str) -> None:

@@ -59,19 +59,20 @@ class Bank:
         self.http = http
         self.transfers_before = 0
         self.hang_ms = 0
-        self._admin = {"Authorization": f"Bearer {admin_token}"}
+        self.admin = {"Authorization": f"Bearer {admin_token}"}
 
     async def open_account(self, account_no: str, holder: str, balance: int) -> None:
         response = await self.http.post(
             "/accounts",
-            headers=self._admin,
+            headers=self.admin,
             json={"account_no": account_no, "holder": holder, "balance": balance},
         )
         if response.status_code not in (200, 201):
             raise DemoError(f"the bank refused account {account_no}: {response.text[:200]}")
 
-    async def _ledger(self) -> dict[str, list[dict[str, Any]]]:
-        response = await self.http.get("/_ledger", headers=self._admin)
+    async def ledger(self) -> dict[str, list[dict[str, Any]]]:
+        """Every row of the bank's ledger: accounts and transfers (an admin route)."""
+        response = await self.http.get("/_ledger", headers=self.admin)
         if response.status_code != 200:
             raise DemoError(f"could not read the bank's ledger: {response.text[:200]}")
         ledger: dict[str, list[dict[str, Any]]] = response.json()
@@ -79,15 +80,15 @@ class Bank:
 
     async def arm_fault(self, hang_ms: int) -> None:
         """The next transfer commits, then hangs and answers 504: the double-payment trap."""
-        ledger = await self._ledger()
+        ledger = await self.ledger()
         self.hang_ms = hang_ms
         self.transfers_before = len(ledger["transfers"])
-        cleared = await self.http.delete("/_faults", headers=self._admin)
+        cleared = await self.http.delete("/_faults", headers=self.admin)
         if cleared.status_code != 204:
             raise DemoError(f"could not clear the bank's faults: {cleared.text[:200]}")
         response = await self.http.post(
             "/_faults",
-            headers=self._admin,
+            headers=self.admin,
             json={
                 "mode": "commit_then_timeout",
                 "path_prefix": "/transfers",
@@ -104,7 +105,7 @@ class Bank:
         is down for every payment from now on."""
         response = await self.http.post(
             "/_faults",
-            headers=self._admin,
+            headers=self.admin,
             json={"mode": "outage", "path_prefix": "/transfers", "method": "POST"},
         )
         if response.status_code != 201:
@@ -112,7 +113,7 @@ class Bank:
 
     async def fault(self) -> BankFault | None:
         """What the armed fault hit, or None if no transfer was made since arming it."""
-        transfers = (await self._ledger())["transfers"]
+        transfers = (await self.ledger())["transfers"]
         if len(transfers) <= self.transfers_before:
             return None
         hit = transfers[self.transfers_before]

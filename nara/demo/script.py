@@ -49,6 +49,7 @@ class Week:
     announced: list[str] = field(default_factory=list)
     re_announced: list[str] = field(default_factory=list)
     completed: list[str] = field(default_factory=list)
+    poll_s: float = POLL_S  # how often a story polls its tender; more tenders, less often
 
     async def play(self, plan: Plan) -> None:
         """One tender's whole life; DemoError if it cannot be finished."""
@@ -120,7 +121,7 @@ class TenderStory:
             detail = await self.api.tender(self.notice)
             phase = (detail.get("live") or {}).get("phase") or detail["phase"]
             self.bar.show(self.notice, phase)
-            if phase in phases:
+            if phase in phases and detail.get("live"):  # live: null when the query timed out
                 return detail
             if phase == "cancelled" or (phase == "failed" and "failed" not in phases):
                 raise DemoError(f"tender {self.notice} ended {phase}: {detail.get('outcome_note')}")
@@ -129,7 +130,7 @@ class TenderStory:
                     f"tender {self.notice} stayed {phase} for {timeout_s:.0f} s while waiting "
                     f"for {' or '.join(phases)}; see workflow tender-{self.notice} in the Web UI"
                 )
-            await asyncio.sleep(POLL_S)
+            await asyncio.sleep(self.week.poll_s)
 
     async def _next_round(self) -> None:
         """Follow the failed tender to the round its workflow re-announced."""
@@ -142,7 +143,7 @@ class TenderStory:
                 self.bar.note("failed: re-announced")
                 self.notice = str(detail["next_round"])
                 return
-            await asyncio.sleep(POLL_S)
+            await asyncio.sleep(self.week.poll_s)
         raise DemoError(f"tender {self.notice} failed but no re-announcement appeared")
 
     async def _bid(self, bidders: list[Business]) -> None:
@@ -261,5 +262,5 @@ class TenderStory:
                 return
             if record.get("status") == "rejected":
                 raise DemoError(f"{payment_id} was rejected")
-            await asyncio.sleep(POLL_S)
+            await asyncio.sleep(self.week.poll_s)
         raise DemoError(f"{payment_id} was not paid within {timeout_s:.0f} s; see the Web UI")

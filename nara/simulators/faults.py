@@ -174,8 +174,15 @@ class FaultInjection:
         if fault is None:
             await self.app(scope, receive, send)
             return
-        log.warning(
-            "fault %s (%s) hits %s %s", fault.id, fault.mode, scope["method"], scope["path"]
+        # A standing latency is a partner's normal pace (the replay arms one for the whole
+        # week): one line per request at debug, not a warning.
+        log.log(
+            logging.DEBUG if fault.mode == "latency" else logging.WARNING,
+            "fault %s (%s) hits %s %s",
+            fault.id,
+            fault.mode,
+            scope["method"],
+            scope["path"],
         )
         if fault.latency_ms:
             await asyncio.sleep(fault.latency_ms / 1000)

@@ -37,16 +37,19 @@ def no_tender(notice_no: str) -> NotFound:
 
 
 async def get(*, session: AsyncSession, temporal: Client | None, notice_no: str) -> TenderDetail:
-    """The tender with its live workflow status (None with a note if Temporal is away)."""
+    """The tender with its live workflow status (None with a note if Temporal is away).
+
+    The database is read first and its transaction ended before the workflow is queried:
+    a query waits for the worker (seconds when it is busy), and a pooled connection held
+    that long per poll emptied the API's pool under the launch-week replay (requests
+    then timed out waiting for a connection).
+    """
     tender = await tender_row(session=session, notice_no=notice_no)
-    live, note = await processes.query(temporal, tender.workflow_id, TenderWorkflow.status)
     next_round = await tenders.find_next_round(session, base_no=tender.base_no, round=tender.round)
-    return TenderDetail(
-        **TenderView.model_validate(tender).model_dump(exclude={"contract_law"}),
-        live=live,
-        live_note=note,
-        next_round=next_round,
-    )
+    view = TenderView.model_validate(tender).model_dump(exclude={"contract_law"})
+    await session.commit()  # a read: nothing to write, the connection goes back to the pool
+    live, note = await processes.query(temporal, tender.workflow_id, TenderWorkflow.status)
+    return TenderDetail(**view, live=live, live_note=note, next_round=next_round)
 
 
 async def list(

@@ -1,0 +1,259 @@
+"""The launch week replayed on one machine, and the start rate beside a bare Temporal loop.
+
+The stack is the one of workflows.py: a fresh database on PostgreSQL (DATABASE_URL, else
+an embedded server), the Temporal dev server with the project's search attributes, the
+simulators, one worker (`build_worker`) in this process and the API (`nara api` in a
+child process by default).
+
+1. The replay: `nara.replay.run_replay` at --scale (0.1: 789 announcements), the same code
+   as `nara replay launch-week`, its checks included. Measured: wall time, and
+   announcements, bids, openings, awards, contracts and payments per second of the week.
+2. Start rates, in the same run, after the replay: S tenders announced through the API
+   (POST /tenders, C in flight, workflows.py's `start_tenders`), then S bare
+   `start_workflow` calls of a workflow type nobody polls (C in flight) on the same
+   server. Their ratio is the goal (at least 0.5).
+3. Size: the database (`pg_database_size`), the longest workflow history of the task
+   queue (`describe` of every workflow), and the peak RSS of each process (this one: the
+   worker, the simulators and the replay's driver; the API; the Temporal dev server;
+   PostgreSQL when embedded), sampled every 0.5 s with psutil.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+import time
+import uuid
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+import _common as c
+import psutil
+import workflows as w
+from rich.console import Console
+from sqlalchemy import text
+
+from nara.replay import ReplayReport, run_replay
+
+DESCRIBING_AT_ONCE = 32
+
+
+class PeakRss:
+    """The peak resident memory of this process and each of its descendants, by name."""
+
+    def __init__(self) -> None:
+        self.peaks: dict[str, float] = defaultdict(float)
+
+    def _label(self, process: psutil.Process) -> str:
+        try:
+            line = " ".join(process.cmdline())
+        except psutil.Error:
+            return "?"
+        if process.pid == psutil.Process().pid:
+            return "bench (worker, simulators, replay driver)"
+        for words, label in (
+            ("uvicorn", "API (nara api)"),
+            ("nara api", "API (nara api)"),
+            ("temporal", "Temporal dev server"),
+            ("postgres", "PostgreSQL (embedded)"),
+        ):
+            if words in line:
+                return label
+        return process.name()
+
+    async def sample(self) -> None:
+        me = psutil.Process()
+        while True:
+            totals: dict[str, float] = defaultdict(float)
+            for process in [me, *me.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    totals[self._label(process)] += process.memory_info().rss / 2**20
+            for label, mib in totals.items():
+                if mib > 0:  # a process that ended between listing and reading
+                    self.peaks[label] = max(self.peaks[label], mib)
+            await asyncio.sleep(0.5)
+
+
+async def bare_starts(client: Any, *, count: int, concurrency: int) -> float:
+    """Starts per second of `start_workflow` alone: a type nobody polls, then terminated."""
+    queue = c.new_queue("bare-starts")
+    ids = [f"bare-{uuid.uuid4().hex[:8]}-{i}" for i in range(count)]
+
+    async def start(workflow_id: str) -> None:
+        await client.start_workflow("BareStart", id=workflow_id, task_queue=queue)
+
+    began = time.perf_counter()
+    await c.gather_limited(ids, concurrency, start)
+    elapsed = time.perf_counter() - began
+
+    async def end(workflow_id: str) -> None:
+        with contextlib.suppress(Exception):
+            await client.get_workflow_handle(workflow_id).terminate("bare start measured")
+
+    await c.gather_limited(ids, concurrency, end)
+    return count / elapsed
+
+
+async def api_starts(stack: Any, *, count: int, concurrency: int) -> tuple[float, int]:
+    """Starts per second of POST /tenders (each starting its workflow); errors."""
+    async with c.http_client(stack.api_url, max(concurrency, 8)) as http:
+        cast = await c.register_cast(http, stack, businesses=1, concurrency=1)
+        deadline = datetime.now().astimezone() + timedelta(days=8) / stack.settings.time_scale
+        args = argparse.Namespace(bids="0", tenders=count, concurrency=concurrency)
+        tally = w.Tally()
+        started, seconds = await w.start_tenders(
+            http, cast, args, deadline + timedelta(seconds=60), tally, lambda: None
+        )
+    return len(started) / seconds, len(tally.errors)
+
+
+async def longest_history(client: Any, queue: str) -> tuple[int, str]:
+    """The longest history among the task queue's workflows: (events, workflow id)."""
+    ids = [e.id async for e in client.list_workflows(f"TaskQueue = '{queue}'")]
+
+    async def length(workflow_id: str) -> tuple[int, str]:
+        described = await client.get_workflow_handle(workflow_id).describe()
+        return described.raw_description.workflow_execution_info.history_length, workflow_id
+
+    found = await c.gather_limited(ids, DESCRIBING_AT_ONCE, length)
+    return max(found, default=(0, "none"))
+
+
+async def measure(args: argparse.Namespace) -> c.Outcome:
+    rss = PeakRss()
+    sampling = asyncio.create_task(rss.sample())
+    t0 = time.perf_counter()
+    async with c.api_stack("replay", time_scale=args.time_scale, api_mode=args.api) as stack:
+        stack_s = time.perf_counter() - t0
+        report: ReplayReport = await run_replay(
+            api_url=stack.api_url,
+            database_url=stack.database_url,
+            scale=args.scale,
+            seed=args.seed,
+            guarantee_url=stack.guarantee_url,
+            bank_url=stack.bank_url,
+            simulator_admin_token=stack.simulator_admin_token,
+            ca_url=stack.ca_url,
+            operator=stack.operator,
+            passkey_origin=stack.settings.webauthn_origin,
+            console=Console(),
+            raise_on_failure=False,  # a failed check is a result: in the table and the JSON
+        )
+        api_rate, api_errors = await api_starts(
+            stack, count=args.starts, concurrency=args.concurrency
+        )
+        bare_rate = await bare_starts(stack.client, count=args.starts, concurrency=args.concurrency)
+        async with stack.engine.connect() as db:
+            db_mib = (await db.scalar(text("SELECT pg_database_size(current_database())"))) / 2**20
+        history, history_id = await longest_history(stack.client, stack.task_queue)
+    sampling.cancel()
+    week_s = report.phase_s["week"]
+    weekly = report.weekly
+    counts = {
+        "announcements": report.announced,
+        "bids": report.bids,
+        "openings": int(weekly["openings"]),
+        "awards": int(weekly["awards"]["count"]),
+        "contracts": int(weekly["contracts"]["count"]),
+        "payments": sum(c_.looked_at for c_ in report.checks if "payment" in c_.name),
+    }
+    rates = {k: round(v / week_s, 2) for k, v in counts.items()}
+    ratio = api_rate / bare_rate
+    metrics = {
+        "wall_s": round(report.wall_time_s, 1),
+        "phase_s": {k: round(v, 1) for k, v in report.phase_s.items()},
+        "counts": counts,
+        "per_s_of_week": rates,
+        "api_starts_per_s": round(api_rate, 1),
+        "api_start_errors": api_errors,
+        "bare_starts_per_s": round(bare_rate, 1),
+        "start_ratio": round(ratio, 2),
+        "peak_rss_mib": {k: round(v) for k, v in rss.peaks.items()},
+        "database_mib": round(db_mib, 1),
+        "longest_history": {"events": history, "workflow_id": history_id},
+        "search": report.search,
+        "tenders": {
+            "planned": report.planned,
+            "completed": report.completed,
+            "planted": len(report.planted),
+            "not_finished": report.failures[:10],
+        },
+        "checks": {check.name: check.ok for check in report.checks},
+        "stack_start_s": round(stack_s, 1),
+    }
+    rows = [
+        ("scale", f"{args.scale:g} ({report.planned} tenders planned)"),
+        (
+            "wall time (replay)",
+            f"{report.wall_time_s:.1f} s ("
+            + ", ".join(f"{k} {v:.1f} s" for k, v in report.phase_s.items())
+            + ")",
+        ),
+        ("tenders completed", f"{report.completed} of {report.planned - len(report.planted)}"),
+        *((f"{k} (per s of the week)", f"{counts[k]:,} ({rates[k]}/s)") for k in counts),
+        ("tender starts: API / bare loop", f"{api_rate:.1f} / {bare_rate:.1f} per s"),
+        ("ratio (goal >= 0.5)", f"{ratio:.2f}"),
+        *((f"peak RSS: {k}", f"{v:.0f} MiB") for k, v in sorted(rss.peaks.items())),
+        ("database size", f"{db_mib:.1f} MiB"),
+        ("longest workflow history", f"{history} events ({history_id})"),
+        ("search load", report.search),
+        ("stack start", c.fmt_s(stack_s)),
+    ]
+    return c.Outcome(
+        params={
+            "scale": args.scale,
+            "time_scale": args.time_scale,
+            "starts": args.starts,
+            "concurrency": args.concurrency,
+            "api": args.api,
+            "seed": args.seed,
+        },
+        metrics=metrics,
+        table=c.table(f"The launch week at scale {args.scale:g}", rows),
+        checks={
+            **{check.name: check.ok for check in report.checks},
+            "every tender finished": not report.failures,
+            "start ratio >= 0.5": ratio >= 0.5,
+        },
+        notes=[
+            "rates per second are over the week phase (announcing to the last payment), "
+            "paced by the compressed clock, not a saturation measure",
+            "start rates measured after the replay, same stack: POST /tenders with C in "
+            "flight vs start_workflow of a type nobody polls",
+        ],
+    )
+
+
+def scale(raw: str) -> float:
+    value = float(raw)
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {value}")
+    return value
+
+
+def main() -> int:
+    p = c.parser(__doc__)
+    p.add_argument("--scale", type=scale, default=0.1, help="share of the real week, (0, 1]")
+    p.add_argument("--seed", type=int, default=1, help="seed of the replay's dice")
+    p.add_argument(
+        "--time-scale",
+        type=c.positive_int,
+        default=20_000,
+        help="NARA_TIME_SCALE of the API (20000, as `nara dev`: 7 days are 30 s)",
+    )
+    p.add_argument(
+        "--starts", type=c.positive_int, default=300, help="tenders in each start-rate loop (S)"
+    )
+    p.add_argument(
+        "-c", "--concurrency", type=c.positive_int, default=16, help="starts in flight (C)"
+    )
+    p.add_argument("--api", choices=c.API_MODES, default="process", help=c.API_MODE_HELP)
+    args = p.parse_args()
+    return c.run("replay", args, lambda: measure(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
