@@ -103,3 +103,12 @@ async def test_an_officers_form_is_judged_by_the_apis_model_and_service(stack: A
         assert page.status_code == 200 and 'id="form-extend"' not in page.text
         officer_page = await http.get(f"/console/tenders/{notice}", headers=officer)
         assert 'id="form-extend"' in officer_page.text and 'id="form-cancel"' in officer_page.text
+
+        # Cancelling: a reason is required, shown by its field; then the tender is cancelled.
+        url = f"/console/tenders/{notice}/cancel"
+        unexplained = await http.post(url, data={"reason": ""}, headers=officer)
+        assert unexplained.status_code == 422
+        assert re.search(r'id="err-reason" role="alert">[^<]+', unexplained.text)
+        cancelled = await http.post(url, data={"reason": "the need is gone"}, headers=officer)
+        assert cancelled.status_code == 303, cancelled.text
+        await wait_for(http, notice, "cancelled")
