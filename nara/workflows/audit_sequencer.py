@@ -15,7 +15,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from nara.contracts import activities
     from nara.contracts.steps import SequencerInput, SequenceStep
-    from nara.workflows.calls import db_step
+    from nara.workflows.calls import db_step, decide_local_db_steps
 
 AUDIT_SEQUENCER_ID = "nara-audit-sequencer"
 
@@ -24,6 +24,7 @@ AUDIT_SEQUENCER_ID = "nara-audit-sequencer"
 class AuditSequencerWorkflow:
     @workflow.run
     async def run(self, input: SequencerInput) -> None:
+        decide_local_db_steps()
         step = SequenceStep()
         for _ in range(input.batches_per_run):
             batch = await db_step(activities.sequence_audit_log, step)

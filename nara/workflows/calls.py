@@ -38,9 +38,35 @@ PARTNER_RETRY = RetryPolicy(
 PARTNER_SLOW = timedelta(seconds=30)
 """A partner call still failing after this long is shown as `StuckReason=partner-retrying`."""
 
+LOCAL_DB_STEPS = "local-db-steps"
+"""workflow.patched id: database steps run as local activities (in the worker that runs the
+workflow task, recorded as one marker) instead of activity tasks dispatched by the server.
+Checked once at the start of each workflow's run (`decide_local_db_steps`); a run started
+before the patch keeps its activity tasks to the end."""
+
+
+def decide_local_db_steps() -> None:
+    """At the start of a run: whether this run's database steps are local activities."""
+    workflow.instance().local_db_steps = workflow.patched(LOCAL_DB_STEPS)
+
+
+def _local_db_steps() -> bool:
+    return bool(getattr(workflow.instance(), "local_db_steps", False))
+
 
 async def db_step(activity: Callable[[A], Awaitable[R]], arg: A) -> R:
-    """Run a database activity (a declaration of `nara.contracts.activities`); its result."""
+    """Run a database activity (a declaration of `nara.contracts.activities`); its result.
+
+    A local activity where the run decided so (`LOCAL_DB_STEPS`): the same function, timeout
+    and retries, without the server's activity task (three events and a workflow task each).
+    """
+    if _local_db_steps():
+        return await workflow.execute_local_activity(
+            activity,
+            arg,
+            start_to_close_timeout=DB_TIMEOUT,
+            retry_policy=DB_RETRY,
+        )
     return await workflow.execute_activity(
         activity,
         arg,

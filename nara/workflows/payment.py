@@ -32,7 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from nara.domain import calendar, time_scale
     from nara.domain.enums import PaymentKind, PaymentState, Role
     from nara.domain.errors import Forbidden, WrongPhase
-    from nara.workflows.calls import db_step, partner_step, rejection_of
+    from nara.workflows.calls import db_step, decide_local_db_steps, partner_step, rejection_of
     from nara.workflows.payment_ops import (
         OPS_AT_A_GLANCE,
         SIGNED_PEOPLE,
@@ -66,6 +66,7 @@ class PaymentWorkflow(PaymentOps):
     async def run(self, input: PaymentInput) -> PaymentResult:
         self._ops = workflow.patched(OPS_AT_A_GLANCE)
         self._signed_people = workflow.patched(SIGNED_PEOPLE)
+        decide_local_db_steps()
         result = await self._run(input)
         self.finished = True
         await self._told_parent()

@@ -32,7 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from nara.domain.calendar import SEOUL
     from nara.domain.enums import FINAL_PHASES, AwardMethod, Method, Phase, Role
     from nara.domain.identifiers import tender_workflow_id
-    from nara.workflows.calls import db_step
+    from nara.workflows.calls import db_step, decide_local_db_steps
     from nara.workflows.payment_ops import OPS_AT_A_GLANCE, SIGNED_PEOPLE
     from nara.workflows.tender_base import PHASES_BEFORE_CONTRACT
     from nara.workflows.tender_ops import TenderOps
@@ -64,6 +64,7 @@ class TenderWorkflow(TenderOps):
         s = self.s
         self._ops = workflow.patched(OPS_AT_A_GLANCE)
         self._signed_people = workflow.patched(SIGNED_PEOPLE)
+        decide_local_db_steps()
         while s.phase not in FINAL_PHASES:
             if self._cancel and s.phase in PHASES_BEFORE_CONTRACT:
                 await self._cancelled(self._cancel)
