@@ -356,13 +356,19 @@ def new_queue(name: str) -> str:
 
 @asynccontextmanager
 async def api_stack(
-    label: str, *, time_scale: int, api_mode: ApiMode = "process", api_workers: int = 1
+    label: str,
+    *,
+    time_scale: int,
+    api_mode: ApiMode = "process",
+    api_workers: int = 1,
+    **more: Any,
 ) -> AsyncIterator[ApiStack]:
     """PostgreSQL, the dev server, the simulators, a worker and the API on loopback.
 
     The API runs with the project's default settings (pool size and all) apart from the
     database, Temporal address, task queue and NARA_TIME_SCALE; see API_MODE_HELP. The
-    worker (`build_worker`, default activity concurrency) runs in this process.
+    worker (`build_worker`, default activity concurrency) runs in this process. `more`:
+    more arguments of `running_stack` (`in_process_worker=False`) or API settings.
     """
     with database(label) as url:
         async with (
@@ -374,6 +380,7 @@ async def api_stack(
                 time_scale=time_scale,
                 api=api_mode,
                 api_workers=api_workers,
+                **more,
             ) as stack,
         ):
             yield stack

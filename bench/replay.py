@@ -3,7 +3,9 @@
 The stack is the one of workflows.py: a fresh database on PostgreSQL (DATABASE_URL, else
 an embedded server), the Temporal dev server with the project's search attributes, the
 simulators, one worker (`build_worker`) in this process and the API (`nara api` in a
-child process by default).
+child process by default). With --replicas 2, a second worker (`nara worker`) and a second
+API process (`nara api`) join on the same database, namespace and task queue, and the
+replay sends each request to the next API in turn (`nara.replay.balance.RoundRobin`).
 
 1. The replay: `nara.replay.run_replay` at --scale (0.1: 789 announcements), the same code
    as `nara replay launch-week`, its checks included. Measured: wall time, and
@@ -27,6 +29,7 @@ import sys
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -37,6 +40,7 @@ from rich.console import Console
 from sqlalchemy import text
 
 from nara.replay import ReplayReport, run_replay
+from nara.testing.stack import api_process, worker_process
 
 DESCRIBING_AT_ONCE = 32
 
@@ -57,6 +61,7 @@ class PeakRss:
         for words, label in (
             ("uvicorn", "API (nara api)"),
             ("nara api", "API (nara api)"),
+            ("nara worker", "more workers (nara worker)"),
             ("temporal", "Temporal dev server"),
             ("postgres", "PostgreSQL (embedded)"),
         ):
@@ -75,6 +80,18 @@ class PeakRss:
                 if mib > 0:  # a process that ended between listing and reading
                     self.peaks[label] = max(self.peaks[label], mib)
             await asyncio.sleep(0.5)
+
+
+@contextlib.asynccontextmanager
+async def replicas(stack: Any, count: int) -> AsyncIterator[list[str]]:
+    """`count - 1` more workers (`nara worker`) and API processes (`nara api`) on the
+    stack's database, namespace and task queue; every API's URL."""
+    with contextlib.ExitStack() as more:
+        urls = [stack.api_url]
+        for _ in range(count - 1):
+            more.enter_context(worker_process(stack.environment))
+            urls.append(more.enter_context(api_process(stack.environment)))
+        yield urls
 
 
 async def bare_starts(client: Any, *, count: int, concurrency: int) -> float:
@@ -126,13 +143,17 @@ async def measure(args: argparse.Namespace) -> c.Outcome:
     rss = PeakRss()
     sampling = asyncio.create_task(rss.sample())
     t0 = time.perf_counter()
-    async with c.api_stack("replay", time_scale=args.time_scale, api_mode=args.api) as stack:
+    async with (
+        c.api_stack("replay", time_scale=args.time_scale, api_mode=args.api) as stack,
+        replicas(stack, args.replicas) as api_urls,
+    ):
         stack_s = time.perf_counter() - t0
         report: ReplayReport = await run_replay(
-            api_url=stack.api_url,
+            api_url=api_urls,
             database_url=stack.database_url,
             scale=args.scale,
             seed=args.seed,
+            bids_per_s=args.bids_per_s,
             guarantee_url=stack.guarantee_url,
             bank_url=stack.bank_url,
             simulator_admin_token=stack.simulator_admin_token,
@@ -183,6 +204,7 @@ async def measure(args: argparse.Namespace) -> c.Outcome:
         },
         "checks": {check.name: check.ok for check in report.checks},
         "stack_start_s": round(stack_s, 1),
+        "api_requests": report.api_requests,
     }
     rows = [
         ("scale", f"{args.scale:g} ({report.planned} tenders planned)"),
@@ -201,6 +223,11 @@ async def measure(args: argparse.Namespace) -> c.Outcome:
         ("longest workflow history", f"{history} events ({history_id})"),
         ("search load", report.search),
         ("stack start", c.fmt_s(stack_s)),
+        *(
+            (f"requests to API {url}", f"{n:,}")
+            for url, n in report.api_requests.items()
+            if args.replicas > 1
+        ),
     ]
     return c.Outcome(
         params={
@@ -210,6 +237,8 @@ async def measure(args: argparse.Namespace) -> c.Outcome:
             "concurrency": args.concurrency,
             "api": args.api,
             "seed": args.seed,
+            "replicas": args.replicas,
+            "bids_per_s": args.bids_per_s,
         },
         metrics=metrics,
         table=c.table(f"The launch week at scale {args.scale:g}", rows),
@@ -249,6 +278,21 @@ def main() -> int:
     )
     p.add_argument(
         "-c", "--concurrency", type=c.positive_int, default=16, help="starts in flight (C)"
+    )
+    p.add_argument(
+        "--bids-per-s",
+        type=float,
+        default=5.0,
+        help="the bid rate the replay plans its bid window for (`nara replay launch-week "
+        "--bids-per-s`)",
+    )
+    p.add_argument(
+        "--replicas",
+        type=c.positive_int,
+        default=1,
+        help="workers and API processes (2: a second `nara worker` and `nara api` on the "
+        "same database, namespace and task queue; the replay sends each request to the "
+        "next API in turn)",
     )
     p.add_argument("--api", choices=c.API_MODES, default="process", help=c.API_MODE_HELP)
     args = p.parse_args()

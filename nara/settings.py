@@ -160,6 +160,14 @@ class Settings(BaseSettings):
         "API's /metrics; unset: only loopback peers may scrape, and only in development "
         "without TRUSTED_PROXIES",
     )
+    worker_max_cached_workflows: int = Field(
+        1000,
+        alias="WORKER_MAX_CACHED_WORKFLOWS",
+        ge=10,
+        le=100_000,
+        description="workflows a worker keeps in memory between their tasks (the sticky "
+        "cache); one not cached is replayed from its history at its next task or query",
+    )
     worker_metrics_address: str | None = Field(
         None,
         alias="WORKER_METRICS_ADDRESS",

@@ -35,12 +35,26 @@ def launch_week(
             "API's compressed time, 30 s at NARA_TIME_SCALE=20000].",
         ),
     ] = None,
+    bids_per_s: Annotated[
+        float,
+        typer.Option(
+            min=0.5,
+            max=10_000.0,
+            help="Bids per second the stack is expected to take: bidding stays open long "
+            "enough for the week's bids at this rate (5 fits one API process and the "
+            "replay on 2 cores; see docs/replay.md).",
+        ),
+    ] = 5.0,
     seed: Annotated[
         int | None, typer.Option(min=0, help="Seed of the dice, to replay the same week.")
     ] = None,
     api_url: Annotated[
-        str | None,
-        typer.Option(help="The API to drive [default: http://NARA_API_HOST:NARA_API_PORT]."),
+        list[str] | None,
+        typer.Option(
+            help="The API to drive [default: http://NARA_API_HOST:NARA_API_PORT]. Repeat it "
+            "for several API processes (stateless replicas on one database and namespace): "
+            "each request goes to the next one in turn."
+        ),
     ] = None,
 ) -> None:
     """Play the launch week at `--scale`, then print the weekly report beside the real
@@ -86,6 +100,7 @@ def launch_week(
                     scale=scale,
                     minutes=minutes,
                     seed=seed,
+                    bids_per_s=bids_per_s,
                     simulator_admin_token=token.value,
                 )
             )

@@ -13,6 +13,7 @@ import asyncio
 import random
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,8 +33,10 @@ from nara.demo.run import _time_scale
 from nara.demo.script import TenderStory, Week
 from nara.domain.calendar import SEOUL
 from nara.domain.identifiers import NoticeNo
+from nara.replay.balance import RoundRobin
 from nara.replay.checks import Check, Scope, checks_table, run_checks
 from nara.replay.week import (
+    BIDS_PER_S,
     REAL_WEEK,
     Replayed,
     WeekPlan,
@@ -82,6 +85,8 @@ class ReplayReport:
     phase_s: dict[str, float] = field(default_factory=dict)
     search: str = ""
     deadline_hours: dict[str, int] = field(default_factory=dict)
+    api_requests: dict[str, int] = field(default_factory=dict)
+    """Requests sent to each API replica."""
 
     @property
     def ok(self) -> bool:
@@ -226,7 +231,7 @@ def _now() -> datetime:
 
 async def run_replay(
     *,
-    api_url: str,
+    api_url: str | Sequence[str],
     database_url: str,
     scale: float = 0.01,
     minutes: float | None = None,
@@ -238,6 +243,7 @@ async def run_replay(
     operator: str = OPERATOR,
     passkey_origin: str | None = None,
     faults: Faults | None = None,
+    bids_per_s: float = BIDS_PER_S,
     console: Console | None = None,
     raise_on_failure: bool = True,
 ) -> ReplayReport:
@@ -245,13 +251,16 @@ async def run_replay(
     beside the real week and the checks.
 
     Args:
-        api_url: the API.
+        api_url: the API, or several replicas of it: each request goes to the next one
+            (`RoundRobin`), as a load balancer in front of them would send it.
         database_url: the back office's PostgreSQL, read by the checks only.
         scale: the share of the real week's 7,885 announcements.
         minutes: how long, in real minutes, the agencies announce (default: one week of
             the API's compressed time, 30 s at NARA_TIME_SCALE=20000).
         seed: the dice (default: the clock).
         faults: the partners' latency and faults (default `Faults()`).
+        bids_per_s: the bid rate the stack is expected to take: bidding stays open long
+            enough for the week's bids at this rate (`week.bid_window`).
         raise_on_failure: raise ReplayFailed when a check fails or a tender did not
             finish (False: return the report, `report.ok` says; the benchmark does this).
 
@@ -268,12 +277,17 @@ async def run_replay(
         )
     console = console or Console()
     faults = faults or Faults()
+    urls = [api_url] if isinstance(api_url, str) else list(api_url)
     started = time.monotonic()
     # Idle connections expire on our side (2 s) before uvicorn drops them (5 s): equal
     # timeouts race, and a request sent as the server closes fails with ReadError.
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=100, keepalive_expiry=2.0)
     async with (
-        httpx.AsyncClient(base_url=api_url, timeout=120.0, limits=limits) as http,
+        httpx.AsyncClient(
+            base_url=urls[0],
+            timeout=120.0,
+            transport=(transport := RoundRobin(urls, limits=limits)),
+        ) as http,
         httpx.AsyncClient(
             base_url=guarantee_url or settings.guarantee_agency_url, timeout=30.0, limits=limits
         ) as guarantee_http,
@@ -300,6 +314,7 @@ async def run_replay(
             announcing=announcing,
             cast=cast,
             rng=rng,
+            bids_per_s=bids_per_s,
         )
         _print_intro(console, plan, scale=scale, time_scale=time_scale, announcing=announcing)
         await _arm_faults(bank, guarantee_http, faults, transfers=3 * len(plan.tenders))
@@ -359,6 +374,7 @@ async def run_replay(
         phase_s=phase_s,
         search=search.summary(),
         deadline_hours={f"{h:%a %H:%M}": n for h, n in sorted(plan.deadline_loads.items())[:20]},
+        api_requests=dict(transport.sent),
     )
     print_replay(console, report)
     if raise_on_failure and not report.ok:
@@ -461,6 +477,11 @@ def print_replay(console: Console, report: ReplayReport) -> None:
     )
     run.add_row("bids", f"{report.bids:,} receipts")
     run.add_row("search load", report.search)
+    if len(report.api_requests) > 1:
+        run.add_row(
+            "API replicas",
+            ", ".join(f"{url} {n:,} requests" for url, n in report.api_requests.items()),
+        )
     for failure in report.failures[:5]:
         run.add_row("[red]not finished", failure)
     console.print(run)

@@ -43,7 +43,9 @@ NOTICE = timedelta(days=7)
 URGENT_NOTICE = timedelta(days=5)
 MARGIN = timedelta(hours=3)  # simulated: the announce call's own time, at any scale
 REAL_MARGIN = timedelta(seconds=3)  # real: a story starting late under load still fits
-BIDS_PER_S = 5  # what the replay got through one API process here, whole stack on 2 cores
+BIDS_PER_S = (
+    5.0  # default: what the replay got through here, one API process, whole stack on 2 cores
+)
 LONELY_EVERY = 12  # one tender in twelve draws a single bid, fails and is re-announced
 URGENT_EVERY = 8
 BUSINESS_NAMES = ("Hanbit", "Saebyeok", "Daon", "Nuri", "Mirae", "Haneul", "Gaon", "Baram")
@@ -112,6 +114,7 @@ def plan_launch_week(
     cast: Cast,
     rng: random.Random,
     planted: int = 1,
+    bids_per_s: float = BIDS_PER_S,
 ) -> WeekPlan:
     """The week's tenders; the first `planted` are announced before the outage starts.
 
@@ -121,6 +124,7 @@ def plan_launch_week(
         start: the real moment the replay starts (t0 of the compressed clock).
         announcing: how long, in real time, the agencies announce.
         cast: who announces and bids (`make_cast(scale)`, registered before `start`).
+        bids_per_s: the bid rate the stack is expected to take (sets the bid window).
     """
     count = announcements(scale)
     categories = _categories(count, rng)
@@ -138,7 +142,7 @@ def plan_launch_week(
         )
         for i, category in enumerate(categories)
     ]
-    window = bid_window(sum(len(t.bidders) for t in tenders), announcing)
+    window = bid_window(sum(len(t.bidders) for t in tenders), announcing, bids_per_s)
     for tender in tenders:
         tender.planted = tender.index < planted
         simulated = _slot(
@@ -148,13 +152,13 @@ def plan_launch_week(
     return WeekPlan(cast=cast, tenders=tenders, deadline_loads=loads, bid_window=window)
 
 
-def bid_window(bids: int, announcing: timedelta) -> timedelta:
+def bid_window(bids: int, announcing: timedelta, bids_per_s: float = BIDS_PER_S) -> timedelta:
     """Real time a tender stays open beyond its notice period: long enough for the
-    week's bids to go in at BIDS_PER_S (less what the announcing period spreads), at
+    week's bids to go in at `bids_per_s` (less what the announcing period spreads), at
     least REAL_MARGIN. At high NARA_TIME_SCALE the law's 7 days are seconds; the bids of
     hundreds of tenders are not, so deadlines fall that much later (still on 10:00 or
     11:00 of the simulated clock)."""
-    return max(REAL_MARGIN, timedelta(seconds=bids / BIDS_PER_S) - announcing)
+    return max(REAL_MARGIN, timedelta(seconds=bids / bids_per_s) - announcing)
 
 
 def _categories(count: int, rng: random.Random) -> list[str]:

@@ -21,7 +21,7 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -74,6 +74,9 @@ class ApiStack:
     ca_url: str
     operator: str
     """An operator registered from the console: log them in to register everyone else."""
+    environment: dict[str, Any] = field(default_factory=dict, repr=False)
+    """The API's settings by environment name: what another worker or API replica on this
+    stack needs (`worker_process`, `api_process`)."""
     simulator_admin_token: str = field(default=SIMULATOR_ADMIN_TOKEN, repr=False)
     """What the simulators' admin routes (`/_faults`, `/_ledger`, `POST /accounts`, the
     CA's issue and revoke) need."""
@@ -134,15 +137,11 @@ def api_in_thread(settings: Settings, *, startup_timeout_s: float = 30.0) -> Ite
 
 
 @contextmanager
-def api_process(
-    values: Mapping[str, Any], *, workers: int = 1, timeout_s: float = 30.0
-) -> Iterator[str]:
-    """`nara api` on a free loopback port with `values` as its environment; its URL."""
-    port = _free_port()
+def _child(
+    command: list[str], values: Mapping[str, Any], *, ready: Callable[[], bool], timeout_s: float
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`command` (a `nara` subcommand) with `values` as its environment, once `ready()`."""
     env = {**os.environ, **{k: str(v) for k, v in values.items()}, "LOG_LEVEL": "WARNING"}
-    command = [str(embedded.tool_path("nara")), "api", "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--workers", str(workers)]
-    url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
             command,
@@ -154,26 +153,59 @@ def api_process(
         )
         try:
             deadline = time.monotonic() + timeout_s
-            while True:
+            while not ready():
                 if process.poll() is not None:
                     log.seek(0)
                     raise StackDidNotStart(
-                        f"`nara api` exited with {process.returncode}: "
+                        f"`{' '.join(command[1:3])}` exited with {process.returncode}: "
                         f"{log.read().decode(errors='replace')[-2000:]}"
                     )
-                try:
-                    if httpx.get(f"{url}/health", timeout=2.0).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
                 if time.monotonic() > deadline:
                     raise StackDidNotStart(
-                        f"`nara api` did not answer {url}/health in {timeout_s} s"
+                        f"`{' '.join(command[1:3])}` was not ready in {timeout_s} s"
                     )
                 time.sleep(0.1)
-            yield url
+            yield process
         finally:
             embedded.stop_process_group(process, grace=10.0)
+
+
+@contextmanager
+def api_process(
+    values: Mapping[str, Any], *, workers: int = 1, timeout_s: float = 30.0
+) -> Iterator[str]:
+    """`nara api` on a free loopback port with `values` as its environment; its URL."""
+    port = _free_port()
+    command = [str(embedded.tool_path("nara")), "api", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", str(workers)]
+    url = f"http://127.0.0.1:{port}"
+
+    def answers() -> bool:
+        try:
+            return httpx.get(f"{url}/health", timeout=2.0).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    with _child(command, values, ready=answers, timeout_s=timeout_s):
+        yield url
+
+
+@contextmanager
+def worker_process(
+    values: Mapping[str, Any], *, settle_s: float = 3.0
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`nara worker` with `values` as its environment (another replica on the stack's task
+    queue); its process, once it has run `settle_s` without exiting (it refuses to start
+    at once when the namespace or the database is wrong)."""
+    began = time.monotonic()
+    command = [str(embedded.tool_path("nara")), "worker"]
+    with _child(
+        command,
+        values,
+        ready=lambda: time.monotonic() - began > settle_s,
+        timeout_s=settle_s + 30.0,
+    ) as process:
+        yield process
 
 
 @asynccontextmanager
@@ -187,6 +219,7 @@ async def running_stack(
     api: ApiMode = "thread",
     api_workers: int = 1,
     partner_timeout_s: float = 2.0,
+    in_process_worker: bool = True,
     **overrides: Any,
 ) -> AsyncIterator[ApiStack]:
     """Simulators, a worker and the API on `task_queue`, against this database and Temporal.
@@ -201,6 +234,8 @@ async def running_stack(
         api: "thread" or "process", see `API_MODE_HELP`.
         api_workers: uvicorn workers of `nara api` (process mode only).
         partner_timeout_s: the worker's timeout on partner calls.
+        in_process_worker: False: no worker in this process (start `worker_process`s on
+            `ApiStack.environment`, e.g. to measure a worker's memory on its own).
         overrides: more API settings by environment name (`DB_POOL_SIZE=5`, ...).
     """
     from nara.domain.enums import Role
@@ -242,7 +277,7 @@ async def running_stack(
                     partners=p,
                     keys=KeyService.local(session_factory(worker_engine), settings.key_dir),
                 )
-                async with worker:
+                async with worker if in_process_worker else contextlib.nullcontext():
                     sequencer = await ensure_sequencer(client, task_queue=task_queue)
                     try:
                         with contextlib.ExitStack() as api_server:
@@ -264,6 +299,7 @@ async def running_stack(
                                 api_mode=api,
                                 ca_url=ca.url,
                                 operator=operator,
+                                environment=dict(values),
                             )
                     finally:
                         # The next stack on this server has a queue (and a sequencer) of

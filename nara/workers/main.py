@@ -116,8 +116,10 @@ def build_worker(
     partners: Partners,
     keys: KeyService,
     max_concurrent_activities: int = 50,
+    max_cached_workflows: int = 1000,
 ) -> Worker:
-    """A worker with every workflow and activity of the project."""
+    """A worker with every workflow and activity of the project; `max_cached_workflows`
+    is its sticky cache (WORKER_MAX_CACHED_WORKFLOWS)."""
     return Worker(
         client,
         task_queue=task_queue,
@@ -125,6 +127,7 @@ def build_worker(
         activities=build_activities(session_factory(engine), partners, keys),
         workflow_runner=sandbox_runner(),
         max_concurrent_activities=max_concurrent_activities,
+        max_cached_workflows=max_cached_workflows,
         interceptors=[LogContext()],
     )
 
@@ -170,6 +173,7 @@ async def run_worker(settings: Settings | None = None) -> None:
             settings, PartnerMetrics(runtime.metric_meter) if runtime is not None else None
         ),
         keys=KeyService.local(session_factory(engine), settings.key_dir),
+        max_cached_workflows=settings.worker_max_cached_workflows,
     )
     log.info(
         "worker started",

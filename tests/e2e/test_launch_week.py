@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 
@@ -13,42 +14,57 @@ from temporalio.testing import WorkflowEnvironment
 from nara.replay import run_replay
 from nara.store.db import create_engine
 from nara.testing import servers
+from nara.testing.stack import api_process, worker_process
 from tests.integration.support import ApiStack, running_stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
-@pytest.fixture(scope="module")
-async def stack(dev_env: WorkflowEnvironment, _postgres_server_url: str) -> AsyncIterator[ApiStack]:
-    """A stack on a database of its own: the week declares an outage at its start, and a
-    declared outage refuses any later window that overlaps it, so it would refuse the
-    windows other modules declare around the same minutes on the session's database."""
+@pytest.fixture(scope="module", params=[1, 2], ids=["one-worker-one-api", "two-workers-two-apis"])
+async def stack(
+    request: pytest.FixtureRequest, dev_env: WorkflowEnvironment, _postgres_server_url: str
+) -> AsyncIterator[tuple[ApiStack, list[str]]]:
+    """A stack on a database of its own, and the URLs of its API processes: the week
+    declares an outage at its start, and a declared outage refuses any later window that
+    overlaps it, so it would refuse the windows other modules (and the other replica
+    count) declare around the same minutes on one database. With 2, a second worker
+    (`nara worker`) and a second API (`nara api`) join it, as stateless replicas do."""
+    replicas: int = request.param
     with servers.fresh_database(_postgres_server_url, f"nara_week_{uuid.uuid4().hex[:8]}") as url:
         engine = create_engine(url, pool_size=5, application_name="nara-tests-week")
         # Workflow ids are notice numbers, and the Temporal server is the session's: start
         # this database's notices far from the session database's.
         async with engine.begin() as connection:
-            await connection.execute(text("ALTER SEQUENCE notice_seq RESTART WITH 5000000"))
+            start = 5_000_000 + 100_000 * replicas
+            await connection.execute(text(f"ALTER SEQUENCE notice_seq RESTART WITH {start}"))
         try:
             async with running_stack(dev_env, engine, url, name="week") as stack:
-                yield stack
+                with contextlib.ExitStack() as more:
+                    urls = [stack.api_url]
+                    for _ in range(replicas - 1):
+                        more.enter_context(worker_process(stack.environment))
+                        urls.append(more.enter_context(api_process(stack.environment)))
+                    yield stack, urls
         finally:
             await engine.dispose()
 
 
-async def test_launch_week_at_tiny_scale_loses_nothing(stack: ApiStack) -> None:
+async def test_launch_week_at_tiny_scale_loses_nothing(
+    stack: tuple[ApiStack, list[str]],
+) -> None:
+    week, urls = stack
     console = Console(record=True, width=160, force_terminal=False)
     report = await run_replay(
-        api_url=stack.api_url,
-        database_url=stack.database_url,
+        api_url=urls,
+        database_url=week.database_url,
         scale=0.001,
         seed=11,
-        guarantee_url=stack.guarantee_url,
-        bank_url=stack.bank_url,
-        simulator_admin_token=stack.simulator_admin_token,
-        ca_url=stack.ca_url,
-        operator=stack.operator,
-        passkey_origin=stack.settings.webauthn_origin,
+        guarantee_url=week.guarantee_url,
+        bank_url=week.bank_url,
+        simulator_admin_token=week.simulator_admin_token,
+        ca_url=week.ca_url,
+        operator=week.operator,
+        passkey_origin=week.settings.webauthn_origin,
         console=console,
     )
     assert report.ok, console.export_text()
@@ -61,3 +77,7 @@ async def test_launch_week_at_tiny_scale_loses_nothing(stack: ApiStack) -> None:
     output = console.export_text()
     for words in ("real week x 0.001", "Nothing lost", "7,885", "audit log verifies"):
         assert words in output, words
+    # Every API replica served its share: the round robin sends request n to replica n % k.
+    assert sorted(report.api_requests) == sorted(urls), report.api_requests
+    counts = list(report.api_requests.values())
+    assert max(counts) - min(counts) <= 1, counts
