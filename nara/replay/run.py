@@ -40,6 +40,7 @@ from nara.replay.week import (
     REAL_WEEK,
     Replayed,
     WeekPlan,
+    earliest_deadline,
     late_deadline,
     make_cast,
     plan_launch_week,
@@ -193,20 +194,33 @@ class ReplayStory(TenderStory):
 
     async def _bid(self, bidders: list[Business]) -> None:
         """A re-announced round (its workflow set the law's minimum notice, seconds at
-        this NARA_TIME_SCALE) is first extended by the officer by the week's bid window,
-        so its bids are not crowded out by the week's other bids."""
+        this NARA_TIME_SCALE) is first extended by the officer by the week's bid window, so
+        its bids are not crowded out by the week's other bids, and never to less than the
+        notice period from now (the rule an extension is checked by). A round that closed
+        before its officer got to it (a busy machine) draws no bids: it fails and the
+        workflow re-announces it again."""
         if NoticeNo.parse(self.notice).round > 0 and self.bid_window > timedelta(0):
             detail = await self.api.tender(self.notice)
-            await self.api.call(
+            now = _now()
+            legal = earliest_deadline(self.plan, now=now, time_scale=self.time_scale)
+            deadline = max(_at(detail["deadline"]), legal) + self.bid_window
+            opening = deadline + (_at(detail["opening_at"]) - _at(detail["deadline"]))
+            extended = await self.api.call(
                 "POST",
                 f"/tenders/{self.notice}/extend",
                 person=self.plan.agency.officer,
                 json={
-                    "deadline": (_at(detail["deadline"]) + self.bid_window).isoformat(),
-                    "opening_at": (_at(detail["opening_at"]) + self.bid_window).isoformat(),
+                    "deadline": deadline.isoformat(),
+                    "opening_at": opening.isoformat(),
                     "reason": "re-announced during the launch week: more time for bids",
                 },
+                ok=(200, 201, 202, 409),
             )
+            refused = (extended or {}).get("code")
+            if refused == "wrong-phase":
+                return
+            if refused is not None:
+                raise DemoError(f"POST /tenders/{self.notice}/extend answered 409: {refused}")
         await super()._bid(bidders)
 
     async def play(self) -> None:

@@ -230,11 +230,18 @@ def notice_period(tender: Plan) -> timedelta:
     return URGENT_NOTICE if tender.urgent else NOTICE
 
 
+def earliest_deadline(tender: Plan, *, now: datetime, time_scale: int) -> datetime:
+    """The earliest real deadline the API will take for `tender` from `now`: the notice
+    period compressed, plus a margin for the call itself (3 simulated hours, at least
+    REAL_MARGIN of real time: an announcement on a busy machine takes seconds)."""
+    return now + notice_period(tender) / time_scale + max(MARGIN / time_scale, REAL_MARGIN)
+
+
 def late_deadline(tender: Replayed, *, now: datetime, time_scale: int) -> datetime:
     """The tender's real deadline, moved on by whole simulated days while it is too close
     for the notice period (a story that started late, on a busy machine)."""
     deadline = tender.deadline_at
-    earliest = now + (notice_period(tender) + MARGIN) / time_scale
+    earliest = earliest_deadline(tender, now=now, time_scale=time_scale)
     while deadline < earliest:
         deadline += timedelta(days=1) / time_scale
     return deadline
