@@ -130,7 +130,11 @@ class TenderStory:
                     f"tender {self.notice} stayed {phase} for {timeout_s:.0f} s while waiting "
                     f"for {' or '.join(phases)}; see workflow tender-{self.notice} in the Web UI"
                 )
-            await asyncio.sleep(self.week.poll_s)
+            await self._pause(phases)
+
+    async def _pause(self, phases: tuple[str, ...]) -> None:
+        """Between two reads of the tender while waiting for one of `phases`."""
+        await asyncio.sleep(self.week.poll_s)
 
     async def _next_round(self) -> None:
         """Follow the failed tender to the round its workflow re-announced."""

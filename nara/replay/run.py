@@ -35,6 +35,7 @@ from nara.domain.calendar import SEOUL
 from nara.domain.identifiers import NoticeNo
 from nara.replay.balance import RoundRobin
 from nara.replay.checks import Check, Scope, checks_table, run_checks
+from nara.replay.watch import PhaseWatch
 from nara.replay.week import (
     BIDS_PER_S,
     REAL_WEEK,
@@ -88,6 +89,8 @@ class ReplayReport:
     deadline_hours: dict[str, int] = field(default_factory=dict)
     api_requests: dict[str, int] = field(default_factory=dict)
     """Requests sent to each API replica."""
+    watch: str = ""
+    """What the phase watch read."""
 
     @property
     def ok(self) -> bool:
@@ -191,6 +194,7 @@ class ReplayStory(TenderStory):
     plan: Replayed
     time_scale: int = 20_000
     bid_window = timedelta(0)
+    watch: PhaseWatch | None = None
 
     async def _bid(self, bidders: list[Business]) -> None:
         """A re-announced round (its workflow set the law's minimum notice, seconds at
@@ -223,6 +227,24 @@ class ReplayStory(TenderStory):
                 raise DemoError(f"POST /tenders/{self.notice}/extend answered 409: {refused}")
         await super()._bid(bidders)
 
+    async def _wait(self, *phases: str, timeout_s: float = 180.0) -> dict[str, Any]:
+        """The demo's wait, its patience lengthened by the tender's notice period and the
+        week's bid window (a wait for the opening spans both)."""
+        longer = self.plan.notice_s + self.bid_window.total_seconds()
+        return await super()._wait(*phases, timeout_s=timeout_s + longer)
+
+    async def _pause(self, phases: tuple[str, ...]) -> None:
+        """Sleep until the watch sees the tender's recorded phase become one awaited (or
+        its end), at most LIVE_READ_S; recorded but not yet live: the poll interval."""
+        if self.watch is None:
+            await super()._pause(phases)
+            return
+        awaited = {*phases, "failed", "cancelled"}
+        if self.watch.phases.get(self.notice) in awaited:
+            await asyncio.sleep(self.week.poll_s)
+            return
+        await self.watch.until(self.notice, awaited, timeout_s=LIVE_READ_S)
+
     async def play(self) -> None:
         await asyncio.sleep(max(0.0, (self.plan.announce_at - _now()).total_seconds()))
         now = _now()
@@ -233,6 +255,11 @@ class ReplayStory(TenderStory):
             self.bar.show(self.notice, "announced")
             return
         await super().play()
+
+
+LIVE_READ_S = 15.0
+"""A waiting story reads its tender's live state at least this often, should the watch
+miss a recorded phase."""
 
 
 def _at(value: str) -> datetime:
@@ -258,6 +285,7 @@ async def run_replay(
     passkey_origin: str | None = None,
     faults: Faults | None = None,
     bids_per_s: float = BIDS_PER_S,
+    phase_watch: bool = True,
     console: Console | None = None,
     raise_on_failure: bool = True,
 ) -> ReplayReport:
@@ -275,6 +303,8 @@ async def run_replay(
         faults: the partners' latency and faults (default `Faults()`).
         bids_per_s: the bid rate the stack is expected to take: bidding stays open long
             enough for the week's bids at this rate (`week.bid_window`).
+        phase_watch: stories wait on one `PhaseWatch` (False: each polls its tender with
+            `GET /tenders/{n}`, as the demo does; the benchmark compares both).
         raise_on_failure: raise ReplayFailed when a check fails or a tender did not
             finish (False: return the report, `report.ok` says; the benchmark does this).
 
@@ -341,19 +371,23 @@ async def run_replay(
             board=Board(console),  # unused: the stories get milestone bars
             poll_s=max(0.5, len(plan.tenders) / 400),
         )
+        watch = PhaseWatch(api, [a.code for a in plan.cast.agencies], week.announced)
         stories = [ReplayStory(week, t, board.bar(t)) for t in plan.tenders]
         for story in stories:
             story.time_scale, story.bid_window = time_scale, plan.bid_window
+            story.watch = watch if phase_watch else None
         search = SearchLoad(api)
         mark = time.monotonic()
         with board.progress:
             planted = [s for s in stories if s.plan.planted]
             outage_id = await _outage(api, planted, time_scale=time_scale, operator=operator)
             searching = asyncio.create_task(search.run(rng))
+            watching = asyncio.create_task(watch.run() if phase_watch else asyncio.sleep(0))
             results = await asyncio.gather(
                 *(s.play() for s in stories if not s.plan.planted), return_exceptions=True
             )
             searching.cancel()
+            watching.cancel()
         phase_s["week"] = time.monotonic() - mark
         failures = [f"{type(r).__name__}: {r}" for r in results if isinstance(r, BaseException)]
         if search.failed:
@@ -389,6 +423,7 @@ async def run_replay(
         search=search.summary(),
         deadline_hours={f"{h:%a %H:%M}": n for h, n in sorted(plan.deadline_loads.items())[:20]},
         api_requests=dict(transport.sent),
+        watch=f"{watch.sweeps:,} sweeps, {watch.requests:,} list requests",
     )
     print_replay(console, report)
     if raise_on_failure and not report.ok:
@@ -491,6 +526,7 @@ def print_replay(console: Console, report: ReplayReport) -> None:
     )
     run.add_row("bids", f"{report.bids:,} receipts")
     run.add_row("search load", report.search)
+    run.add_row("phase watch", report.watch)
     if len(report.api_requests) > 1:
         run.add_row(
             "API replicas",
