@@ -212,6 +212,7 @@ async def measure(args: argparse.Namespace) -> c.Outcome:
             "planned": report.planned,
             "completed": report.completed,
             "planted": len(report.planted),
+            "ended_private": report.ended_private,
             "not_finished": report.failures[:10],
         },
         "checks": {check.name: check.ok for check in report.checks},
@@ -226,7 +227,15 @@ async def measure(args: argparse.Namespace) -> c.Outcome:
             + ", ".join(f"{k} {v:.1f} s" for k, v in report.phase_s.items())
             + ")",
         ),
-        ("tenders completed", f"{report.completed} of {report.planned - len(report.planted)}"),
+        (
+            "tenders completed",
+            f"{report.completed} of {report.planned - len(report.planted)}"
+            + (
+                f" ({len(report.ended_private)} ended after two failed rounds)"
+                if report.ended_private
+                else ""
+            ),
+        ),
         *((f"{k} (per s of the week)", f"{counts[k]:,} ({rates[k]}/s)") for k in counts),
         ("tender starts: API / bare loop", f"{api_rate:.1f} / {bare_rate:.1f} per s"),
         ("ratio (goal >= 0.5)", f"{ratio:.2f}"),

@@ -91,6 +91,9 @@ class ReplayReport:
     """Requests sent to each API replica."""
     watch: str = ""
     """What the phase watch read."""
+    ended_private: list[str] = field(default_factory=list)
+    """Tenders whose re-announced round failed too (a private contract allowed): ended by
+    the rules, not completed."""
 
     @property
     def ok(self) -> bool:
@@ -195,6 +198,7 @@ class ReplayStory(TenderStory):
     time_scale: int = 20_000
     bid_window = timedelta(0)
     watch: PhaseWatch | None = None
+    ended_private: list[str] = []  # noqa: RUF012 - set per replay by run_replay
 
     async def _bid(self, bidders: list[Business]) -> None:
         """A re-announced round (its workflow set the law's minimum notice, seconds at
@@ -221,7 +225,7 @@ class ReplayStory(TenderStory):
                 ok=(200, 201, 202, 409),
             )
             refused = (extended or {}).get("code")
-            if refused == "wrong-phase":
+            if refused in ("wrong-phase", "deadline-passed"):
                 return
             if refused is not None:
                 raise DemoError(f"POST /tenders/{self.notice}/extend answered 409: {refused}")
@@ -254,7 +258,26 @@ class ReplayStory(TenderStory):
             await self._announce()
             self.bar.show(self.notice, "announced")
             return
-        await super().play()
+        try:
+            await super().play()
+        except EndedForPrivateContract:
+            self.ended_private.append(self.notice)
+
+    async def _next_round(self) -> None:
+        """The demo's, except after a re-announced round failed too: the law then allows a
+        private contract and there is no next round (the replay stops there)."""
+        detail = await self.api.tender(self.notice)
+        note = (detail.get("live") or {}).get("note") or detail.get("outcome_note") or ""
+        if not detail.get("next_round") and PRIVATE_CONTRACT in note:
+            raise EndedForPrivateContract(self.notice)
+        await super()._next_round()
+
+
+PRIVATE_CONTRACT = "a private contract is allowed"
+
+
+class EndedForPrivateContract(Exception):
+    """A re-announced round failed too: the law allows a private contract (no next round)."""
 
 
 LIVE_READ_S = 15.0
@@ -371,11 +394,13 @@ async def run_replay(
             board=Board(console),  # unused: the stories get milestone bars
             poll_s=max(0.5, len(plan.tenders) / 400),
         )
+        ended_private: list[str] = []
         watch = PhaseWatch(api, [a.code for a in plan.cast.agencies], week.announced)
         stories = [ReplayStory(week, t, board.bar(t)) for t in plan.tenders]
         for story in stories:
             story.time_scale, story.bid_window = time_scale, plan.bid_window
             story.watch = watch if phase_watch else None
+            story.ended_private = ended_private
         search = SearchLoad(api)
         mark = time.monotonic()
         with board.progress:
@@ -424,6 +449,7 @@ async def run_replay(
         deadline_hours={f"{h:%a %H:%M}": n for h, n in sorted(plan.deadline_loads.items())[:20]},
         api_requests=dict(transport.sent),
         watch=f"{watch.sweeps:,} sweeps, {watch.requests:,} list requests",
+        ended_private=sorted(ended_private),
     )
     print_replay(console, report)
     if raise_on_failure and not report.ok:
@@ -522,7 +548,13 @@ def print_replay(console: Console, report: ReplayReport) -> None:
         "tenders",
         f"{report.completed} of {report.planned - len(report.planted)} completed, "
         f"{report.announced} announcements ({report.re_announced} re-announced), "
-        f"{len(report.planted)} planted (moved by the outage, left open)",
+        f"{len(report.planted)} planted (moved by the outage, left open)"
+        + (
+            f", {len(report.ended_private)} ended when their re-announced round failed too "
+            "(a private contract allowed)"
+            if report.ended_private
+            else ""
+        ),
     )
     run.add_row("bids", f"{report.bids:,} receipts")
     run.add_row("search load", report.search)

@@ -69,7 +69,9 @@ async def test_launch_week_at_tiny_scale_loses_nothing(
     )
     assert report.ok, console.export_text()
     assert report.planned == 8 and len(report.planted) == 1
-    assert report.completed == report.planned - 1
+    # Each tender completed, or (a re-announced round that closed before its bidders came,
+    # on a busy machine) ended by the rules with a private contract allowed.
+    assert report.completed + len(report.ended_private) == report.planned - 1
     assert report.re_announced >= 1 and report.bids > 0
     assert "searches (" in report.search and "x 200" in report.search, report.search
     names = {c.name: c for c in report.checks}
