@@ -2,10 +2,11 @@
 
 The stack is the one of workflows.py: a fresh database on PostgreSQL (DATABASE_URL, else
 an embedded server), the Temporal dev server with the project's search attributes, the
-simulators, one worker (`build_worker`) in this process and the API (`nara api` in a
-child process by default). With --replicas 2, a second worker (`nara worker`) and a second
-API process (`nara api`) join on the same database, namespace and task queue, and the
-replay sends each request to the next API in turn (`nara.replay.balance.RoundRobin`).
+simulators in this process, the worker (`nara worker` in a child process; --worker thread
+puts it in this process, beside the replay's driver) and the API (`nara api` in a child
+process by default). With --replicas 2, a second worker and a second API process (`nara
+api`) join on the same database, namespace and task queue, and the replay sends each
+request to the next API in turn (`nara.replay.balance.RoundRobin`).
 
 1. The replay: `nara.replay.run_replay` at --scale (0.1: 789 announcements), the same code
    as `nara replay launch-week`, its checks included. Measured: wall time, and
@@ -15,9 +16,9 @@ replay sends each request to the next API in turn (`nara.replay.balance.RoundRob
    `start_workflow` calls of a workflow type nobody polls (C in flight) on the same
    server. Their ratio is the goal (at least 0.5).
 3. Size: the database (`pg_database_size`), the longest workflow history of the task
-   queue (`describe` of every workflow), and the peak RSS of each process (this one: the
-   worker, the simulators and the replay's driver; the API; the Temporal dev server;
-   PostgreSQL when embedded), sampled every 0.5 s with psutil.
+   queue (`describe` of every workflow), and the peak RSS and the CPU seconds of each
+   process (this one: the simulators and the replay's driver; the workers; the API; the
+   Temporal dev server; PostgreSQL when embedded), sampled every 0.5 s with psutil.
 """
 
 from __future__ import annotations
@@ -59,11 +60,11 @@ class PeakRss:
         except psutil.Error:
             return "?"
         if process.pid == psutil.Process().pid:
-            return "bench (worker, simulators, replay driver)"
+            return "bench (simulators, replay driver; the worker with --worker thread)"
         for words, label in (
             ("uvicorn", "API (nara api)"),
             ("nara api", "API (nara api)"),
-            ("nara worker", "more workers (nara worker)"),
+            ("nara worker", "workers (nara worker)"),
             ("temporal", "Temporal dev server"),
             ("postgres", "PostgreSQL (embedded)"),
         ):
@@ -91,13 +92,15 @@ class PeakRss:
 
 
 @contextlib.asynccontextmanager
-async def replicas(stack: Any, count: int) -> AsyncIterator[list[str]]:
-    """`count - 1` more workers (`nara worker`) and API processes (`nara api`) on the
-    stack's database, namespace and task queue; every API's URL."""
+async def replicas(stack: Any, count: int, *, worker_here: bool) -> AsyncIterator[list[str]]:
+    """`count` workers in all (`nara worker` processes, less the one in this process when
+    `worker_here`) and `count` API processes (`nara api`, the stack's first) on the stack's
+    database, namespace and task queue; every API's URL."""
     with contextlib.ExitStack() as more:
         urls = [stack.api_url]
-        for _ in range(count - 1):
+        for _ in range(count - 1 if worker_here else count):
             more.enter_context(worker_process(stack.environment))
+        for _ in range(count - 1):
             urls.append(more.enter_context(api_process(stack.environment)))
         yield urls
 
@@ -152,8 +155,13 @@ async def measure(args: argparse.Namespace) -> c.Outcome:
     sampling = asyncio.create_task(rss.sample())
     t0 = time.perf_counter()
     async with (
-        c.api_stack("replay", time_scale=args.time_scale, api_mode=args.api) as stack,
-        replicas(stack, args.replicas) as api_urls,
+        c.api_stack(
+            "replay",
+            time_scale=args.time_scale,
+            api_mode=args.api,
+            in_process_worker=args.worker == "thread",
+        ) as stack,
+        replicas(stack, args.replicas, worker_here=args.worker == "thread") as api_urls,
     ):
         stack_s = time.perf_counter() - t0
         report: ReplayReport = await run_replay(
@@ -261,6 +269,7 @@ async def measure(args: argparse.Namespace) -> c.Outcome:
             "api": args.api,
             "seed": args.seed,
             "replicas": args.replicas,
+            "worker": args.worker,
             "bids_per_s": args.bids_per_s,
             "poll_each": args.poll_each,
         },
@@ -323,6 +332,14 @@ def main() -> int:
         help="workers and API processes (2: a second `nara worker` and `nara api` on the "
         "same database, namespace and task queue; the replay sends each request to the "
         "next API in turn)",
+    )
+    p.add_argument(
+        "--worker",
+        choices=("process", "thread"),
+        default="process",
+        help="process: the worker is `nara worker` in a child process (production's shape: "
+        "its own interpreter, apart from the replay's driver); thread: in this process, "
+        "sharing one interpreter lock with the driver and the simulators",
     )
     p.add_argument("--api", choices=c.API_MODES, default="process", help=c.API_MODE_HELP)
     args = p.parse_args()
