@@ -198,6 +198,7 @@ class ReplayStory(TenderStory):
     time_scale: int = 20_000
     bid_window = timedelta(0)
     watch: PhaseWatch | None = None
+    bids_in_flight: asyncio.Semaphore | None = None
     ended_private: list[str] = []  # noqa: RUF012 - set per replay by run_replay
 
     async def _bid(self, bidders: list[Business]) -> None:
@@ -230,6 +231,16 @@ class ReplayStory(TenderStory):
             if refused is not None:
                 raise DemoError(f"POST /tenders/{self.notice}/extend answered 409: {refused}")
         await super()._bid(bidders)
+
+    async def _bid_one(self, business: Business, share: int) -> None:
+        """The demo's bid (a guarantee, then the sealed bid), at most BIDS_IN_FLIGHT of the
+        week's at once: a bidder is a person at a desk, and the driver's HTTP pools scan
+        their queue per request (thousands queued cost more than the bids themselves)."""
+        if self.bids_in_flight is None:
+            await super()._bid_one(business, share)
+            return
+        async with self.bids_in_flight:
+            await super()._bid_one(business, share)
 
     async def _wait(self, *phases: str, timeout_s: float = 180.0) -> dict[str, Any]:
         """The demo's wait, its patience lengthened by the tender's notice period and the
@@ -279,6 +290,9 @@ PRIVATE_CONTRACT = "a private contract is allowed"
 class EndedForPrivateContract(Exception):
     """A re-announced round failed too: the law allows a private contract (no next round)."""
 
+
+BIDS_IN_FLIGHT = 48
+"""Bids of the whole week being made at one moment (guarantee and bid requests)."""
 
 LIVE_READ_S = 15.0
 """A waiting story reads its tender's live state at least this often, should the watch
@@ -395,12 +409,14 @@ async def run_replay(
             poll_s=max(0.5, len(plan.tenders) / 400),
         )
         ended_private: list[str] = []
+        bids_in_flight = asyncio.Semaphore(BIDS_IN_FLIGHT)
         watch = PhaseWatch(api, [a.code for a in plan.cast.agencies], week.announced)
         stories = [ReplayStory(week, t, board.bar(t)) for t in plan.tenders]
         for story in stories:
             story.time_scale, story.bid_window = time_scale, plan.bid_window
             story.watch = watch if phase_watch else None
             story.ended_private = ended_private
+            story.bids_in_flight = bids_in_flight
         search = SearchLoad(api)
         mark = time.monotonic()
         with board.progress:
