@@ -315,7 +315,7 @@ def main() -> int:
     p.add_argument(
         "--bids-per-s",
         type=float,
-        default=5.0,
+        default=15.0,
         help="the bid rate the replay plans its bid window for (`nara replay launch-week "
         "--bids-per-s`)",
     )

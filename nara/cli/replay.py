@@ -41,10 +41,10 @@ def launch_week(
             min=0.5,
             max=10_000.0,
             help="Bids per second the stack is expected to take: bidding stays open long "
-            "enough for the week's bids at this rate (5 fits one API process and the "
-            "replay on 2 cores; see docs/replay.md).",
+            "enough for the week's bids at this rate (one API process took 17-18 a second "
+            "with the whole stack and the replay on 2 cores; see docs/replay.md).",
         ),
-    ] = 5.0,
+    ] = 15.0,
     seed: Annotated[
         int | None, typer.Option(min=0, help="Seed of the dice, to replay the same week.")
     ] = None,

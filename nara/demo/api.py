@@ -82,8 +82,10 @@ class Api:
 
         A 503 (the API busy: "nothing was changed") is retried after its Retry-After, up to
         BUSY_RETRIES times, as a person would press the button again; so is a read whose
-        connection broke."""
+        connection broke. A person whose session ended (idle through a long week) logs in
+        again, once, and the call is made again."""
         headers = self.keyring.headers(person) if person else {}
+        logged_in_again = False
         for attempt in range(BUSY_RETRIES + 1):
             try:
                 response = await self.http.request(method, path, json=json, headers=headers)
@@ -94,6 +96,11 @@ class Api:
                 raise DemoError(f"{method} {path} failed: {error!r}") from error
             except httpx.HTTPError as error:
                 raise DemoError(f"{method} {path} failed: {error!r}") from error
+            if person and not logged_in_again and _session_ended(response):
+                # Idle or expired (a long week): log in again, as the person would, once.
+                await self.login(person)
+                headers, logged_in_again = self.keyring.headers(person), True
+                continue
             if response.status_code != 503 or 503 in ok or attempt == BUSY_RETRIES:
                 break
             await asyncio.sleep(min(10.0, float(response.headers.get("Retry-After") or 1)))
@@ -105,6 +112,16 @@ class Api:
         """`GET /tenders/{notice}`: the row and the workflow's live state."""
         detail: dict[str, Any] = await self.call("GET", f"/tenders/{notice}")
         return detail
+
+
+def _session_ended(response: httpx.Response) -> bool:
+    """A 401 saying the person's session ended (idle, expired, logged out)."""
+    if response.status_code != 401:
+        return False
+    try:
+        return bool(response.json().get("code") == "session-ended")
+    except ValueError:
+        return False
 
 
 def _why(response: httpx.Response) -> str:

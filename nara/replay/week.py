@@ -43,9 +43,9 @@ NOTICE = timedelta(days=7)
 URGENT_NOTICE = timedelta(days=5)
 MARGIN = timedelta(hours=3)  # simulated: the announce call's own time, at any scale
 REAL_MARGIN = timedelta(seconds=3)  # real: a story starting late under load still fits
-BIDS_PER_S = (
-    5.0  # default: what the replay got through here, one API process, whole stack on 2 cores
-)
+BIDS_PER_S = 15.0
+"""Default bid rate the week plans for: one API process took 17-18 a second here at scale
+0.1, the whole stack and the replay on 2 cores (docs/replay.md)."""
 LONELY_EVERY = 12  # one tender in twelve draws a single bid, fails and is re-announced
 URGENT_EVERY = 8
 BUSINESS_NAMES = ("Hanbit", "Saebyeok", "Daon", "Nuri", "Mirae", "Haneul", "Gaon", "Baram")

@@ -332,3 +332,24 @@ async def test_a_signature_for_something_else_is_no_login(
     )
     assert response.status_code == 401 and response.json()["reason"] == "signature-invalid"
     assert sign_login(credential.key, nonce) != bare
+
+
+async def test_the_demo_and_replay_people_log_in_again_when_their_session_ended(
+    stack: ApiStack, http: httpx.AsyncClient
+) -> None:
+    """A person of the demo or the replay idle through a long week (the operator who
+    declared the outage at its start, then checks the audit log at its end) logs in again
+    once, as a person would, and the call goes through; nobody else's session is used."""
+    from nara.demo.api import Api
+
+    auditor = await person(http, stack, "auditor")
+    api = Api(http, keyring(stack))
+    first = keyring(stack).headers(auditor)
+    assert (await http.post("/auth/logout", headers=first)).status_code == 204
+    assert (await http.get("/auth/whoami", headers=first)).status_code == 401
+
+    me = await api.call("GET", "/auth/whoami", person=auditor)
+
+    assert me["person_id"] == auditor
+    assert keyring(stack).headers(auditor) != first
+    assert await _sessions_of(stack, auditor) == 2
