@@ -30,7 +30,6 @@ import sys
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,7 +40,7 @@ from rich.console import Console
 from sqlalchemy import text
 
 from nara.replay import ReplayReport, run_replay
-from nara.testing.stack import api_process, worker_process
+from nara.testing.stack import replicas
 
 DESCRIBING_AT_ONCE = 32
 
@@ -89,20 +88,6 @@ class PeakRss:
                 if mib > 0:  # a process that ended between listing and reading
                     self.peaks[label] = max(self.peaks[label], mib)
             await asyncio.sleep(0.5)
-
-
-@contextlib.asynccontextmanager
-async def replicas(stack: Any, count: int, *, worker_here: bool) -> AsyncIterator[list[str]]:
-    """`count` workers in all (`nara worker` processes, less the one in this process when
-    `worker_here`) and `count` API processes (`nara api`, the stack's first) on the stack's
-    database, namespace and task queue; every API's URL."""
-    with contextlib.ExitStack() as more:
-        urls = [stack.api_url]
-        for _ in range(count - 1 if worker_here else count):
-            more.enter_context(worker_process(stack.environment))
-        for _ in range(count - 1):
-            urls.append(more.enter_context(api_process(stack.environment)))
-        yield urls
 
 
 async def bare_starts(client: Any, *, count: int, concurrency: int) -> float:
@@ -161,33 +146,37 @@ async def measure(args: argparse.Namespace) -> c.Outcome:
             api_mode=args.api,
             in_process_worker=args.worker == "thread",
         ) as stack,
-        replicas(stack, args.replicas, worker_here=args.worker == "thread") as api_urls,
     ):
-        stack_s = time.perf_counter() - t0
-        report: ReplayReport = await run_replay(
-            api_url=api_urls,
-            database_url=stack.database_url,
-            scale=args.scale,
-            seed=args.seed,
-            bids_per_s=args.bids_per_s,
-            phase_watch=not args.poll_each,
-            guarantee_url=stack.guarantee_url,
-            bank_url=stack.bank_url,
-            simulator_admin_token=stack.simulator_admin_token,
-            ca_url=stack.ca_url,
-            operator=stack.operator,
-            passkey_origin=stack.settings.webauthn_origin,
-            console=Console(),
-            raise_on_failure=False,  # a failed check is a result: in the table and the JSON
-        )
-        replay_cpu = dict(rss.cpu_s)  # the replay's share (the sampler is 0.5 s behind at most)
-        api_rate, api_errors = await api_starts(
-            stack, count=args.starts, concurrency=args.concurrency
-        )
-        bare_rate = await bare_starts(stack.client, count=args.starts, concurrency=args.concurrency)
-        async with stack.engine.connect() as db:
-            db_mib = (await db.scalar(text("SELECT pg_database_size(current_database())"))) / 2**20
-        history, history_id = await longest_history(stack.client, stack.task_queue)
+        with replicas(stack, args.replicas, worker_here=args.worker == "thread") as api_urls:
+            stack_s = time.perf_counter() - t0
+            report: ReplayReport = await run_replay(
+                api_url=api_urls,
+                database_url=stack.database_url,
+                scale=args.scale,
+                seed=args.seed,
+                bids_per_s=args.bids_per_s,
+                phase_watch=not args.poll_each,
+                guarantee_url=stack.guarantee_url,
+                bank_url=stack.bank_url,
+                simulator_admin_token=stack.simulator_admin_token,
+                ca_url=stack.ca_url,
+                operator=stack.operator,
+                passkey_origin=stack.settings.webauthn_origin,
+                console=Console(),
+                raise_on_failure=False,  # a failed check is a result: in the table and the JSON
+            )
+            replay_cpu = dict(rss.cpu_s)  # the replay's share (the sampler is 0.5 s behind at most)
+            api_rate, api_errors = await api_starts(
+                stack, count=args.starts, concurrency=args.concurrency
+            )
+            bare_rate = await bare_starts(
+                stack.client, count=args.starts, concurrency=args.concurrency
+            )
+            async with stack.engine.connect() as db:
+                db_mib = (
+                    await db.scalar(text("SELECT pg_database_size(current_database())"))
+                ) / 2**20
+            history, history_id = await longest_history(stack.client, stack.task_queue)
     sampling.cancel()
     week_s = report.phase_s["week"]
     weekly = report.weekly

@@ -208,6 +208,20 @@ def worker_process(
         yield process
 
 
+@contextmanager
+def replicas(stack: ApiStack, count: int, *, worker_here: bool = True) -> Iterator[list[str]]:
+    """`count` workers in all (`nara worker` processes, less the stack's own in-process one
+    when `worker_here`) and `count` API processes (the stack's first, then `nara api`s) on
+    the stack's database, namespace and task queue; every API's URL."""
+    with contextlib.ExitStack() as more:
+        urls = [stack.api_url]
+        for _ in range(count - 1 if worker_here else count):
+            more.enter_context(worker_process(stack.environment))
+        for _ in range(count - 1):
+            urls.append(more.enter_context(api_process(stack.environment)))
+        yield urls
+
+
 @asynccontextmanager
 async def running_stack(
     client: Client,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from collections.abc import AsyncIterator
 
@@ -14,7 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 from nara.replay import run_replay
 from nara.store.db import create_engine
 from nara.testing import servers
-from nara.testing.stack import api_process, worker_process
+from nara.testing.stack import replicas as more_replicas
 from tests.integration.support import ApiStack, running_stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -29,21 +28,17 @@ async def stack(
     overlaps it, so it would refuse the windows other modules (and the other replica
     count) declare around the same minutes on one database. With 2, a second worker
     (`nara worker`) and a second API (`nara api`) join it, as stateless replicas do."""
-    replicas: int = request.param
+    count: int = request.param
     with servers.fresh_database(_postgres_server_url, f"nara_week_{uuid.uuid4().hex[:8]}") as url:
         engine = create_engine(url, pool_size=5, application_name="nara-tests-week")
         # Workflow ids are notice numbers, and the Temporal server is the session's: start
         # this database's notices far from the session database's.
         async with engine.begin() as connection:
-            start = 5_000_000 + 100_000 * replicas
+            start = 5_000_000 + 100_000 * count
             await connection.execute(text(f"ALTER SEQUENCE notice_seq RESTART WITH {start}"))
         try:
             async with running_stack(dev_env, engine, url, name="week") as stack:
-                with contextlib.ExitStack() as more:
-                    urls = [stack.api_url]
-                    for _ in range(replicas - 1):
-                        more.enter_context(worker_process(stack.environment))
-                        urls.append(more.enter_context(api_process(stack.environment)))
+                with more_replicas(stack, count) as urls:
                     yield stack, urls
         finally:
             await engine.dispose()
