@@ -292,10 +292,22 @@ _TRANSIENT_SQLSTATES = {
 }
 
 
+_UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "57P", "58")
+"""Connection lost, out of resources, shutting down, system error: the database's state,
+not the request's. psycopg also raises OperationalError for a statement that exceeds a
+program limit (54xxx, "statement too complex"): that is a bug, answered as an incident."""
+
+
+def _unavailable(sqlstate: str | None) -> bool:
+    return sqlstate is None or sqlstate.startswith(_UNAVAILABLE_SQLSTATE_CLASSES)
+
+
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DBAPIError)
     sqlstate = getattr(exc.orig, "sqlstate", None)
-    if sqlstate in _TRANSIENT_SQLSTATES or isinstance(exc, OperationalError):
+    if sqlstate in _TRANSIENT_SQLSTATES or (
+        isinstance(exc, OperationalError) and _unavailable(sqlstate)
+    ):
         why = _TRANSIENT_SQLSTATES.get(sqlstate or "", "PostgreSQL is unavailable")
         log.warning("database busy or unavailable", sqlstate=sqlstate, path=request.url.path)
         return problem_response(

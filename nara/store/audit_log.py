@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import BigInteger, Integer, func, literal, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -120,9 +121,21 @@ async def read_nodes(session: AsyncSession, keys: Iterable[NodeKey]) -> dict[Nod
     wanted = list(set(keys))
     if not wanted:
         return {}
+    # Two array parameters joined on unnest, not one (level, index) pair per key: a
+    # verification of a large log asks for ~10,000 keys a batch, and an IN list that long
+    # exceeds PostgreSQL's stack depth (SQLSTATE 54001, "statement too complex").
+    asked = (
+        func.unnest(
+            literal([lv for lv, _ in wanted], ARRAY(Integer)),
+            literal([ix for _, ix in wanted], ARRAY(BigInteger)),
+        )
+        .table_valued("level", "index")
+        .render_derived(name="asked")
+    )
     rows = await session.execute(
-        select(AuditNode.level, AuditNode.index, AuditNode.hash).where(
-            tuple_(AuditNode.level, AuditNode.index).in_(wanted)
+        select(AuditNode.level, AuditNode.index, AuditNode.hash).join(
+            asked,
+            (AuditNode.level == asked.c.level) & (AuditNode.index == asked.c.index),
         )
     )
     return {(lv, ix): h for lv, ix, h in rows.all()}

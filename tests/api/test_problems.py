@@ -8,7 +8,7 @@ from pydantic import BaseModel, ValidationError
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
-from nara.api.problems import accepted_values, field_path, http_status
+from nara.api.problems import _unavailable, accepted_values, field_path, http_status
 from nara.api.schemas.bids import BidCreate
 from nara.api.schemas.decisions import PaymentClaimRequest
 from nara.domain.errors import (
@@ -101,3 +101,20 @@ def test_update_refusals_keep_their_type_and_message(kind: str, error: type, sta
 def test_an_unknown_failure_is_a_process_failure() -> None:
     translated = _from_update_failure(WorkflowUpdateFailedError(RuntimeError("boom")))
     assert isinstance(translated, ProcessFailed) and http_status(type(translated)) == 500
+
+
+@pytest.mark.parametrize(
+    ("sqlstate", "unavailable"),
+    [
+        (None, True),  # the connection broke before the server said why
+        ("08006", True),  # connection failure
+        ("53300", True),  # too many connections
+        ("57P01", True),  # the server is shutting down
+        ("54001", False),  # statement too complex: a bug in the query, not an outage
+        ("42P01", False),
+    ],
+)
+def test_only_an_outage_of_the_database_is_called_unavailable(
+    sqlstate: str | None, unavailable: bool
+) -> None:
+    assert _unavailable(sqlstate) is unavailable
