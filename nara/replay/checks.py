@@ -10,17 +10,19 @@ lists what it found wrong (the first few) and passes only when nothing is.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import httpx
 import psycopg
 from rich.table import Table
 
-from nara.demo.api import Api
+from nara.demo.api import Api, DemoError
 from nara.domain.outage import extend_for_outage
 
 SHOWN = 5  # problems shown per check
@@ -54,8 +56,7 @@ async def run_checks(
     *, database_url: str, api: Api, ledger: dict[str, list[dict[str, Any]]], scope: Scope
 ) -> list[Check]:
     """Every check, in the order the week's money and bids flow."""
-    async with await psycopg.AsyncConnection.connect(_plain(database_url)) as db:
-        await db.set_read_only(True)
+    async with await reader(database_url) as db:
         checks = [
             await _bids_opened(db, scope),
             await _awards_closed(db, scope),
@@ -65,6 +66,41 @@ async def run_checks(
             await _nothing_stuck(db, api, scope),
         ]
     return checks
+
+
+async def reader(database_url: str) -> psycopg.AsyncConnection[Any]:
+    """The checks' connection. Autocommit, read-only by the server's default: a check
+    whose statement fails leaves no aborted transaction behind for the next one, and no
+    check can write."""
+    return await psycopg.AsyncConnection.connect(
+        _plain(database_url), autocommit=True, options="-c default_transaction_read_only=on"
+    )
+
+
+def check_named(
+    name: str,
+) -> Callable[[Callable[..., Awaitable[None]]], Callable[..., Awaitable[Check]]]:
+    """A check named `name`; one that cannot run (the API or the database refused it) is a
+    failed check saying why, and the other checks still run: a week's run keeps its
+    numbers."""
+
+    def named(look: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[Check]]:
+        @functools.wraps(look)
+        async def run(*args: Any) -> Check:
+            check = Check(name)
+            try:
+                await look(check, *args)
+            except (DemoError, psycopg.Error, httpx.HTTPError) as error:
+                check.problems.append(f"the check could not run: {_said(error)}")
+            return check
+
+        return run
+
+    return named
+
+
+def _said(error: Exception) -> str:
+    return (f"{type(error).__name__}: {error}".splitlines() or [""])[0][:300]
 
 
 def _plain(url: str) -> str:
@@ -79,10 +115,10 @@ async def _rows(db: psycopg.AsyncConnection[Any], sql: str, *args: Any) -> list[
         return await cursor.fetchall()
 
 
-async def _bids_opened(db: psycopg.AsyncConnection[Any], scope: Scope) -> Check:
+@check_named("every accepted bid is in its opening")
+async def _bids_opened(check: Check, db: psycopg.AsyncConnection[Any], scope: Scope) -> None:
     """Every bid the API gave a receipt for is on file and counted by its tender's opening,
     and none is left sealed after the opening."""
-    check = Check("every accepted bid is in its opening")
     rows = await _rows(
         db,
         """SELECT t.notice_no, count(b.id), count(b.id) FILTER (WHERE b.status = 'sealed'),
@@ -102,12 +138,11 @@ async def _bids_opened(db: psycopg.AsyncConnection[Any], scope: Scope) -> Check:
             check.problems.append(f"{notice}: {bids} bids, the opening counted {opened}")
         elif notice not in scope.planted and sealed:
             check.problems.append(f"{notice}: {sealed} bids still sealed after the opening")
-    return check
 
 
-async def _awards_closed(db: psycopg.AsyncConnection[Any], scope: Scope) -> Check:
+@check_named("every award has its contract or forfeiture")
+async def _awards_closed(check: Check, db: psycopg.AsyncConnection[Any], scope: Scope) -> None:
     """Every award ended in a signed contract or a forfeiture."""
-    check = Check("every award has its contract or forfeiture")
     rows = await _rows(
         db,
         """SELECT t.notice_no, a.status, c.contract_no
@@ -121,16 +156,18 @@ async def _awards_closed(db: psycopg.AsyncConnection[Any], scope: Scope) -> Chec
         if status == "forfeited" or (status == "contracted" and contract):
             continue
         check.problems.append(f"{notice}: award {status}, contract {contract or 'none'}")
-    return check
 
 
+@check_named("every payment leg in the bank's ledger exactly once")
 async def _payments_in_ledger(
-    db: psycopg.AsyncConnection[Any], scope: Scope, ledger: dict[str, list[dict[str, Any]]]
-) -> Check:
+    check: Check,
+    db: psycopg.AsyncConnection[Any],
+    scope: Scope,
+    ledger: dict[str, list[dict[str, Any]]],
+) -> None:
     """Every payment was paid, each leg (contractor, subcontractor, and the late-payment
     interest to the contractor when there is any) by exactly one transfer in the bank's
     ledger, for its amount; the transfers on file are those."""
-    check = Check("every payment leg in the bank's ledger exactly once")
     by_reference: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for transfer in ledger["transfers"]:
         by_reference[transfer["reference"]].append(transfer)
@@ -153,7 +190,6 @@ async def _payments_in_ledger(
         problem = _leg_problem(made, legs, set(transfer_ids or ()), str(status))
         if problem:
             check.problems.append(f"{payment}: {problem}")
-    return check
 
 
 def _leg_problem(
@@ -173,13 +209,15 @@ def _leg_problem(
     return None
 
 
-async def _outage_moves(db: psycopg.AsyncConnection[Any], api: Api, scope: Scope) -> Check:
+@check_named("every deadline caught by the outage moved as the rule says")
+async def _outage_moves(
+    check: Check, db: psycopg.AsyncConnection[Any], api: Api, scope: Scope
+) -> None:
     """Every tender the declared outage caught moved exactly as the rule says (recomputed
     here with `nara.domain.outage`), its workflow was told, and the tender kept the move."""
-    check = Check("every deadline caught by the outage moved as the rule says")
     if scope.outage_id is None:
         check.problems.append("no outage was declared")
-        return check
+        return
     outage = await api.call("GET", f"/outages/{scope.outage_id}")
     start, back = _at(outage["started_at"]), _at(outage["recovered_at"])
     moved = {t["notice_no"]: t for t in outage["tenders"]}
@@ -205,16 +243,15 @@ async def _outage_moves(db: psycopg.AsyncConnection[Any], api: Api, scope: Scope
             check.problems.append(f"{notice}: ExtendDeadline signal {move['signal']}")
         elif now.get(notice) != after[0]:
             check.problems.append(f"{notice}: deadline on file {now.get(notice)}, not {after[0]}")
-    return check
 
 
 def _at(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
-async def _audit_verifies(api: Api, scope: Scope) -> Check:
+@check_named("the audit log verifies")
+async def _audit_verifies(check: Check, api: Api, scope: Scope) -> None:
     """`GET /audit/verify` (what `nara audit verify` runs) as the operator: the chain holds."""
-    check = Check("the audit log verifies")
     give_up = time.monotonic() + SEQUENCER_WAIT_S
     while True:  # the sequencer chains the week's last entries a moment after they land
         report = await api.call("GET", "/audit/verify", person=scope.operator)
@@ -224,13 +261,14 @@ async def _audit_verifies(api: Api, scope: Scope) -> Check:
     check.looked_at = int(report["entries"])
     if not report["ok"]:
         check.problems.extend(report["problems"] or ["the chain does not verify"])
-    return check
 
 
-async def _nothing_stuck(db: psycopg.AsyncConnection[Any], api: Api, scope: Scope) -> Check:
+@check_named("nothing stuck but the planted cases")
+async def _nothing_stuck(
+    check: Check, db: psycopg.AsyncConnection[Any], api: Api, scope: Scope
+) -> None:
     """No tender of the replay is left short of its end but the planted ones, and
     `GET /ops/stuck` (what `nara ops stuck` shows) lists none of its cases but those."""
-    check = Check("nothing stuck but the planted cases")
     stuck = await api.call("GET", "/ops/stuck", person=scope.operator)
     ours = set(scope.notices)
     for case in stuck["cases"]:
@@ -248,7 +286,6 @@ async def _nothing_stuck(db: psycopg.AsyncConnection[Any], api: Api, scope: Scop
         if notice in scope.planted or phase in ("completed", "failed", "cancelled"):
             continue
         check.problems.append(f"{notice}: {phase}, awaiting {awaiting or 'nobody'}")
-    return check
 
 
 def checks_table(checks: Iterable[Check]) -> Table:
