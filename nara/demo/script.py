@@ -255,8 +255,10 @@ class TenderStory:
             await self._paid(claim["payment_id"])
             claimed += amount
 
-    async def _paid(self, payment_id: str, timeout_s: float = 120.0) -> None:
-        """Poll, as the inspector, until the payment is paid."""
+    async def _paid(self, payment_id: str, timeout_s: float = 600.0) -> None:
+        """Poll, as the inspector, until the payment is paid. A transfer the bank refused
+        is retried with backoff growing to 5 minutes (`PARTNER_RETRY`): a payment caught
+        by a run of bank faults is paid minutes later, not lost, so the wait allows it."""
         person = self.plan.agency.inspector
         give_up = time.monotonic() + timeout_s
         while time.monotonic() < give_up:
