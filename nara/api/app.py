@@ -105,6 +105,13 @@ canonical JSON (keys sorted, no spaces, UTF-8) of `{"kind": "nara-bid", "version
 
 **Errors** are `application/problem+json` (RFC 9457) with `type`, `title`, `status`,
 `detail`, `field` (what was wrong) and `fix` (what to do).
+
+**Retries**: send an `Idempotency-Key` header (8 to 80 visible ASCII characters, a new
+one per request) on any POST, and the same key when you retry it after a timeout or a
+503. A decision (review, award, signature, claim, inspection, an operator's action) sent
+again with its key answers the first outcome and is not made twice; an announcement
+answers the tender it first announced. The key counts only with the same person, path
+and body.
 """
 
 

@@ -10,7 +10,9 @@ a transaction, so a refusal writes nothing; `nara.api.problems` logs it (`route`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import re
+from dataclasses import dataclass, replace
 from typing import Any
 
 from fastapi import Request
@@ -86,7 +88,34 @@ async def authorize(request: Request, session: SessionDep, verifier: VerifierDep
             allowed=rule.words(),
         )
     await _hold(scope, request, session, actor, rule)
-    return _grant(request, Access(name, who, actor))
+    return _grant(request, Access(name, who, await _with_request_key(request, actor)))
+
+
+IDEMPOTENCY_KEY = "Idempotency-Key"
+_KEY = re.compile(r"[!-~]{8,80}")
+
+
+async def _with_request_key(request: Request, actor: Actor) -> Actor:
+    """The actor with the request's `Idempotency-Key` bound to the person, the path and
+    the body (`Actor.request_key`): the same key on another person's request, another
+    tender's or another body names a different request, never the first one's outcome."""
+    key = request.headers.get(IDEMPOTENCY_KEY)
+    if key is None or request.method != "POST":
+        return actor
+    if not _KEY.fullmatch(key):
+        raise RuleViolation(
+            rule="idempotency-key",
+            field=f"header.{IDEMPOTENCY_KEY}",
+            value=None,
+            accepted="8 to 80 visible ASCII characters",
+            message=f"the {IDEMPOTENCY_KEY} header must be 8 to 80 visible ASCII characters",
+            fix="send a new random key (a UUID) for each request, and the same key on its retry",
+        )
+    digest = hashlib.sha256()
+    for part in (actor.id, request.url.path, key):
+        digest.update(part.encode() + b"\0")
+    digest.update(await request.body())
+    return replace(actor, request_key=digest.hexdigest()[:32])
 
 
 def _grant(request: Request, access: Access) -> Access:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -85,6 +86,10 @@ class Api:
         connection broke. A person whose session ended (idle through a long week) logs in
         again, once, and the call is made again."""
         headers = self.keyring.headers(person) if person else {}
+        # One key per call, the same on every retry of it: a POST whose answer was lost (a
+        # timeout, a 503 after the workflow acted) is answered from its first outcome.
+        retry = {"Idempotency-Key": uuid.uuid4().hex} if method == "POST" else {}
+        headers = {**headers, **retry}
         logged_in_again = False
         for attempt in range(BUSY_RETRIES + 1):
             try:
@@ -99,7 +104,7 @@ class Api:
             if person and not logged_in_again and _session_ended(response):
                 # Idle or expired (a long week): log in again, as the person would, once.
                 await self.login(person)
-                headers, logged_in_again = self.keyring.headers(person), True
+                headers, logged_in_again = {**self.keyring.headers(person), **retry}, True
                 continue
             if response.status_code != 503 or 503 in ok or attempt == BUSY_RETRIES:
                 break

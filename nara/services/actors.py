@@ -56,6 +56,10 @@ class Actor:
     agency_code: str | None
     auth: Authentication | None = None
     """None only for trusted in-process callers (the CLI, a benchmark calling services)."""
+    request_key: str | None = None
+    """With an `Idempotency-Key` on the request: a digest of the key, the person, the path
+    and the body (`nara.api.gate`). An Update the request runs carries it in its id, so a
+    retry of the same request gets the first outcome instead of running it twice."""
 
     def describe(self) -> str:
         where = f" of agency {self.agency_code}" if self.agency_code else ""

@@ -94,6 +94,7 @@ async def review(
             note=note,
         ),
         closed=_closed(session, notice_no),
+        request_key=actor.request_key,
     )
 
 
@@ -113,6 +114,7 @@ async def score(
         TenderWorkflow.score_proposals,
         ScoreProposals(officer_id=actor.id, technical_scores=dict(technical_scores)),
         closed=_closed(session, notice_no),
+        request_key=actor.request_key,
     )
 
 
@@ -139,6 +141,7 @@ async def score_comprehensive(
             },
         ),
         closed=_closed(session, notice_no),
+        request_key=actor.request_key,
     )
 
 
@@ -169,6 +172,7 @@ async def approve(
         TenderWorkflow.approve_award,
         approval,
         closed=_closed(session, notice_no),
+        request_key=actor.request_key,
     )
 
 
@@ -192,6 +196,7 @@ async def submit_guarantee(
             person_id=actor.id, business_no=business_no, certificate_no=certificate_no
         ),
         closed=_closed(session, notice_no),
+        request_key=actor.request_key,
     )
 
 
@@ -237,6 +242,7 @@ async def sign(
         TenderWorkflow.sign_contract,
         command,
         closed=_closed(session, notice_no),
+        request_key=actor.request_key,
     )
 
 
@@ -287,4 +293,5 @@ async def submit_claim(
         TenderWorkflow.claim_payment,
         claim,
         closed=_closed(session, notice_no),
+        request_key=actor.request_key,
     )

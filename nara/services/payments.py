@@ -171,5 +171,10 @@ async def inspect(
         args=inspection.token_args(),
     )
     return await processes.update(
-        temporal, payment_id, PaymentWorkflow.inspect, inspection, closed=_closed(payment_id)
+        temporal,
+        payment_id,
+        PaymentWorkflow.inspect,
+        inspection,
+        closed=_closed(payment_id),
+        request_key=actor.request_key,
     )

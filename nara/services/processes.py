@@ -76,19 +76,31 @@ async def update(
     arg: A,
     *,
     closed: ClosedError,
+    request_key: str | None = None,
 ) -> R:
-    """Run an Update (a workflow method) on a workflow and wait for its result."""
+    """Run an Update (a workflow method) on a workflow and wait for its result.
+
+    With a `request_key` (`Actor.request_key`) the Update's id is made of it: Temporal runs
+    an Update id once per workflow run and answers a repeat with the first outcome, so a
+    client retrying after a timeout or a 503 does not award, sign or claim twice."""
     handle = client.get_workflow_handle(workflow_id)
+    name = getattr(update, "__name__", "update")
     try:
-        result: R = await handle.execute_update(update, arg, rpc_timeout=UPDATE_TIMEOUT)
+        result: R = await handle.execute_update(
+            update,
+            arg,
+            id=f"{name}:{request_key}" if request_key else None,
+            rpc_timeout=UPDATE_TIMEOUT,
+        )
         return result
     except WorkflowUpdateFailedError as error:
         raise _from_update_failure(error) from None
     except WorkflowUpdateRPCTimeoutOrCancelledError:
         raise TemporalUnavailable(
-            f"{workflow_id} did not finish {getattr(update, '__name__', 'the update')} within "
-            f"{UPDATE_TIMEOUT.seconds} s; it may still complete",
-            fix="read the current state with GET before retrying",
+            f"{workflow_id} did not finish {name} within {UPDATE_TIMEOUT.seconds} s; it may "
+            "still complete",
+            fix="retry with the same Idempotency-Key to get its outcome once it completes, "
+            "or read the current state with GET before retrying without one",
         ) from None
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:

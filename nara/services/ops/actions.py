@@ -95,6 +95,7 @@ async def retry(
         PaymentWorkflow.retry_now,
         RetryNow(token=token),
         closed=_finished(payment_id),
+        request_key=actor.request_key,
     )
     return _done(outcome)
 
@@ -128,6 +129,7 @@ async def correct_account(
         PaymentWorkflow.correct_account,
         CorrectAccount(token=token, payee=payee, account_no=account_no),
         closed=_finished(payment_id),
+        request_key=actor.request_key,
     )
     return _done(outcome)
 
@@ -167,6 +169,7 @@ async def extend(
         TenderWorkflow.operator_extend,
         OperatorExtend(token=token, deadline=deadline, opening_at=opening_at),
         closed=_finished(workflow_id),
+        request_key=actor.request_key,
     )
     return _done(outcome)
 
@@ -192,5 +195,6 @@ async def cancel(
         TenderWorkflow.operator_cancel,
         OperatorCancel(token=token),
         closed=_finished(workflow_id),
+        request_key=actor.request_key,
     )
     return _done(outcome)
