@@ -11,7 +11,13 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from nara.wallet import LoginFailed
-from nara.wallet.bidder import ReceiptInvalid, body_sha256, check_receipt, fetch_server_keys
+from nara.wallet.bidder import (
+    ReceiptInvalid,
+    TenderKey,
+    body_sha256,
+    check_receipt,
+    server_keys_of,
+)
 from nara.wallet.keyring import Keyring
 
 BUSY_RETRIES = 5
@@ -37,6 +43,7 @@ class Api:
         # the server in the order it was signed, so a person's bids go one after another.
         self._devices: dict[str, asyncio.Lock] = {}
         self._server_keys: dict[str, Ed25519PublicKey] | None = None
+        self._tender_keys: dict[str, TenderKey] = {}
 
     async def login(self, person: str, *, business_no: str | None = None) -> None:
         """Log `person` in; DemoError says why the API or the CA refused."""
@@ -55,11 +62,17 @@ class Api:
     async def bid(self, person: str, notice: str, body: dict[str, Any]) -> Any:
         """`POST /tenders/{notice}/bids` as the bidder client sends it (sealed to the tender's
         key, signed, confirmed with `person`'s passkey); the receipt, checked."""
+        # The keys are read with `call`, as every other read: a busy API (503) is asked
+        # again, not taken for a failed bid.
+        key = self._tender_keys.get(notice)
+        if key is None:
+            key = TenderKey.from_json(await self.call("GET", f"/tenders/{notice}/sealing-key"))
+            self._tender_keys[notice] = key
         async with self._devices.setdefault(person, asyncio.Lock()):
-            sealed = await self.keyring.bid_body(self.http, person, notice, body)
+            sealed = self.keyring.sealed_bid(person, key, body)
             answer = await self.call("POST", f"/tenders/{notice}/bids", person=person, json=sealed)
         if self._server_keys is None:
-            self._server_keys = await fetch_server_keys(self.http)
+            self._server_keys = server_keys_of(await self.call("GET", "/.well-known/nara-keys"))
         try:
             check_receipt(
                 answer, self._server_keys, notice_no=notice, bid_sha256=body_sha256(sealed, notice)

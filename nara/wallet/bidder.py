@@ -97,7 +97,13 @@ async def fetch_server_keys(
 ) -> dict[str, Ed25519PublicKey]:
     """The server's keys of one use (`bid-receipts`, `audit-log`) by key id
     (GET /.well-known/nara-keys)."""
-    body = await _json(await http.get("/.well-known/nara-keys"))
+    return server_keys_of(await _json(await http.get("/.well-known/nara-keys")), use)
+
+
+def server_keys_of(
+    body: Mapping[str, Any], use: str = "bid-receipts"
+) -> dict[str, Ed25519PublicKey]:
+    """The keys of one use from the body of GET /.well-known/nara-keys."""
     return {
         str(k["key_id"]): receipts.public_key_of(str(k["public_key"]))
         for k in body["keys"]
