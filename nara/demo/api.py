@@ -43,7 +43,6 @@ class Api:
         # the server in the order it was signed, so a person's bids go one after another.
         self._devices: dict[str, asyncio.Lock] = {}
         self._server_keys: dict[str, Ed25519PublicKey] | None = None
-        self._tender_keys: dict[str, TenderKey] = {}
 
     async def login(self, person: str, *, business_no: str | None = None) -> None:
         """Log `person` in; DemoError says why the API or the CA refused."""
@@ -62,12 +61,13 @@ class Api:
     async def bid(self, person: str, notice: str, body: dict[str, Any]) -> Any:
         """`POST /tenders/{notice}/bids` as the bidder client sends it (sealed to the tender's
         key, signed, confirmed with `person`'s passkey); the receipt, checked."""
+
         # The keys are read with `call`, as every other read: a busy API (503) is asked
         # again, not taken for a failed bid.
-        key = self._tender_keys.get(notice)
-        if key is None:
-            key = TenderKey.from_json(await self.call("GET", f"/tenders/{notice}/sealing-key"))
-            self._tender_keys[notice] = key
+        async def read() -> TenderKey:
+            return TenderKey.from_json(await self.call("GET", f"/tenders/{notice}/sealing-key"))
+
+        key = await self.keyring.tender_key(self.http, notice, read=read)
         async with self._devices.setdefault(person, asyncio.Lock()):
             sealed = self.keyring.sealed_bid(person, key, body)
             answer = await self.call("POST", f"/tenders/{notice}/bids", person=person, json=sealed)

@@ -17,7 +17,7 @@ seals, signs and confirms a bid as the bidder client does (`nara.wallet.bidder`)
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import httpx
@@ -104,11 +104,19 @@ class Keyring:
             raise KeyError(f"{person_id} has no certificate (Keyring.login first)") from None
         return sealed_bid(credential, device, tender_key, bid, origin=self.passkey_origin)
 
-    async def tender_key(self, http: httpx.AsyncClient, notice_no: str) -> TenderKey:
-        """The tender's sealing key (fetched once per tender)."""
+    async def tender_key(
+        self,
+        http: httpx.AsyncClient,
+        notice_no: str,
+        *,
+        read: Callable[[], Awaitable[TenderKey]] | None = None,
+    ) -> TenderKey:
+        """The tender's sealing key, fetched once per tender (by `read` when given: a
+        caller with its own retries)."""
         key = self._tender_keys.get(notice_no)
         if key is None:
-            key = self._tender_keys[notice_no] = await fetch_tender_key(http, notice_no)
+            fetched = await (read() if read else fetch_tender_key(http, notice_no))
+            key = self._tender_keys[notice_no] = fetched
         return key
 
     async def bid_body(
