@@ -14,8 +14,10 @@ request to the next API in turn (`nara.replay.balance.RoundRobin`).
 2. Start rates, in the same run, after the replay: S tenders announced through the API
    (POST /tenders, C in flight, workflows.py's `start_tenders`) and S bare
    `start_workflow` calls of a workflow type nobody polls (C in flight) on the same
-   server, alternated A B B A in halves (`START_ORDER`). Their ratio is the goal (at
-   least 0.5).
+   server, alternated A B B A in halves (`START_ORDER`), the stack quiet before each.
+   Their ratio is the goal (at least 0.5). Beside it, the CPU milliseconds per start of
+   each process, counted until the stack is quiet again: where an announced tender's
+   cost goes (the API, the dev server, the worker running the workflow to bidding).
 3. Size: the database (`pg_database_size`), the longest workflow history of the task
    queue (`describe` of every workflow), and the peak RSS and the CPU seconds of each
    process (this one: the simulators and the replay's driver; the workers; the API; the
@@ -31,6 +33,7 @@ import sys
 import time
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -72,6 +75,16 @@ class PeakRss:
                 return label
         return process.name()
 
+    def cpu_now(self) -> dict[str, float]:
+        """CPU seconds of each label's processes now (the labels of `sample`)."""
+        me = psutil.Process()
+        cpu: dict[str, float] = defaultdict(float)
+        for process in [me, *me.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):
+                times = process.cpu_times()
+                cpu[self._label(process)] += times.user + times.system
+        return cpu
+
     async def sample(self) -> None:
         me = psutil.Process()
         while True:
@@ -91,9 +104,9 @@ class PeakRss:
             await asyncio.sleep(0.5)
 
 
-async def bare_starts(client: Any, *, count: int, concurrency: int) -> float:
-    """Seconds for `count` `start_workflow` calls alone: a type nobody polls, then
-    terminated."""
+async def bare_starts(client: Any, *, count: int, concurrency: int) -> tuple[float, list[str]]:
+    """Seconds for `count` `start_workflow` calls alone (a type nobody polls), and the
+    workflow ids to end with `end_bare`."""
     queue = c.new_queue("bare-starts")
     ids = [f"bare-{uuid.uuid4().hex[:8]}-{i}" for i in range(count)]
 
@@ -102,14 +115,15 @@ async def bare_starts(client: Any, *, count: int, concurrency: int) -> float:
 
     began = time.perf_counter()
     await c.gather_limited(ids, concurrency, start)
-    elapsed = time.perf_counter() - began
+    return time.perf_counter() - began, ids
 
+
+async def end_bare(client: Any, ids: list[str], *, concurrency: int) -> None:
     async def end(workflow_id: str) -> None:
         with contextlib.suppress(Exception):
             await client.get_workflow_handle(workflow_id).terminate("bare start measured")
 
     await c.gather_limited(ids, concurrency, end)
-    return elapsed
 
 
 START_ORDER = ("api", "bare", "bare", "api")
@@ -118,32 +132,86 @@ START_ORDER = ("api", "bare", "bare", "api")
 alike. Run one after the other, the ratio had ranged 0.28-0.44 over four runs."""
 
 
-async def start_rates(stack: Any, *, count: int, concurrency: int) -> tuple[float, float, int]:
-    """(API starts per s, bare starts per s, API errors): POST /tenders (each starting its
-    workflow) against bare `start_workflow`, `count` of each, in the order START_ORDER."""
+QUIET_CPU_S = 0.3
+"""The stack is quiet when all its processes took less CPU than this over SETTLE_S."""
+SETTLE_S = 2.0
+SETTLE_MAX_S = 120.0
+
+
+async def _settled(rss: PeakRss) -> dict[str, float]:
+    """Wait until the stack is quiet (the worker done with what the last loop started);
+    the CPU seconds by label then."""
+    began = time.perf_counter()
+    before = rss.cpu_now()
+    while time.perf_counter() - began < SETTLE_MAX_S:
+        await asyncio.sleep(SETTLE_S)
+        now = rss.cpu_now()
+        if sum(now.values()) - sum(before.values()) < QUIET_CPU_S:
+            return now
+        before = now
+    return before
+
+
+@dataclass
+class StartRates:
+    api_per_s: float
+    bare_per_s: float
+    api_errors: int
+    cpu_ms: dict[str, dict[str, float]]
+    """CPU milliseconds per start by process, for each side ("api", "bare"): from the
+    loop's first request until the stack was quiet again, so the worker's share of an
+    announced tender (its workflow up to bidding) is in the API side's."""
+
+    @property
+    def ratio(self) -> float:
+        return self.api_per_s / self.bare_per_s
+
+
+async def start_rates(stack: Any, rss: PeakRss, *, count: int, concurrency: int) -> StartRates:
+    """POST /tenders (each starting its workflow) against bare `start_workflow`, `count`
+    of each, in the order START_ORDER, the stack quiet before each loop."""
     half = max(1, count // 2)
     done = {"api": 0, "bare": 0}
     seconds = {"api": 0.0, "bare": 0.0}
+    cpu: dict[str, dict[str, float]] = {"api": defaultdict(float), "bare": defaultdict(float)}
     errors = 0
     async with c.http_client(stack.api_url, max(concurrency, 8)) as http:
         cast = await c.register_cast(http, stack, businesses=1, concurrency=1)
+        quiet = await _settled(rss)
         for side in START_ORDER:
+            bare: list[str] = []
             if side == "bare":
-                seconds["bare"] += await bare_starts(
-                    stack.client, count=half, concurrency=concurrency
-                )
+                took, bare = await bare_starts(stack.client, count=half, concurrency=concurrency)
+                seconds["bare"] += took
                 done["bare"] += half
-                continue
-            deadline = datetime.now().astimezone() + timedelta(days=8) / stack.settings.time_scale
-            args = argparse.Namespace(bids="0", tenders=half, concurrency=concurrency)
-            tally = w.Tally()
-            started, took = await w.start_tenders(
-                http, cast, args, deadline + timedelta(seconds=60), tally, lambda: None
-            )
-            done["api"] += len(started)
-            seconds["api"] += took
-            errors += len(tally.errors)
-    return done["api"] / seconds["api"], done["bare"] / seconds["bare"], errors
+            else:
+                # Deadlines an hour out: no tender closes (and opens) while CPU is counted.
+                deadline = datetime.now().astimezone() + timedelta(hours=1)
+                args = argparse.Namespace(bids="0", tenders=half, concurrency=concurrency)
+                tally = w.Tally()
+                started, took = await w.start_tenders(
+                    http, cast, args, deadline, tally, lambda: None
+                )
+                done["api"] += len(started)
+                seconds["api"] += took
+                errors += len(tally.errors)
+            after = await _settled(rss)
+            for label, used in after.items():
+                cpu[side][label] += used - quiet.get(label, 0.0)
+            quiet = after
+            if bare:  # ended outside the count: a start is what is measured
+                await end_bare(stack.client, bare, concurrency=concurrency)
+                quiet = await _settled(rss)
+    per_start = {
+        side: {label: round(1000 * s / max(done[side], 1), 1) for label, s in by.items()}
+        for side, by in cpu.items()
+    }
+    return StartRates(
+        api_per_s=done["api"] / seconds["api"],
+        bare_per_s=done["bare"] / seconds["bare"],
+        api_errors=errors,
+        cpu_ms=per_start,
+    )
 
 
 async def longest_history(client: Any, queue: str) -> tuple[int, str]:
@@ -189,9 +257,7 @@ async def measure(args: argparse.Namespace) -> c.Outcome:
                 raise_on_failure=False,  # a failed check is a result: in the table and the JSON
             )
             replay_cpu = dict(rss.cpu_s)  # the replay's share (the sampler is 0.5 s behind at most)
-            api_rate, bare_rate, api_errors = await start_rates(
-                stack, count=args.starts, concurrency=args.concurrency
-            )
+            starts = await start_rates(stack, rss, count=args.starts, concurrency=args.concurrency)
             async with stack.engine.connect() as db:
                 db_mib = (
                     await db.scalar(text("SELECT pg_database_size(current_database())"))
@@ -209,16 +275,17 @@ async def measure(args: argparse.Namespace) -> c.Outcome:
         "payments": sum(c_.looked_at for c_ in report.checks if "payment" in c_.name),
     }
     rates = {k: round(v / week_s, 2) for k, v in counts.items()}
-    ratio = api_rate / bare_rate
+    ratio = starts.ratio
     metrics = {
         "wall_s": round(report.wall_time_s, 1),
         "phase_s": {k: round(v, 1) for k, v in report.phase_s.items()},
         "counts": counts,
         "per_s_of_week": rates,
-        "api_starts_per_s": round(api_rate, 1),
-        "api_start_errors": api_errors,
-        "bare_starts_per_s": round(bare_rate, 1),
+        "api_starts_per_s": round(starts.api_per_s, 1),
+        "api_start_errors": starts.api_errors,
+        "bare_starts_per_s": round(starts.bare_per_s, 1),
         "start_ratio": round(ratio, 2),
+        "start_cpu_ms": starts.cpu_ms,
         "peak_rss_mib": {k: round(v) for k, v in rss.peaks.items()},
         "replay_cpu_s": {k: round(v, 1) for k, v in replay_cpu.items()},
         "watch": report.watch,
@@ -254,8 +321,12 @@ async def measure(args: argparse.Namespace) -> c.Outcome:
             ),
         ),
         *((f"{k} (per s of the week)", f"{counts[k]:,} ({rates[k]}/s)") for k in counts),
-        ("tender starts: API / bare loop", f"{api_rate:.1f} / {bare_rate:.1f} per s"),
+        (
+            "tender starts: API / bare loop",
+            f"{starts.api_per_s:.1f} / {starts.bare_per_s:.1f} per s",
+        ),
         ("ratio (goal >= 0.5)", f"{ratio:.2f}"),
+        *((f"CPU per start, {side}", _cpu_ms(by)) for side, by in starts.cpu_ms.items()),
         *((f"peak RSS: {k}", f"{v:.0f} MiB") for k, v in sorted(rss.peaks.items())),
         *((f"CPU in the replay: {k}", f"{v:.0f} s") for k, v in sorted(replay_cpu.items())),
         ("phase watch", report.watch),
@@ -294,9 +365,18 @@ async def measure(args: argparse.Namespace) -> c.Outcome:
             "paced by the compressed clock, not a saturation measure",
             "start rates measured after the replay, same stack: POST /tenders with C in "
             "flight vs start_workflow of a type nobody polls, alternated A B B A with S/2 "
-            "each time",
+            "each time, the stack quiet before each; CPU per start counts each process "
+            "from a loop's first request until the stack is quiet again (the worker's "
+            "share of an announced tender is in the API side's)",
         ],
     )
+
+
+def _cpu_ms(by_label: dict[str, float]) -> str:
+    shown = sorted(((ms, label) for label, ms in by_label.items() if ms >= 0.5), reverse=True)
+    total = sum(by_label.values())
+    parts = ", ".join(f"{label.split(' (')[0]} {ms:.1f}" for ms, label in shown)
+    return f"{total:.0f} ms: {parts}"
 
 
 def scale(raw: str) -> float:
