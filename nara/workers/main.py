@@ -32,6 +32,7 @@ from nara.partners.messaging import LoggingSender
 from nara.settings import Settings, get_settings, reveal
 from nara.store.db import create_engine, session_factory
 from nara.temporal import connect, missing_search_attributes
+from nara.workers import bytecode
 from nara.workers.telemetry import LogContext, PartnerMetrics, runtime_for
 from nara.workflows.audit_sequencer import AUDIT_SEQUENCER_ID, AuditSequencerWorkflow
 from nara.workflows.payment import PaymentWorkflow
@@ -175,6 +176,13 @@ async def run_worker(settings: Settings | None = None) -> None:
         keys=KeyService.local(session_factory(engine), settings.key_dir),
         max_cached_workflows=settings.worker_max_cached_workflows,
     )
+    stale = bytecode.stale_modules()
+    if stale:
+        log.warning(
+            "workflow modules without compiled bytecode: each workflow run compiles them",
+            modules=", ".join(stale),
+            fix="python -m compileall nara (make does it before it runs anything)",
+        )
     log.info(
         "worker started",
         task_queue=settings.temporal_task_queue,
