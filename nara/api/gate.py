@@ -96,25 +96,37 @@ _KEY = re.compile(r"[!-~]{8,80}")
 
 
 async def _with_request_key(request: Request, actor: Actor) -> Actor:
-    """The actor with the request's `Idempotency-Key` bound to the person, the path and
-    the body (`Actor.request_key`): the same key on another person's request, another
-    tender's or another body names a different request, never the first one's outcome."""
+    """The actor with the request's `Idempotency-Key` bound (`bind_request_key`)."""
     key = request.headers.get(IDEMPOTENCY_KEY)
     if key is None or request.method != "POST":
         return actor
+    return bind_request_key(
+        actor,
+        key=key,
+        field=f"header.{IDEMPOTENCY_KEY}",
+        path=request.url.path,
+        body=await request.body(),
+    )
+
+
+def bind_request_key(actor: Actor, *, key: str, field: str, path: str, body: bytes) -> Actor:
+    """The actor with a client's request key bound to the person, the path and the body
+    (`Actor.request_key`): the same key on another person's request, another tender's or
+    another body names a different request, never the first one's outcome. RuleViolation
+    (naming `field`) unless the key is 8 to 80 visible ASCII characters."""
     if not _KEY.fullmatch(key):
         raise RuleViolation(
             rule="idempotency-key",
-            field=f"header.{IDEMPOTENCY_KEY}",
+            field=field,
             value=None,
             accepted="8 to 80 visible ASCII characters",
-            message=f"the {IDEMPOTENCY_KEY} header must be 8 to 80 visible ASCII characters",
+            message=f"the {field.removeprefix('header.')} must be 8 to 80 visible ASCII characters",
             fix="send a new random key (a UUID) for each request, and the same key on its retry",
         )
     digest = hashlib.sha256()
-    for part in (actor.id, request.url.path, key):
+    for part in (actor.id, path, key):
         digest.update(part.encode() + b"\0")
-    digest.update(await request.body())
+    digest.update(body)
     return replace(actor, request_key=digest.hexdigest()[:32])
 
 

@@ -179,6 +179,14 @@ async def find_by_leaf(session: AsyncSession, leaf_hash: bytes) -> AuditEvent | 
     ).scalar_one_or_none()
 
 
+async def find_by_key(session: AsyncSession, key: str) -> AuditEvent | None:
+    """The entry recorded under this idempotency key, if any."""
+    found: AuditEvent | None = await session.scalar(
+        select(AuditEvent).where(AuditEvent.idempotency_key == key)
+    )
+    return found
+
+
 async def leaf_of_key(session: AsyncSession, key: str) -> bytes | None:
     """The leaf hash of the entry recorded under this idempotency key, if any."""
     leaf: bytes | None = await session.scalar(

@@ -9,8 +9,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
+from sqlalchemy import func, select
 
 from nara.domain.calendar import SEOUL
+from nara.store.tables import AuditEvent
 from tests.integration.support import (
     ApiStack,
     announce,
@@ -112,3 +114,70 @@ async def test_an_officers_form_is_judged_by_the_apis_model_and_service(stack: A
         cancelled = await http.post(url, data={"reason": "the need is gone"}, headers=officer)
         assert cancelled.status_code == 303, cancelled.text
         await wait_for(http, notice, "cancelled")
+
+
+def _request_key(page: str, form_id: str) -> str:
+    form = page.partition(f'id="{form_id}"')[2].partition("</form>")[0]
+    found = re.search(r'name="request_key" value="([^"]+)"', form)
+    assert found, form[:300]
+    return found.group(1)
+
+
+async def test_a_form_sent_twice_decides_once(stack: ApiStack) -> None:
+    """A double click or a browser's resend: the second sending of a rendered form gets
+    the first one's outcome (the page's request key), never a second decision."""
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as http:
+        cast = await register(http, stack, businesses=0)
+        notice = (await announce(http, cast, notice_s=600))["notice_no"]
+        before = await wait_for(http, notice, "bidding")
+        officer = as_(cast.officer)
+        page = (await http.get(f"/console/tenders/{notice}", headers=officer)).text
+        key = _request_key(page, "form-extend")
+        assert key != _request_key(
+            (await http.get(f"/console/tenders/{notice}", headers=officer)).text, "form-extend"
+        ), "a new key with each rendering"
+
+        later = datetime.fromisoformat(before["deadline"]).astimezone(SEOUL) + timedelta(days=3)
+        form = {
+            "deadline": later.strftime("%Y-%m-%dT%H:%M"),
+            "opening_at": (later + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+            "reason": "more time for the bidders",
+            "request_key": key,
+        }
+        url = f"/console/tenders/{notice}/extend"
+        for _ in range(2):
+            sent = await http.post(url, data=form, headers=officer)
+            assert sent.status_code == 303, sent.text
+        assert await _entries(stack, f"tender:{notice}", "deadline-extended") == 1
+
+        # Without the key the same form is a second decision, judged as one.
+        unkeyed = {k: v for k, v in form.items() if k != "request_key"}
+        second = await http.post(url, data=unkeyed, headers=officer)
+        assert second.status_code != 303, second.text
+
+        forged = await http.post(url, data={**form, "request_key": "short"}, headers=officer)
+        assert forged.status_code == 422 and "8 to 80" in forged.text
+
+        # Cancelling twice: the second sending is the first cancellation, even once the
+        # workflow recorded it (a new request is then refused: the tender has ended).
+        page = (await http.get(f"/console/tenders/{notice}", headers=officer)).text
+        cancel = {"reason": "the need is gone", "request_key": _request_key(page, "form-cancel")}
+        url = f"/console/tenders/{notice}/cancel"
+        first = await http.post(url, data=cancel, headers=officer)
+        assert first.status_code == 303, first.text
+        await wait_for(http, notice, "cancelled")
+        again = await http.post(url, data=cancel, headers=officer)
+        assert again.status_code == 303, again.text
+        assert await _entries(stack, f"tender:{notice}", "cancel-requested") == 1
+        anew = await http.post(
+            url, data={**cancel, "request_key": uuid.uuid4().hex}, headers=officer
+        )
+        assert anew.status_code == 409, anew.text
+
+
+async def _entries(stack: ApiStack, entity: str, action: str) -> int:
+    async with stack.engine.connect() as db:
+        found = await db.scalar(
+            select(func.count()).where(AuditEvent.entity == entity, AuditEvent.action == action)
+        )
+    return int(found or 0)

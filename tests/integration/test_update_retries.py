@@ -6,6 +6,7 @@ person, the path and the body, so it never answers another request's outcome."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 
 import httpx
 
@@ -55,3 +56,38 @@ async def test_a_malformed_idempotency_key_names_the_header(stack: ApiStack) -> 
     problem = answer.json()
     assert problem["field"] == "header.Idempotency-Key", problem
     assert "8 to 80" in problem["detail"], problem
+
+
+async def test_a_retried_extension_and_cancellation_are_answered_from_the_first(
+    stack: ApiStack,
+) -> None:
+    """Decisions made in the database (then signalled) are retried the same way: the
+    audit entry records the request key, and the same request again is its outcome."""
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as http:
+        cast = await register(http, stack, businesses=0)
+        notice = (await announce(http, cast, notice_s=600))["notice_no"]
+        before = await wait_for(http, notice, "bidding")
+        officer = as_(cast.officer)
+        later = datetime.fromisoformat(before["deadline"]) + timedelta(days=3)
+        body = {
+            "deadline": later.isoformat(),
+            "opening_at": (later + timedelta(hours=1)).isoformat(),
+            "reason": "more time for the bidders",
+        }
+        extend = f"/tenders/{notice}/extend"
+        once = {**officer, "Idempotency-Key": uuid.uuid4().hex}
+        first = await ok(await http.post(extend, headers=once, json=body))
+        assert await ok(await http.post(extend, headers=once, json=body)) == first
+        refused = await http.post(
+            extend, headers={**officer, "Idempotency-Key": uuid.uuid4().hex}, json=body
+        )
+        assert refused.status_code == 422 and refused.json()["rule"] == "extension-later"
+
+        cancel = f"/tenders/{notice}/cancel"
+        once = {**officer, "Idempotency-Key": uuid.uuid4().hex}
+        reason = {"reason": "the need is gone"}
+        first = await ok(await http.post(cancel, headers=once, json=reason), 202)
+        await wait_for(http, notice, "cancelled")
+        assert await ok(await http.post(cancel, headers=once, json=reason), 202) == first
+        anew = await http.post(cancel, headers=officer, json=reason)
+        assert anew.status_code == 409, anew.text

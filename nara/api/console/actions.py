@@ -3,7 +3,9 @@
 Each form is checked by the API's own request model (`nara.api.schemas`) and sent to the
 same service as the API route (review, award, scores, extend, cancel, sign, inspection);
 success redirects back to the page (post, redirect, get), a refusal re-renders it with the
-problem the API would answer, next to the field it names, and the API's status.
+problem the API would answer, next to the field it names, and the API's status. A form's
+`request_key` makes a second sending of it the same request as the first (`_keyed`): the
+decision is made once, and the second gets its outcome.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -20,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from nara.api.console import web
 from nara.api.console.pages import payment_page, tender_page
 from nara.api.deps import ActorDep, KeysDep, SessionDep, SettingsDep, TemporalDep
+from nara.api.gate import bind_request_key
 from nara.api.problems import accepted_values, field_path, http_status
 from nara.api.schemas.base import NoticeNumber, PaymentId
 from nara.api.schemas.decisions import AwardRequest, ReviewRequest, ScoresRequest
@@ -28,6 +32,7 @@ from nara.api.schemas.tenders import CancelRequest, ExtendDeadlineRequest
 from nara.domain.calendar import SEOUL
 from nara.domain.errors import NaraError
 from nara.services import decisions, payments
+from nara.services.actors import Actor
 from nara.services.tenders import scheduling
 
 router = APIRouter(
@@ -57,9 +62,30 @@ def _validated(model: type[M], data: dict[str, Any]) -> M:
         raise Refused(422, {"detail": f"{first[0]}: {first[1]}", "fix": None}, errors) from error
 
 
+_NOT_FIELDS = (web.CSRF_FIELD, web.REQUEST_KEY_FIELD)
+
+
 async def _form(request: Request) -> dict[str, str]:
     form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str) and k != web.CSRF_FIELD}
+    return {k: v for k, v in form.items() if isinstance(v, str) and k not in _NOT_FIELDS}
+
+
+async def _keyed(request: Request, actor: Actor) -> Actor:
+    """The actor with the form's request key bound, as the API binds an Idempotency-Key
+    (the form's fields are the body); a form without one (a client of its own) is a
+    request of its own each time."""
+    form = await request.form()
+    key = form.get(web.REQUEST_KEY_FIELD)
+    if not isinstance(key, str):
+        return actor
+    fields = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+    return bind_request_key(
+        actor,
+        key=key,
+        field=web.REQUEST_KEY_FIELD,
+        path=request.url.path,
+        body=urlencode(fields).encode(),
+    )
 
 
 def _kst(value: str) -> str:
@@ -70,9 +96,9 @@ def _kst(value: str) -> str:
         return value  # the request model refuses it, naming the field
 
 
-async def _act(call: Callable[[], Awaitable[object]]) -> None:
+async def _act(request: Request, actor: Actor, call: Callable[[Actor], Awaitable[object]]) -> None:
     try:
-        await call()
+        await call(await _keyed(request, actor))
     except NaraError as error:
         field = error.field or ""
         problem = {"detail": error.detail, "fix": error.fix}
@@ -87,11 +113,11 @@ async def _tender_action(
     temporal: TemporalDep,
     actor: ActorDep,
     done: str,
-    act: Callable[[dict[str, str]], Awaitable[object]],
+    act: Callable[[dict[str, str], Actor], Awaitable[object]],
 ) -> Response:
     form = await _form(request)
     try:
-        await _act(lambda: act(form))
+        await _act(request, actor, lambda keyed: act(form, keyed))
         await session.commit()
     except Refused as refused:
         await session.rollback()
@@ -117,7 +143,7 @@ async def review(
     temporal: TemporalDep,
     actor: ActorDep,
 ) -> Response:
-    async def act(form: dict[str, str]) -> object:
+    async def act(form: dict[str, str], actor: Actor) -> object:
         body = _validated(ReviewRequest, form)
         return await decisions.review(
             session=session,
@@ -141,7 +167,7 @@ async def award(
     actor: ActorDep,
     keys: KeysDep,
 ) -> Response:
-    async def act(form: dict[str, str]) -> object:
+    async def act(form: dict[str, str], actor: Actor) -> object:
         body = _validated(AwardRequest, form)
         return await decisions.approve(
             session=session,
@@ -163,7 +189,7 @@ async def scores(
     temporal: TemporalDep,
     actor: ActorDep,
 ) -> Response:
-    async def act(form: dict[str, str]) -> object:
+    async def act(form: dict[str, str], actor: Actor) -> object:
         given = {k.removeprefix("score:"): v for k, v in form.items() if k.startswith("score:")}
         body = _validated(ScoresRequest, {"technical_scores": given})
         return await decisions.score(
@@ -187,7 +213,7 @@ async def extend(
     settings: SettingsDep,
     keys: KeysDep,
 ) -> Response:
-    async def act(form: dict[str, str]) -> object:
+    async def act(form: dict[str, str], actor: Actor) -> object:
         data = {
             **form,
             "deadline": _kst(form.get("deadline", "")),
@@ -218,7 +244,7 @@ async def cancel(
     actor: ActorDep,
     keys: KeysDep,
 ) -> Response:
-    async def act(form: dict[str, str]) -> object:
+    async def act(form: dict[str, str], actor: Actor) -> object:
         body = _validated(CancelRequest, form)
         return await scheduling.cancel(
             session=session,
@@ -241,7 +267,7 @@ async def sign(
     actor: ActorDep,
     keys: KeysDep,
 ) -> Response:
-    async def act(form: dict[str, str]) -> object:
+    async def act(form: dict[str, str], actor: Actor) -> object:
         return await decisions.sign(
             session=session, temporal=temporal, actor=actor, notice_no=notice_no, keys=keys
         )
@@ -263,15 +289,17 @@ async def inspect(
     try:
         body = _validated(InspectionRequest, {**form, "accepted": answer})
         await _act(
-            lambda: payments.inspect(
+            request,
+            actor,
+            lambda keyed: payments.inspect(
                 session=session,
                 temporal=temporal,
-                actor=actor,
+                actor=keyed,
                 keys=keys,
                 payment_id=payment_id,
                 accepted=body.accepted,
                 note=body.note,
-            )
+            ),
         )
     except Refused as refused:
         return await payment_page(

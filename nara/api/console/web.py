@@ -14,8 +14,15 @@ Every unsafe request (POST) the cookie authenticates must carry a CSRF token, as
 field `csrf` or the header `X-CSRF-Token`: HMAC-SHA256 of the session token (a
 synchronizer token tied to the session, never stored). Before a session exists (the login
 and enrolment pages) it is a double-submit token: a random `nara_csrf` cookie the page
-repeats. Every console answer carries a Content-Security-Policy that allows scripts,
-styles and forms of this origin only, and no framing.
+repeats.
+
+Every form that decides something also carries `request_key`, new with each rendering of
+the page: a form sent twice (a double click, a browser's resend) is one request, bound
+like the API's Idempotency-Key (`nara.api.gate.bind_request_key`), and its second sending
+gets the first one's outcome.
+
+Every console answer carries a Content-Security-Policy that allows scripts, styles and
+forms of this origin only, and no framing.
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ SESSION_COOKIE = "nara_session"
 CSRF_COOKIE = "nara_csrf"
 LANG_COOKIE = "nara_lang"
 CSRF_FIELD = "csrf"
+REQUEST_KEY_FIELD = "request_key"
 CSRF_HEADER = "x-csrf-token"
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -269,6 +277,7 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
         t=i18n.translator(lang),
         lang=lang,
         csrf=csrf,
+        request_key=secrets.token_urlsafe(18),
         path=request.url.path,
         query=request.url.query,
         **context,

@@ -7,6 +7,7 @@ the audit event, and then signal the workflow; the caller commits.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
@@ -24,7 +25,7 @@ from nara.services.tenders.models import CancelAccepted, ScheduleChange
 from nara.services.tenders.reading import tender_row
 from nara.services.tenders.schedule_check import check_schedule
 from nara.settings import Settings
-from nara.store import audit, clock, tenders
+from nara.store import audit, audit_log, clock, tenders
 from nara.store.tables import Tender
 from nara.workflows.tender import TenderWorkflow
 
@@ -39,6 +40,18 @@ async def _closed_error(session: AsyncSession, notice_no: str) -> WrongPhase:
         f"tender {notice_no} is {tender.phase}: its process has ended",
         fix="see GET /tenders/{notice_no}; a re-announcement has its own notice number",
     )
+
+
+async def _repeat_of(session: AsyncSession, actor: Actor, key: str) -> dict[str, Any] | None:
+    """The payload of the decision recorded under the audit `key`, if this request is that
+    very request sent again (the person's same request key); else None."""
+    if actor.request_key is None:
+        return None
+    entry = await audit_log.find_by_key(session, key)
+    if entry is None or entry.actor != actor.id:
+        return None
+    payload: dict[str, Any] = entry.payload
+    return payload if payload.get("request_key") == actor.request_key else None
 
 
 def _require_officer_of(actor: Actor, tender: Tender, *, doing: str) -> None:
@@ -61,6 +74,12 @@ async def extend(
     """Move the deadline and opening later while bidding is open. Caller commits."""
     tender = await tender_row(session=session, notice_no=notice_no, lock="update")
     _require_officer_of(actor, tender, doing=f"extend the deadline of {notice_no}")
+    audit_key = f"{notice_no}:extended:{deadline.isoformat()}"
+    first = await _repeat_of(session, actor, audit_key)
+    if first is not None:
+        return _schedule_change(
+            notice_no, deadline, opening_at, datetime.fromisoformat(first["from"])
+        )
     now = await clock.now(session)
     if tender.phase is not Phase.BIDDING or not tender.bidding_open:
         raise WrongPhase(
@@ -106,12 +125,13 @@ async def extend(
         actor=actor.id,
         entity=f"tender:{notice_no}",
         action="deadline-extended",
-        idempotency_key=f"{notice_no}:extended:{deadline.isoformat()}",
+        idempotency_key=audit_key,
         payload={
             "from": previous[0].isoformat(),
             "deadline": deadline.isoformat(),
             "opening_at": opening_at.isoformat(),
             "reason": reason,
+            **_keyed(actor),
         },
     )
     await session.flush()
@@ -135,11 +155,22 @@ async def extend(
         ),
         closed=lambda: _closed_error(session, notice_no),
     )
+    return _schedule_change(notice_no, deadline, opening_at, previous[0])
+
+
+def _keyed(actor: Actor) -> dict[str, str]:
+    """The request key to record with a decision, if the request has one."""
+    return {"request_key": actor.request_key} if actor.request_key else {}
+
+
+def _schedule_change(
+    notice_no: str, deadline: datetime, opening_at: datetime, previous: datetime
+) -> ScheduleChange:
     return ScheduleChange(
         notice_no=notice_no,
         deadline=deadline,
         opening_at=opening_at,
-        note=f"deadline moved from {format_kst(previous[0])} to {format_kst(deadline)}",
+        note=f"deadline moved from {format_kst(previous)} to {format_kst(deadline)}",
     )
 
 
@@ -155,6 +186,9 @@ async def cancel(
     """Stop bidding at once and ask the workflow to cancel the tender. Caller commits."""
     tender = await tender_row(session=session, notice_no=notice_no, lock="update")
     _require_officer_of(actor, tender, doing=f"cancel {notice_no}")
+    audit_key = f"{notice_no}:cancel-requested"
+    if await _repeat_of(session, actor, audit_key) is not None:
+        return _cancel_accepted(notice_no)
     if tender.phase not in CANCELLABLE:
         raise WrongPhase(
             f"tender {notice_no} is {tender.phase}; only tenders before the contract can be "
@@ -167,8 +201,8 @@ async def cancel(
         actor=actor.id,
         entity=f"tender:{notice_no}",
         action="cancel-requested",
-        idempotency_key=f"{notice_no}:cancel-requested",
-        payload={"reason": reason},
+        idempotency_key=audit_key,
+        payload={"reason": reason, **_keyed(actor)},
     )
     await session.flush()
     await processes.signal(
@@ -188,6 +222,10 @@ async def cancel(
         ),
         closed=lambda: _closed_error(session, notice_no),
     )
+    return _cancel_accepted(notice_no)
+
+
+def _cancel_accepted(notice_no: str) -> CancelAccepted:
     return CancelAccepted(
         notice_no=notice_no,
         note="bidding is closed; the workflow records the cancellation in a moment",
