@@ -4,10 +4,16 @@ The back office's API processes are stateless replicas (sessions, challenges and
 keys live in PostgreSQL; keys in NARA_KEY_DIR), so any request may go to any of them.
 `RoundRobin` is an httpx transport that sends each request to the next replica in turn:
 the replay needs no proxy of its own to drive two API processes.
+
+It also bounds the requests in flight: thousands of stories asking at once (the full week
+announces 7,885 tenders within its first minute) would otherwise wait in httpcore's pool,
+which scans its whole queue for every request it hands a connection, so the driver spends
+its time on the queue instead of the requests (docs/replay.md, bottleneck 10).
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections import Counter
 from collections.abc import Sequence
@@ -16,11 +22,13 @@ import httpx
 
 
 class RoundRobin(httpx.AsyncBaseTransport):
-    """Each request to the next of `urls` (scheme, host and port; the path is kept)."""
+    """Each request to the next of `urls` (scheme, host and port; the path is kept), at
+    most `in_flight` of them at once (the rest wait here, in order)."""
 
-    def __init__(self, urls: Sequence[str], *, limits: httpx.Limits) -> None:
+    def __init__(self, urls: Sequence[str], *, limits: httpx.Limits, in_flight: int) -> None:
         if not urls:
             raise ValueError("RoundRobin needs at least one URL")
+        self._slots = asyncio.Semaphore(in_flight)
         self.urls = list(urls)
         self.origins = [httpx.URL(url) for url in urls]
         self._next = itertools.cycle(range(len(self.origins)))
@@ -36,7 +44,8 @@ class RoundRobin(httpx.AsyncBaseTransport):
         )
         request.headers["Host"] = origin.netloc.decode("ascii")
         self.sent[self.urls[replica]] += 1
-        return await self._inner.handle_async_request(request)
+        async with self._slots:
+            return await self._inner.handle_async_request(request)
 
     async def aclose(self) -> None:
         await self._inner.aclose()

@@ -291,6 +291,9 @@ class EndedForPrivateContract(Exception):
     """A re-announced round failed too: the law allows a private contract (no next round)."""
 
 
+API_REQUESTS_IN_FLIGHT = 64
+"""Requests to the API at once (`RoundRobin`): below the pool's 100 connections, so none
+waits in httpcore's queue."""
 BIDS_IN_FLIGHT = 48
 """Bids of the whole week being made at one moment (guarantee and bid requests)."""
 
@@ -367,7 +370,9 @@ async def run_replay(
         httpx.AsyncClient(
             base_url=urls[0],
             timeout=120.0,
-            transport=(transport := RoundRobin(urls, limits=limits)),
+            transport=(
+                transport := RoundRobin(urls, limits=limits, in_flight=API_REQUESTS_IN_FLIGHT)
+            ),
         ) as http,
         httpx.AsyncClient(
             base_url=guarantee_url or settings.guarantee_agency_url, timeout=30.0, limits=limits
