@@ -250,7 +250,8 @@ class ReplayStory(TenderStory):
 
     async def _pause(self, phases: tuple[str, ...]) -> None:
         """Sleep until the watch sees the tender's recorded phase become one awaited (or
-        its end), at most LIVE_READ_S; recorded but not yet live: the poll interval."""
+        its end): at most LIVE_READ_MAX_S while the watch sweeps, LIVE_READ_S once it has
+        not swept for WATCH_STALE_S; recorded but not yet live: the poll interval."""
         if self.watch is None:
             await super()._pause(phases)
             return
@@ -258,7 +259,13 @@ class ReplayStory(TenderStory):
         if self.watch.phases.get(self.notice) in awaited:
             await asyncio.sleep(self.week.poll_s)
             return
-        await self.watch.until(self.notice, awaited, timeout_s=LIVE_READ_S)
+        waited = 0.0
+        while waited < LIVE_READ_MAX_S:
+            if await self.watch.until(self.notice, awaited, timeout_s=LIVE_READ_S):
+                return
+            waited += LIVE_READ_S
+            if self.watch.stale(WATCH_STALE_S):
+                return
 
     async def play(self) -> None:
         await asyncio.sleep(max(0.0, (self.plan.announce_at - _now()).total_seconds()))
@@ -298,8 +305,17 @@ BIDS_IN_FLIGHT = 48
 """Bids of the whole week being made at one moment (guarantee and bid requests)."""
 
 LIVE_READ_S = 15.0
-"""A waiting story reads its tender's live state at least this often, should the watch
-miss a recorded phase."""
+"""A waiting story reads its tender's live state (a workflow query) this often when the
+watch has stopped sweeping (WATCH_STALE_S)."""
+LIVE_READ_MAX_S = 600.0
+"""... and at least this often while it sweeps, should it miss a recorded phase. Every
+live read is a workflow query, which replays the tender's history when the worker's
+cache no longer holds it: at scale 1, 7,885 stories reading every 15 s were 525 queries a
+second, and kept the saturated worker from the announcements (docs/replay.md, bottleneck
+12)."""
+WATCH_STALE_S = 30.0
+WATCH_IN_FLIGHT = 4
+"""The watch's requests have a transport of their own: never queued behind the stories'."""
 
 
 def _at(value: str) -> datetime:
@@ -377,6 +393,17 @@ async def run_replay(
         httpx.AsyncClient(
             base_url=guarantee_url or settings.guarantee_agency_url, timeout=30.0, limits=limits
         ) as guarantee_http,
+        httpx.AsyncClient(
+            base_url=urls[0],
+            timeout=120.0,
+            transport=(
+                watch_transport := RoundRobin(
+                    urls,
+                    limits=httpx.Limits(max_connections=WATCH_IN_FLIGHT, keepalive_expiry=2.0),
+                    in_flight=WATCH_IN_FLIGHT,
+                )
+            ),
+        ) as watch_http,
         httpx.AsyncClient(base_url=bank_url or settings.bank_url, timeout=30.0) as bank_http,
         Keyring(
             ca_url or settings.ca_url,
@@ -415,7 +442,9 @@ async def run_replay(
         )
         ended_private: list[str] = []
         bids_in_flight = asyncio.Semaphore(BIDS_IN_FLIGHT)
-        watch = PhaseWatch(api, [a.code for a in plan.cast.agencies], week.announced)
+        watch = PhaseWatch(
+            Api(watch_http, keyring), [a.code for a in plan.cast.agencies], week.announced
+        )
         stories = [ReplayStory(week, t, board.bar(t)) for t in plan.tenders]
         for story in stories:
             story.time_scale, story.bid_window = time_scale, plan.bid_window
@@ -468,7 +497,7 @@ async def run_replay(
         phase_s=phase_s,
         search=search.summary(),
         deadline_hours={f"{h:%a %H:%M}": n for h, n in sorted(plan.deadline_loads.items())[:20]},
-        api_requests=dict(transport.sent),
+        api_requests=dict(transport.sent + watch_transport.sent),
         watch=f"{watch.sweeps:,} sweeps, {watch.requests:,} list requests",
         ended_private=sorted(ended_private),
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Collection, Sequence
 
 from nara.demo.api import Api, DemoError
@@ -32,10 +33,13 @@ class PhaseWatch:
         self.phases: dict[str, str] = {}
         self.sweeps = 0
         self.requests = 0
+        self.swept_at = time.monotonic()
+        """When the last sweep ended (or the watch started)."""
         self._changed = asyncio.Condition()
 
     async def run(self) -> None:
         """Sweep until cancelled; a sweep that fails (the API busy) is skipped."""
+        self.swept_at = time.monotonic()
         while True:
             with contextlib.suppress(DemoError):
                 await self.sweep()
@@ -59,8 +63,13 @@ class PhaseWatch:
                 if cursor is None or cursor < since:
                     break
         self.sweeps += 1
+        self.swept_at = time.monotonic()
         async with self._changed:
             self._changed.notify_all()
+
+    def stale(self, after_s: float) -> bool:
+        """No sweep has ended for `after_s` seconds."""
+        return time.monotonic() - self.swept_at > after_s
 
     async def until(self, notice: str, phases: Collection[str], *, timeout_s: float) -> bool:
         """Wait until `notice`'s recorded phase is one of `phases` (True), or `timeout_s`
