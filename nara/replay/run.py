@@ -244,8 +244,23 @@ class ReplayStory(TenderStory):
 
     async def _wait(self, *phases: str, timeout_s: float = 180.0) -> dict[str, Any]:
         """The demo's wait, its patience lengthened by the tender's notice period and the
-        week's bid window (a wait for the opening spans both)."""
+        week's bid window (a wait for the opening spans both).
+
+        Waiting for bidding reads only the watch: a bid is judged on the tender's row (its
+        phase and `bidding_open`), which is what the watch reads, so no live read (a
+        workflow query) is needed. At scale 1 those two reads per tender were 15,770
+        queries, most replaying a history the worker's cache no longer held, and the bids
+        waited behind them for six minutes (docs/replay.md, bottleneck 12)."""
         longer = self.plan.notice_s + self.bid_window.total_seconds()
+        if phases == ("bidding",) and self.watch is not None:
+            give_up = time.monotonic() + timeout_s + longer
+            while time.monotonic() < give_up:
+                if await self.watch.until(self.notice, phases, timeout_s=LIVE_READ_S):
+                    self.bar.show(self.notice, "bidding")
+                    return {"phase": "bidding"}
+                recorded = self.watch.phases.get(self.notice)
+                if self.watch.stale(WATCH_STALE_S) or recorded not in (None, "announced"):
+                    break  # past bidding already, or ended: the demo's wait reads it live
         return await super()._wait(*phases, timeout_s=timeout_s + longer)
 
     async def _pause(self, phases: tuple[str, ...]) -> None:
