@@ -8,7 +8,9 @@ the replay needs no proxy of its own to drive two API processes.
 It also bounds the requests in flight: thousands of stories asking at once (the full week
 announces 7,885 tenders within its first minute) would otherwise wait in httpcore's pool,
 which scans its whole queue for every request it hands a connection, so the driver spends
-its time on the queue instead of the requests (docs/replay.md, bottleneck 10).
+its time on the queue instead of the requests (docs/replay.md, bottleneck 11). Reads and
+writes have a lane each: a read of a tender's live state is a workflow query, seconds
+when the worker is busy, and a bid must not wait behind such reads for its deadline.
 """
 
 from __future__ import annotations
@@ -23,12 +25,14 @@ import httpx
 
 class RoundRobin(httpx.AsyncBaseTransport):
     """Each request to the next of `urls` (scheme, host and port; the path is kept), at
-    most `in_flight` of them at once (the rest wait here, in order)."""
+    most `in_flight` reads (GET) and `in_flight` writes at once (the rest wait here, in
+    order, each in its lane)."""
 
     def __init__(self, urls: Sequence[str], *, limits: httpx.Limits, in_flight: int) -> None:
         if not urls:
             raise ValueError("RoundRobin needs at least one URL")
-        self._slots = asyncio.Semaphore(in_flight)
+        self._reads = asyncio.Semaphore(in_flight)
+        self._writes = asyncio.Semaphore(in_flight)
         self.urls = list(urls)
         self.origins = [httpx.URL(url) for url in urls]
         self._next = itertools.cycle(range(len(self.origins)))
@@ -44,7 +48,7 @@ class RoundRobin(httpx.AsyncBaseTransport):
         )
         request.headers["Host"] = origin.netloc.decode("ascii")
         self.sent[self.urls[replica]] += 1
-        async with self._slots:
+        async with self._reads if request.method == "GET" else self._writes:
             return await self._inner.handle_async_request(request)
 
     async def aclose(self) -> None:

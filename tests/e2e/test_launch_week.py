@@ -74,7 +74,8 @@ async def test_launch_week_at_tiny_scale_loses_nothing(
     output = console.export_text()
     for words in ("real week x 0.001", "Nothing lost", "7,885", "audit log verifies"):
         assert words in output, words
-    # Every API replica served its share: the round robin sends request n to replica n % k.
+    # Every API replica served its share: each round robin (the stories' and the phase
+    # watch's) sends its request n to replica n % k, so two replicas differ by at most 2.
     assert sorted(report.api_requests) == sorted(urls), report.api_requests
     counts = list(report.api_requests.values())
-    assert max(counts) - min(counts) <= 1, counts
+    assert max(counts) - min(counts) <= 2, counts

@@ -71,3 +71,25 @@ async def test_requests_alternate_and_stay_within_the_bound() -> None:
     assert [s.served for s in servers] == [150, 150]
     assert transport.sent == Counter({servers[0].url: 150, servers[1].url: 150})
     assert 2 <= load.most <= 6, load.most  # side by side, never more than the bound
+
+
+async def test_writes_do_not_wait_behind_slow_reads() -> None:
+    """Reads and writes have a lane each: a bid is sent while every read slot is held."""
+    load = Load()
+    server = SlowServer(load)
+    await server.start()
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+    transport = RoundRobin([server.url], limits=limits, in_flight=2)
+    try:
+        async with httpx.AsyncClient(base_url=server.url, transport=transport) as http:
+            reads = [asyncio.create_task(http.get(f"/tenders/{i}")) for i in range(40)]
+            await asyncio.sleep(0.005)  # the reads hold both read slots and queue the rest
+            began = asyncio.get_running_loop().time()
+            written = await http.post("/tenders/1/bids")
+            took = asyncio.get_running_loop().time() - began
+            await asyncio.gather(*reads)
+    finally:
+        await server.stop()
+    assert written.status_code == 200
+    # 40 reads two at a time take 0.2 s; the write goes straight in.
+    assert took < 0.1, took
