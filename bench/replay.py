@@ -297,7 +297,7 @@ async def measure(args: argparse.Namespace) -> c.Outcome:
             "completed": report.completed,
             "planted": len(report.planted),
             "ended_private": report.ended_private,
-            "not_finished": report.failures[:10],
+            "not_finished": report.failures[:100],
         },
         "checks": {check.name: check.ok for check in report.checks},
         "stack_start_s": round(stack_s, 1),

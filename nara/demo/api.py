@@ -20,7 +20,10 @@ from nara.wallet.bidder import (
 )
 from nara.wallet.keyring import Keyring
 
-BUSY_RETRIES = 5
+BUSY_RETRIES = 6
+"""A 503 is asked again this many times, each wait twice the last (Retry-After first, at
+most BUSY_WAIT_MAX_S): about 35 s in all, as a person would press the button again."""
+BUSY_WAIT_MAX_S = 10.0
 
 
 class DemoError(RuntimeError):
@@ -94,8 +97,9 @@ class Api:
     ) -> Any:
         """Make one call; its JSON body, or DemoError with the problem's title and detail.
 
-        A 503 (the API busy: "nothing was changed") is retried after its Retry-After, up to
-        BUSY_RETRIES times, as a person would press the button again; so is a read whose
+        A 503 (the API busy: "nothing was changed") is retried after its Retry-After, then
+        twice as long each time, up to BUSY_RETRIES times, as a person would press the
+        button again (a saturated API needs longer than a second); so is a read whose
         connection broke. A person whose session ended (idle through a long week) logs in
         again, once, and the call is made again."""
         headers = self.keyring.headers(person) if person else {}
@@ -121,7 +125,8 @@ class Api:
                 continue
             if response.status_code != 503 or 503 in ok or attempt == BUSY_RETRIES:
                 break
-            await asyncio.sleep(min(10.0, float(response.headers.get("Retry-After") or 1)))
+            wait = float(response.headers.get("Retry-After") or 1) * 2**attempt
+            await asyncio.sleep(min(BUSY_WAIT_MAX_S, wait))
         if response.status_code not in ok:
             raise DemoError(f"{method} {path} answered {response.status_code}: {_why(response)}")
         return response.json() if response.content else None

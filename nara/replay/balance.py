@@ -8,9 +8,15 @@ the replay needs no proxy of its own to drive two API processes.
 It also bounds the requests in flight: thousands of stories asking at once (the full week
 announces 7,885 tenders within its first minute) would otherwise wait in httpcore's pool,
 which scans its whole queue for every request it hands a connection, so the driver spends
-its time on the queue instead of the requests (docs/replay.md, bottleneck 11). Reads and
-writes have a lane each: a read of a tender's live state is a workflow query, seconds
-when the worker is busy, and a bid must not wait behind such reads for its deadline.
+its time on the queue instead of the requests (docs/replay.md, bottleneck 11).
+
+The bound is the driver's, not the users': the week's people do not share one queue. So
+the requests have a lane each by who makes them. Bids (and the sealing keys bidders
+read) have one: a bid has a deadline, and at scale 0.1 bids queued behind the officers'
+and winners' Updates (seconds each while the worker is busy) for minutes, until 38
+re-announced rounds closed with none (bottleneck 13). Reads have one: a read of a
+tender's live state is a workflow query, seconds when the worker is busy. The other
+writes (announcements, decisions, claims) have the third.
 """
 
 from __future__ import annotations
@@ -22,17 +28,26 @@ from collections.abc import Sequence
 
 import httpx
 
+BIDDERS_PATHS = ("/bids", "/sealing-key")
+"""Paths ending so are the bidders' (`lane`)."""
+
+
+def lane(request: httpx.Request) -> str:
+    """Whose queue a request waits in: "bids", "reads" (other GETs) or "writes"."""
+    if request.url.path.endswith(BIDDERS_PATHS):
+        return "bids"
+    return "reads" if request.method == "GET" else "writes"
+
 
 class RoundRobin(httpx.AsyncBaseTransport):
     """Each request to the next of `urls` (scheme, host and port; the path is kept), at
-    most `in_flight` reads (GET) and `in_flight` writes at once (the rest wait here, in
-    order, each in its lane)."""
+    most `in_flight` at once in each `lane` (the rest wait here, in order, in their
+    lane)."""
 
     def __init__(self, urls: Sequence[str], *, limits: httpx.Limits, in_flight: int) -> None:
         if not urls:
             raise ValueError("RoundRobin needs at least one URL")
-        self._reads = asyncio.Semaphore(in_flight)
-        self._writes = asyncio.Semaphore(in_flight)
+        self._lanes = {name: asyncio.Semaphore(in_flight) for name in ("bids", "reads", "writes")}
         self.urls = list(urls)
         self.origins = [httpx.URL(url) for url in urls]
         self._next = itertools.cycle(range(len(self.origins)))
@@ -48,7 +63,7 @@ class RoundRobin(httpx.AsyncBaseTransport):
         )
         request.headers["Host"] = origin.netloc.decode("ascii")
         self.sent[self.urls[replica]] += 1
-        async with self._reads if request.method == "GET" else self._writes:
+        async with self._lanes[lane(request)]:
             return await self._inner.handle_async_request(request)
 
     async def aclose(self) -> None:

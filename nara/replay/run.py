@@ -313,9 +313,9 @@ class EndedForPrivateContract(Exception):
     """A re-announced round failed too: the law allows a private contract (no next round)."""
 
 
-API_REQUESTS_IN_FLIGHT = 48
-"""Reads, and writes, to the API at once (`RoundRobin`): together below the pool's 100
-connections, so none waits in httpcore's queue."""
+API_REQUESTS_IN_FLIGHT = 32
+"""Requests to the API at once in each lane (`RoundRobin`: bids, reads, other writes):
+the three together below the pool's 100 connections, so none waits in httpcore's queue."""
 BIDS_IN_FLIGHT = 48
 """Bids of the whole week being made at one moment (guarantee and bid requests)."""
 

@@ -94,6 +94,7 @@ async def review(
             note=note,
         ),
         closed=_closed(session, notice_no),
+        release=session,
         request_key=actor.request_key,
     )
 
@@ -114,6 +115,7 @@ async def score(
         TenderWorkflow.score_proposals,
         ScoreProposals(officer_id=actor.id, technical_scores=dict(technical_scores)),
         closed=_closed(session, notice_no),
+        release=session,
         request_key=actor.request_key,
     )
 
@@ -141,6 +143,7 @@ async def score_comprehensive(
             },
         ),
         closed=_closed(session, notice_no),
+        release=session,
         request_key=actor.request_key,
     )
 
@@ -172,6 +175,7 @@ async def approve(
         TenderWorkflow.approve_award,
         approval,
         closed=_closed(session, notice_no),
+        release=session,
         request_key=actor.request_key,
     )
 
@@ -196,6 +200,7 @@ async def submit_guarantee(
             person_id=actor.id, business_no=business_no, certificate_no=certificate_no
         ),
         closed=_closed(session, notice_no),
+        release=session,
         request_key=actor.request_key,
     )
 
@@ -242,6 +247,7 @@ async def sign(
         TenderWorkflow.sign_contract,
         command,
         closed=_closed(session, notice_no),
+        release=session,
         request_key=actor.request_key,
     )
 
@@ -293,5 +299,6 @@ async def submit_claim(
         TenderWorkflow.claim_payment,
         claim,
         closed=_closed(session, notice_no),
+        release=session,
         request_key=actor.request_key,
     )

@@ -122,7 +122,9 @@ async def get(
     ref = await _ref(session, payment_id)
     payment = await payments.find(session, contract_no=ref.contract.contract_no, seq=ref.seq)
     await _may_read(session, actor, ref, payment)
-    live, note = await processes.query(temporal, payment_id, PaymentWorkflow.status)
+    live, note = await processes.query(
+        temporal, payment_id, PaymentWorkflow.status, release=session
+    )
     if payment is None and live is None:
         raise NotFound(
             f"no payment {payment_id}", field="payment_id", fix="check the id in the claim answer"
@@ -176,5 +178,6 @@ async def inspect(
         PaymentWorkflow.inspect,
         inspection,
         closed=_closed(payment_id),
+        release=session,
         request_key=actor.request_key,
     )

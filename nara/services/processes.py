@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import (
     Client,
     WorkflowQueryFailedError,
@@ -50,6 +51,19 @@ ClosedError = Callable[[], Awaitable[NaraError]]
 """Builds the error to raise when the workflow is closed or unknown (needs the database)."""
 
 
+async def _release(session: AsyncSession | None) -> None:
+    """End the request's read transaction before waiting on a workflow, so its pooled
+    connection goes back to the pool instead of being held while the worker answers
+    (seconds when it is busy). The request has read, not written, here; commit keeps
+    the rows it loaded readable (`expire_on_commit=False`), a rollback would expire them.
+
+    Under the launch-week replay at scale 0.1, reviews, awards, signatures and claims
+    holding their connections through the Update emptied the API's pool of 20: 184
+    requests were answered 503 `database-busy` (docs/replay.md, bottleneck 13)."""
+    if session is not None:
+        await session.commit()
+
+
 def _unavailable(error: BaseException) -> TemporalUnavailable:
     return TemporalUnavailable(
         f"Temporal did not answer: {error}", fix="retry in a moment; nothing was changed"
@@ -76,13 +90,18 @@ async def update(
     arg: A,
     *,
     closed: ClosedError,
+    release: AsyncSession | None,
     request_key: str | None = None,
 ) -> R:
     """Run an Update (a workflow method) on a workflow and wait for its result.
 
     With a `request_key` (`Actor.request_key`) the Update's id is made of it: Temporal runs
     an Update id once per workflow run and answers a repeat with the first outcome, so a
-    client retrying after a timeout or a 503 does not award, sign or claim twice."""
+    client retrying after a timeout or a 503 does not award, sign or claim twice.
+
+    `release`: the request's session, read and not written: its transaction ends before
+    the Update is sent (`_release`); `closed` may read again on a new one."""
+    await _release(release)
     handle = client.get_workflow_handle(workflow_id)
     name = getattr(update, "__name__", "update")
     try:
@@ -130,9 +149,15 @@ async def signal(
 
 
 async def query(
-    client: Client | None, workflow_id: str, query: Callable[[W], R]
+    client: Client | None,
+    workflow_id: str,
+    query: Callable[[W], R],
+    *,
+    release: AsyncSession | None,
 ) -> tuple[R | None, str | None]:
-    """Ask a workflow a query (a workflow method); (answer, None), or (None, why not)."""
+    """Ask a workflow a query (a workflow method); (answer, None), or (None, why not).
+    `release`: the request's session, whose read transaction ends first (`_release`)."""
+    await _release(release)
     if client is None:
         return None, "Temporal is not reachable from the API right now"
     handle = client.get_workflow_handle(workflow_id)

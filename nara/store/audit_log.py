@@ -189,10 +189,8 @@ async def find_by_key(session: AsyncSession, key: str) -> AuditEvent | None:
 
 async def leaf_of_key(session: AsyncSession, key: str) -> bytes | None:
     """The leaf hash of the entry recorded under this idempotency key, if any."""
-    leaf: bytes | None = await session.scalar(
-        select(AuditEvent.leaf_hash).where(AuditEvent.idempotency_key == key)
-    )
-    return leaf
+    found = await find_by_key(session, key)
+    return found.leaf_hash if found is not None else None
 
 
 async def find_by_seq(session: AsyncSession, seq: int) -> AuditEvent | None:

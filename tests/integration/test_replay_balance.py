@@ -7,8 +7,9 @@ import asyncio
 from collections import Counter
 
 import httpx
+import pytest
 
-from nara.replay.balance import RoundRobin
+from nara.replay.balance import RoundRobin, lane
 
 
 class Load:
@@ -73,23 +74,54 @@ async def test_requests_alternate_and_stay_within_the_bound() -> None:
     assert 2 <= load.most <= 6, load.most  # side by side, never more than the bound
 
 
-async def test_writes_do_not_wait_behind_slow_reads() -> None:
-    """Reads and writes have a lane each: a bid is sent while every read slot is held."""
+@pytest.mark.parametrize(
+    ("crowd", "urgent"),
+    [
+        (("GET", "/tenders/{i}"), ("POST", "/tenders/1/bids")),
+        (("GET", "/tenders/{i}"), ("POST", "/tenders/1/award")),
+        (("POST", "/tenders/{i}/award"), ("POST", "/tenders/1/bids")),
+        (("POST", "/tenders/{i}/award"), ("GET", "/tenders/1/sealing-key")),
+    ],
+    ids=["bid-past-reads", "update-past-reads", "bid-past-updates", "sealing-key-past-updates"],
+)
+async def test_a_lane_does_not_wait_behind_another(
+    crowd: tuple[str, str], urgent: tuple[str, str]
+) -> None:
+    """Bids, reads and other writes have a lane each: a request goes straight in while
+    every slot of another lane is held and its queue is long."""
     load = Load()
     server = SlowServer(load)
     await server.start()
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
     transport = RoundRobin([server.url], limits=limits, in_flight=2)
+    method, path = crowd
     try:
         async with httpx.AsyncClient(base_url=server.url, transport=transport) as http:
-            reads = [asyncio.create_task(http.get(f"/tenders/{i}")) for i in range(40)]
-            await asyncio.sleep(0.005)  # the reads hold both read slots and queue the rest
+            crowding = [
+                asyncio.create_task(http.request(method, path.format(i=i))) for i in range(40)
+            ]
+            await asyncio.sleep(0.005)  # the crowd holds both slots of its lane, 38 queue
             began = asyncio.get_running_loop().time()
-            written = await http.post("/tenders/1/bids")
+            answer = await http.request(*urgent)
             took = asyncio.get_running_loop().time() - began
-            await asyncio.gather(*reads)
+            await asyncio.gather(*crowding)
     finally:
         await server.stop()
-    assert written.status_code == 200
-    # 40 reads two at a time take 0.2 s; the write goes straight in.
+    assert answer.status_code == 200
+    # 40 requests two at a time take 0.2 s; the other lane's request goes straight in.
     assert took < 0.1, took
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "expected"),
+    [
+        ("POST", "/tenders/20260000001-00/bids", "bids"),
+        ("GET", "/tenders/20260000001-00/sealing-key", "bids"),
+        ("GET", "/tenders/20260000001-00", "reads"),
+        ("GET", "/tenders?agency_code=A1", "reads"),
+        ("POST", "/tenders/20260000001-00/award", "writes"),
+        ("POST", "/tenders", "writes"),
+    ],
+)
+def test_each_request_has_its_lane(method: str, path: str, expected: str) -> None:
+    assert lane(httpx.Request(method, "http://127.0.0.1" + path)) == expected

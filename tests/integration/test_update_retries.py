@@ -10,7 +10,16 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from tests.integration.support import ApiStack, announce, as_, bid, ok, register, wait_for
+from tests.integration.support import (
+    ApiStack,
+    announce,
+    as_,
+    bid,
+    ok,
+    person,
+    register,
+    wait_for,
+)
 
 
 async def test_a_retried_award_is_answered_from_the_first(stack: ApiStack) -> None:
@@ -82,6 +91,11 @@ async def test_a_retried_extension_and_cancellation_are_answered_from_the_first(
             extend, headers={**officer, "Idempotency-Key": uuid.uuid4().hex}, json=body
         )
         assert refused.status_code == 422 and refused.json()["rule"] == "extension-later"
+        # Another officer of the agency sending the same key makes a request of their own.
+        colleague = await person(http, stack, "officer", agency_code=cast.agency_code)
+        theirs = {**as_(colleague), "Idempotency-Key": once["Idempotency-Key"]}
+        refused = await http.post(extend, headers=theirs, json=body)
+        assert refused.status_code == 422 and refused.json()["rule"] == "extension-later"
 
         cancel = f"/tenders/{notice}/cancel"
         once = {**officer, "Idempotency-Key": uuid.uuid4().hex}
@@ -90,4 +104,7 @@ async def test_a_retried_extension_and_cancellation_are_answered_from_the_first(
         await wait_for(http, notice, "cancelled")
         assert await ok(await http.post(cancel, headers=once, json=reason), 202) == first
         anew = await http.post(cancel, headers=officer, json=reason)
+        assert anew.status_code == 409, anew.text
+        theirs = {**as_(colleague), "Idempotency-Key": once["Idempotency-Key"]}
+        anew = await http.post(cancel, headers=theirs, json=reason)
         assert anew.status_code == 409, anew.text

@@ -95,6 +95,7 @@ async def retry(
         PaymentWorkflow.retry_now,
         RetryNow(token=token),
         closed=_finished(payment_id),
+        release=session,
         request_key=actor.request_key,
     )
     return _done(outcome)
@@ -129,6 +130,7 @@ async def correct_account(
         PaymentWorkflow.correct_account,
         CorrectAccount(token=token, payee=payee, account_no=account_no),
         closed=_finished(payment_id),
+        release=session,
         request_key=actor.request_key,
     )
     return _done(outcome)
@@ -169,6 +171,7 @@ async def extend(
         TenderWorkflow.operator_extend,
         OperatorExtend(token=token, deadline=deadline, opening_at=opening_at),
         closed=_finished(workflow_id),
+        release=session,
         request_key=actor.request_key,
     )
     return _done(outcome)
@@ -195,6 +198,7 @@ async def cancel(
         TenderWorkflow.operator_cancel,
         OperatorCancel(token=token),
         closed=_finished(workflow_id),
+        release=session,
         request_key=actor.request_key,
     )
     return _done(outcome)

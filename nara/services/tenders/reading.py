@@ -47,8 +47,9 @@ async def get(*, session: AsyncSession, temporal: Client | None, notice_no: str)
     tender = await tender_row(session=session, notice_no=notice_no)
     next_round = await tenders.find_next_round(session, base_no=tender.base_no, round=tender.round)
     view = TenderView.model_validate(tender).model_dump(exclude={"contract_law"})
-    await session.commit()  # a read: nothing to write, the connection goes back to the pool
-    live, note = await processes.query(temporal, tender.workflow_id, TenderWorkflow.status)
+    live, note = await processes.query(
+        temporal, tender.workflow_id, TenderWorkflow.status, release=session
+    )
     return TenderDetail(**view, live=live, live_note=note, next_round=next_round)
 
 
