@@ -161,7 +161,7 @@ class Settings(BaseSettings):
         "without TRUSTED_PROXIES",
     )
     worker_max_cached_workflows: int = Field(
-        1000,
+        2000,
         alias="WORKER_MAX_CACHED_WORKFLOWS",
         ge=10,
         le=100_000,

@@ -59,6 +59,9 @@ class Week:
 class TenderStory:
     """One tender, played by its officer, the bidders' agents and its inspector."""
 
+    next_round_s = 60.0
+    """How long a failed round's re-announcement may take to appear."""
+
     def __init__(self, week: Week, plan: Plan, bar: TenderBar) -> None:
         self.week, self.plan, self.bar = week, plan, bar
         self.api = week.api
@@ -138,7 +141,7 @@ class TenderStory:
 
     async def _next_round(self) -> None:
         """Follow the failed tender to the round its workflow re-announced."""
-        give_up = time.monotonic() + 60
+        give_up = time.monotonic() + self.next_round_s
         while time.monotonic() < give_up:
             detail = await self.api.tender(self.notice)
             if detail.get("next_round"):
@@ -262,7 +265,11 @@ class TenderStory:
         person = self.plan.agency.inspector
         give_up = time.monotonic() + timeout_s
         while time.monotonic() < give_up:
-            payment = await self.api.call("GET", f"/payments/{payment_id}", person=person)
+            # The record only (live=false): a live read is a workflow query, and the
+            # week's hundreds of payments followed at once kept the worker from paying.
+            payment = await self.api.call(
+                "GET", f"/payments/{payment_id}?live=false", person=person
+            )
             record = payment.get("record") or {}
             if record.get("status") == "paid":
                 return

@@ -199,6 +199,7 @@ class ReplayStory(TenderStory):
     bid_window = timedelta(0)
     watch: PhaseWatch | None = None
     bids_in_flight: asyncio.Semaphore | None = None
+    next_round_s = 300.0  # a worker with a backlog re-announces late, not never
     ended_private: list[str] = []  # noqa: RUF012 - set per replay by run_replay
 
     async def _bid(self, bidders: list[Business]) -> None:
@@ -295,6 +296,10 @@ class ReplayStory(TenderStory):
             await super().play()
         except EndedForPrivateContract:
             self.ended_private.append(self.notice)
+        except DemoError as error:
+            # Said when it happens, above the bars: which tender, where, and why.
+            self.bar.progress.console.log(f"[red]not finished[/] {self.notice}: {error}")
+            raise
 
     async def _next_round(self) -> None:
         """The demo's, except after a re-announced round failed too: the law then allows a

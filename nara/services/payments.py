@@ -115,20 +115,16 @@ async def _may_read(
         require_role(actor, Role.OPERATOR, Role.AUDITOR, doing=f"read {ref.payment_id}")
 
 
-async def get(
-    *, session: AsyncSession, temporal: Client | None, actor: Actor, payment_id: str
+NOT_ASKED = "not asked (live=false): the record only"
+
+
+def _detail(
+    payment_id: str,
+    ref: _PaymentRef,
+    payment: Payment | None,
+    live: PaymentView | None,
+    note: str | None,
 ) -> PaymentDetail:
-    """The payment row (once the workflow recorded it) and the live PaymentView."""
-    ref = await _ref(session, payment_id)
-    payment = await payments.find(session, contract_no=ref.contract.contract_no, seq=ref.seq)
-    await _may_read(session, actor, ref, payment)
-    live, note = await processes.query(
-        temporal, payment_id, PaymentWorkflow.status, release=session
-    )
-    if payment is None and live is None:
-        raise NotFound(
-            f"no payment {payment_id}", field="payment_id", fix="check the id in the claim answer"
-        )
     return PaymentDetail(
         payment_id=payment_id,
         notice_no=ref.tender.notice_no,
@@ -136,6 +132,32 @@ async def get(
         live=live,
         live_note=note,
     )
+
+
+async def get(
+    *,
+    session: AsyncSession,
+    temporal: Client | None,
+    actor: Actor,
+    payment_id: str,
+    live: bool = True,
+) -> PaymentDetail:
+    """The payment row (once the workflow recorded it) and the live PaymentView; with
+    `live` False the row only, without a workflow query (a query is the worker's work:
+    hundreds of claimants following their payments' status need only the row)."""
+    ref = await _ref(session, payment_id)
+    payment = await payments.find(session, contract_no=ref.contract.contract_no, seq=ref.seq)
+    await _may_read(session, actor, ref, payment)
+    if not live:
+        return _detail(payment_id, ref, payment, None, NOT_ASKED)
+    view, note = await processes.query(
+        temporal, payment_id, PaymentWorkflow.status, release=session
+    )
+    if payment is None and view is None:
+        raise NotFound(
+            f"no payment {payment_id}", field="payment_id", fix="check the id in the claim answer"
+        )
+    return _detail(payment_id, ref, payment, view, note)
 
 
 def _closed(payment_id: str) -> processes.ClosedError:

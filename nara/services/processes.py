@@ -10,6 +10,7 @@ into HTTP.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -92,6 +93,7 @@ async def update(
     closed: ClosedError,
     release: AsyncSession | None,
     request_key: str | None = None,
+    timeout: timedelta = UPDATE_TIMEOUT,
 ) -> R:
     """Run an Update (a workflow method) on a workflow and wait for its result.
 
@@ -105,18 +107,22 @@ async def update(
     handle = client.get_workflow_handle(workflow_id)
     name = getattr(update, "__name__", "update")
     try:
-        result: R = await handle.execute_update(
-            update,
-            arg,
-            id=f"{name}:{request_key}" if request_key else None,
-            rpc_timeout=UPDATE_TIMEOUT,
-        )
+        # `rpc_timeout` bounds each call, not the wait: the SDK calls again whenever the
+        # server answers that the Update is not yet accepted or complete, so a busy worker
+        # held requests past the replay's 120 s client timeout. The whole wait is bounded.
+        async with asyncio.timeout(timeout.total_seconds()):
+            result: R = await handle.execute_update(
+                update,
+                arg,
+                id=f"{name}:{request_key}" if request_key else None,
+                rpc_timeout=UPDATE_TIMEOUT,
+            )
         return result
     except WorkflowUpdateFailedError as error:
         raise _from_update_failure(error) from None
-    except WorkflowUpdateRPCTimeoutOrCancelledError:
+    except (WorkflowUpdateRPCTimeoutOrCancelledError, TimeoutError):
         raise TemporalUnavailable(
-            f"{workflow_id} did not finish {name} within {UPDATE_TIMEOUT.seconds} s; it may "
+            f"{workflow_id} did not finish {name} within {timeout.seconds} s; it may "
             "still complete",
             fix="retry with the same Idempotency-Key to get its outcome once it completes, "
             "or read the current state with GET before retrying without one",

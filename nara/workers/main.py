@@ -117,7 +117,7 @@ def build_worker(
     partners: Partners,
     keys: KeyService,
     max_concurrent_activities: int = 50,
-    max_cached_workflows: int = 1000,
+    max_cached_workflows: int = 2000,
 ) -> Worker:
     """A worker with every workflow and activity of the project; `max_cached_workflows`
     is its sticky cache (WORKER_MAX_CACHED_WORKFLOWS)."""

@@ -147,6 +147,14 @@ async def test_tender_from_announcement_to_final_payment(stack: ApiStack) -> Non
         paid = await _paid(http, final["payment_id"], cast.inspector)
         assert paid["record"]["subcontract_amount"] == 10_000_000
         assert len(paid["record"]["transfer_ids"]) == 2  # prime and subcontractor legs
+        assert paid["live"]["payment_id"] == final["payment_id"]
+        # The record only, without a workflow query: the same record, no live view.
+        path = f"/payments/{final['payment_id']}"
+        row = await ok(await http.get(f"{path}?live=false", headers=as_(cast.inspector)), 200)
+        assert row["record"] == paid["record"] and row["live"] is None
+        assert row["live_note"].startswith("not asked")
+        wrong = await http.get(f"{path}?live=maybe", headers=as_(cast.inspector))
+        assert wrong.status_code == 422 and "live" in wrong.json()["field"], wrong.text
         done = await wait_for(http, notice, "completed")
         assert done["live"]["paid_total"] == 88_000_000
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -78,4 +80,28 @@ async def test_a_request_waiting_on_its_workflow_gives_its_connection_back(
             pending.cancel()  # a cancelled Update ends as TemporalUnavailable
             with contextlib.suppress(asyncio.CancelledError, TemporalUnavailable):
                 await pending
+    await client.get_workflow_handle(workflow_id).terminate("test over")
+
+
+async def test_the_whole_wait_for_an_update_is_bounded(dev_env: WorkflowEnvironment) -> None:
+    """Each call to the server has its deadline, but the SDK calls again while the Update
+    is neither accepted nor complete: the API bounds the whole wait, then answers 503
+    (it may still complete; the same Idempotency-Key gets its outcome)."""
+    client = dev_env.client
+    workflow_id = f"tender-wait-{uuid.uuid4().hex[:8]}"
+    await client.start_workflow(
+        "TenderWorkflow", id=workflow_id, task_queue=f"unpolled-{uuid.uuid4().hex[:8]}"
+    )
+    began = time.monotonic()
+    with pytest.raises(TemporalUnavailable, match="within 2 s"):
+        await processes.update(
+            client,
+            workflow_id,
+            TenderWorkflow.review_candidate,
+            ReviewCandidate(officer_id="o", business_no="b", capability_score=Decimal(80)),
+            closed=_closed,
+            release=None,
+            timeout=timedelta(seconds=2),
+        )
+    assert time.monotonic() - began < 10  # not the 60 s of one call's deadline
     await client.get_workflow_handle(workflow_id).terminate("test over")

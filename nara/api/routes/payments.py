@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from nara.api.deps import ActorDep, KeysDep, MaybeTemporalDep, SessionDep, TemporalDep
 from nara.api.problems import problem_responses
@@ -29,10 +31,20 @@ router = APIRouter(
     summary="A payment: its record and the live workflow status",
 )
 async def get_payment(
-    payment_id: PaymentId, session: SessionDep, temporal: MaybeTemporalDep, actor: ActorDep
+    payment_id: PaymentId,
+    session: SessionDep,
+    temporal: MaybeTemporalDep,
+    actor: ActorDep,
+    live: Annotated[
+        bool,
+        Query(
+            description="false: the record only, without asking the workflow (`live` is "
+            "null): the cheap read for following a payment's status"
+        ),
+    ] = True,
 ) -> PaymentDetail:
     detail = await payments.get(
-        session=session, temporal=temporal, actor=actor, payment_id=payment_id
+        session=session, temporal=temporal, actor=actor, payment_id=payment_id, live=live
     )
     return PaymentDetail.model_validate(detail)
 
