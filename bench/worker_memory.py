@@ -32,7 +32,10 @@ import psutil
 from sqlalchemy import text
 
 from nara.domain.calendar import SEOUL
+from nara.settings import Settings
 from nara.testing.stack import worker_process
+
+CACHE_DEFAULT: int = Settings.model_fields["worker_max_cached_workflows"].default
 
 PER_HOUR = 1_400  # under the 1,500-per-hour cap
 GOAL_MIB = 1024
@@ -178,8 +181,8 @@ def main() -> int:
     p.add_argument(
         "--cache",
         type=c.positive_int,
-        default=1000,
-        help="WORKER_MAX_CACHED_WORKFLOWS of the worker (the project's default: 1000)",
+        default=CACHE_DEFAULT,
+        help="WORKER_MAX_CACHED_WORKFLOWS of the worker (default: the project's)",
     )
     p.add_argument("-c", "--concurrency", type=c.positive_int, default=16, help="in flight (C)")
     args = p.parse_args()

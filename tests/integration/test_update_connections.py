@@ -42,7 +42,12 @@ async def one_connection(database_url: str) -> AsyncIterator[AsyncEngine]:
         await engine.dispose()
 
 
-async def _review(client: Client, session: AsyncSession, workflow_id: str) -> object:
+async def _review(
+    client: Client,
+    session: AsyncSession | None,
+    workflow_id: str,
+    timeout: timedelta = processes.UPDATE_TIMEOUT,
+) -> object:
     return await processes.update(
         client,
         workflow_id,
@@ -50,6 +55,7 @@ async def _review(client: Client, session: AsyncSession, workflow_id: str) -> ob
         ReviewCandidate(officer_id="o", business_no="b", capability_score=Decimal(80)),
         closed=_closed,
         release=session,
+        timeout=timeout,
     )
 
 
@@ -94,14 +100,6 @@ async def test_the_whole_wait_for_an_update_is_bounded(dev_env: WorkflowEnvironm
     )
     began = time.monotonic()
     with pytest.raises(TemporalUnavailable, match="within 2 s"):
-        await processes.update(
-            client,
-            workflow_id,
-            TenderWorkflow.review_candidate,
-            ReviewCandidate(officer_id="o", business_no="b", capability_score=Decimal(80)),
-            closed=_closed,
-            release=None,
-            timeout=timedelta(seconds=2),
-        )
+        await _review(client, None, workflow_id, timeout=timedelta(seconds=2))
     assert time.monotonic() - began < 10  # not the 60 s of one call's deadline
     await client.get_workflow_handle(workflow_id).terminate("test over")
